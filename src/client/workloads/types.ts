@@ -1,0 +1,59 @@
+/**
+ * Conversation scripts: what every workload generator produces and every runner (the real HTTP
+ * client, the virtual cluster) consumes. A script is pure data, fully determined by the workload's
+ * parameters and seed; the answers are not in it (the runner appends the real answer of turn k to the
+ * history before turn k+1).
+ */
+
+export type Role = 'system' | 'user' | 'assistant';
+
+export interface ScriptMessage {
+  role: Role;
+  content: string;
+  /**
+   * The content's token ids when the generator built it from tokens (core/lorem vocabulary: the text
+   * re-tokenizes to exactly these ids). Lets the virtual cluster skip BPE tokenization.
+   */
+  contentTokens?: number[];
+}
+
+export interface TurnSpec {
+  /** Messages appended to the history before this turn is sent (usually one user message). */
+  messages: ScriptMessage[];
+  /** max_tokens / max_completion_tokens for this turn. */
+  maxTokens: number;
+  /** Send with ignore_eos (so the server generates exactly maxTokens). */
+  ignoreEos: boolean;
+  /** Closed loop: think time before this turn, ms, counted from the previous turn's completion. */
+  delayMs: number;
+  /** Open loop: send time, ms from the run's start (a late answer never delays it). */
+  atMs?: number;
+  /** Extra fields merged into the request body (e.g. nvext). */
+  extraBody?: Record<string, unknown>;
+}
+
+export interface ConversationScript {
+  id: string;
+  /** Messages every turn starts with (system prompt, shared document, ...). */
+  preamble: ScriptMessage[];
+  turns: TurnSpec[];
+  /** Keep the full history (previous turns and their answers) in later turns. */
+  keepHistory: boolean;
+  /** Tags copied onto every record of this conversation (document type, prefix group, ratio, ...). */
+  tags?: Record<string, string | number | boolean>;
+}
+
+/** How a runner should drive a set of scripts. */
+export type Schedule =
+  /** Closed loop: at most `concurrency` conversations in flight, turns follow think times. */
+  | { kind: 'closed'; concurrency: number }
+  /** Open loop: every turn is sent at its `atMs`, whatever is still in flight. */
+  | { kind: 'open' };
+
+export interface Workload {
+  name: string;
+  scripts: ConversationScript[];
+  schedule: Schedule;
+  /** Resolved parameters, written to run.json's config. */
+  params: Record<string, unknown>;
+}

@@ -1,0 +1,164 @@
+/**
+ * Summaries of request records (DESIGN.md results contract): order statistics per metric, totals,
+ * throughput, cache hit ratio, error counts, and the per-turn table. Pure; shared by the real client,
+ * the virtual cluster and src/analysis so every run.json is computed the same way.
+ *
+ * Percentiles use linear interpolation between closest ranks (numpy's default, which vLLM's and
+ * Dynamo's benchmark scripts use); std is the population standard deviation.
+ */
+import { mean as ssMean, standardDeviation } from 'simple-statistics';
+import type { Dist, RequestRecord, Summary, TurnSummary } from './records.ts';
+
+/** p-th percentile (0..100) of an ascending array, linear interpolation. */
+export function percentileSorted(sorted: ArrayLike<number>, p: number): number | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  if (n === 1) return sorted[0];
+  const rank = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+}
+
+export function dist(values: readonly number[]): Dist {
+  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const n = xs.length;
+  if (n === 0) {
+    return { mean: null, std: null, min: null, p25: null, p50: null, p75: null, p90: null, p95: null, p99: null, max: null, count: 0 };
+  }
+  return {
+    mean: ssMean(xs),
+    std: n > 1 ? standardDeviation(xs) : 0,
+    min: xs[0],
+    p25: percentileSorted(xs, 25),
+    p50: percentileSorted(xs, 50),
+    p75: percentileSorted(xs, 75),
+    p90: percentileSorted(xs, 90),
+    p95: percentileSorted(xs, 95),
+    p99: percentileSorted(xs, 99),
+    max: xs[n - 1],
+    count: n,
+  };
+}
+
+function values(records: readonly RequestRecord[], pick: (r: RequestRecord) => number | null | undefined): number[] {
+  const out: number[] = [];
+  for (const r of records) {
+    if (!r.ok) continue;
+    const v = pick(r);
+    if (v !== null && v !== undefined && Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Duration of a run from its records: first send to last completion, seconds. Used when the caller
+ * does not pass the measured wall duration.
+ */
+export function spanS(records: readonly RequestRecord[]): number {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const r of records) {
+    start = Math.min(start, r.sentAtMs);
+    end = Math.max(end, r.sentAtMs + (r.e2eMs ?? 0));
+  }
+  return Number.isFinite(start) && end > start ? (end - start) / 1000 : 0;
+}
+
+export function summarize(records: readonly RequestRecord[], durationS: number = spanS(records)): Summary {
+  let succeeded = 0;
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let cachedTokens = 0;
+  let hitIn = 0;
+  let hitCached = 0;
+  let anyCached = false;
+  const errors: Record<string, number> = {};
+  const itl: number[] = [];
+  for (const r of records) {
+    if (r.ok) {
+      succeeded++;
+      inputTokens += r.inputTokens ?? 0;
+      outputTokens += r.outputTokens ?? 0;
+      if (r.cachedTokens !== null && r.cachedTokens !== undefined && r.inputTokens) {
+        anyCached = true;
+        cachedTokens += r.cachedTokens;
+        hitCached += r.cachedTokens;
+        hitIn += r.inputTokens;
+      }
+      if (r.itlMs) for (const g of r.itlMs) itl.push(g);
+    } else {
+      const key = errorKey(r);
+      errors[key] = (errors[key] ?? 0) + 1;
+    }
+  }
+  const d = durationS > 0 ? durationS : 0;
+  return {
+    requests: records.length,
+    succeeded,
+    failed: records.length - succeeded,
+    durationS: d,
+    requestsPerS: d > 0 ? succeeded / d : 0,
+    inputTokens,
+    outputTokens,
+    cachedTokens,
+    outputTokensPerS: d > 0 ? outputTokens / d : 0,
+    cacheHitRatio: anyCached && hitIn > 0 ? hitCached / hitIn : null,
+    ttftMs: dist(values(records, (r) => r.ttftMs)),
+    ttfatMs: dist(values(records, (r) => r.ttfatMs)),
+    e2eMs: dist(values(records, (r) => r.e2eMs)),
+    tpotMs: dist(values(records, (r) => r.tpotMs)),
+    itlMs: dist(itl),
+    errors,
+  };
+}
+
+/** A short, stable grouping key for an error: the HTTP status when there was one, else the message head. */
+export function errorKey(r: RequestRecord): string {
+  if (r.status !== null && r.status !== undefined && r.status !== 0) return `http_${r.status}`;
+  const msg = (r.error ?? 'unknown').split(/[:\n]/)[0].trim();
+  return msg.slice(0, 60) || 'unknown';
+}
+
+export function perTurn(records: readonly RequestRecord[]): TurnSummary[] {
+  const byTurn = new Map<number, RequestRecord[]>();
+  for (const r of records) {
+    const list = byTurn.get(r.turn);
+    if (list) list.push(r);
+    else byTurn.set(r.turn, [r]);
+  }
+  return [...byTurn.keys()]
+    .sort((a, b) => a - b)
+    .map((turn) => {
+      const rs = byTurn.get(turn)!;
+      let cached = 0;
+      let input = 0;
+      let failed = 0;
+      for (const r of rs) {
+        if (!r.ok) {
+          failed++;
+          continue;
+        }
+        cached += r.cachedTokens ?? 0;
+        input += r.inputTokens ?? 0;
+      }
+      return {
+        turn,
+        count: rs.length,
+        failed,
+        ttftMs: dist(values(rs, (r) => r.ttftMs)),
+        e2eMs: dist(values(rs, (r) => r.e2eMs)),
+        cachedTokens: cached,
+        inputTokens: input,
+      };
+    });
+}
+
+/** Mean TTFT of turn 1 divided by mean TTFT of turns ≥ 2 (null when either side is empty). */
+export function firstVsLaterSpeedup(records: readonly RequestRecord[]): number | null {
+  const first = values(records.filter((r) => r.turn === 1), (r) => r.ttftMs);
+  const later = values(records.filter((r) => r.turn > 1), (r) => r.ttftMs);
+  if (first.length === 0 || later.length === 0) return null;
+  const l = ssMean(later);
+  return l > 0 ? ssMean(first) / l : null;
+}

@@ -1,0 +1,103 @@
+/**
+ * The engine's contract with its drivers (the real-time fastify server and the virtual-time loop).
+ * The engine is pure and clock-free: drivers pass `nowMs` in and act on the data it returns.
+ */
+
+export interface EngineConfig {
+  /** Tokens per KV block. */
+  blockSize: number;
+  /** KV capacity in blocks. */
+  numGpuBlocks: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  enablePrefixCaching: boolean;
+  enableChunkedPrefill: boolean;
+  /** Share of blocks kept free at admission (0..1). */
+  watermark: number;
+  /** Divides every simulated duration. */
+  speedupRatio: number;
+  /** Extra divisor for decode steps only. */
+  decodeSpeedupRatio: number;
+  maxModelLen: number;
+}
+
+export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze({
+  blockSize: 64,
+  numGpuBlocks: 16384,
+  maxNumSeqs: 256,
+  maxNumBatchedTokens: 8192,
+  enablePrefixCaching: true,
+  enableChunkedPrefill: true,
+  watermark: 0.01,
+  speedupRatio: 1,
+  decodeSpeedupRatio: 1,
+  maxModelLen: 32768,
+});
+
+/** A request as the engine sees it: tokens in, a fixed list of tokens out. */
+export interface EngineRequest {
+  id: string;
+  /** Prompt token ids. */
+  prompt: ArrayLike<number>;
+  /**
+   * Optional precomputed chained hashes of the prompt's full blocks (core/block-hash with the engine's
+   * block size); the engine computes them when absent.
+   */
+  promptHashes?: readonly number[];
+  /** The exact tokens this request will generate, in order (the driver chooses length and ids). */
+  output: ArrayLike<number>;
+}
+
+/** KV events, vLLM's kinds. Hashes are core/block-hash values. */
+export type KvEvent =
+  | { type: 'BlockStored'; blockHashes: number[]; parentHash: number | null; tokenIds: number[]; blockSize: number }
+  | { type: 'BlockRemoved'; blockHashes: number[] }
+  | { type: 'AllBlocksCleared' };
+
+/** What happened to one request in a step. */
+export interface RequestProgress {
+  id: string;
+  /** Output tokens emitted by this step (0 or 1 per step; delivered at the step's end). */
+  tokens: number[];
+  /** True when this step emitted the request's first output token. */
+  first: boolean;
+  /** True when the request has emitted all its output and released its blocks. */
+  finished: boolean;
+  /** Prompt tokens served from the prefix cache (set on the step that emits the first token). */
+  cachedTokens?: number;
+}
+
+export interface StepResult {
+  /** When the step started (the `nowMs` passed in). */
+  startMs: number;
+  /** When the step ends; its tokens are emitted then. Equal to startMs when idle. */
+  endMs: number;
+  /** Uncached prompt tokens computed in this step. */
+  prefillTokens: number;
+  /** Running sequences that decoded one token in this step. */
+  decodeSeqs: number;
+  progress: RequestProgress[];
+  /** Requests preempted in this step (they go back to waiting and are recomputed). */
+  preempted: string[];
+  events: KvEvent[];
+  /** True when there was nothing to run. */
+  idle: boolean;
+}
+
+/** Live counters for metrics and routers. */
+export interface EngineStats {
+  running: number;
+  waiting: number;
+  /** Blocks referenced by running requests. */
+  activeBlocks: number;
+  /** Blocks cached but unreferenced (the LRU pool). */
+  cachedFreeBlocks: number;
+  totalBlocks: number;
+  /** activeBlocks / totalBlocks. */
+  kvUsage: number;
+  prefixQueries: number;
+  prefixHits: number;
+  promptTokens: number;
+  generationTokens: number;
+  preemptions: number;
+}
