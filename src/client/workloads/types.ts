@@ -48,7 +48,22 @@ export type Schedule =
   /** Closed loop: at most `concurrency` conversations in flight, turns follow think times. */
   | { kind: 'closed'; concurrency: number }
   /** Open loop: every turn is sent at its `atMs`, whatever is still in flight. */
-  | { kind: 'open' };
+  | { kind: 'open' }
+  /**
+   * vLLM multi-turn style: `numClients` clients, each keeping up to `maxActiveConversations` of its
+   * share of scripts active and round-robining (or sampling) over them, one request at a time per
+   * client; `requestRate` (per client, req/s, Poisson) paces sends when set; think times are ignored.
+   */
+  | {
+      kind: 'clients';
+      numClients: number;
+      maxActiveConversations: number;
+      requestRate?: number;
+      sampling: 'round_robin' | 'random';
+      maxNumRequests?: number;
+      warmupStep?: boolean;
+      earlyStop?: boolean;
+    };
 
 export interface Workload {
   name: string;
