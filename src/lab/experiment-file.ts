@@ -1,0 +1,218 @@
+/**
+ * Experiment files (JSON): the schema, its validation with errors that name the bad field, dotted
+ * parameter paths, and the expansion of `matrix` into cells (cartesian product × repeats).
+ *
+ * Matrix keys are dotted paths into the experiment. `cluster.` may be left out for cluster settings
+ * (`router.mode` ≡ `cluster.router.mode`, `enablePrefixCaching` ≡ `cluster.enablePrefixCaching`); the
+ * key is kept as written in each cell's `params` (DESIGN.md results contract).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+export const ROUTER_MODES = ['kv', 'kv-approx', 'round-robin', 'random', 'least-loaded'] as const;
+export type RouterMode = (typeof ROUTER_MODES)[number];
+
+const PositiveInt = Type.Integer({ minimum: 1 });
+const NonNegative = Type.Number({ minimum: 0 });
+
+export const RouterSettingsSchema = Type.Object(
+  {
+    mode: Type.Union(ROUTER_MODES.map((m) => Type.Literal(m))),
+    kvOverlapScoreWeight: Type.Optional(NonNegative),
+    routerTemperature: Type.Optional(NonNegative),
+    routerTtlS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ClusterSettingsSchema = Type.Object(
+  {
+    numWorkers: Type.Optional(PositiveInt),
+    router: Type.Optional(RouterSettingsSchema),
+    blockSize: Type.Optional(PositiveInt),
+    numGpuBlocks: Type.Optional(PositiveInt),
+    maxNumSeqs: Type.Optional(PositiveInt),
+    maxNumBatchedTokens: Type.Optional(PositiveInt),
+    enablePrefixCaching: Type.Optional(Type.Boolean()),
+    enableChunkedPrefill: Type.Optional(Type.Boolean()),
+    watermark: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    speedupRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    decodeSpeedupRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    maxModelLen: Type.Optional(PositiveInt),
+    reasoningRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    profile: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const ExperimentSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]+$' }),
+    description: Type.String(),
+    source: Type.Optional(Type.String()),
+    cluster: ClusterSettingsSchema,
+    workload: Type.Object({ kind: Type.String({ minLength: 1 }) }, { additionalProperties: true }),
+    matrix: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.Unknown(), { minItems: 1 }))),
+    repeats: Type.Optional(PositiveInt),
+    seed: Type.Optional(Type.Integer()),
+    plots: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+export type RouterSettings = Static<typeof RouterSettingsSchema>;
+export type ClusterSettings = Static<typeof ClusterSettingsSchema>;
+export type Experiment = Static<typeof ExperimentSchema>;
+
+export class ExperimentFileError extends Error {
+  readonly code = 'bad_experiment_file';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExperimentFileError';
+  }
+}
+
+/** TypeBox's JSON pointer ('/cluster/router/mode') as a dotted field name ('cluster.router.mode'). */
+function fieldName(pointer: string): string {
+  const path = pointer.replace(/^\//, '').split('/').filter(Boolean).join('.');
+  return path || '(top level)';
+}
+
+/** Validate a parsed experiment file; throws ExperimentFileError naming the first bad field. */
+export function parseExperiment(raw: unknown, origin = 'experiment'): Experiment {
+  if (!Value.Check(ExperimentSchema, raw)) {
+    const first = [...Value.Errors(ExperimentSchema, raw)][0];
+    const where = first ? fieldName(first.path) : '(top level)';
+    throw new ExperimentFileError(`${origin}: field '${where}': ${first?.message ?? 'invalid'}`);
+  }
+  const exp = raw as Experiment;
+  for (const key of Object.keys(exp.matrix ?? {})) {
+    const path = resolveMatrixPath(key);
+    if (path[0] !== 'cluster' && path[0] !== 'workload') {
+      throw new ExperimentFileError(`${origin}: field 'matrix.${key}': must name a cluster or workload setting`);
+    }
+    // Check each value by applying it to a copy and validating the result.
+    for (const value of exp.matrix![key]) {
+      const probe = structuredClone(exp);
+      delete probe.matrix;
+      setPath(probe as unknown as Record<string, unknown>, path, value);
+      if (!Value.Check(ExperimentSchema, probe)) {
+        const first = [...Value.Errors(ExperimentSchema, probe)][0];
+        throw new ExperimentFileError(
+          `${origin}: field 'matrix.${key}': value ${JSON.stringify(value)} is invalid (${first ? fieldName(first.path) : ''}: ${first?.message ?? 'invalid'})`,
+        );
+      }
+    }
+  }
+  return exp;
+}
+
+/** A matrix key as a full path: leading `cluster.` is implied unless the key names workload/cluster. */
+export function resolveMatrixPath(key: string): string[] {
+  const parts = key.split('.');
+  if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+    throw new ExperimentFileError(`matrix key '${key}' is not a valid dotted path`);
+  }
+  if (parts[0] === 'cluster' || parts[0] === 'workload') return parts;
+  return ['cluster', ...parts];
+}
+
+export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node: Record<string, unknown> = target;
+  for (let i = 0; i < path.length - 1; i++) {
+    const next = node[path[i]];
+    if (next === undefined || next === null || typeof next !== 'object') node[path[i]] = {};
+    node = node[path[i]] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+/** `--set path=value`: the value is parsed as JSON when it can be, else kept as a string. */
+export function parseSetFlag(flag: string): { key: string; value: unknown } {
+  const eq = flag.indexOf('=');
+  if (eq <= 0) throw new ExperimentFileError(`--set '${flag}': expected path=value`);
+  const key = flag.slice(0, eq).trim();
+  const text = flag.slice(eq + 1);
+  let value: unknown = text;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    /* a bare string */
+  }
+  return { key, value };
+}
+
+/** Apply `--set` overrides (before matrix expansion) and re-validate. */
+export function applyOverrides(exp: Experiment, sets: readonly string[], origin = 'experiment'): Experiment {
+  const copy = structuredClone(exp) as unknown as Record<string, unknown>;
+  for (const s of sets) {
+    const { key, value } = parseSetFlag(s);
+    const parts = key.split('.');
+    const top = ['name', 'description', 'repeats', 'seed', 'plots', 'matrix', 'source'];
+    const path = top.includes(parts[0]) ? parts : resolveMatrixPath(key);
+    if (parts[0] === 'matrix') {
+      // --set matrix.router.mode='["kv"]' replaces one axis.
+      const axis = parts.slice(1).join('.');
+      const matrix = (copy.matrix ?? {}) as Record<string, unknown>;
+      matrix[axis] = value;
+      copy.matrix = matrix;
+      continue;
+    }
+    setPath(copy, path, value);
+  }
+  return parseExperiment(copy, origin);
+}
+
+export interface Cell {
+  /** 0-based position in the expansion. */
+  index: number;
+  /** Matrix parameters of this cell, keys as written in the file. */
+  params: Record<string, unknown>;
+  repeat: number;
+  /** The experiment with this cell's values applied (matrix removed). */
+  experiment: Experiment;
+  /** Folder name of the cell's run, unique within the experiment. */
+  runDir: string;
+  seed: number;
+}
+
+function slug(value: unknown): string {
+  return String(typeof value === 'object' ? JSON.stringify(value) : value)
+    .replace(/[^A-Za-z0-9.-]+/g, '_')
+    .slice(0, 40);
+}
+
+/** Cartesian product of the matrix axes (in file order), times `repeats`. */
+export function expandMatrix(exp: Experiment): Cell[] {
+  const axes = Object.entries(exp.matrix ?? {});
+  let combos: Array<Record<string, unknown>> = [{}];
+  for (const [key, values] of axes) {
+    const next: Array<Record<string, unknown>> = [];
+    for (const combo of combos) for (const v of values) next.push({ ...combo, [key]: v });
+    combos = next;
+  }
+  const repeats = exp.repeats ?? 1;
+  const baseSeed = exp.seed ?? 0;
+  const cells: Cell[] = [];
+  for (const params of combos) {
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const experiment = structuredClone(exp);
+      delete experiment.matrix;
+      for (const [key, value] of Object.entries(params)) {
+        setPath(experiment as unknown as Record<string, unknown>, resolveMatrixPath(key), value);
+      }
+      const parts = Object.entries(params).map(([k, v]) => `${k.split('.').pop()}-${slug(v)}`);
+      if (repeats > 1) parts.push(`r${repeat}`);
+      const index = cells.length;
+      cells.push({
+        index,
+        params,
+        repeat,
+        experiment,
+        runDir: `${String(index).padStart(3, '0')}${parts.length ? '_' + parts.join('_') : ''}`,
+        seed: baseSeed + repeat,
+      });
+    }
+  }
+  return cells;
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath } from '../../src/lab/experiment-file.ts';
+
+const base = {
+  name: 'sweep',
+  description: 'a test',
+  cluster: { numWorkers: 2, router: { mode: 'kv' } },
+  workload: { kind: 'prefix-ratio', prefixRatio: 0.5 },
+  matrix: { 'router.mode': ['kv', 'round-robin'], 'workload.prefixRatio': [0.1, 0.9] },
+  seed: 3,
+};
+
+describe('experiment files', () => {
+  it('accepts a valid file', () => {
+    expect(parseExperiment(base).name).toBe('sweep');
+  });
+
+  it('names the bad field in its error', () => {
+    expect(() => parseExperiment({ ...base, cluster: { numWorkers: 0 } })).toThrow(/cluster\.numWorkers/);
+    expect(() => parseExperiment({ ...base, cluster: { router: { mode: 'fastest' } } })).toThrow(/cluster\.router\.mode/);
+    expect(() => parseExperiment({ ...base, bogus: 1 })).toThrow(/bogus/);
+    expect(() => parseExperiment({ ...base, matrix: { 'router.mode': ['kv', 'nope'] } })).toThrow(/matrix\.router\.mode.*"nope"/);
+    expect(() => parseExperiment({ ...base, matrix: { 'cluster.numWorkers': [-1] } })).toThrow(/matrix\.cluster\.numWorkers/);
+  });
+
+  it('implies cluster. for matrix keys that do not name workload or cluster', () => {
+    expect(resolveMatrixPath('router.mode')).toEqual(['cluster', 'router', 'mode']);
+    expect(resolveMatrixPath('workload.isl')).toEqual(['workload', 'isl']);
+    expect(() => resolveMatrixPath('__proto__.x')).toThrow();
+  });
+
+  it('expands the matrix as a cartesian product in file order, with repeats', () => {
+    const cells = expandMatrix(parseExperiment({ ...base, repeats: 2 }));
+    expect(cells).toHaveLength(8);
+    expect(cells[0].params).toEqual({ 'router.mode': 'kv', 'workload.prefixRatio': 0.1 });
+    expect(cells[0].experiment.cluster.router?.mode).toBe('kv');
+    expect(cells[0].experiment.workload.prefixRatio).toBe(0.1);
+    expect(cells[7].experiment.cluster.router?.mode).toBe('round-robin');
+    expect(cells[7].experiment.workload.prefixRatio).toBe(0.9);
+    expect(cells.map((c) => c.seed)).toEqual([3, 4, 3, 4, 3, 4, 3, 4]);
+    expect(new Set(cells.map((c) => c.runDir)).size).toBe(8);
+  });
+
+  it('applies --set overrides and revalidates them', () => {
+    const exp = applyOverrides(parseExperiment(base), ['cluster.numWorkers=4', 'workload.isl=1000', 'matrix.router.mode=["random"]']);
+    expect(exp.cluster.numWorkers).toBe(4);
+    expect(exp.workload.isl).toBe(1000);
+    expect(expandMatrix(exp)).toHaveLength(2);
+    expect(() => applyOverrides(parseExperiment(base), ['cluster.numWorkers=zero'])).toThrow(/numWorkers/);
+  });
+});
