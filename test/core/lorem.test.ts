@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  isLoremToken,
+  LOREM_TOKEN_IDS,
+  LOREM_WORDS,
+  loremText,
+  loremTokens,
+  tokensForId,
+  tokensToLoremText,
+} from '../../src/core/lorem.ts';
+import { decode, encode } from '../../src/core/tokenizer.ts';
+import { createRng } from '../../src/core/rng.ts';
+
+describe('lorem vocabulary', () => {
+  it('has 500+ lowercase ascii words, each one token after a space', () => {
+    expect(LOREM_WORDS.length).toBeGreaterThanOrEqual(500);
+    expect(LOREM_TOKEN_IDS.length).toBe(LOREM_WORDS.length);
+    expect(new Set(LOREM_TOKEN_IDS).size).toBe(LOREM_TOKEN_IDS.length);
+    LOREM_WORDS.forEach((w, i) => {
+      expect(w).toMatch(/^[a-z]+$/);
+      expect(encode(' ' + w)).toEqual([LOREM_TOKEN_IDS[i]]);
+    });
+    expect(LOREM_WORDS).toContain('lorem');
+  });
+
+  it('any token sequence decodes to text that re-encodes to the same tokens', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...LOREM_TOKEN_IDS), { minLength: 0, maxLength: 200 }), (tokens) => {
+        const text = decode(tokens);
+        expect(encode(text)).toEqual(tokens);
+        expect(tokensToLoremText(tokens)).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('isLoremToken recognises exactly the vocabulary', () => {
+    for (const id of LOREM_TOKEN_IDS) expect(isLoremToken(id)).toBe(true);
+    expect(isLoremToken(encode('Hello')[0])).toBe(false);
+    expect(isLoremToken(198)).toBe(false);
+  });
+});
+
+describe('loremTokens / loremText', () => {
+  it('draws exactly n lorem tokens, reproducibly from the seed', () => {
+    const a = loremTokens(createRng(1), 300);
+    expect(a).toHaveLength(300);
+    expect(a.every(isLoremToken)).toBe(true);
+    expect(loremTokens(createRng(1), 300)).toEqual(a);
+    expect(loremTokens(createRng(2), 300)).not.toEqual(a);
+    expect(loremTokens(createRng(1), 0)).toEqual([]);
+  });
+
+  it('gives text that starts with a space and re-encodes to its tokens', () => {
+    const { text, tokens } = loremText(createRng('x'), 64);
+    expect(text.startsWith(' ')).toBe(true);
+    expect(text).toBe(decode(tokens));
+    expect(encode(text)).toEqual(tokens);
+  });
+
+  it('spreads over the vocabulary (not stuck on a few words)', () => {
+    const distinct = new Set(loremTokens(createRng(3), 5000)).size;
+    expect(distinct).toBeGreaterThan(LOREM_WORDS.length * 0.9);
+  });
+
+  it('rejects non-lorem ids when rendering text directly', () => {
+    expect(() => tokensToLoremText([198])).toThrow(/not a lorem token/);
+  });
+});
+
+describe('tokensForId', () => {
+  it('is deterministic and exactly n lorem tokens long', () => {
+    const a = tokensForId(12345, 512);
+    expect(a).toHaveLength(512);
+    expect(a.every(isLoremToken)).toBe(true);
+    expect(tokensForId(12345, 512)).toEqual(a);
+    expect(tokensForId(12345, 10)).toEqual(a.slice(0, 10));
+  });
+
+  it('gives different runs for different ids (small, large, negative)', () => {
+    const ids = [0, 1, 2, 3, 1000, 2 ** 32, 2 ** 32 + 1, 2 ** 40, 2 ** 52 + 1, 2 ** 53 - 2 ** 32 + 1, Number.MAX_SAFE_INTEGER, -1, -2];
+    const runs = new Set(ids.map((id) => tokensForId(id, 16).join(',')));
+    expect(runs.size).toBe(ids.length);
+  });
+
+  it('has no collisions among many consecutive ids', () => {
+    const seen = new Set<string>();
+    for (let id = 0; id < 20000; id++) seen.add(tokensForId(id, 8).join(','));
+    expect(seen.size).toBe(20000);
+  });
+
+  it('re-encodes exactly after decoding', () => {
+    const t = tokensForId(987654321, 512);
+    expect(encode(decode(t))).toEqual(t);
+  });
+
+  it('rejects ids that are not safe integers', () => {
+    expect(() => tokensForId(1.5, 4)).toThrow(/safe integer/);
+  });
+});
