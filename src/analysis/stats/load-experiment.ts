@@ -1,0 +1,85 @@
+/**
+ * Reading an experiment folder (DESIGN.md "Results contract"): summary.json and, for each cell, its
+ * run folder (relative to the experiment folder). A cell whose run folder is missing keeps the
+ * summary from summary.json and has no records. I/O.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Summary } from '../../core/records.ts';
+import { isDirectory, loadRun } from './load-run.ts';
+import type { LoadedRun, ParamValue } from './run-data.ts';
+
+export type { ParamValue } from './run-data.ts';
+
+export interface ExperimentCell {
+  params: Record<string, ParamValue>;
+  runDir: string;
+  summary: Summary;
+  /** The loaded run folder, or null when it is missing. */
+  loaded: LoadedRun | null;
+}
+
+export interface LoadedExperiment {
+  dir: string;
+  name: string;
+  clock: string | null;
+  cells: ExperimentCell[];
+}
+
+export async function isExperimentDir(dir: string): Promise<boolean> {
+  if (!(await isDirectory(dir))) return false;
+  try {
+    await readFile(join(dir, 'summary.json'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function experimentName(x: unknown, dir: string): string {
+  if (typeof x === 'string' && x.length > 0) return x;
+  if (typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string') {
+    return (x as { name: string }).name;
+  }
+  return resolve(dir).split(/[\\/]/).pop() ?? dir;
+}
+
+export async function loadExperiment(dir: string): Promise<LoadedExperiment> {
+  const path = join(dir, 'summary.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new Error(`not an experiment folder: ${path} cannot be read`);
+  }
+  let doc: { experiment?: unknown; clock?: unknown; cells?: unknown };
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new Error(`${path}: not valid JSON`);
+  }
+  if (!Array.isArray(doc.cells)) throw new Error(`${path}: has no 'cells' list`);
+  const cells: ExperimentCell[] = [];
+  for (const [i, c] of (doc.cells as unknown[]).entries()) {
+    const cell = c as { params?: unknown; runDir?: unknown; summary?: unknown };
+    if (typeof cell !== 'object' || cell === null || typeof cell.runDir !== 'string' || typeof cell.summary !== 'object') {
+      throw new Error(`${path}: cell ${i} needs params, runDir and summary`);
+    }
+    const runPath = join(dir, cell.runDir);
+    let loaded: LoadedRun | null = null;
+    if (await isDirectory(runPath)) {
+      try {
+        loaded = await loadRun(runPath);
+      } catch {
+        loaded = null;
+      }
+    }
+    cells.push({
+      params: (cell.params ?? {}) as Record<string, ParamValue>,
+      runDir: cell.runDir,
+      summary: cell.summary as Summary,
+      loaded,
+    });
+  }
+  return { dir, name: experimentName(doc.experiment, dir), clock: typeof doc.clock === 'string' ? doc.clock : null, cells };
+}

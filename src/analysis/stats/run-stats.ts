@@ -1,0 +1,21 @@
+/**
+ * The statistics of one run: core's summary, per-turn table and first-vs-later speedup, computed the
+ * same way the client computes run.json (so a report agrees with it). Pure.
+ */
+import type { RequestRecord, Summary, TurnSummary } from '../../core/records.ts';
+import { firstVsLaterSpeedup, perTurn, spanS, summarize } from '../../core/summary.ts';
+
+export interface RunStats {
+  summary: Summary;
+  perTurn: TurnSummary[];
+  /** Mean TTFT of turn 1 over mean TTFT of later turns; null without both. */
+  firstVsLaterSpeedup: number | null;
+}
+
+export function summarizeRun(records: readonly RequestRecord[], durationS: number = spanS(records)): RunStats {
+  return {
+    summary: summarize(records, durationS),
+    perTurn: perTurn(records),
+    firstVsLaterSpeedup: firstVsLaterSpeedup(records),
+  };
+}

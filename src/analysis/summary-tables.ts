@@ -1,0 +1,240 @@
+/**
+ * The tables of a run, a comparison and an experiment, as table models (tables.ts) shared by the
+ * terminal and the HTML report: overview (totals, throughput, cache hits, key percentiles, goodput),
+ * latency distributions, TTFT per turn, group tables (label, worker, document type), comparison
+ * ratios (green when b is better by more than 2 %, red when worse) and experiment cells. Pure.
+ */
+import type { Dist, Summary, TurnSummary } from '../core/records.ts';
+import type { Goodput } from '../core/goodput.ts';
+import type { Group } from './stats/groupings.ts';
+import type { Comparison, MetricRatio } from './stats/compare.ts';
+import type { RunStats } from './stats/run-stats.ts';
+import type { Column, Row, Table, Tone } from './tables.ts';
+
+export interface NamedStats {
+  name: string;
+  stats: RunStats;
+  goodput?: Goodput | null;
+}
+
+/** Ratios within this band of 1 are not coloured. */
+const NEUTRAL_BAND = 0.02;
+
+export function ratioTone(ratio: number | null, lowerIsBetter: boolean): Tone | undefined {
+  if (ratio === null) return 'dim';
+  if (Math.abs(ratio - 1) <= NEUTRAL_BAND) return undefined;
+  return ratio < 1 === lowerIsBetter ? 'good' : 'bad';
+}
+
+export function overviewTable(runs: readonly NamedStats[]): Table {
+  const withGoodput = runs.some((r) => r.goodput);
+  const columns: Column[] = [
+    { key: 'run', title: 'run' },
+    { key: 'requests', title: 'requests' },
+    { key: 'failed', title: 'failed' },
+    { key: 'duration', title: 'duration', unit: 's', digits: 1 },
+    { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 },
+    { key: 'otps', title: 'output', unit: 'tok/s', digits: 1 },
+    { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' },
+    { key: 'ttftP50', title: 'TTFT p50', unit: 'ms' },
+    { key: 'ttftP99', title: 'TTFT p99', unit: 'ms' },
+    { key: 'e2eP50', title: 'E2E p50', unit: 'ms' },
+    { key: 'tpotP50', title: 'TPOT p50', unit: 'ms' },
+    { key: 'speedup', title: 'turn1/later TTFT', kind: 'ratio' },
+  ];
+  if (withGoodput) {
+    columns.push({ key: 'goodShare', title: 'goodput', unit: '%', kind: 'percent' });
+    columns.push({ key: 'goodRate', title: 'goodput', unit: 'req/s', digits: 2 });
+  }
+  const rows: Row[] = runs.map(({ name, stats, goodput }) => {
+    const s = stats.summary;
+    return {
+      run: name,
+      requests: s.requests,
+      failed: s.failed,
+      duration: s.durationS,
+      rps: s.requestsPerS,
+      otps: s.outputTokensPerS,
+      hit: s.cacheHitRatio,
+      ttftP50: s.ttftMs.p50,
+      ttftP99: s.ttftMs.p99,
+      e2eP50: s.e2eMs.p50,
+      tpotP50: s.tpotMs.p50,
+      speedup: stats.firstVsLaterSpeedup,
+      goodShare: goodput?.share ?? null,
+      goodRate: goodput?.ratePerS ?? null,
+    };
+  });
+  const slos = runs.find((r) => r.goodput)?.goodput?.slos;
+  const note = slos
+    ? `goodput: requests meeting ${Object.entries(slos).map(([k, v]) => `${k} ≤ ${v}`).join(' and ')}`
+    : undefined;
+  return { title: 'Overview', columns, rows, note };
+}
+
+const LATENCIES: Array<[string, (s: Summary) => Dist]> = [
+  ['ttft_ms', (s) => s.ttftMs],
+  ['ttfat_ms', (s) => s.ttfatMs],
+  ['e2e_ms', (s) => s.e2eMs],
+  ['tpot_ms', (s) => s.tpotMs],
+  ['itl_ms', (s) => s.itlMs],
+];
+
+export function latencyTable(name: string, summary: Summary): Table {
+  const stat = (key: keyof Dist, title = key as string): Column => ({ key, title, unit: 'ms' });
+  return {
+    title: `Latency — ${name}`,
+    columns: [
+      { key: 'metric', title: 'metric' },
+      stat('min'),
+      stat('mean'),
+      stat('p50'),
+      stat('p90'),
+      stat('p95'),
+      stat('p99'),
+      stat('max'),
+      { key: 'count', title: 'samples' },
+    ],
+    rows: LATENCIES.filter(([, pick]) => pick(summary).count > 0).map(([metric, pick]) => {
+      const d = pick(summary);
+      return { metric, min: d.min, mean: d.mean, p50: d.p50, p90: d.p90, p95: d.p95, p99: d.p99, max: d.max, count: d.count };
+    }),
+  };
+}
+
+export function perTurnTable(name: string, turns: readonly TurnSummary[]): Table {
+  return {
+    title: `TTFT by turn — ${name}`,
+    columns: [
+      { key: 'turn', title: 'turn' },
+      { key: 'count', title: 'requests' },
+      { key: 'failed', title: 'failed' },
+      { key: 'mean', title: 'TTFT mean', unit: 'ms' },
+      { key: 'p50', title: 'TTFT p50', unit: 'ms' },
+      { key: 'p90', title: 'TTFT p90', unit: 'ms' },
+      { key: 'e2eP50', title: 'E2E p50', unit: 'ms' },
+      { key: 'hit', title: 'cached', unit: '%', kind: 'percent' },
+    ],
+    rows: turns.map((t) => ({
+      turn: t.turn,
+      count: t.count,
+      failed: t.failed,
+      mean: t.ttftMs.mean,
+      p50: t.ttftMs.p50,
+      p90: t.ttftMs.p90,
+      e2eP50: t.e2eMs.p50,
+      hit: t.inputTokens > 0 ? t.cachedTokens / t.inputTokens : null,
+    })),
+  };
+}
+
+export function groupTable(title: string, keyTitle: string, groups: readonly Group[]): Table {
+  return {
+    title,
+    columns: [
+      { key: 'key', title: keyTitle },
+      { key: 'requests', title: 'requests' },
+      { key: 'failed', title: 'failed' },
+      { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 },
+      { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' },
+      { key: 'ttftMean', title: 'TTFT mean', unit: 'ms' },
+      { key: 'ttftP50', title: 'TTFT p50', unit: 'ms' },
+      { key: 'ttftP90', title: 'TTFT p90', unit: 'ms' },
+      { key: 'e2eP50', title: 'E2E p50', unit: 'ms' },
+    ],
+    rows: groups.map(({ key, summary: s }) => ({
+      key,
+      requests: s.requests,
+      failed: s.failed,
+      rps: s.requestsPerS,
+      hit: s.cacheHitRatio,
+      ttftMean: s.ttftMs.mean,
+      ttftP50: s.ttftMs.p50,
+      ttftP90: s.ttftMs.p90,
+      e2eP50: s.e2eMs.p50,
+    })),
+  };
+}
+
+function metricUnit(m: MetricRatio): string {
+  return m.metric === 'requests_per_s' ? 'req/s' : m.metric === 'output_tokens_per_s' ? 'tok/s' : 'ms';
+}
+
+export function comparisonTables(cmp: Comparison, aName: string, bName: string): Table[] {
+  const metrics: Table = {
+    title: `Comparison — ${bName} vs ${aName}`,
+    columns: [
+      { key: 'metric', title: 'metric' },
+      { key: 'stat', title: 'stat' },
+      { key: 'unit', title: 'unit' },
+      { key: 'a', title: `A: ${aName}` },
+      { key: 'b', title: `B: ${bName}` },
+      { key: 'ratio', title: 'B/A', kind: 'ratio', digits: 3 },
+    ],
+    rows: cmp.metrics.map((m) => ({ metric: m.metric, stat: m.stat, unit: metricUnit(m), a: m.a, b: m.b, ratio: m.ratio })),
+    tones: cmp.metrics.map((m) => ({ ratio: ratioTone(m.ratio, m.lowerIsBetter) })),
+    note: 'B/A below 1 is better for latencies, above 1 for throughputs',
+  };
+  const turns: Table = {
+    title: `TTFT by turn — ${bName} vs ${aName}`,
+    columns: [
+      { key: 'turn', title: 'turn' },
+      { key: 'aMean', title: 'A mean', unit: 'ms' },
+      { key: 'bMean', title: 'B mean', unit: 'ms' },
+      { key: 'meanRatio', title: 'mean B/A', kind: 'ratio', digits: 3 },
+      { key: 'aP50', title: 'A p50', unit: 'ms' },
+      { key: 'bP50', title: 'B p50', unit: 'ms' },
+      { key: 'p50Ratio', title: 'p50 B/A', kind: 'ratio', digits: 3 },
+    ],
+    rows: cmp.perTurn.map((t) => ({
+      turn: t.turn,
+      aMean: t.aMeanMs,
+      bMean: t.bMeanMs,
+      meanRatio: t.meanRatio,
+      aP50: t.aP50Ms,
+      bP50: t.bP50Ms,
+      p50Ratio: t.p50Ratio,
+    })),
+    tones: cmp.perTurn.map((t) => ({ meanRatio: ratioTone(t.meanRatio, true), p50Ratio: ratioTone(t.p50Ratio, true) })),
+  };
+  return [metrics, turns];
+}
+
+export interface CellRow {
+  params: Record<string, string | number | boolean | null>;
+  summary: Summary;
+}
+
+export function experimentTable(name: string, cells: readonly CellRow[]): Table {
+  const keys = [...new Set(cells.flatMap((c) => Object.keys(c.params)))];
+  return {
+    title: `Experiment cells — ${name}`,
+    columns: [
+      ...keys.map((k): Column => ({ key: `param:${k}`, title: k })),
+      { key: 'requests', title: 'requests' },
+      { key: 'failed', title: 'failed' },
+      { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 },
+      { key: 'otps', title: 'output', unit: 'tok/s', digits: 1 },
+      { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' },
+      { key: 'ttftMean', title: 'TTFT mean', unit: 'ms' },
+      { key: 'ttftP50', title: 'TTFT p50', unit: 'ms' },
+      { key: 'ttftP99', title: 'TTFT p99', unit: 'ms' },
+    ],
+    rows: cells.map((c) => {
+      const row: Row = {};
+      for (const k of keys) row[`param:${k}`] = c.params[k] ?? null;
+      const s = c.summary;
+      return {
+        ...row,
+        requests: s.requests,
+        failed: s.failed,
+        rps: s.requestsPerS,
+        otps: s.outputTokensPerS,
+        hit: s.cacheHitRatio ?? null,
+        ttftMean: s.ttftMs?.mean ?? null,
+        ttftP50: s.ttftMs?.p50 ?? null,
+        ttftP99: s.ttftMs?.p99 ?? null,
+      };
+    }),
+  };
+}

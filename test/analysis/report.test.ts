@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeReport } from '../../src/analysis/report/write-report.ts';
+import { scriptSafeJs, scriptSafeJson } from '../../src/analysis/render/html.ts';
+import { genRecords, runFileFor, tempDir, writeExperimentDir, writeRunDir } from './fixtures.ts';
+
+describe('writeReport', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    tmp = await tempDir();
+    const kv = genRecords({ seed: 'kv', workers: 2, label: 'kv </script><!-- x' });
+    const rr = genRecords({ seed: 'rr', workers: 0, ttftScale: 2 });
+    await writeRunDir(join(tmp.dir, 'kv'), kv, runFileFor(kv, { label: 'kv </script><!-- x' }));
+    await writeRunDir(join(tmp.dir, 'rr'), rr, null);
+    await writeExperimentDir(join(tmp.dir, 'exp'), { missingCell: true });
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('compares several runs in one self-contained report with SVG and PNG plots', async () => {
+    const out = join(tmp.dir, 'out');
+    const res = await writeReport({ runDirs: [join(tmp.dir, 'rr'), join(tmp.dir, 'kv')], outDir: out, slos: { ttft_ms: 100 } });
+    expect(res.reportPath).toBe(join(out, 'report.html'));
+    const names = res.plots.map((p) => p.slice(out.length + 1));
+    for (const id of ['ttft-per-turn', 'ttft-cdf', 'latency-over-time', 'worker-bars', 'compare-ttft-per-turn']) {
+      expect(names).toContain(`${id}.svg`);
+      expect(names).toContain(`${id}.png`);
+    }
+    for (const p of res.plots) expect((await stat(p)).size).toBeGreaterThan(1000);
+    const html = await readFile(res.reportPath, 'utf8');
+    // nothing external: no src/href attributes and no stylesheet/script links
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    // the label with '</script>' is escaped in the inlined JSON and the HTML text
+    expect(html.match(/<\/script>/g)?.length).toBe(html.match(/<script\b/g)?.length);
+    expect(html).toContain('kv &lt;/script&gt;');
+    expect(html).toContain('Comparisons against');
+    expect(html).toContain('goodput');
+    expect(html).toContain('no run.json: partial run');
+  });
+
+  it('reports an experiment folder with the sweep plot and cells table', async () => {
+    const out = join(tmp.dir, 'exp-out');
+    const res = await writeReport({ runDirs: [join(tmp.dir, 'exp')], outDir: out });
+    expect(res.plots.map((p) => p.slice(out.length + 1))).toContain('sweep.svg');
+    const html = await readFile(res.reportPath, 'utf8');
+    expect(html).toContain('Experiment cells — kv-vs-rr');
+    expect(html).toContain('1 cell run folder(s) missing');
+    const svg = await readFile(join(out, 'sweep.svg'), 'utf8');
+    expect(svg).toContain('cluster.router.mode');
+  });
+
+  it('rejects bad inputs with one-line messages', async () => {
+    await expect(writeReport({ runDirs: [join(tmp.dir, 'missing')], outDir: join(tmp.dir, 'x') })).rejects.toThrow(/does not exist/);
+    await expect(writeReport({ runDirs: [], outDir: join(tmp.dir, 'x') })).rejects.toThrow(/at least one run folder/);
+    await expect(
+      writeReport({ runDirs: [join(tmp.dir, 'exp'), join(tmp.dir, 'kv')], outDir: join(tmp.dir, 'x') }),
+    ).rejects.toThrow(/reported on its own/);
+  });
+});
+
+describe('inline escaping', () => {
+  it('makes JSON and JS unable to close or confuse a script element', () => {
+    const json = scriptSafeJson({ a: '</script><!--\u2028' });
+    expect(json).not.toMatch(/<\/script|<!--|\u2028/i);
+    expect(JSON.parse(json)).toEqual({ a: '</script><!--\u2028' });
+    const js = scriptSafeJs('var s = "</SCRIPT>"; var t = "<!--";');
+    expect(js).not.toMatch(/<\/script|<!--/i);
+    expect(new Function(`${js}; return [s, t];`)()).toEqual(['</SCRIPT>', '<!--']);
+  });
+});

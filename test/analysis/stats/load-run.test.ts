@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadRun } from '../../../src/analysis/stats/load-run.ts';
+import { isExperimentDir, loadExperiment } from '../../../src/analysis/stats/load-experiment.ts';
+import { parseRecords } from '../../../src/analysis/stats/parse-records.ts';
+import { runDurationS, runName } from '../../../src/analysis/stats/run-data.ts';
+import { genRecords, rec, runFileFor, tempDir, writeExperimentDir, writeRunDir } from '../fixtures.ts';
+
+describe('loadRun', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    tmp = await tempDir();
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('reads a killed run: no run.json and a truncated last line', async () => {
+    const dir = join(tmp.dir, 'killed');
+    await mkdir(dir);
+    const records = [rec({ conversationId: 'a' }), rec({ conversationId: 'b', turn: 2, sentAtMs: 1500 })];
+    const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n' + JSON.stringify(rec({ conversationId: 'c' })).slice(0, 40);
+    await writeFile(join(dir, 'requests.jsonl'), text);
+    const loaded = await loadRun(dir);
+    expect(loaded.run).toBeNull();
+    expect(loaded.records).toEqual(records);
+    expect(runName(loaded)).toBe('killed');
+    expect(runDurationS(loaded)).toBeCloseTo(2.5, 10); // 0 → 1500 + 1000
+  });
+
+  it('reads run.json and every record of a complete run', async () => {
+    const records = genRecords({ seed: 3 });
+    const dir = await writeRunDir(join(tmp.dir, 'full'), records, runFileFor(records, { label: 'kv', durationS: 9 }));
+    const loaded = await loadRun(dir);
+    expect(loaded.records).toHaveLength(records.length);
+    expect(runName(loaded)).toBe('kv');
+    expect(runDurationS(loaded)).toBe(9);
+  });
+
+  it('rejects a missing folder and a folder without run files with one-line messages', async () => {
+    await expect(loadRun(join(tmp.dir, 'nope'))).rejects.toThrow(/does not exist/);
+    await mkdir(join(tmp.dir, 'empty'));
+    await expect(loadRun(join(tmp.dir, 'empty'))).rejects.toThrow(/neither run.json nor requests.jsonl/);
+  });
+
+  it('rejects a corrupt line that is not the last one', () => {
+    expect(() => parseRecords('{"turn":1\n' + JSON.stringify(rec()) + '\n', 'x.jsonl')).toThrow(/x.jsonl:1: not valid JSON/);
+    expect(parseRecords(JSON.stringify(rec()) + '\n{"turn":1').droppedLines).toBe(1);
+  });
+
+  it('reads an experiment folder, keeping cells whose run folder is missing', async () => {
+    const dir = join(tmp.dir, 'exp');
+    await writeExperimentDir(dir, { missingCell: true });
+    expect(await isExperimentDir(dir)).toBe(true);
+    expect(await isExperimentDir(join(tmp.dir, 'full'))).toBe(false);
+    const exp = await loadExperiment(dir);
+    expect(exp.name).toBe('kv-vs-rr');
+    expect(exp.clock).toBe('virtual');
+    expect(exp.cells).toHaveLength(6);
+    expect(exp.cells.filter((c) => c.loaded === null)).toHaveLength(1);
+    expect(exp.cells[0].params['workload.prefixRatio']).toBe(0.1);
+    expect(exp.cells[0].loaded?.records.length).toBeGreaterThan(0);
+  });
+});

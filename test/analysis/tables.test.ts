@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { formatCell, formatTable, type Table } from '../../src/analysis/tables.ts';
+import { comparisonTables, overviewTable, ratioTone } from '../../src/analysis/summary-tables.ts';
+import { compare } from '../../src/analysis/stats/compare.ts';
+import { summarizeRun } from '../../src/analysis/stats/run-stats.ts';
+import { goodput } from '../../src/core/goodput.ts';
+import { genRecords } from './fixtures.ts';
+
+const table: Table = {
+  title: 'Latency',
+  columns: [
+    { key: 'metric', title: 'metric' },
+    { key: 'p50', title: 'p50', unit: 'ms' },
+    { key: 'hit', title: 'hit', unit: '%', kind: 'percent' },
+    { key: 'r', title: 'B/A', kind: 'ratio' },
+  ],
+  rows: [
+    { metric: 'ttft_ms', p50: 123.456, hit: 0.5, r: 0.5 },
+    { metric: 'e2e_ms', p50: 4.5, hit: null, r: 1.25 },
+  ],
+  tones: [{ r: 'good' }, { r: 'bad' }],
+};
+
+describe('terminal tables', () => {
+  it('puts units in headers and aligns every column', () => {
+    const lines = formatTable(table, { color: false }).split('\n');
+    expect(lines[0]).toBe('Latency');
+    expect(lines[1]).toContain('p50 (ms)');
+    expect(lines[1]).toContain('hit (%)');
+    // numbers are right-aligned: each row's p50 ends where the header ends
+    const end = lines[1].indexOf('p50 (ms)') + 'p50 (ms)'.length;
+    expect(lines[3].slice(0, end).endsWith('123')).toBe(true);
+    expect(lines[4].slice(0, end).endsWith('4.50')).toBe(true);
+    expect(lines[4]).toContain(' - ');
+    expect(lines[3]).toContain('0.50×');
+  });
+
+  it('colours only when asked', () => {
+    expect(formatTable(table, { color: false })).not.toContain('\x1b[');
+    const coloured = formatTable(table, { color: true });
+    expect(coloured).toContain('\x1b[32m'); // good ratio in green
+    expect(coloured).toContain('\x1b[31m'); // bad ratio in red
+  });
+
+  it('formats cells by kind', () => {
+    expect(formatCell(0.1234, { key: 'x', title: 'x', kind: 'percent' })).toBe('12.3');
+    expect(formatCell(null, { key: 'x', title: 'x' })).toBe('-');
+    expect(formatCell(12, { key: 'x', title: 'x' })).toBe('12');
+    expect(formatCell(true, { key: 'x', title: 'x' })).toBe('yes');
+  });
+
+  it('tones ratios by direction with a neutral band', () => {
+    expect(ratioTone(0.5, true)).toBe('good');
+    expect(ratioTone(0.5, false)).toBe('bad');
+    expect(ratioTone(1.01, true)).toBeUndefined();
+    expect(ratioTone(null, true)).toBe('dim');
+  });
+
+  it('builds overview and comparison tables from run statistics', () => {
+    const recs = genRecords({ seed: 7 });
+    const a = summarizeRun(recs, 10);
+    const b = summarizeRun(genRecords({ seed: 7, ttftScale: 0.5 }), 10);
+    const ov = overviewTable([{ name: 'a', stats: a, goodput: goodput(recs, { ttft_ms: 100 }, 10) }]);
+    expect(ov.rows[0].requests).toBe(recs.length);
+    expect(ov.columns.some((c) => c.key === 'goodShare')).toBe(true);
+    expect(ov.note).toContain('ttft_ms ≤ 100');
+    const [metrics, turns] = comparisonTables(compare(a, b), 'a', 'b');
+    const ttftMean = metrics.rows.findIndex((r) => r.metric === 'ttft_ms' && r.stat === 'mean');
+    expect(metrics.rows[ttftMean].ratio).toBeCloseTo(0.5, 10);
+    expect(metrics.tones?.[ttftMean].ratio).toBe('good');
+    expect(turns.rows.length).toBe(a.perTurn.length);
+  });
+});
