@@ -126,13 +126,15 @@ export function loremText(rng: Rng, n: number): { text: string; tokens: number[]
 
 /** Text of a sequence of lorem tokens (same as decode, without going through the BPE tables). */
 export function tokensToLoremText(tokens: ArrayLike<number>): string {
-  let text = '';
+  // Collected into an array and joined once: `+=` leaves V8 rope strings that cost far more to
+  // flatten when many long texts are kept (prefix-ratio and trace prompts).
+  const words = new Array<string>(tokens.length);
   for (let i = 0; i < tokens.length; i++) {
     const w = WORD_BY_ID.get(tokens[i]);
     if (w === undefined) throw new RangeError(`token id ${tokens[i]} is not a lorem token`);
-    text += ' ' + w;
+    words[i] = w;
   }
-  return text;
+  return tokens.length === 0 ? '' : ' ' + words.join(' ');
 }
 
 const TWO_32 = 4294967296;

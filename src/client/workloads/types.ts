@@ -57,9 +57,11 @@ export type Schedule =
   | {
       kind: 'clients';
       numClients: number;
+      /** PER CLIENT (vLLM's --max-active-conversations is a total, split evenly over the clients). */
       maxActiveConversations: number;
       requestRate?: number;
       sampling: 'round_robin' | 'random';
+      /** Total over all clients (vLLM splits it evenly: floor(total / numClients) per client). */
       maxNumRequests?: number;
       warmupStep?: boolean;
       earlyStop?: boolean;
@@ -71,4 +73,17 @@ export interface Workload {
   schedule: Schedule;
   /** Resolved parameters, written to run.json's config. */
   params: Record<string, unknown>;
+}
+
+/**
+ * One workload generator behind the shared interface: its defaults and a PURE, deterministic build
+ * function (same params and inputs → same scripts). `inputs` carries file contents read by a separate
+ * loader (documents, trace rows, a conversations file); params left undefined take the defaults.
+ */
+export interface WorkloadDefinition<P extends object = Record<string, unknown>, I = unknown> {
+  name: string;
+  /** One line for --help and reports. */
+  description: string;
+  defaults: Readonly<P>;
+  build(params?: Partial<P>, inputs?: I): Workload;
 }

@@ -1,0 +1,96 @@
+/**
+ * `multiturn`: Dynamo's multiturn_bench (lib/bench). `numUsers` users talk at the same time (closed
+ * loop, concurrency = numUsers), each for `numTurns` turns with the full history kept. Every user has
+ * its own system prompt and sends lorem user messages of `numUserTokens` tokens; before every turn
+ * after the first the user thinks for an exponential time with mean `meanDelayMs` (seeded per user).
+ * `speculativePrefill` adds `nvext.agent_hints.speculative_prefill: true` to every request; `ping`
+ * is Dynamo's smoke test: 1 user, 1 turn, 50 prompt and 50 completion tokens, no delay.
+ *
+ * Approximations: Dynamo's system prompt is a fixed English sentence naming the user and its lorem
+ * uses 62 words of ~1.3 tokens each; here both are lorem tokens (exact counts, distinct per user), so
+ * the virtual cluster needs no BPE.
+ */
+import { exponential } from '../../core/distributions.ts';
+import { loremTokens } from '../../core/lorem.ts';
+import { createRng } from '../../core/rng.ts';
+import { loremMessage, SPECULATIVE_PREFILL_BODY } from './messages.ts';
+import { bool, int, num, resolveParams } from './params.ts';
+import type { ConversationScript, TurnSpec, Workload, WorkloadDefinition } from './types.ts';
+
+export interface MultiturnParams {
+  numUsers: number;
+  numTurns: number;
+  numUserTokens: number;
+  maxCompletionTokens: number;
+  ignoreEos: boolean;
+  meanDelayMs: number;
+  speculativePrefill: boolean;
+  seed: number;
+  ping: boolean;
+  /** Tokens of each user's system prompt. */
+  systemPromptTokens: number;
+}
+
+export const MULTITURN_DEFAULTS: Readonly<MultiturnParams> = Object.freeze({
+  numUsers: 10,
+  numTurns: 5,
+  numUserTokens: 128,
+  maxCompletionTokens: 1000,
+  ignoreEos: true,
+  meanDelayMs: 5000,
+  speculativePrefill: false,
+  seed: 42,
+  ping: false,
+  systemPromptTokens: 64,
+});
+
+/** What --ping forces (Dynamo's smoke test). */
+const PING = Object.freeze({ numUsers: 1, numTurns: 1, numUserTokens: 50, maxCompletionTokens: 50, meanDelayMs: 0 });
+
+export function buildMultiturn(overrides?: Partial<MultiturnParams>): Workload {
+  const resolved = resolveParams('multiturn', MULTITURN_DEFAULTS, overrides, {
+    numUsers: int(1),
+    numTurns: int(1),
+    numUserTokens: int(1),
+    maxCompletionTokens: int(1),
+    ignoreEos: bool,
+    meanDelayMs: num(0),
+    speculativePrefill: bool,
+    seed: int(),
+    ping: bool,
+    systemPromptTokens: int(0),
+  });
+  const p: MultiturnParams = resolved.ping ? { ...resolved, ...PING } : resolved;
+  const rng = createRng(`multiturn/${p.seed}`);
+  const scripts: ConversationScript[] = [];
+  for (let u = 0; u < p.numUsers; u++) {
+    const userRng = rng.fork(`user-${u}`);
+    const textRng = userRng.fork('text');
+    const delayRng = userRng.fork('delay');
+    const preamble = p.systemPromptTokens > 0 ? [loremMessage('system', loremTokens(textRng, p.systemPromptTokens))] : [];
+    const turns: TurnSpec[] = [];
+    for (let t = 0; t < p.numTurns; t++) {
+      turns.push({
+        messages: [loremMessage('user', loremTokens(textRng, p.numUserTokens))],
+        maxTokens: p.maxCompletionTokens,
+        ignoreEos: p.ignoreEos,
+        delayMs: t === 0 || p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs),
+        ...(p.speculativePrefill ? { extraBody: structuredClone(SPECULATIVE_PREFILL_BODY) } : {}),
+      });
+    }
+    scripts.push({ id: `user-${u}`, preamble, turns, keepHistory: true, tags: { user: u } });
+  }
+  return {
+    name: 'multiturn',
+    scripts,
+    schedule: { kind: 'closed', concurrency: p.numUsers },
+    params: { ...p },
+  };
+}
+
+export const multiturn: WorkloadDefinition<MultiturnParams, void> = {
+  name: 'multiturn',
+  description: "Dynamo multiturn_bench: concurrent users, lorem turns, exponential think time",
+  defaults: MULTITURN_DEFAULTS,
+  build: (params) => buildMultiturn(params),
+};

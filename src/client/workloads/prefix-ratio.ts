@@ -1,0 +1,98 @@
+/**
+ * `prefix-ratio`: Dynamo's prefix_ratio_benchmark. A pool of `numPrefixPrompts` shared prefixes of
+ * round(isl · prefixRatio) lorem tokens; each of `requests` single-turn requests picks one prefix at
+ * random (its `prefixGroup`) and appends a fresh user part of isl · (1 − prefixRatio) tokens ± 25 %
+ * (uniform), asking for osl ± 25 % tokens with ignore_eos. The prompt is ONE user message whose
+ * tokens are prefix + user part, so its text is a true text prefix too. At most `concurrency`
+ * requests are in flight (closed loop). One workload is one ratio; the CLI loops over ratios.
+ *
+ * Approximation: Dynamo sizes its text with a real tokenizer; ours are exact lorem token counts.
+ */
+import { loremTokens, tokensToLoremText } from '../../core/lorem.ts';
+import { createRng, type Rng } from '../../core/rng.ts';
+import { int, num, resolveParams } from './params.ts';
+import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
+
+export interface PrefixRatioParams {
+  /** Share of the input that is a shared prefix, in [0, 1]. */
+  prefixRatio: number;
+  /** Input sequence length (tokens). */
+  isl: number;
+  /** Output sequence length (tokens). */
+  osl: number;
+  requests: number;
+  concurrency: number;
+  numPrefixPrompts: number;
+  seed: number;
+}
+
+export const PREFIX_RATIO_DEFAULTS: Readonly<PrefixRatioParams> = Object.freeze({
+  prefixRatio: 0.5,
+  isl: 14000,
+  osl: 200,
+  requests: 200,
+  concurrency: 20,
+  numPrefixPrompts: 20,
+  seed: 0,
+});
+
+/** Relative spread of the user part and of the output length (± 25 %). */
+export const LENGTH_SPREAD = 0.25;
+
+/** base · (1 ± spread), uniform, rounded, at least `min`. */
+function jitter(base: number, rng: Rng, min: number): number {
+  return Math.max(min, Math.round(rng.uniform(base * (1 - LENGTH_SPREAD), base * (1 + LENGTH_SPREAD))));
+}
+
+export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>): Workload {
+  const p = resolveParams('prefix-ratio', PREFIX_RATIO_DEFAULTS, overrides, {
+    prefixRatio: num(0, 1),
+    isl: int(1),
+    osl: int(1),
+    requests: int(1),
+    concurrency: int(1),
+    numPrefixPrompts: int(1),
+    seed: int(),
+  });
+  const rng = createRng(`prefix-ratio/${p.seed}`);
+  const prefixLen = Math.round(p.isl * p.prefixRatio);
+  const userBase = p.isl - prefixLen;
+  const prefixRng = rng.fork('prefixes');
+  const prefixes = Array.from({ length: p.numPrefixPrompts }, () => loremTokens(prefixRng, prefixLen));
+  // Lorem text of a concatenation is the concatenation of the texts: build each prefix's text once.
+  const prefixTexts = prefixes.map((tokens) => tokensToLoremText(tokens));
+  const pickRng = rng.fork('requests');
+  const scripts: ConversationScript[] = [];
+  for (let k = 0; k < p.requests; k++) {
+    const group = pickRng.int(0, p.numPrefixPrompts - 1);
+    // A prompt needs at least one token: with ratio 0 the user part alone carries the request.
+    const userLen = jitter(userBase, pickRng, prefixLen > 0 ? 0 : 1);
+    const maxTokens = jitter(p.osl, pickRng, 1);
+    const user = loremTokens(pickRng, userLen);
+    const message: ScriptMessage = {
+      role: 'user',
+      content: prefixTexts[group] + tokensToLoremText(user),
+      contentTokens: prefixes[group].concat(user),
+    };
+    scripts.push({
+      id: `req-${k}`,
+      preamble: [],
+      turns: [{ messages: [message], maxTokens, ignoreEos: true, delayMs: 0 }],
+      keepHistory: false,
+      tags: { prefixGroup: group, prefixRatio: p.prefixRatio },
+    });
+  }
+  return {
+    name: 'prefix-ratio',
+    scripts,
+    schedule: { kind: 'closed', concurrency: p.concurrency },
+    params: { ...p, prefixTokens: prefixLen },
+  };
+}
+
+export const prefixRatio: WorkloadDefinition<PrefixRatioParams, void> = {
+  name: 'prefix-ratio',
+  description: 'Dynamo prefix_ratio_benchmark: one-turn requests sharing isl·ratio prefix tokens in groups',
+  defaults: PREFIX_RATIO_DEFAULTS,
+  build: (params) => buildPrefixRatio(params),
+};

@@ -1,0 +1,197 @@
+/**
+ * `trace`: replay of a Mooncake trace (rows from trace-loader.ts) as an open loop. Every row is one
+ * single-turn request sent at `timestamp / speedupRatio` ms, with `output_length` max tokens and
+ * ignore_eos. The prompt is one user message: each hash id becomes `tokensForId(id, blockSize)`
+ * lorem tokens, cut to the row's input length, so equal ids give equal token (and text) prefixes.
+ *
+ * The multipliers follow the meanings of Dynamo's trace synthesizer (benchmarks/data_generator) and
+ * aiperf's `synthesize-trace`, applied as a deterministic per-row transform of the replayed trace
+ * rather than by sampling new rows from a fitted prefix tree:
+ * - core ids are ids used by more than one row (the shared radix tree); a row's leading run of core
+ *   ids is its core prefix, the rest (ids used once, plus its partial last block) its own prompt;
+ * - `prefixLenMultiplier` m stretches the core prefix: the core block at position i becomes
+ *   round((i+1)·m) − round(i·m) blocks (new ids derived from (id, k)), so a core prefix of c blocks
+ *   becomes round(c·m) blocks and rows sharing a prefix still share its stretched version;
+ * - `promptLenMultiplier` scales the row's own tokens (input_length − core tokens), at least 1;
+ * - `prefixRootMultiplier` R puts each row into one of R copies of the tree (seeded, uniform): a copy
+ *   k offsets every id by k·(largest id + 1), so copies never share blocks;
+ * - `maxIsl` drops rows whose (transformed) input is longer, as Dynamo's synthesizer filters them;
+ * - `numRequests` replays the first N remaining rows (default: all).
+ * With all multipliers 1 the ids are the trace's own. A row with fewer ids than its length needs
+ * gets fresh ids for the missing blocks; ids beyond ceil(input_length / blockSize) are ignored.
+ *
+ * Memory: a replayed trace holds ~60 M prompt tokens, so a message's `contentTokens` and `content`
+ * are computed on each read (enumerable getters), not stored: read them once per request.
+ */
+import { tokensForId, tokensToLoremText } from '../../core/lorem.ts';
+import { createRng } from '../../core/rng.ts';
+import { int, num, optional, resolveParams } from './params.ts';
+import type { TraceRow } from './trace-loader.ts';
+import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
+
+export interface TraceParams {
+  /** Tokens per hash id (Mooncake: 512). */
+  blockSize: number;
+  /** Replay the first N rows (after maxIsl filtering); undefined = all. */
+  numRequests?: number;
+  /** Divides timestamps (2 = twice the request rate). */
+  speedupRatio: number;
+  prefixLenMultiplier: number;
+  prefixRootMultiplier: number;
+  promptLenMultiplier: number;
+  /** Drop rows whose input is longer; undefined = keep all. */
+  maxIsl?: number;
+  seed: number;
+}
+
+export interface TraceInputs {
+  rows: readonly TraceRow[];
+}
+
+export const TRACE_DEFAULTS: Readonly<TraceParams> = Object.freeze({
+  blockSize: 512,
+  numRequests: undefined,
+  speedupRatio: 1,
+  prefixLenMultiplier: 1,
+  prefixRootMultiplier: 1,
+  promptLenMultiplier: 1,
+  maxIsl: undefined,
+  seed: 0,
+});
+
+/** One transformed row: its block ids and input length. */
+export interface TracePrompt {
+  ids: number[];
+  inputLength: number;
+}
+
+/** Tokens of a prompt: the ids' lorem runs, the last one cut so the total is `inputLength`. */
+export function promptTokens(prompt: TracePrompt, blockSize: number): number[] {
+  const out: number[] = [];
+  let left = prompt.inputLength;
+  for (const id of prompt.ids) {
+    if (left <= 0) break;
+    const n = Math.min(blockSize, left);
+    const run = tokensForId(id, n);
+    for (let i = 0; i < n; i++) out.push(run[i]);
+    left -= n;
+  }
+  return out;
+}
+
+function lazyTraceMessage(prompt: TracePrompt, blockSize: number): ScriptMessage {
+  const msg = { role: 'user' } as ScriptMessage;
+  Object.defineProperty(msg, 'contentTokens', { enumerable: true, get: () => promptTokens(prompt, blockSize) });
+  Object.defineProperty(msg, 'content', { enumerable: true, get: () => tokensToLoremText(promptTokens(prompt, blockSize)) });
+  return msg;
+}
+
+/**
+ * Apply the multipliers to every row (see the module comment). Pure; `rootOf(i)` gives row i's tree
+ * copy in [0, prefixRootMultiplier).
+ */
+export function transformRows(rows: readonly TraceRow[], p: Readonly<TraceParams>, rootOf: (row: number) => number): TracePrompt[] {
+  const bs = p.blockSize;
+  const used = rows.map((r) => r.hash_ids.slice(0, Math.ceil(r.input_length / bs)));
+  const counts = new Map<number, number>();
+  let maxId = -1;
+  for (const ids of used) {
+    for (const id of ids) {
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      if (id > maxId) maxId = id;
+    }
+  }
+  let nextId = maxId + 1;
+  const fresh = new Map<string, number>();
+  const alloc = (key: string): number => {
+    let id = fresh.get(key);
+    if (id === undefined) {
+      id = nextId++;
+      fresh.set(key, id);
+    }
+    return id;
+  };
+  const m = p.prefixLenMultiplier;
+  const prompts = used.map((ids, row): TracePrompt => {
+    const L = rows[row].input_length;
+    let c = 0;
+    while (c < ids.length && (counts.get(ids[c]) ?? 0) > 1) c++;
+    const out: number[] = [];
+    for (let i = 0; i < c; i++) {
+      const n = m === 1 ? 1 : Math.round((i + 1) * m) - Math.round(i * m);
+      for (let k = 0; k < n; k++) out.push(k === 0 ? ids[i] : alloc(`${ids[i]}:${k}`));
+    }
+    const coreBlocks = out.length;
+    const tail = L - c * bs;
+    let inputLength: number;
+    if (tail > 0) {
+      const own = p.promptLenMultiplier === 1 ? tail : Math.max(1, Math.round(tail * p.promptLenMultiplier));
+      const blocks = Math.ceil(own / bs);
+      for (let j = 0; j < blocks; j++) out.push(c + j < ids.length ? ids[c + j] : alloc(`row${row}:${j}`));
+      inputLength = coreBlocks * bs + own;
+    } else {
+      // The row ends inside its last core block, which holds `last` tokens.
+      const last = L - (c - 1) * bs;
+      if (coreBlocks === 0) out.push(alloc(`row${row}:0`));
+      inputLength = Math.max(0, coreBlocks - 1) * bs + last;
+    }
+    return { ids: out, inputLength };
+  });
+  const span = nextId;
+  for (let row = 0; row < prompts.length; row++) {
+    const k = rootOf(row);
+    if (k > 0) prompts[row].ids = prompts[row].ids.map((id) => id + k * span);
+  }
+  return prompts;
+}
+
+export function buildTrace(overrides: Partial<TraceParams> | undefined, inputs: TraceInputs | undefined): Workload {
+  const p = resolveParams('trace', TRACE_DEFAULTS, overrides, {
+    blockSize: int(1),
+    numRequests: optional(int(1)),
+    speedupRatio: num(0, Infinity, { exclusiveMin: true }),
+    prefixLenMultiplier: num(0, Infinity, { exclusiveMin: true }),
+    prefixRootMultiplier: int(1),
+    promptLenMultiplier: num(0, Infinity, { exclusiveMin: true }),
+    maxIsl: optional(int(1)),
+    seed: int(),
+  });
+  const rows = inputs?.rows ?? [];
+  const rootRng = createRng(`trace/${p.seed}`).fork('roots');
+  const roots = rows.map(() => (p.prefixRootMultiplier > 1 ? rootRng.int(0, p.prefixRootMultiplier - 1) : 0));
+  const prompts = transformRows(rows, p, (row) => roots[row]);
+  const scripts: ConversationScript[] = [];
+  for (let row = 0; row < rows.length; row++) {
+    if (p.numRequests !== undefined && scripts.length >= p.numRequests) break;
+    const prompt = prompts[row];
+    if (p.maxIsl !== undefined && prompt.inputLength > p.maxIsl) continue;
+    scripts.push({
+      id: `trace-${row}`,
+      preamble: [],
+      turns: [
+        {
+          messages: [lazyTraceMessage(prompt, p.blockSize)],
+          maxTokens: rows[row].output_length,
+          ignoreEos: true,
+          delayMs: 0,
+          atMs: rows[row].timestamp / p.speedupRatio,
+        },
+      ],
+      keepHistory: false,
+      tags: { traceRow: row, treeCopy: roots[row] },
+    });
+  }
+  return {
+    name: 'trace',
+    scripts,
+    schedule: { kind: 'open' },
+    params: { ...p, traceRows: rows.length, replayedRows: scripts.length },
+  };
+}
+
+export const trace: WorkloadDefinition<TraceParams, TraceInputs> = {
+  name: 'trace',
+  description: 'Mooncake trace replay: hash ids → fixed 512-token lorem blocks, open loop at trace timestamps',
+  defaults: TRACE_DEFAULTS,
+  build: buildTrace,
+};
