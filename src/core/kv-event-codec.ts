@@ -12,10 +12,11 @@
  * Hashes on the wire are integers (up to 64 bits, msgpack uint64/int64) or bytes (newer vLLM's
  * sha256-based block hashes). Ours are 53-bit safe integers and round-trip exactly. Approximation: a
  * wider integer or a byte string is folded to a 53-bit key (`hashKey`), which keeps identity between a
- * worker's BlockStored and BlockRemoved events but is not invertible; collisions are as unlikely as for
- * core/block-hash.
+ * worker's BlockStored and BlockRemoved events but is not invertible (bytes are hashed with
+ * core/block-hash's mixer, wide integers XOR-folded); collisions are as unlikely as for core/block-hash.
  */
 import { decode, encode } from '@msgpack/msgpack';
+import { hashBlock, ROOT_HASH } from './block-hash.ts';
 
 export const MEDIUM_GPU = 'GPU';
 
@@ -62,15 +63,7 @@ export function hashKey(h: unknown): number {
     const u = BigInt.asUintN(64, h);
     return Number((u & SAFE_MASK) ^ (u >> 53n));
   }
-  if (h instanceof Uint8Array) {
-    let acc = 0n;
-    for (let i = 0; i < h.length; i += 8) {
-      let word = 0n;
-      for (let j = i; j < Math.min(i + 8, h.length); j++) word = (word << 8n) | BigInt(h[j]);
-      acc ^= word;
-    }
-    return Number((acc & SAFE_MASK) ^ (acc >> 53n));
-  }
+  if (h instanceof Uint8Array) return hashBlock(ROOT_HASH, h, 0, h.length);
   throw new KvEventDecodeError(`block hash must be an integer or bytes, got ${typeof h}`);
 }
 
