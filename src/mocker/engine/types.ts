@@ -34,7 +34,10 @@ export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze({
   maxModelLen: 32768,
 });
 
-/** A request as the engine sees it: tokens in, a fixed list of tokens out. */
+/**
+ * A request as the engine sees it: tokens in, a fixed list of tokens out. The engine keeps references
+ * to `prompt` and `output` (not copies) until the request finishes: do not mutate them meanwhile.
+ */
 export interface EngineRequest {
   id: string;
   /** Prompt token ids. */
@@ -76,6 +79,7 @@ export interface StepResult {
   prefillTokens: number;
   /** Running sequences that decoded one token in this step. */
   decodeSeqs: number;
+  /** One entry per request that emitted a token in this step (requests mid-prefill are not listed). */
   progress: RequestProgress[];
   /** Requests preempted in this step (they go back to waiting and are recomputed). */
   preempted: string[];

@@ -1,0 +1,393 @@
+/**
+ * The mock engine: a vLLM-like continuous-batching scheduler over a KV block pool, as the Dynamo mocker
+ * simulates it. Pure and clock-free: `step(nowMs)` runs one engine iteration and returns what happened
+ * (tokens emitted at the step's end, KV events, preemptions); drivers decide when to call it.
+ *
+ * One step, FCFS:
+ *  1. Running requests in admission order share a token budget (max-num-batched-tokens): one in prefill
+ *     gets a chunk (all of its remaining prefill when chunked prefill is off, if it fits or runs alone);
+ *     one in decode gets 1 token and a new block when it crosses a block boundary. When no block can be
+ *     had, the newest running request is preempted (blocks released, back to the FRONT of the waiting
+ *     queue, recomputed from scratch later) until one frees up or the request preempts itself.
+ *  2. If nothing was preempted, waiting requests are admitted in order while seats, budget and blocks
+ *     (keeping `watermark` of the pool free) last; the head blocks the rest (strict FCFS). Admission looks
+ *     up the leading full blocks in the prefix cache; the last known token is always computed, so
+ *     cachedTokens = min(hits·blockSize, tokens − 1). Blocks for all known tokens are taken at admission.
+ *  3. Duration = prefillMs(new tokens)/speedup + (any decode ? decodeMs(usage)/(speedup·decodeSpeedup) : 0).
+ *     A request whose computed tokens reach its known tokens emits its next output token at the end.
+ * Blocks get their chained hash (BlockStored) when their tokens are computed; on finish the block
+ * holding the last output token is stored too (as if its KV were written), so a follow-up prompt of
+ * prompt + answer hits every full block of it. Finished requests release blocks tail-first, so the
+ * LRU evicts a conversation's tail before its shared prefix.
+ *
+ * Approximations: no lookahead slots, no priorities, no swapping (preemption is always recompute), and
+ * activeKvTokens for the decode curve is the referenced blocks × blockSize.
+ */
+import { Deque } from './deque.ts';
+import { KvPool } from './kv-pool.ts';
+import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
+import { DEFAULT_TIMING, type TimingModel } from './timing.ts';
+import type { EngineConfig, EngineRequest, EngineStats, KvEvent, RequestProgress, StepResult } from './types.ts';
+
+function checkConfig(c: EngineConfig): void {
+  const posInt = (name: keyof EngineConfig): void => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RangeError(`engine config ${name} must be a positive integer, got ${String(v)}`);
+  };
+  const positive = (name: keyof EngineConfig): void => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`engine config ${name} must be a positive number, got ${String(v)}`);
+  };
+  posInt('blockSize');
+  posInt('numGpuBlocks');
+  posInt('maxNumSeqs');
+  posInt('maxNumBatchedTokens');
+  posInt('maxModelLen');
+  positive('speedupRatio');
+  positive('decodeSpeedupRatio');
+  if (typeof c.watermark !== 'number' || !(c.watermark >= 0 && c.watermark < 1)) throw new RangeError(`engine config watermark must be in [0, 1), got ${String(c.watermark)}`);
+  if (typeof c.enablePrefixCaching !== 'boolean') throw new RangeError('engine config enablePrefixCaching must be a boolean');
+  if (typeof c.enableChunkedPrefill !== 'boolean') throw new RangeError('engine config enableChunkedPrefill must be a boolean');
+}
+
+export class Engine {
+  readonly config: Readonly<EngineConfig>;
+  private readonly timing: TimingModel;
+  private readonly pool: KvPool;
+  private readonly bs: number;
+  private readonly watermarkBlocks: number;
+  private readonly byId = new Map<string, Sequence>();
+  private readonly waiting = new Deque<Sequence>(64);
+  /** Running requests in admission order (oldest first). */
+  private readonly running: Sequence[] = [];
+  // Per-step scratch, reused to keep steps allocation-light.
+  private readonly schedSeqs: Sequence[] = [];
+  private readonly schedChunks: Int32Array;
+  private counters = { prefixQueries: 0, prefixHits: 0, promptTokens: 0, generationTokens: 0, preemptions: 0 };
+
+  constructor(config: EngineConfig, timing: TimingModel = DEFAULT_TIMING) {
+    checkConfig(config);
+    this.config = Object.freeze({ ...config });
+    this.timing = timing;
+    this.bs = config.blockSize;
+    this.pool = new KvPool(config.numGpuBlocks, config.blockSize, config.enablePrefixCaching);
+    this.watermarkBlocks = Math.floor(config.watermark * config.numGpuBlocks);
+    this.schedChunks = new Int32Array(config.maxNumSeqs);
+  }
+
+  /** Queue a request (FCFS). Throws RangeError when it can never run or its id is in use. */
+  add(req: EngineRequest): void {
+    const { id } = req;
+    if (typeof id !== 'string' || id.length === 0) throw new RangeError('request id must be a non-empty string');
+    if (this.byId.has(id)) throw new RangeError(`request id ${id} is already in the engine`);
+    const p = req.prompt.length;
+    const l = req.output.length;
+    if (p < 1) throw new RangeError(`request ${id}: the prompt must have at least 1 token`);
+    if (l < 1) throw new RangeError(`request ${id}: the output must have at least 1 token`);
+    if (p + l > this.config.maxModelLen) {
+      throw new RangeError(`request ${id}: ${p} prompt + ${l} output tokens exceed max-model-len ${this.config.maxModelLen}`);
+    }
+    // A preempted request is readmitted with up to p + l − 1 known tokens, under the watermark.
+    const worst = Math.ceil((p + l - 1) / this.bs) + this.watermarkBlocks;
+    if (worst > this.config.numGpuBlocks) {
+      throw new RangeError(
+        `request ${id}: ${p} prompt + ${l} output tokens need up to ${worst} KV blocks (watermark included) but the engine has ${this.config.numGpuBlocks}`,
+      );
+    }
+    if (req.promptHashes && req.promptHashes.length !== Math.floor(p / this.bs)) {
+      throw new RangeError(`request ${id}: promptHashes has ${req.promptHashes.length} hashes, expected ${Math.floor(p / this.bs)} (block size ${this.bs})`);
+    }
+    const seq = new Sequence(req);
+    this.byId.set(id, seq);
+    this.waiting.pushBack(seq);
+  }
+
+  /** Remove a waiting or running request and release its blocks. Unknown ids are ignored. */
+  abort(id: string): KvEvent[] {
+    const events: KvEvent[] = [];
+    const seq = this.byId.get(id);
+    if (!seq) return events;
+    if (seq.status === WAITING) {
+      this.waiting.remove(seq);
+    } else {
+      const i = this.running.indexOf(seq);
+      if (i >= 0) this.running.splice(i, 1);
+      this.releaseBlocks(seq);
+    }
+    seq.status = DONE;
+    this.byId.delete(id);
+    return events;
+  }
+
+  hasWork(): boolean {
+    return this.running.length > 0 || this.waiting.length > 0;
+  }
+
+  /** Run one engine iteration starting at `nowMs`. */
+  step(nowMs: number): StepResult {
+    const events: KvEvent[] = [];
+    const progress: RequestProgress[] = [];
+    const preempted: string[] = [];
+    if (!this.hasWork()) {
+      return { startMs: nowMs, endMs: nowMs, prefillTokens: 0, decodeSeqs: 0, progress, preempted, events, idle: true };
+    }
+    const { maxNumBatchedTokens, maxNumSeqs, enableChunkedPrefill } = this.config;
+    const bs = this.bs;
+    const running = this.running;
+    const sched = this.schedSeqs;
+    const chunks = this.schedChunks;
+    sched.length = 0;
+    let budget = maxNumBatchedTokens;
+    let prefillTokens = 0;
+    let decodeSeqs = 0;
+
+    // 1. Running requests, oldest first.
+    for (let i = 0; i < running.length && budget > 0; i++) {
+      const seq = running[i];
+      if (!seq.prefilling) {
+        if (seq.numComputed >= seq.blocks.length * bs) {
+          let block = this.pool.allocate(events);
+          while (block < 0) {
+            const victim = running.pop()!;
+            this.preempt(victim, preempted);
+            if (victim === seq) break;
+            block = this.pool.allocate(events);
+          }
+          if (block < 0) break; // it preempted itself: it was the last running request
+          seq.blocks.push(block);
+        }
+        chunks[sched.length] = 1;
+        sched.push(seq);
+        budget -= 1;
+        decodeSeqs++;
+      } else {
+        const remaining = seq.numTokens - seq.numComputed;
+        let chunk: number;
+        if (enableChunkedPrefill) chunk = Math.min(remaining, budget);
+        else if (remaining <= budget || budget === maxNumBatchedTokens) chunk = remaining;
+        else continue;
+        chunks[sched.length] = chunk;
+        sched.push(seq);
+        budget -= chunk;
+        prefillTokens += chunk;
+      }
+    }
+
+    // 2. Admission (not in a step that preempted, as vLLM).
+    if (preempted.length === 0) {
+      while (this.waiting.length > 0 && running.length < maxNumSeqs && budget > 0) {
+        const seq = this.waiting.peekFront()!;
+        const chunk = this.admit(seq, budget, events);
+        if (chunk < 0) break;
+        this.waiting.popFront();
+        running.push(seq);
+        chunks[sched.length] = chunk;
+        sched.push(seq);
+        budget -= chunk;
+        prefillTokens += chunk;
+      }
+    }
+
+    // 3. Duration.
+    const { speedupRatio, decodeSpeedupRatio } = this.config;
+    let durationMs = 0;
+    if (prefillTokens > 0) durationMs += this.timing.prefillMs(prefillTokens) / speedupRatio;
+    if (decodeSeqs > 0) {
+      const capacityTokens = this.config.numGpuBlocks * bs;
+      durationMs += this.timing.decodeMs(this.pool.held * bs, capacityTokens) / (speedupRatio * decodeSpeedupRatio);
+    }
+    const endMs = nowMs + Math.max(0, durationMs);
+
+    // 4. Execute: advance computed tokens, store filled blocks, emit tokens, finish.
+    let finishedAny = false;
+    for (let k = 0; k < sched.length; k++) {
+      const seq = sched[k];
+      seq.numComputed += chunks[k];
+      if (this.pool.prefixCaching) this.storeFullBlocks(seq, seq.numComputed, events);
+      if (seq.numComputed !== seq.numTokens) continue;
+      const token = seq.output[seq.emitted];
+      seq.emitted++;
+      seq.prefilling = false;
+      this.counters.generationTokens++;
+      const first = seq.emitted === 1;
+      const finished = seq.emitted === seq.outputLen;
+      const prog: RequestProgress = { id: seq.id, tokens: [token], first, finished };
+      if (first) {
+        prog.cachedTokens = seq.cachedTokens;
+        this.counters.promptTokens += seq.promptLen;
+      }
+      if (finished) {
+        if (this.pool.prefixCaching) this.storeFullBlocks(seq, seq.numTokens, events);
+        this.releaseBlocks(seq);
+        seq.status = DONE;
+        this.byId.delete(seq.id);
+        finishedAny = true;
+      }
+      progress.push(prog);
+    }
+    if (finishedAny) {
+      let j = 0;
+      for (let i = 0; i < running.length; i++) if (running[i].status === RUNNING) running[j++] = running[i];
+      running.length = j;
+    }
+    sched.length = 0;
+    return { startMs: nowMs, endMs, prefillTokens, decodeSeqs, progress, preempted, events, idle: false };
+  }
+
+  stats(): EngineStats {
+    const held = this.pool.held;
+    return {
+      running: this.running.length,
+      waiting: this.waiting.length,
+      activeBlocks: held,
+      cachedFreeBlocks: this.pool.cachedFree,
+      totalBlocks: this.config.numGpuBlocks,
+      kvUsage: held / this.config.numGpuBlocks,
+      ...this.counters,
+    };
+  }
+
+  /** Forget the prefix cache (AllBlocksCleared); refused while any block is referenced. */
+  resetPrefixCache(): { ok: boolean; events: KvEvent[] } {
+    const events: KvEvent[] = [];
+    const ok = this.pool.clear(events);
+    return { ok, events };
+  }
+
+  /** Every hash currently in the prefix cache, referenced or not. */
+  cachedBlockHashes(): Set<number> {
+    return this.pool.cachedHashes();
+  }
+
+  /** Throws when the scheduler or the pool is inconsistent (tests, debug). O(blocks + requests). */
+  assertInvariants(): void {
+    this.pool.assertInvariants();
+    const fail = (msg: string): never => {
+      throw new Error(`engine invariant broken: ${msg}`);
+    };
+    const { numGpuBlocks, maxNumSeqs } = this.config;
+    if (this.running.length > maxNumSeqs) fail(`${this.running.length} running > max-num-seqs ${maxNumSeqs}`);
+    if (this.running.length + this.waiting.length !== this.byId.size) {
+      fail(`${this.running.length} running + ${this.waiting.length} waiting ≠ ${this.byId.size} known requests`);
+    }
+    const refs = new Int32Array(numGpuBlocks);
+    const seen = new Set<Sequence>();
+    for (const seq of this.running) {
+      if (seen.has(seq)) fail(`request ${seq.id} is in the running list twice`);
+      seen.add(seq);
+      if (seq.status !== RUNNING) fail(`request ${seq.id} is in the running list but not running`);
+      if (this.byId.get(seq.id) !== seq) fail(`running request ${seq.id} is not registered`);
+      if (seq.numComputed > seq.numTokens) fail(`request ${seq.id} computed ${seq.numComputed} > ${seq.numTokens} known tokens`);
+      if (seq.blocks.length * this.bs < seq.numComputed) fail(`request ${seq.id} computed ${seq.numComputed} tokens in ${seq.blocks.length} blocks`);
+      if (seq.prefilling && seq.blocks.length !== Math.ceil(seq.numTokens / this.bs)) fail(`prefilling request ${seq.id} does not hold blocks for all its tokens`);
+      if (seq.emitted >= seq.outputLen) fail(`request ${seq.id} emitted all its output but still runs`);
+      if (seq.numHashed > seq.blocks.length) fail(`request ${seq.id} has more stored blocks than blocks`);
+      for (const b of seq.blocks) refs[b]++;
+    }
+    for (let i = 0; i < this.waiting.length; i++) {
+      const seq = this.waiting.at(i)!;
+      if (seen.has(seq)) fail(`request ${seq.id} is both running and waiting (or waiting twice)`);
+      seen.add(seq);
+      if (seq.status !== WAITING) fail(`request ${seq.id} is in the waiting queue but not waiting`);
+      if (seq.blocks.length !== 0) fail(`waiting request ${seq.id} holds ${seq.blocks.length} blocks`);
+    }
+    for (let b = 0; b < numGpuBlocks; b++) {
+      if (this.pool.refCount(b) !== refs[b]) fail(`block ${b} has refcount ${this.pool.refCount(b)} but ${refs[b]} holders`);
+    }
+  }
+
+  /**
+   * Try to admit the head of the waiting queue with `budget` tokens left: prefix lookup, budget and
+   * block checks, then take the blocks. Returns the tokens it computes this step, or −1 (nothing changed).
+   */
+  private admit(seq: Sequence, budget: number, events: KvEvent[]): number {
+    const bs = this.bs;
+    const target = seq.numTokens;
+    const pool = this.pool;
+    let hits = 0;
+    let evictableHits = 0;
+    if (pool.prefixCaching) {
+      const hashes = seq.ensureHashes(bs);
+      const maxHits = Math.min(hashes.length, Math.floor(target / bs));
+      while (hits < maxHits) {
+        const b = pool.lookup(hashes[hits]);
+        if (b < 0) break;
+        if (pool.refCount(b) === 0) evictableHits++;
+        seq.blocks.push(b);
+        hits++;
+      }
+    }
+    const cached = Math.min(hits * bs, target - 1);
+    const need = target - cached;
+    const { enableChunkedPrefill, maxNumBatchedTokens } = this.config;
+    const newBlocks = Math.ceil(target / bs) - hits;
+    if (
+      (!enableChunkedPrefill && need > budget && budget !== maxNumBatchedTokens) ||
+      pool.available - evictableHits - newBlocks < this.watermarkBlocks
+    ) {
+      seq.blocks.length = 0;
+      return -1;
+    }
+    for (let i = 0; i < hits; i++) pool.acquire(seq.blocks[i]);
+    for (let i = 0; i < newBlocks; i++) {
+      const b = pool.allocate(events);
+      if (b < 0) throw new Error(`engine: admission of ${seq.id} ran out of blocks after the check`);
+      seq.blocks.push(b);
+    }
+    seq.numComputed = cached;
+    seq.numHashed = hits;
+    seq.prefilling = true;
+    seq.status = RUNNING;
+    if (seq.cachedTokens < 0) seq.cachedTokens = cached;
+    if (pool.prefixCaching) {
+      this.counters.prefixQueries += target;
+      this.counters.prefixHits += cached;
+    }
+    return enableChunkedPrefill ? Math.min(need, budget) : need;
+  }
+
+  /**
+   * Store every held block that is full within the first `upTo` tokens, announcing each run of newly
+   * stored consecutive blocks as one BlockStored (a block whose hash is already cached breaks the run).
+   */
+  private storeFullBlocks(seq: Sequence, upTo: number, events: KvEvent[]): void {
+    const bs = this.bs;
+    const full = Math.floor(Math.min(upTo, seq.blocks.length * bs) / bs);
+    if (seq.numHashed >= full) return;
+    const hashes = seq.ensureHashes(bs);
+    let runStart = -1;
+    let runHashes: number[] = [];
+    for (let b = seq.numHashed; b < full; b++) {
+      const hash = seq.hashOf(b, bs);
+      if (this.pool.store(seq.blocks[b], hash)) {
+        if (runStart < 0) runStart = b;
+        runHashes.push(hash);
+      } else if (runStart >= 0) {
+        this.pool.announceStored(events, runHashes, runStart > 0 ? hashes[runStart - 1] : null, seq.tokenSlice(runStart * bs, b * bs));
+        runStart = -1;
+        runHashes = [];
+      }
+    }
+    if (runStart >= 0) {
+      this.pool.announceStored(events, runHashes, runStart > 0 ? hashes[runStart - 1] : null, seq.tokenSlice(runStart * bs, full * bs));
+    }
+    seq.numHashed = full;
+  }
+
+  private preempt(seq: Sequence, preempted: string[]): void {
+    this.releaseBlocks(seq);
+    seq.numComputed = 0;
+    seq.numHashed = 0;
+    seq.prefilling = true;
+    seq.status = WAITING;
+    this.waiting.pushFront(seq);
+    preempted.push(seq.id);
+    this.counters.preemptions++;
+  }
+
+  /** Release a request's blocks tail-first, so its tail is evicted before its (shared) prefix. */
+  private releaseBlocks(seq: Sequence): void {
+    for (let i = seq.blocks.length - 1; i >= 0; i--) this.pool.release(seq.blocks[i]);
+    seq.blocks.length = 0;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * One request inside the engine: its tokens (prompt, then the output it will generate), how many of
+ * them have KV computed, the blocks it holds and the chained hashes of its full blocks. The scheduler
+ * owns the state transitions; this module only answers questions about the token sequence.
+ *
+ * Token positions: 0..promptLen−1 are the prompt, then output tokens in emission order. `numTokens`
+ * (prompt + emitted output) is what is known; `numComputed` ≤ numTokens is what has KV. When the two
+ * meet in a step the engine emits the next output token (prefill done → first token; decode → next).
+ */
+import { blockHashes, hashBlock, ROOT_HASH } from '../../core/block-hash.ts';
+import type { EngineRequest } from './types.ts';
+
+export const WAITING = 0;
+export const RUNNING = 1;
+export const DONE = 2;
+
+export class Sequence {
+  readonly id: string;
+  readonly prompt: ArrayLike<number>;
+  readonly output: ArrayLike<number>;
+  readonly promptLen: number;
+  readonly outputLen: number;
+  /** Chained hashes of full blocks known so far (prompt first, then generated); null until needed. */
+  hashes: number[] | null;
+  /** Block ids held, in sequence order (empty while waiting). */
+  readonly blocks: number[] = [];
+  /** Tokens whose KV is computed. */
+  numComputed = 0;
+  /** Output tokens emitted so far (never emitted twice, even across preemption). */
+  emitted = 0;
+  /** Leading blocks already checked into the prefix cache (hits, or stored when they filled). */
+  numHashed = 0;
+  /** True from admission until the step that computes the last known token. */
+  prefilling = true;
+  /** Prompt tokens served from the cache at first admission (−1 before it). */
+  cachedTokens = -1;
+  status = WAITING;
+
+  constructor(req: EngineRequest) {
+    this.id = req.id;
+    this.prompt = req.prompt;
+    this.output = req.output;
+    this.promptLen = req.prompt.length;
+    this.outputLen = req.output.length;
+    this.hashes = req.promptHashes ? req.promptHashes.slice() : null;
+  }
+
+  /** Prompt plus output emitted so far. */
+  get numTokens(): number {
+    return this.promptLen + this.emitted;
+  }
+
+  /** The hash chain, computing the prompt's full-block hashes on first use. */
+  ensureHashes(blockSize: number): number[] {
+    if (this.hashes === null) this.hashes = blockHashes(this.prompt, blockSize);
+    return this.hashes;
+  }
+
+  /** Tokens [start, end) as a fresh array (kept by a BlockStored event). */
+  tokenSlice(start: number, end: number): number[] {
+    const p = this.promptLen;
+    if (end <= p && Array.isArray(this.prompt)) return (this.prompt as number[]).slice(start, end);
+    const out = new Array<number>(end - start);
+    let k = 0;
+    const promptEnd = Math.min(end, p);
+    for (let i = start; i < promptEnd; i++) out[k++] = this.prompt[i];
+    const output = this.output;
+    for (let i = Math.max(start, p); i < end; i++) out[k++] = output[i - p];
+    return out;
+  }
+
+  /** Hash of full block `b`, extending the chain by one block when `b` is the next unknown one. */
+  hashOf(b: number, blockSize: number): number {
+    const hashes = this.ensureHashes(blockSize);
+    if (b < hashes.length) return hashes[b];
+    if (b !== hashes.length) throw new Error(`sequence ${this.id}: block ${b} hashed out of order`);
+    const parent = b > 0 ? hashes[b - 1] : ROOT_HASH;
+    const start = b * blockSize;
+    const p = this.promptLen;
+    let h: number;
+    if (start >= p) h = hashBlock(parent, this.output, start - p, blockSize);
+    else if (start + blockSize <= p) h = hashBlock(parent, this.prompt, start, blockSize);
+    else h = hashBlock(parent, this.tokenSlice(start, start + blockSize), 0, blockSize); // straddles prompt and output
+    hashes.push(h);
+    return h;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * One mock worker as a fastify app: one engine, one real-time driver, one metrics registry, vLLM's
+ * OpenAI-compatible routes (`/v1/models`, `/v1/chat/completions`, `/v1/completions`) plus `/health`,
+ * `/metrics` and `/reset_prefix_cache`. Every answer, errors included, carries `x-kvlab-worker`.
+ *
+ * Request checks, in order: API key (before the body is read), body size (413, before parsing),
+ * content type (415), JSON (400), schema (400, param = the field), model (404), n (400), injected
+ * failure, prompt length (byte bound, then exact), max_tokens bound, waiting-queue bound (429).
+ * Errors are OpenAI-shaped bodies; the server keeps serving.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ChatTokenizer } from '../../core/chat-template.ts';
+import { makeError, toErrorBody, toKvlabError, type KvlabError } from '../../core/errors.ts';
+import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
+import { createRng, type Rng } from '../../core/rng.ts';
+import { Engine, type KvEvent } from '../engine/index.ts';
+import { apiKeyChecker } from './auth.ts';
+import type { DriverClock } from './clock.ts';
+import { EngineDriver } from './driver.ts';
+import { FAIL_HEADER, failureInjector } from './failures.ts';
+import { createWorkerMetrics } from './metrics.ts';
+import { engineConfigOf, resolveMockerOptions, type MockerOptions, type ResolvedMockerOptions } from './options.ts';
+import { planOutput, resolveMaxTokens, type LengthFields } from './plan.ts';
+import { chatPromptTokens, completionPromptTokens } from './prompt.ts';
+import type { JobKind } from './responses.ts';
+import { serveFull, serveStream, type Job, type ServeContext } from './serve.ts';
+
+export const WORKER_HEADER = 'x-kvlab-worker';
+
+/** Where a worker's KV events go (the ZeroMQ publisher, or an in-memory sink in tests). */
+export interface KvEventSink {
+  publish(events: KvEvent[], epochMs: number): void;
+}
+
+export interface WorkerAppOptions {
+  /** Mocker options (resolved and validated here). */
+  options?: Partial<MockerOptions>;
+  /** Worker name for `x-kvlab-worker` and seeds; default `worker-0`. */
+  name?: string;
+  /** The engine to serve; default a new one from the options. */
+  engine?: Engine;
+  kvEvents?: KvEventSink | null;
+  /** Clock for the driver; default the real monotonic clock. */
+  clock?: DriverClock;
+}
+
+const PROTECTED = /^\/(v1\/|reset_prefix_cache)/;
+
+interface WorkerState {
+  opts: ResolvedMockerOptions;
+  name: string;
+  engine: Engine;
+  serve: ServeContext;
+  tokenizer: ChatTokenizer;
+  failures: ReturnType<typeof failureInjector>;
+  counter: number;
+  created: () => number;
+}
+
+function sendError(reply: FastifyReply, err: KvlabError): FastifyReply {
+  return reply.status(err.status).type('application/json').send(toErrorBody(err));
+}
+
+/** Shared front half of both completion routes: checks that do not need the prompt. */
+function precheck(state: WorkerState, request: FastifyRequest, body: { model: string; n?: number }): void {
+  if (body.model !== state.opts.model) throw makeError('model_not_found', { model: body.model, param: 'model' });
+  if (body.n !== undefined && body.n > 1) throw makeError('n_not_supported', { n: body.n, param: 'n' });
+  const injected = state.failures.check(request.headers[FAIL_HEADER]);
+  if (injected) throw injected;
+}
+
+function makeJob(
+  state: WorkerState,
+  kind: JobKind,
+  prompt: number[],
+  body: LengthFields & { seed?: number | null; stream?: boolean; stream_options?: { include_usage?: boolean } | null },
+): Job {
+  const { opts } = state;
+  const maxTokens = resolveMaxTokens(body, prompt.length, opts);
+  const waiting = state.engine.stats().waiting;
+  if (opts.maxWaiting !== null && waiting >= opts.maxWaiting) throw makeError('queue_full', { queued: waiting, limit: opts.maxWaiting });
+  const n = state.counter++;
+  const rng: Rng = body.seed != null ? createRng(`request-seed/${body.seed}`) : createRng(`${opts.seed}/${state.name}/${n}`);
+  const plan = planOutput(body, maxTokens, rng, kind === 'chat' ? opts.reasoningRatio : 0);
+  return {
+    head: { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${state.name}-${n}`, kind, created: state.created(), model: opts.model },
+    prompt,
+    plan,
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
+  };
+}
+
+function run(state: WorkerState, job: Job, reply: FastifyReply): Promise<Record<string, unknown>> | undefined {
+  if (job.stream) {
+    serveStream(state.serve, job, reply);
+    return undefined;
+  }
+  return serveFull(state.serve, job, reply);
+}
+
+/** Build one worker's app (not listening). Closing the app stops its driver. */
+export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance {
+  const opts = resolveMockerOptions(appOpts.options);
+  const name = appOpts.name ?? 'worker-0';
+  const engine = appOpts.engine ?? new Engine(engineConfigOf(opts), opts.profile ?? undefined);
+  const sink = appOpts.kvEvents ?? null;
+  const driver = new EngineDriver(engine, {
+    clock: appOpts.clock,
+    onKvEvents: sink ? (events, atMs) => sink.publish(events, driver.clock.toEpochMs(atMs)) : undefined,
+  });
+  const metrics = createWorkerMetrics(opts.model, () => engine.stats());
+  const state: WorkerState = {
+    opts,
+    name,
+    engine,
+    serve: { driver, metrics },
+    tokenizer: new ChatTokenizer(),
+    failures: failureInjector(opts.failureRate, opts.failureCodes, createRng(`${opts.seed}/${name}/failures`)),
+    counter: 0,
+    created: () => Math.floor(driver.clock.toEpochMs(driver.clock.now()) / 1000),
+  };
+
+  const app = Fastify({ bodyLimit: opts.bodyLimit, logger: false, forceCloseConnections: true });
+  app.removeContentTypeParser('text/plain');
+
+  const checkKey = opts.apiKey !== null ? apiKeyChecker(opts.apiKey) : null;
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(WORKER_HEADER, name);
+    if (checkKey && PROTECTED.test(request.url)) {
+      const err = checkKey(request.headers.authorization);
+      if (err) throw err;
+    }
+  });
+  app.setErrorHandler((error, _request, reply) => {
+    const err =
+      (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? makeError('body_too_large', { limitBytes: opts.bodyLimit })
+        : toKvlabError(error);
+    reply.header(WORKER_HEADER, name);
+    return sendError(reply, err);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.header(WORKER_HEADER, name);
+    return sendError(reply, makeError('not_found', { method: request.method, url: request.url.split('?')[0] }));
+  });
+  app.addHook('onClose', async () => driver.close());
+
+  app.get('/health', async () => ({ status: 'ok', worker: name }));
+
+  app.get('/v1/models', async () => ({
+    object: 'list',
+    data: [{ id: opts.model, object: 'model', created: state.created(), owned_by: 'kvlab', root: opts.model, max_model_len: opts.maxModelLen }],
+  }));
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.contentType);
+    return metrics.render();
+  });
+
+  app.post('/reset_prefix_cache', async (_request, reply) => {
+    const { ok } = driver.resetPrefixCache();
+    if (!ok) {
+      return sendError(
+        reply,
+        makeError('invalid_request', { detail: 'prefix cache not reset: requests are still running' }, { status: 409 }),
+      );
+    }
+    return { ok: true };
+  });
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const body = parseBody(ChatCompletionRequest, request.body);
+    precheck(state, request, body);
+    const prompt = chatPromptTokens(state.tokenizer, body.messages, opts.maxModelLen);
+    return run(state, makeJob(state, 'chat', prompt, body), reply);
+  });
+
+  app.post('/v1/completions', async (request, reply) => {
+    const body = parseBody(CompletionRequest, request.body);
+    precheck(state, request, body);
+    const prompt = completionPromptTokens(body.prompt, opts.maxModelLen);
+    return run(state, makeJob(state, 'text', prompt, body), reply);
+  });
+
+  return app;
+}

@@ -1,0 +1,144 @@
+/**
+ * The real-time driver of one engine: the I/O shell around the pure engine loop.
+ *
+ * - Idle and a request arrives: the next step starts at "now" (on the next turn of the event loop, so
+ *   requests arriving together share the step).
+ * - A step's tokens are delivered once its `endMs` deadline has passed; the next step starts AT that
+ *   deadline (absolute times on a monotonic base), so lateness never accumulates into drift at high
+ *   speedup ratios, and a late loop runs the next step at once instead of sleeping.
+ * - KV events are handed to `onKvEvents` as soon as a step (or an abort/reset) produces them, so the
+ *   published stream always matches the engine's state.
+ * - A listener that goes away (client disconnect) is aborted: its blocks are released.
+ */
+import type { EngineRequest, KvEvent, StepResult } from '../engine/types.ts';
+import { realClock, type DriverClock } from './clock.ts';
+
+/** What the driver needs of an engine (the engine class satisfies it). */
+export interface DrivableEngine {
+  add(req: EngineRequest): void;
+  abort(id: string): KvEvent[];
+  step(nowMs: number): StepResult;
+  hasWork(): boolean;
+  resetPrefixCache(): { ok: boolean; events: KvEvent[] };
+}
+
+export interface TokenDelivery {
+  tokens: number[];
+  /** Monotonic ms of the step end the tokens belong to. */
+  atMs: number;
+  /** True on the delivery carrying the request's first output token. */
+  first: boolean;
+  /** Prompt tokens served from the prefix cache (on the first delivery). */
+  cachedTokens?: number;
+}
+
+export interface RequestListener {
+  onTokens(delivery: TokenDelivery): void;
+  /** The request emitted all its tokens (called after its last onTokens). */
+  onFinished(atMs: number): void;
+}
+
+export interface DriverOptions {
+  clock?: DriverClock;
+  /** Receives every batch of KV events with the monotonic time it was produced. */
+  onKvEvents?: (events: KvEvent[], atMs: number) => void;
+  /** Receives errors thrown by listeners (the loop keeps going). */
+  onListenerError?: (err: unknown) => void;
+}
+
+export class EngineDriver {
+  readonly clock: DriverClock;
+  private readonly listeners = new Map<string, RequestListener>();
+  private cancelWait: (() => void) | null = null;
+  private busy = false;
+  private closed = false;
+  private stepsRun = 0;
+
+  constructor(
+    private readonly engine: DrivableEngine,
+    private readonly opts: DriverOptions = {},
+  ) {
+    this.clock = opts.clock ?? realClock;
+  }
+
+  /** Requests submitted and not yet finished or aborted. */
+  get inFlight(): number {
+    return this.listeners.size;
+  }
+
+  /** Engine steps run so far (idle polls excluded). */
+  get steps(): number {
+    return this.stepsRun;
+  }
+
+  /** Hand a request to the engine; throws what `engine.add` throws (nothing is registered then). */
+  submit(req: EngineRequest, listener: RequestListener): void {
+    if (this.closed) throw new Error('engine driver is closed');
+    this.engine.add(req);
+    this.listeners.set(req.id, listener);
+    this.kick();
+  }
+
+  /** Abort a request (client gone): no more callbacks, blocks released. False if it was not in flight. */
+  abort(id: string): boolean {
+    if (!this.listeners.delete(id)) return false;
+    this.publish(this.engine.abort(id));
+    return true;
+  }
+
+  resetPrefixCache(): { ok: boolean } {
+    const { ok, events } = this.engine.resetPrefixCache();
+    this.publish(events);
+    return { ok };
+  }
+
+  /** Stop the loop and abort everything in flight. */
+  close(): void {
+    this.closed = true;
+    this.cancelWait?.();
+    this.cancelWait = null;
+    for (const id of [...this.listeners.keys()]) this.abort(id);
+    this.busy = false;
+  }
+
+  private kick(): void {
+    if (this.busy) return;
+    this.busy = true;
+    this.cancelWait = this.clock.at(this.clock.now(), () => this.runStep(this.clock.now()));
+  }
+
+  private runStep(startMs: number): void {
+    this.cancelWait = null;
+    if (this.closed) return;
+    const res = this.engine.step(startMs);
+    this.publish(res.events, startMs);
+    if (res.idle) {
+      this.busy = false;
+      return;
+    }
+    this.stepsRun++;
+    this.cancelWait = this.clock.at(res.endMs, () => this.finishStep(res));
+  }
+
+  private finishStep(res: StepResult): void {
+    this.cancelWait = null;
+    if (this.closed) return;
+    for (const p of res.progress) {
+      const listener = this.listeners.get(p.id);
+      if (!listener) continue;
+      if (p.finished) this.listeners.delete(p.id);
+      try {
+        if (p.tokens.length > 0) listener.onTokens({ tokens: p.tokens, atMs: res.endMs, first: p.first, cachedTokens: p.cachedTokens });
+        if (p.finished) listener.onFinished(res.endMs);
+      } catch (err) {
+        this.opts.onListenerError?.(err);
+      }
+    }
+    if (this.engine.hasWork()) this.runStep(res.endMs);
+    else this.busy = false;
+  }
+
+  private publish(events: KvEvent[], atMs: number = this.clock.now()): void {
+    if (events.length > 0) this.opts.onKvEvents?.(events, atMs);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Request prompt → token ids, with the context-length checks that must happen before any expensive
+ * work. Chat prompts go through core/chat-template (memoised per message, reasoning dropped, content
+ * parts joined); text prompts are encoded as is, or taken as token ids.
+ *
+ * The cheap pre-check: no o200k token is longer than MAX_TOKEN_BYTES UTF-8 bytes (128: a run of
+ * spaces; a test checks this against the whole vocabulary), so a prompt of more than
+ * maxModelLen · MAX_TOKEN_BYTES bytes certainly has more than maxModelLen tokens and is rejected
+ * without tokenizing it. Below that bound the prompt is tokenized and checked exactly.
+ */
+import { ChatTokenizer } from '../../core/chat-template.ts';
+import { makeError } from '../../core/errors.ts';
+import { messageText, type ChatRequestMessage, type CompletionPrompt } from '../../core/openai-schemas.ts';
+import { encode, isValidToken } from '../../core/tokenizer.ts';
+
+/** The longest o200k_base token, in UTF-8 bytes. */
+export const MAX_TOKEN_BYTES = 128;
+
+function checkBytes(bytes: number, maxModelLen: number): void {
+  if (bytes <= maxModelLen * MAX_TOKEN_BYTES) return;
+  const atLeast = Math.ceil(bytes / MAX_TOKEN_BYTES);
+  throw makeError('context_length_exceeded', { maxModelLen }, {
+    message:
+      `This model's maximum context length is ${maxModelLen} tokens. However, your prompt is ${bytes} bytes ` +
+      `long, which is at least ${atLeast} tokens. Please reduce the length of the messages or completion.`,
+    param: 'messages',
+  });
+}
+
+/** Prompt tokens of a chat request (throws context_length_exceeded for prompts far too long). */
+export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[], maxModelLen: number): number[] {
+  const flat = messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
+  let bytes = 0;
+  for (const m of flat) bytes += Buffer.byteLength(m.content, 'utf8') + Buffer.byteLength(m.role, 'utf8');
+  checkBytes(bytes, maxModelLen);
+  return tok.encodeChat(flat);
+}
+
+/** Prompt tokens of a completions request: one string or one list of token ids. */
+export function completionPromptTokens(prompt: CompletionPrompt, maxModelLen: number): number[] {
+  let one: string | number[];
+  if (typeof prompt === 'string') one = prompt;
+  else if (prompt.length === 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0]))) one = prompt[0] as string | number[];
+  else if (typeof prompt[0] === 'number') one = prompt as number[];
+  else throw makeError('invalid_request', { detail: `prompt: only one prompt per request is supported, got ${prompt.length}`, param: 'prompt' });
+
+  if (typeof one === 'string') {
+    checkBytes(Buffer.byteLength(one, 'utf8'), maxModelLen);
+    const tokens = encode(one);
+    if (tokens.length === 0) throw makeError('invalid_request', { detail: 'prompt: must not be empty', param: 'prompt' });
+    return tokens;
+  }
+  for (let i = 0; i < one.length; i++) {
+    if (!isValidToken(one[i])) {
+      throw makeError('invalid_request', { detail: `prompt: token id ${one[i]} at index ${i} is out of vocabulary`, param: 'prompt' });
+    }
+  }
+  return one;
+}

@@ -1,0 +1,139 @@
+/**
+ * Serving one planned completion job through the driver: streamed as SSE (`data: {json}\n\n` …
+ * `data: [DONE]\n\n`, one chunk per run of same-kind tokens of a step, the role on the first chunk,
+ * finish reason and `nvext.timing` on the last token chunk, optional usage chunk with `choices: []`),
+ * or as one JSON body when the request finishes. A client that disconnects before the end aborts its
+ * request, which releases its KV blocks.
+ *
+ * Times (TTFT, E2E, the timing stamp) are the engine's step deadlines on the driver's monotonic clock,
+ * clamped to be no earlier than the request's arrival (when the loop runs late, a step may nominally
+ * start before a request that joins it arrived).
+ */
+import type { FastifyReply } from 'fastify';
+import { makeError } from '../../core/errors.ts';
+import type { EngineDriver } from './driver.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import type { OutputPlan } from './plan.ts';
+import { fullBody, pieceChunk, piecesOf, usageChunk, usageOf, type ResponseHead, type Timing } from './responses.ts';
+
+export interface Job {
+  head: ResponseHead;
+  prompt: number[];
+  /** Chained hashes of the prompt's full blocks, when the caller already has them. */
+  promptHashes?: number[];
+  plan: OutputPlan;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export interface ServeContext {
+  driver: EngineDriver;
+  metrics: WorkerMetrics;
+}
+
+interface Progress {
+  arrival: number;
+  firstAt: number | null;
+  cached: number;
+  sent: number;
+  done: boolean;
+}
+
+function submit(ctx: ServeContext, job: Job, progress: Progress, listener: { onPieces(d: { tokens: number[]; first: boolean }): void; onEnd(): void }): void {
+  const { driver, metrics } = ctx;
+  try {
+    driver.submit(
+      { id: job.head.id, prompt: job.prompt, promptHashes: job.promptHashes, output: job.plan.tokens },
+      {
+        onTokens(d) {
+          if (d.first || progress.firstAt === null) {
+            progress.firstAt = Math.max(progress.arrival, d.atMs);
+            progress.cached = d.cachedTokens ?? progress.cached;
+          }
+          listener.onPieces(d);
+          progress.sent += d.tokens.length;
+        },
+        onFinished(atMs) {
+          progress.done = true;
+          const end = Math.max(progress.arrival, atMs);
+          const ttft = progress.firstAt === null ? null : (progress.firstAt - progress.arrival) / 1000;
+          metrics.observeFinished(ttft, (end - progress.arrival) / 1000, job.plan.finishReason);
+          listener.onEnd();
+        },
+      },
+    );
+  } catch (err) {
+    if (err instanceof RangeError) throw makeError('invalid_request', { detail: err.message, param: 'messages' });
+    throw err;
+  }
+}
+
+function timingOf(ctx: ServeContext, p: Progress): Timing {
+  const clock = ctx.driver.clock;
+  return { arrival_ms: clock.toEpochMs(p.arrival), first_token_ms: p.firstAt === null ? null : clock.toEpochMs(p.firstAt) };
+}
+
+/** Stream the job as SSE on the raw response (the reply is hijacked). */
+export function serveStream(ctx: ServeContext, job: Job, reply: FastifyReply): void {
+  const progress: Progress = { arrival: ctx.driver.clock.now(), firstAt: null, cached: 0, sent: 0, done: false };
+  const raw = reply.raw;
+  const write = (obj: unknown): void => {
+    if (!raw.destroyed) raw.write(`data: ${JSON.stringify(obj)}\n\n`);
+  };
+  const total = job.plan.tokens.length;
+  submit(ctx, job, progress, {
+    onPieces(d) {
+      const pieces = piecesOf(d.tokens, progress.sent, job.plan.reasoningCount);
+      const last = progress.sent + d.tokens.length === total;
+      pieces.forEach((piece, k) => {
+        const final = last && k === pieces.length - 1;
+        write(
+          pieceChunk(job.head, piece, {
+            first: d.first && k === 0,
+            finishReason: final ? job.plan.finishReason : null,
+            timing: final ? timingOf(ctx, progress) : undefined,
+          }),
+        );
+      });
+    },
+    onEnd() {
+      if (job.includeUsage) write(usageChunk(job.head, usageOf(job.prompt.length, total, progress.cached), timingOf(ctx, progress)));
+      if (!raw.destroyed) raw.end('data: [DONE]\n\n');
+    },
+  });
+  reply.hijack();
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
+  raw.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  raw.on('close', () => {
+    if (!progress.done) {
+      progress.done = true;
+      ctx.driver.abort(job.head.id);
+    }
+  });
+}
+
+/** Answer with one JSON body once the job finishes. */
+export function serveFull(ctx: ServeContext, job: Job, reply: FastifyReply): Promise<Record<string, unknown>> {
+  const progress: Progress = { arrival: ctx.driver.clock.now(), firstAt: null, cached: 0, sent: 0, done: false };
+  return new Promise((resolve, reject) => {
+    try {
+      submit(ctx, job, progress, {
+        onPieces() {},
+        onEnd() {
+          resolve(fullBody(job.head, job.plan, usageOf(job.prompt.length, job.plan.tokens.length, progress.cached), timingOf(ctx, progress)));
+        },
+      });
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    reply.raw.on('close', () => {
+      if (!progress.done) {
+        progress.done = true;
+        ctx.driver.abort(job.head.id);
+        reject(makeError('invalid_request', { detail: 'client disconnected' }));
+      }
+    });
+  });
+}

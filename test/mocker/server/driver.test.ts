@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { Engine, type EngineConfig, type KvEvent, type StepResult } from '../../../src/mocker/engine/index.ts';
+import type { DriverClock } from '../../../src/mocker/server/clock.ts';
+import { EngineDriver, type TokenDelivery } from '../../../src/mocker/server/driver.ts';
+
+/** Virtual clock: callbacks run in deadline order; each runs `lateness` ms after its deadline. */
+class FakeClock implements DriverClock {
+  t = 0;
+  private queue: { at: number; fn: () => void; live: boolean }[] = [];
+  constructor(private readonly lateness = 0) {}
+  now(): number {
+    return this.t;
+  }
+  toEpochMs(mono: number): number {
+    return 1_000_000 + mono;
+  }
+  at(atMs: number, fn: () => void): () => void {
+    const item = { at: atMs, fn, live: true };
+    this.queue.push(item);
+    return () => {
+      item.live = false;
+    };
+  }
+  /** Run the next pending callback; false when none is left. */
+  runNext(): boolean {
+    this.queue = this.queue.filter((q) => q.live);
+    if (this.queue.length === 0) return false;
+    this.queue.sort((a, b) => a.at - b.at);
+    const item = this.queue.shift()!;
+    this.t = Math.max(this.t, item.at) + this.lateness;
+    item.fn();
+    return true;
+  }
+  runAll(limit = 100_000): void {
+    for (let i = 0; i < limit; i++) if (!this.runNext()) return;
+    throw new Error('virtual loop made no progress');
+  }
+}
+
+const CONFIG: EngineConfig = {
+  blockSize: 4,
+  numGpuBlocks: 256,
+  maxNumSeqs: 8,
+  maxNumBatchedTokens: 64,
+  enablePrefixCaching: true,
+  enableChunkedPrefill: true,
+  watermark: 0,
+  speedupRatio: 1,
+  decodeSpeedupRatio: 1,
+  maxModelLen: 1024,
+};
+
+function recordingEngine(config = CONFIG) {
+  const engine = new Engine(config);
+  const steps: StepResult[] = [];
+  const step = engine.step.bind(engine);
+  engine.step = (now: number) => {
+    const r = step(now);
+    steps.push(r);
+    return r;
+  };
+  return { engine, steps };
+}
+
+const prompt = (n: number, base = 1) => Array.from({ length: n }, (_, i) => base + i);
+
+describe('engine driver (virtual time)', () => {
+  it('chains each step at the previous step end even when the loop runs late (no drift)', () => {
+    const clock = new FakeClock(3);
+    const { engine, steps } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock });
+    const deliveries: TokenDelivery[] = [];
+    driver.submit({ id: 'a', prompt: prompt(40), output: prompt(6, 500) }, { onTokens: (d) => deliveries.push(d), onFinished: () => {} });
+    clock.runAll();
+    const busy = steps.filter((s) => !s.idle);
+    expect(busy.length).toBe(6);
+    for (let i = 1; i < busy.length; i++) expect(busy[i].startMs).toBe(busy[i - 1].endMs);
+    // delivered at each step's deadline, in order, all tokens
+    expect(deliveries.map((d) => d.atMs)).toEqual(busy.map((s) => s.endMs));
+    expect(deliveries.flatMap((d) => d.tokens)).toEqual(prompt(6, 500));
+  });
+
+  it('starts an idle engine at the arrival time and never delivers before the deadline', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock });
+    clock.t = 1234.5;
+    const seen: { at: number; now: number }[] = [];
+    let finishedAt = -1;
+    driver.submit(
+      { id: 'a', prompt: prompt(10), output: prompt(2, 900) },
+      { onTokens: (d) => seen.push({ at: d.atMs, now: clock.now() }), onFinished: (at) => (finishedAt = at) },
+    );
+    clock.runAll();
+    expect(steps[0].startMs).toBe(1234.5);
+    expect(seen).toHaveLength(2);
+    for (const s of seen) expect(s.now).toBeGreaterThanOrEqual(s.at);
+    expect(finishedAt).toBe(seen[1].at);
+    expect(driver.inFlight).toBe(0);
+    // a later request after idling starts at its own arrival, not at the old deadline
+    clock.t = 5000;
+    driver.submit({ id: 'b', prompt: prompt(10), output: prompt(1, 900) }, { onTokens: () => {}, onFinished: () => {} });
+    clock.runAll();
+    expect(steps.filter((s) => !s.idle).at(-1)!.startMs).toBe(5000);
+  });
+
+  it('requests arriving together share the first step', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock });
+    const firsts: string[] = [];
+    for (const id of ['a', 'b', 'c']) {
+      driver.submit({ id, prompt: prompt(8, id.charCodeAt(0) * 10), output: prompt(3) }, { onTokens: (d) => d.first && firsts.push(id), onFinished: () => {} });
+    }
+    clock.runNext(); // first step computed
+    expect(steps[0].prefillTokens).toBe(24);
+    clock.runAll();
+    expect(firsts.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('an aborted request gets no more callbacks and its blocks are released', () => {
+    const clock = new FakeClock(0);
+    const { engine } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock });
+    let tokens = 0;
+    let finished = false;
+    driver.submit({ id: 'a', prompt: prompt(20), output: prompt(50) }, { onTokens: (d) => (tokens += d.tokens.length), onFinished: () => (finished = true) });
+    for (let i = 0; i < 6; i++) clock.runNext();
+    expect(engine.stats().activeBlocks).toBeGreaterThan(0);
+    const before = tokens;
+    expect(driver.abort('a')).toBe(true);
+    expect(driver.abort('a')).toBe(false);
+    clock.runAll();
+    expect(tokens).toBe(before);
+    expect(finished).toBe(false);
+    expect(engine.stats()).toMatchObject({ running: 0, waiting: 0, activeBlocks: 0 });
+    engine.assertInvariants();
+  });
+
+  it('hands every step’s KV events to the sink, which then mirror the engine cache', () => {
+    const clock = new FakeClock(1);
+    const { engine } = recordingEngine();
+    const cache = new Set<number>();
+    const apply = (events: KvEvent[]) => {
+      for (const e of events) {
+        if (e.type === 'BlockStored') e.blockHashes.forEach((h) => cache.add(h));
+        else if (e.type === 'BlockRemoved') e.blockHashes.forEach((h) => cache.delete(h));
+        else cache.clear();
+      }
+    };
+    const driver = new EngineDriver(engine, { clock, onKvEvents: apply });
+    for (let i = 0; i < 5; i++) driver.submit({ id: `r${i}`, prompt: prompt(30, i * 100), output: prompt(9) }, { onTokens: () => {}, onFinished: () => {} });
+    clock.runAll();
+    expect(cache.size).toBeGreaterThan(0);
+    expect(cache).toEqual(engine.cachedBlockHashes());
+    expect(driver.resetPrefixCache().ok).toBe(true);
+    expect(cache.size).toBe(0);
+    expect(engine.cachedBlockHashes().size).toBe(0);
+  });
+
+  it('refuses requests the engine rejects without registering them, and stops on close', () => {
+    const clock = new FakeClock(0);
+    const { engine } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock });
+    expect(() => driver.submit({ id: 'x', prompt: prompt(2000), output: prompt(1) }, { onTokens: () => {}, onFinished: () => {} })).toThrow(RangeError);
+    expect(driver.inFlight).toBe(0);
+    driver.submit({ id: 'y', prompt: prompt(10), output: prompt(100) }, { onTokens: () => {}, onFinished: () => {} });
+    clock.runNext();
+    driver.close();
+    expect(driver.inFlight).toBe(0);
+    expect(engine.stats().activeBlocks).toBe(0);
+    expect(() => driver.submit({ id: 'z', prompt: prompt(10), output: prompt(1) }, { onTokens: () => {}, onFinished: () => {} })).toThrow(/closed/);
+  });
+});
