@@ -106,7 +106,13 @@ describe('engine scheduling limits', () => {
     const { traces } = drive(
       e,
       reqs.map((req) => ({ atMs: 0, req })),
-      { checkInvariants: true, onStep: (r) => preempted.push(...r.preempted) },
+      {
+        checkInvariants: true,
+        onStep: (r) => {
+          preempted.push(...r.preempted);
+          if (r.preempted.length > 0) expect(r.prefillTokens).toBe(0); // no admission in a preempting step
+        },
+      },
     );
     expect(e.stats().preemptions).toBeGreaterThan(0);
     expect(preempted.length).toBe(e.stats().preemptions);
