@@ -1,0 +1,69 @@
+/**
+ * `kvlab cluster`: N mock workers and a router in one process (src/lab/cluster.ts). Takes every
+ * `kvlab mocker` flag (copied from that command's definition, so the two never drift) except the
+ * ports, which the cluster picks: workers and their KV events on ephemeral ports, the router on
+ * --port. Prints the front door and the workers; stops cleanly on SIGINT/SIGTERM.
+ */
+import { Command } from 'commander';
+import { startCluster } from '../lab/cluster.ts';
+import type { RouterMode } from '../router-sim/index.ts';
+import { mockerOptionsFromFlags, registerMocker } from './mocker.ts';
+import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF, untilSignal } from './router.ts';
+import { intArg, portArg } from './flags.ts';
+import { resolveRouterOptions } from '../router-sim/index.ts';
+
+/** Mocker flags the cluster defines itself. */
+const OWN_FLAGS = new Set(['--port', '--kv-events-port', '--num-workers']);
+
+type MockerFlags = Parameters<typeof mockerOptionsFromFlags>[0];
+
+interface ClusterFlags extends MockerFlags {
+  routerMode: RouterMode;
+  kvOverlapScoreWeight: number;
+  routerTemperature: number;
+  routerTtl: number;
+}
+
+function mockerFlagDefinitions(): Command['options'] {
+  const scratch = new Command();
+  registerMocker(scratch);
+  const mocker = scratch.commands.find((c) => c.name() === 'mocker');
+  if (!mocker) throw new Error('kvlab mocker command is not registered');
+  return mocker.options.filter((o) => !OWN_FLAGS.has(o.long ?? ''));
+}
+
+export function registerCluster(program: Command): void {
+  const cmd = program
+    .command('cluster')
+    .description('Run N mock workers and a KV-aware router in one process')
+    .option('--num-workers <n>', 'mock workers', intArg({ min: 1, max: 1024 }), 2)
+    .option('--port <port>', "router's listen port (0 = ephemeral)", portArg(), 8000);
+  for (const o of mockerFlagDefinitions()) cmd.addOption(o);
+  addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
+    const mocker = mockerOptionsFromFlags({ ...flags, port: 0, kvEventsPort: 0 });
+    const routerPart = {
+      mode: flags.routerMode,
+      port: flags.port,
+      host: mocker.host,
+      blockSize: mocker.blockSize,
+      overlapScoreWeight: flags.kvOverlapScoreWeight,
+      temperature: flags.routerTemperature,
+      routerTtlS: flags.routerTtl,
+      seed: mocker.seed,
+    };
+    try {
+      // Validate the router's part up front so a bad flag fails before anything starts.
+      resolveRouterOptions({ ...routerPart, workers: ['http://127.0.0.1:1'], kvEvents: ['tcp://127.0.0.1:1'] });
+    } catch (err) {
+      asFlagError(err, ROUTER_FLAG_OF);
+    }
+    const cluster = await startCluster({ mocker, router: routerPart });
+    const out = process.stdout;
+    out.write(`kvlab cluster: ${cluster.workers.length} worker(s), ${flags.routerMode} routing, model ${mocker.model}\n`);
+    out.write(`router ${cluster.url}\n`);
+    for (const w of cluster.workers) out.write(`${w.name} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`);
+    await untilSignal();
+    await cluster.close();
+    out.write('kvlab cluster: stopped\n');
+  });
+}

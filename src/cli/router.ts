@@ -1,0 +1,115 @@
+/**
+ * `kvlab router`: parse flags into RouterOptions, start the KV-aware proxy in front of the given
+ * workers, print where it listens, and stop cleanly on SIGINT/SIGTERM. Thin: validation lives in
+ * resolveRouterOptions, routing in src/router-sim.
+ */
+import type { Command } from 'commander';
+import { KvlabError, makeError } from '../core/errors.ts';
+import { DEFAULT_ROUTER_OPTIONS as D, ROUTER_MODES, resolveRouterOptions, startRouter, type RouterMode, type RouterOptions } from '../router-sim/index.ts';
+import { enumArg, floatArg, intArg, nonEmptyArg, portArg } from './flags.ts';
+
+interface RouterFlags {
+  worker: string[];
+  kvEvents: string[];
+  routerMode: RouterMode;
+  host: string;
+  port: number;
+  blockSize: number;
+  kvOverlapScoreWeight: number;
+  routerTemperature: number;
+  routerTtl: number;
+  seed: number;
+  apiKey?: string;
+}
+
+/** RouterOptions field → the flag that sets it (for one-line errors naming the flag). */
+export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
+  workers: '--worker',
+  kvEvents: '--kv-events',
+  mode: '--router-mode',
+  host: '--host',
+  port: '--port',
+  blockSize: '--block-size',
+  overlapScoreWeight: '--kv-overlap-score-weight',
+  temperature: '--router-temperature',
+  routerTtlS: '--router-ttl',
+  seed: '--seed',
+  apiKey: '--api-key',
+});
+
+/** Rethrow an invalid_config error as a bad_flag error naming the CLI flag. */
+export function asFlagError(err: unknown, flagOf: Readonly<Record<string, string>>): never {
+  if (err instanceof KvlabError && err.code === 'invalid_config' && err.param) {
+    const field = err.param.split('.')[0];
+    const detail = err.message.replace(/^Invalid [^:]*: /, '');
+    throw makeError('bad_flag', { flag: flagOf[field] ?? field, detail });
+  }
+  throw err;
+}
+
+export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
+  try {
+    return resolveRouterOptions({
+      workers: f.worker,
+      kvEvents: f.kvEvents,
+      mode: f.routerMode,
+      host: f.host,
+      port: f.port,
+      blockSize: f.blockSize,
+      overlapScoreWeight: f.kvOverlapScoreWeight,
+      temperature: f.routerTemperature,
+      routerTtlS: f.routerTtl,
+      seed: f.seed,
+      apiKey: f.apiKey ?? null,
+    });
+  } catch (err) {
+    asFlagError(err, ROUTER_FLAG_OF);
+  }
+}
+
+/** Resolve once SIGINT or SIGTERM arrives. */
+export function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The router-policy flags shared by `kvlab router` and `kvlab cluster`. */
+export function addRouterPolicyFlags(cmd: Command, defaultMode: RouterMode): Command {
+  return cmd
+    .option('--router-mode <mode>', `routing policy: ${ROUTER_MODES.join(', ')}`, enumArg(ROUTER_MODES), defaultMode)
+    .option('--kv-overlap-score-weight <w>', 'weight of the prefill term in the kv cost (0 = load only)', floatArg({ min: 0 }), D.overlapScoreWeight)
+    .option('--router-temperature <t>', '0 = pick the cheapest worker; > 0 = softmax sampling', floatArg({ min: 0 }), D.temperature)
+    .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached', floatArg({ min: Number.MIN_VALUE }), D.routerTtlS);
+}
+
+export function registerRouter(program: Command): void {
+  const cmd = program
+    .command('router')
+    .description('Run the KV-aware router (OpenAI-compatible proxy) in front of workers')
+    .option('--worker <url>', 'worker base URL (repeat, in order)', collect, [])
+    .option('--kv-events <endpoint>', "worker's KV-events ZeroMQ endpoint (repeat, in worker order)", collect, [])
+    .option('--host <host>', 'bind address', nonEmptyArg(), D.host)
+    .option('--port <port>', 'listen port (0 = ephemeral)', portArg(), D.port)
+    .option('--block-size <n>', "tokens per KV block (the workers')", intArg({ min: 1 }), D.blockSize)
+    .option('--seed <n>', 'seed of random routing choices', intArg(), D.seed)
+    .option('--api-key <key>', 'require Authorization: Bearer <key> (forwarded to workers)', nonEmptyArg());
+  addRouterPolicyFlags(cmd, 'kv').action(async (flags: RouterFlags) => {
+    const opts = routerOptionsFromFlags(flags);
+    const router = await startRouter(opts);
+    const out = process.stdout;
+    out.write(`kvlab router: ${opts.mode} routing on ${router.url}\n`);
+    router.state.pool.endpoints.forEach((e, i) => out.write(`${e.name} ${e.url}${opts.kvEvents[i] ? ` kv-events ${opts.kvEvents[i]}` : ''}\n`));
+    await untilSignal();
+    await router.close();
+    out.write('kvlab router: stopped\n');
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * Applies a worker's KV events to the indexer, translating the worker's own block hashes ("external")
+ * into the router's local hashes, as Dynamo does: a BlockStored event's local hashes are recomputed
+ * from its token ids chained on the parent's local hash (core/block-hash `hashBlock`), and the
+ * external → local mapping is remembered per worker so BlockRemoved can find the blocks. With the
+ * kvlab mocker the worker's hashes are the same function, so external == local; with real vLLM they
+ * differ and only this mapping makes overlaps comparable with the router's own hashing of prompts.
+ *
+ * Approximations: an event whose block size differs from the router's, or that lacks the token ids
+ * needed to recompute hashes, is skipped and counted. A store whose parent is unknown (we joined
+ * mid-stream, or cleared the worker after a sequence gap) is chained on the parent's external hash
+ * taken as local, and counted as an orphan: exact for kvlab workers (external == local), harmless for
+ * foreign ones (the blocks get hashes no prompt matches, and leave again with their BlockRemoved).
+ * Dynamo drops such stores instead; we keep them so a kvlab cluster recovers from a resync at once.
+ * Pure: no clocks, no I/O.
+ */
+import { hashBlock, ROOT_HASH } from '../core/block-hash.ts';
+import type { KvIndexer } from './indexer.ts';
+
+/** A worker's block hash as decoded off the wire: an integer (maybe above 2^53), or raw bytes. */
+export type ExternalHash = number | bigint | string | Uint8Array;
+
+/** Structurally the engine's/codec's KvEvent, with looser hash types. */
+export type KvEventLike =
+  | {
+      type: 'BlockStored';
+      blockHashes: readonly ExternalHash[];
+      parentHash: ExternalHash | null | undefined;
+      tokenIds: readonly number[];
+      blockSize: number;
+    }
+  | { type: 'BlockRemoved'; blockHashes: readonly ExternalHash[] }
+  | { type: 'AllBlocksCleared' };
+
+export interface ApplyResult {
+  applied: number;
+  skipped: number;
+}
+
+type Key = number | string;
+
+/** A stable Map key for an external hash (safe integers stay numbers). */
+export function externalKey(h: ExternalHash): Key {
+  if (typeof h === 'number') return h;
+  if (typeof h === 'bigint') {
+    const n = Number(h);
+    return Number.isSafeInteger(n) && BigInt(n) === h ? n : `i${h.toString()}`;
+  }
+  if (typeof h === 'string') return `s${h}`;
+  let hex = 'x';
+  for (const b of h) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
+
+export class KvEventApplier {
+  private readonly maps: Map<Key, number>[];
+  /** Per worker: events applied / skipped (unknown parent, block size mismatch, missing tokens). */
+  readonly applied: number[];
+  readonly skipped: number[];
+  /** Per worker: stores whose parent hash was unknown (chained on the external parent hash). */
+  readonly orphans: number[];
+
+  constructor(
+    readonly indexer: KvIndexer,
+    readonly blockSize: number,
+  ) {
+    this.maps = Array.from({ length: indexer.numWorkers }, () => new Map<Key, number>());
+    this.applied = new Array<number>(indexer.numWorkers).fill(0);
+    this.skipped = new Array<number>(indexer.numWorkers).fill(0);
+    this.orphans = new Array<number>(indexer.numWorkers).fill(0);
+  }
+
+  /** Local hash the router uses for a worker's external hash, if known. */
+  localOf(worker: number, external: ExternalHash): number | undefined {
+    return this.maps[worker].get(externalKey(external));
+  }
+
+  /** Apply one batch of a worker's events, in order. */
+  apply(worker: number, events: Iterable<KvEventLike>): ApplyResult {
+    let applied = 0;
+    let skipped = 0;
+    for (const ev of events) {
+      if (this.applyOne(worker, ev)) applied++;
+      else skipped++;
+    }
+    this.applied[worker] += applied;
+    this.skipped[worker] += skipped;
+    return { applied, skipped };
+  }
+
+  /** Forget the worker's blocks and hash mapping (AllBlocksCleared, sequence gap, reconnect). */
+  resetWorker(worker: number): void {
+    this.indexer.clearWorker(worker);
+    this.maps[worker].clear();
+  }
+
+  private applyOne(worker: number, ev: KvEventLike): boolean {
+    const map = this.maps[worker];
+    switch (ev.type) {
+      case 'AllBlocksCleared':
+        this.resetWorker(worker);
+        return true;
+      case 'BlockRemoved': {
+        const locals: number[] = [];
+        for (const ext of ev.blockHashes) {
+          const key = externalKey(ext);
+          const local = map.get(key);
+          if (local === undefined) continue;
+          map.delete(key);
+          locals.push(local);
+        }
+        this.indexer.remove(worker, locals);
+        return true;
+      }
+      case 'BlockStored': {
+        const n = ev.blockHashes.length;
+        const bs = this.blockSize;
+        if (ev.blockSize !== bs || ev.tokenIds.length < n * bs) return false;
+        let parent: number;
+        if (ev.parentHash === null || ev.parentHash === undefined) parent = ROOT_HASH;
+        else {
+          const key = externalKey(ev.parentHash);
+          const p = map.get(key);
+          if (p !== undefined) parent = p;
+          else if (typeof key === 'number') {
+            parent = key;
+            this.orphans[worker]++;
+          } else return false;
+        }
+        const locals = new Array<number>(n);
+        for (let i = 0; i < n; i++) {
+          parent = hashBlock(parent, ev.tokenIds, i * bs, bs);
+          locals[i] = parent;
+          map.set(externalKey(ev.blockHashes[i]), parent);
+        }
+        this.indexer.store(worker, locals);
+        return true;
+      }
+    }
+  }
+}

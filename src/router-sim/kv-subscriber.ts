@@ -1,0 +1,138 @@
+/**
+ * KV-event intake: one ZeroMQ SUB socket per worker (vLLM's kv-events PUB endpoints, in worker order),
+ * each multipart message `[topic, seq, payload]` decoded with core's codec and applied to the router's
+ * index through a sink (the RouterCore). Sequence numbers are checked per worker: a gap (lost batches)
+ * or a disconnect clears that worker's entries and counts a resync, since its index can no longer be
+ * trusted; entries come back as new events arrive. Counters are exposed for /metrics.
+ *
+ * Approximation: no replay (vLLM's optional ROUTER replay socket is not used), so after a resync the
+ * index only relearns blocks the worker stores (or re-stores) from then on.
+ */
+import { Subscriber } from 'zeromq';
+import { decodeEventBatch, decodeSeq } from '../core/kv-event-codec.ts';
+import type { KvEventLike } from './kv-event-apply.ts';
+
+export interface KvEventSink {
+  applyEvents(worker: number, events: Iterable<KvEventLike>): unknown;
+  resetWorker(worker: number): void;
+}
+
+export interface KvSubscriberHooks {
+  onEvents?(worker: number, count: number): void;
+  onResync?(worker: number, why: 'gap' | 'disconnect'): void;
+}
+
+export interface KvSubscriberStats {
+  batches: number[];
+  events: number[];
+  resyncs: number[];
+  decodeErrors: number[];
+  /** Last sequence number seen per worker (null before the first batch or after a disconnect). */
+  lastSeq: (number | null)[];
+}
+
+export interface KvSubscribers {
+  readonly stats: KvSubscriberStats;
+  /**
+   * Resolves true once every socket has completed its ZMTP handshake with its publisher (so its
+   * subscription is on the way and later batches are not lost to ZeroMQ's slow-joiner effect), or
+   * false after `timeoutMs`.
+   */
+  ready(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSink, hooks: KvSubscriberHooks = {}): KvSubscribers {
+  const n = endpoints.length;
+  const stats: KvSubscriberStats = {
+    batches: new Array<number>(n).fill(0),
+    events: new Array<number>(n).fill(0),
+    resyncs: new Array<number>(n).fill(0),
+    decodeErrors: new Array<number>(n).fill(0),
+    lastSeq: new Array<number | null>(n).fill(null),
+  };
+  const sockets: Subscriber[] = [];
+  const loops: Promise<void>[] = [];
+  let closing = false;
+  const handshaken = new Array<boolean>(n).fill(false);
+  let waiters: (() => void)[] = [];
+  const allReady = () => handshaken.every(Boolean);
+
+  const resync = (worker: number, why: 'gap' | 'disconnect') => {
+    sink.resetWorker(worker);
+    stats.resyncs[worker]++;
+    hooks.onResync?.(worker, why);
+  };
+
+  const onMessage = (worker: number, frames: Buffer[]) => {
+    if (frames.length < 2) {
+      stats.decodeErrors[worker]++;
+      return;
+    }
+    let seq: number;
+    let batch: ReturnType<typeof decodeEventBatch>;
+    try {
+      seq = decodeSeq(frames[frames.length - 2]);
+      batch = decodeEventBatch(frames[frames.length - 1]);
+    } catch {
+      stats.decodeErrors[worker]++;
+      return;
+    }
+    if (seq < 0) return; // replay end marker
+    const last = stats.lastSeq[worker];
+    if (last !== null && seq !== last + 1) resync(worker, 'gap');
+    stats.lastSeq[worker] = seq;
+    sink.applyEvents(worker, batch.events);
+    stats.batches[worker]++;
+    stats.events[worker] += batch.events.length;
+    hooks.onEvents?.(worker, batch.events.length);
+  };
+
+  endpoints.forEach((endpoint, worker) => {
+    const sock = new Subscriber({ reconnectInterval: 100, linger: 0 });
+    sock.events.on('handshake', () => {
+      handshaken[worker] = true;
+      if (allReady()) {
+        for (const w of waiters) w();
+        waiters = [];
+      }
+    });
+    sock.events.on('disconnect', () => {
+      if (closing) return;
+      stats.lastSeq[worker] = null;
+      resync(worker, 'disconnect');
+    });
+    sock.connect(endpoint);
+    sock.subscribe();
+    sockets.push(sock);
+    loops.push(
+      (async () => {
+        try {
+          for await (const frames of sock) onMessage(worker, frames);
+        } catch (err) {
+          if (!closing) throw err;
+        }
+      })().catch(() => undefined),
+    );
+  });
+
+  return {
+    stats,
+    ready(timeoutMs: number): Promise<boolean> {
+      if (allReady()) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(allReady()), timeoutMs);
+        t.unref();
+        waiters.push(() => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+    },
+    async close() {
+      closing = true;
+      for (const s of sockets) s.close();
+      await Promise.all(loops);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The router's decision core, shared by the HTTP proxy (real time) and the virtual cluster (virtual
+ * time): worker up/down state, the KV indexer fed by events, the in-flight tracker, and the policy.
+ * `route` builds the workers' views, asks the policy, and starts tracking the request on the chosen
+ * worker. Pure: no clocks, timers or I/O; `nowMs` is passed in and randomness is a seeded Rng.
+ */
+import { createRng, type Rng } from '../core/rng.ts';
+import { KvIndexer } from './indexer.ts';
+import { KvEventApplier, type ApplyResult, type KvEventLike } from './kv-event-apply.ts';
+import { createPolicy } from './policies/index.ts';
+import { InFlightTracker } from './tracker.ts';
+import type { RouteDecision, RouterMode, RouterPolicy, WorkerView } from './types.ts';
+
+export interface RouterCoreOptions {
+  /** Worker names, in index order. */
+  workerNames: readonly string[];
+  mode: RouterMode;
+  blockSize: number;
+  overlapScoreWeight: number;
+  temperature: number;
+  routerTtlS: number;
+  seed: number | string;
+  maxApproxBlocks?: number;
+}
+
+export interface RoutedRequest {
+  decision: RouteDecision;
+  /** Prompt tokens the chosen worker is expected to compute (isl − overlap·blockSize). */
+  newTokens: number;
+}
+
+export class RouterCore {
+  readonly indexer: KvIndexer;
+  readonly events: KvEventApplier;
+  readonly tracker: InFlightTracker;
+  readonly policy: RouterPolicy;
+  readonly names: readonly string[];
+  private readonly up: boolean[];
+  private readonly rng: Rng;
+
+  constructor(readonly opts: RouterCoreOptions) {
+    const n = opts.workerNames.length;
+    if (n === 0) throw new RangeError('the router needs at least one worker');
+    this.names = [...opts.workerNames];
+    this.indexer = new KvIndexer(n);
+    this.events = new KvEventApplier(this.indexer, opts.blockSize);
+    this.tracker = new InFlightTracker(n, opts.blockSize);
+    this.policy = createPolicy(opts.mode, { numWorkers: n, blockSize: opts.blockSize, overlapScoreWeight: opts.overlapScoreWeight, temperature: opts.temperature, routerTtlS: opts.routerTtlS, maxApproxBlocks: opts.maxApproxBlocks });
+    this.up = new Array<boolean>(n).fill(true);
+    this.rng = createRng(opts.seed).fork('router');
+  }
+
+  get numWorkers(): number {
+    return this.names.length;
+  }
+
+  isUp(worker: number): boolean {
+    return this.up[worker];
+  }
+
+  setUp(worker: number, up: boolean): void {
+    this.up[worker] = up;
+  }
+
+  liveCount(): number {
+    return this.up.filter(Boolean).length;
+  }
+
+  /** Blocks in the router's index: the policy's own (kv-approx) or the event-fed indexer's. */
+  indexSize(): number {
+    return this.policy.ownIndexSize ?? this.indexer.size;
+  }
+
+  views(): WorkerView[] {
+    return this.names.map((name, index) => ({
+      index,
+      name,
+      up: this.up[index],
+      cachedBlocks: this.indexer.blocksOf(index),
+      ...this.tracker.view(index),
+    }));
+  }
+
+  /** Decide where request `id` goes and start tracking it there (unless no worker is live). */
+  route(id: string, blockHashes: readonly number[], isl: number, nowMs: number): RoutedRequest {
+    const overlaps = this.indexer.overlaps(blockHashes);
+    const decision = this.policy.decide({
+      blockHashes,
+      isl,
+      workers: this.views(),
+      overlap: (w) => overlaps[w] ?? 0,
+      activeOverlap: (w) => this.tracker.activeOverlap(w, blockHashes),
+      nowMs,
+      rng: this.rng,
+    });
+    if (decision.worker === null) return { decision, newTokens: 0 };
+    const newTokens = Math.max(0, isl - decision.overlapBlocks * this.opts.blockSize);
+    this.tracker.add(id, decision.worker, { blockHashes, isl, newTokens }, nowMs);
+    return { decision, newTokens };
+  }
+
+  /** The router itself made `worker` cache these blocks (speculative prefill). */
+  recordCached(worker: number, blockHashes: readonly number[], nowMs: number): void {
+    this.policy.recordCached?.(worker, blockHashes, nowMs);
+  }
+
+  firstToken(id: string, nowMs: number): void {
+    this.tracker.firstToken(id, nowMs);
+  }
+
+  outputTokens(id: string, n: number): void {
+    this.tracker.addOutputTokens(id, n);
+  }
+
+  finish(id: string): void {
+    this.tracker.finish(id);
+  }
+
+  applyEvents(worker: number, events: Iterable<KvEventLike>): ApplyResult {
+    return this.events.apply(worker, events);
+  }
+
+  /** Forget a worker's cached blocks (sequence gap, reconnect). */
+  resetWorker(worker: number): void {
+    this.events.resetWorker(worker);
+  }
+}

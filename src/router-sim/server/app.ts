@@ -1,0 +1,209 @@
+/**
+ * The router's HTTP front door (fastify): GET /v1/models (from the first live worker), POST
+ * /v1/chat/completions and /v1/completions (routed and proxied, see proxy.ts), GET /health, GET
+ * /metrics. `buildRouterApp` wires the RouterCore, worker pool, metrics and (with kvEvents) the ZeroMQ
+ * subscribers into an app ready for `inject()`; `startRouter` also listens. Errors at the edge are
+ * OpenAI error bodies: bad JSON 400, no live worker 503, upstream failure 502, unknown route 404.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { ChatTokenizer } from '../../core/chat-template.ts';
+import { errorStatus, makeError, toErrorBody } from '../../core/errors.ts';
+import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
+import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
+import { RouterCore } from '../router-core.ts';
+import { bearerChecker } from './auth.ts';
+import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
+import { resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } from './options.ts';
+import { chatPromptTokens, completionPromptTokens } from './prompt.ts';
+import { proxyCompletion, type ParsedCompletion, type ProxyDeps } from './proxy.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export interface RouterState {
+  options: ResolvedRouterOptions;
+  core: RouterCore;
+  pool: WorkerPool;
+  metrics: RouterMetrics;
+  subscribers: KvSubscribers | null;
+  speculative: ProxyDeps['speculative'];
+}
+
+export interface RouterApp {
+  app: FastifyInstance;
+  state: RouterState;
+}
+
+export interface RunningRouter extends RouterApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface JsonBody {
+  raw: string;
+  json: unknown;
+}
+
+export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
+  const options = resolveRouterOptions(partial);
+  const names = options.workers.map((_, i) => `worker-${i}`);
+  const core = new RouterCore({
+    workerNames: names,
+    mode: options.mode,
+    blockSize: options.blockSize,
+    overlapScoreWeight: options.overlapScoreWeight,
+    temperature: options.temperature,
+    routerTtlS: options.routerTtlS,
+    seed: options.seed,
+    maxApproxBlocks: options.maxApproxBlocks,
+  });
+  const pool = new WorkerPool(options.workers, core, {
+    downForMs: options.downForMs,
+    healthCheckMs: options.healthCheckMs,
+    connections: options.connectionsPerWorker,
+    authorization: options.apiKey ? `Bearer ${options.apiKey}` : undefined,
+  });
+  const metrics = createRouterMetrics({ workersUp: () => core.liveCount(), indexBlocks: () => core.indexSize() });
+  const subscribers =
+    options.kvEvents.length > 0
+      ? startKvSubscribers(options.kvEvents, core, {
+          onEvents: (w, n) => metrics.kvEvents.inc({ worker: names[w] }, n),
+          onResync: (w) => metrics.resyncs.inc({ worker: names[w] }),
+        })
+      : null;
+  const speculative: ProxyDeps['speculative'] = { sent: 0, completed: 0, failed: 0, pending: new Set() };
+  const state: RouterState = { options, core, pool, metrics, subscribers, speculative };
+  let counter = 0;
+  const deps: ProxyDeps = {
+    core,
+    pool,
+    metrics,
+    blockSize: options.blockSize,
+    tokenizer: new ChatTokenizer(),
+    nowMs: () => performance.now(),
+    nextId: () => `rt-${++counter}`,
+    speculative,
+  };
+
+  // forceCloseConnections: close() cuts every client connection (idle or not) so shutdown never
+  // waits on a client's stray keep-alive socket.
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit, forceCloseConnections: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const raw = body as string;
+    try {
+      done(null, { raw, json: JSON.parse(raw) } satisfies JsonBody);
+    } catch (err) {
+      done(makeError('invalid_json', { detail: (err as Error).message }), undefined);
+    }
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    void reply.code(errorStatus(err)).send(toErrorBody(err));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(toErrorBody(makeError('not_found', { method: req.method, url: req.url })));
+  });
+  if (options.apiKey) {
+    const check = bearerChecker(options.apiKey);
+    app.addHook('onRequest', async (req) => {
+      if (!req.url.startsWith('/v1/')) return;
+      const err = check(req.headers.authorization);
+      if (err) throw err;
+    });
+  }
+
+  const body = (b: unknown): JsonBody => {
+    if (!b || typeof b !== 'object' || !('raw' in b)) throw makeError('invalid_json', { detail: 'a JSON body is required' });
+    const jb = b as JsonBody;
+    if (!jb.json || typeof jb.json !== 'object' || Array.isArray(jb.json)) throw makeError('invalid_request', { detail: 'the request body must be a JSON object' });
+    return jb;
+  };
+
+  // Requests the router cannot interpret (fields beyond the modelled schema, non-text content) are
+  // still forwarded, unhashed: the worker is the judge of validity; the router only needs the prompt.
+  app.post('/v1/chat/completions', async (req, reply) => {
+    const { raw, json } = body(req.body);
+    let p: ParsedCompletion = { raw, tokens: [], speculative: null };
+    try {
+      const parsed = parseBody(ChatCompletionRequest, json);
+      const wantsSpec = parsed.nvext?.agent_hints?.speculative_prefill === true;
+      p = { raw, tokens: chatPromptTokens(deps.tokenizer, parsed.messages), speculative: wantsSpec ? { model: parsed.model, messages: parsed.messages } : null };
+    } catch {
+      // forwarded as is
+    }
+    return proxyCompletion(deps, '/v1/chat/completions', p, req, reply);
+  });
+
+  app.post('/v1/completions', async (req, reply) => {
+    const { raw, json } = body(req.body);
+    let tokens: number[] = [];
+    try {
+      tokens = completionPromptTokens(parseBody(CompletionRequest, json).prompt);
+    } catch {
+      // forwarded as is
+    }
+    return proxyCompletion(deps, '/v1/completions', { raw, tokens, speculative: null }, req, reply);
+  });
+
+  app.get('/v1/models', async (req, reply) => {
+    const auth = req.headers.authorization;
+    for (const ep of pool.endpoints) {
+      if (!core.isUp(ep.index)) continue;
+      try {
+        const res = await ep.pool.request({ path: '/v1/models', method: 'GET', headers: auth ? { authorization: auth } : {} });
+        const text = await res.body.text();
+        if (res.statusCode >= 500) {
+          pool.markDown(ep.index);
+          continue;
+        }
+        return reply.code(res.statusCode).header('content-type', 'application/json; charset=utf-8').header('x-kvlab-worker', ep.name).send(text);
+      } catch {
+        pool.markDown(ep.index);
+      }
+    }
+    throw makeError('no_workers');
+  });
+
+  app.get('/health', async (_req, reply) => {
+    const workers = pool.endpoints.map((e) => ({ name: e.name, url: e.url, up: core.isUp(e.index) }));
+    const live = core.liveCount();
+    return reply.code(live > 0 ? 200 : 503).send({ status: live > 0 ? 'ok' : 'unavailable', mode: options.mode, workers, indexBlocks: core.indexSize(), inFlight: core.tracker.size });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.header('content-type', metrics.registry.contentType).send(text);
+  });
+
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...speculative.pending]);
+    await subscribers?.close();
+    await pool.close();
+  });
+
+  return { app, state };
+}
+
+/** Build the router and listen on options.host:options.port (0 = ephemeral). */
+export async function startRouter(partial: Partial<RouterOptions>): Promise<RunningRouter> {
+  const { app, state } = buildRouterApp(partial);
+  try {
+    await app.listen({ host: state.options.host, port: state.options.port });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const addr = app.server.address() as AddressInfo;
+  const host = state.options.host.includes(':') ? `[${state.options.host}]` : state.options.host;
+  let closed = false;
+  return {
+    app,
+    state,
+    url: `http://${host}:${addr.port}`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
+}

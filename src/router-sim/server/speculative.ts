@@ -1,0 +1,35 @@
+/**
+ * Speculative prefill (Dynamo's agent hint `nvext.agent_hints.speculative_prefill`): once a chat
+ * answer has been streamed to the client, send the next turn's prefix — the request's messages plus
+ * the streamed answer as an assistant message (reasoning stripped, as chat templates drop it) — to the
+ * SAME worker with `max_tokens: 1`, non-streaming, and drain the answer. The worker then holds the
+ * whole history in its prefix cache before the user's next turn arrives. Fire and forget: it never
+ * delays or alters the client's response.
+ */
+import type { Dispatcher } from 'undici';
+
+export interface SpeculativeRequest {
+  model: unknown;
+  messages: readonly unknown[];
+  answer: string;
+}
+
+export function speculativeBody(req: SpeculativeRequest): string {
+  return JSON.stringify({
+    model: req.model,
+    messages: [...req.messages, { role: 'assistant', content: req.answer }],
+    max_tokens: 1,
+    stream: false,
+  });
+}
+
+/** Send and drain; resolves true on a 2xx answer, false on any failure (never rejects). */
+export async function sendSpeculativePrefill(dispatcher: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
+  try {
+    const res = await dispatcher.request({ path: '/v1/chat/completions', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+    await res.body.dump();
+    return res.statusCode >= 200 && res.statusCode < 300;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { blockHashes, hashBlock } from '../../src/core/block-hash.ts';
+import { KvIndexer } from '../../src/router-sim/indexer.ts';
+import { externalKey, KvEventApplier } from '../../src/router-sim/kv-event-apply.ts';
+
+const BS = 4;
+const tokens = Array.from({ length: 16 }, (_, i) => 100 + i);
+const local = blockHashes(tokens, BS);
+
+describe('KvEventApplier', () => {
+  it('with kvlab hashes (external == local) rebuilds the same index the worker holds', () => {
+    const ix = new KvIndexer(2);
+    const ap = new KvEventApplier(ix, BS);
+    ap.apply(0, [
+      { type: 'BlockStored', blockHashes: local.slice(0, 2), parentHash: null, tokenIds: tokens.slice(0, 8), blockSize: BS },
+      { type: 'BlockStored', blockHashes: local.slice(2), parentHash: local[1], tokenIds: tokens.slice(8), blockSize: BS },
+    ]);
+    expect(Array.from(ix.overlaps(local))).toEqual([4, 0]);
+    expect(ap.localOf(0, local[3])).toBe(local[3]);
+  });
+
+  it('maps foreign external hashes to local hashes computed from token ids, and removes through the map', () => {
+    const ix = new KvIndexer(1);
+    const ap = new KvEventApplier(ix, BS);
+    const ext = [10n ** 18n + 1n, 10n ** 18n + 2n, 10n ** 18n + 3n, 10n ** 18n + 4n];
+    const r = ap.apply(0, [
+      { type: 'BlockStored', blockHashes: ext.slice(0, 1), parentHash: null, tokenIds: tokens.slice(0, 4), blockSize: BS },
+      { type: 'BlockStored', blockHashes: ext.slice(1), parentHash: ext[0], tokenIds: tokens.slice(4), blockSize: BS },
+    ]);
+    expect(r).toEqual({ applied: 2, skipped: 0 });
+    expect(Array.from(ix.overlaps(local))).toEqual([4]);
+    expect(ap.localOf(0, ext[2])).toBe(local[2]);
+    expect(ap.localOf(0, ext[2])).toBe(hashBlock(local[1], tokens, 8, 4));
+    ap.apply(0, [{ type: 'BlockRemoved', blockHashes: [ext[1]] }]);
+    expect(Array.from(ix.overlaps(local))).toEqual([1]);
+    expect(ix.blocksOf(0)).toBe(3);
+    ap.apply(0, [{ type: 'AllBlocksCleared' }]);
+    expect(ix.blocksOf(0)).toBe(0);
+    expect(ap.localOf(0, ext[0])).toBeUndefined();
+  });
+
+  it('accepts byte-string hashes and distinguishes them from integers', () => {
+    expect(externalKey(new Uint8Array([1, 255]))).toBe('x01ff');
+    expect(externalKey(5n)).toBe(5);
+    expect(externalKey(2n ** 60n)).not.toBe(externalKey(Number(2n ** 60n)));
+    const ix = new KvIndexer(1);
+    const ap = new KvEventApplier(ix, BS);
+    ap.apply(0, [{ type: 'BlockStored', blockHashes: [new Uint8Array([7, 7])], parentHash: null, tokenIds: tokens.slice(0, 4), blockSize: BS }]);
+    expect(ix.holds(0, local[0])).toBe(true);
+    ap.apply(0, [{ type: 'BlockRemoved', blockHashes: [new Uint8Array([7, 7])] }]);
+    expect(ix.holds(0, local[0])).toBe(false);
+  });
+
+  it('skips and counts stores with a different block size or missing tokens', () => {
+    const ix = new KvIndexer(1);
+    const ap = new KvEventApplier(ix, BS);
+    const r = ap.apply(0, [
+      { type: 'BlockStored', blockHashes: [6], parentHash: null, tokenIds: tokens.slice(0, 8), blockSize: 8 },
+      { type: 'BlockStored', blockHashes: [7, 8], parentHash: null, tokenIds: tokens.slice(0, 5), blockSize: BS },
+    ]);
+    expect(r).toEqual({ applied: 0, skipped: 2 });
+    expect(ap.skipped[0]).toBe(2);
+    expect(ix.size).toBe(0);
+  });
+
+  it('chains a store with an unknown parent on the external parent hash, so kvlab workers recover after a reset', () => {
+    const ix = new KvIndexer(1);
+    const ap = new KvEventApplier(ix, BS);
+    ap.apply(0, [{ type: 'BlockStored', blockHashes: local.slice(0, 2), parentHash: null, tokenIds: tokens.slice(0, 8), blockSize: BS }]);
+    ap.resetWorker(0);
+    const r = ap.apply(0, [{ type: 'BlockStored', blockHashes: local.slice(2), parentHash: local[1], tokenIds: tokens.slice(8), blockSize: BS }]);
+    expect(r).toEqual({ applied: 1, skipped: 0 });
+    expect(ap.orphans[0]).toBe(1);
+    expect(ix.holds(0, local[3])).toBe(true);
+    expect(Array.from(ix.overlaps(local))).toEqual([0]); // leading blocks are gone until re-stored
+  });
+});

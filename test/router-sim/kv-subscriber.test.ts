@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Publisher } from 'zeromq';
+import { encodeEventBatch, encodeSeq } from '../../src/core/kv-event-codec.ts';
+import { createRng } from '../../src/core/rng.ts';
+import { loremText } from '../../src/core/lorem.ts';
+import { startMocker, type RunningMocker } from '../../src/mocker/index.ts';
+import { RouterCore } from '../../src/router-sim/router-core.ts';
+import { startKvSubscribers } from '../../src/router-sim/kv-subscriber.ts';
+import { startRouter, type RunningRouter } from '../../src/router-sim/index.ts';
+import { chat, metricValues, waitFor } from './helpers.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+describe('KV events over ZeroMQ', () => {
+  it("rebuild the router's index to exactly the blocks each mock worker caches (stores and evictions)", async () => {
+    // Small caches so later requests evict earlier blocks (BlockRemoved events).
+    const mocker: RunningMocker = await startMocker({ numWorkers: 2, port: 0, kvEventsPort: 0, speedupRatio: 1000, numGpuBlocks: 40, blockSize: 16, seed: 5 });
+    cleanups.push(() => mocker.close());
+    const router: RunningRouter = await startRouter({
+      workers: mocker.workers.map((w) => w.url),
+      kvEvents: mocker.workers.map((w) => w.kvEventsEndpoint!),
+      mode: 'kv',
+      blockSize: 16,
+      port: 0,
+    });
+    cleanups.push(() => router.close());
+    expect(await router.state.subscribers!.ready(5000)).toBe(true);
+    const rng = createRng(9);
+    for (let i = 0; i < 12; i++) {
+      const prefix = i % 3 === 0 ? loremText(createRng(100 + (i % 2)), 120).text : '';
+      const r = await chat(router.url, { model: 'kvlab-mock', messages: [{ role: 'user', content: prefix + loremText(rng, 100 + 20 * (i % 4)).text }], max_tokens: 20, ignore_eos: true });
+      expect(r.status).toBe(200);
+    }
+    const { core } = router.state;
+    const matches = () =>
+      mocker.workers.every((w, i) => {
+        const cached = w.engine.cachedBlockHashes();
+        if (core.indexer.blocksOf(i) !== cached.size) return false;
+        for (const h of cached) if (!core.indexer.holds(i, h)) return false;
+        return true;
+      });
+    await waitFor(matches, "router index to equal the engines' cached blocks");
+    expect(core.indexer.size).toBeGreaterThan(0);
+    const text = await (await fetch(`${router.url}/metrics`)).text();
+    const events = metricValues(text, 'kvlab_router_kv_events_total');
+    expect([...events.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(router.state.subscribers!.stats.resyncs).toEqual([0, 0]);
+  });
+
+  it('clears a worker and counts a resync when a batch arrives with a skipped sequence number', async () => {
+    const pub = new Publisher({ linger: 0 });
+    await pub.bind('tcp://127.0.0.1:*');
+    cleanups.push(async () => pub.close());
+    const core = new RouterCore({ workerNames: ['w0'], mode: 'kv', blockSize: 2, overlapScoreWeight: 1, temperature: 0, routerTtlS: 120, seed: 0 });
+    const subs = startKvSubscribers([pub.lastEndpoint!], core);
+    cleanups.push(() => subs.close());
+    let seq = 0;
+    let parent: number | null = null;
+    const send = async (s: number) => {
+      const h = 1000 + s;
+      const batch = encodeEventBatch(s, [{ type: 'BlockStored', blockHashes: [h], parentHash: parent, tokenIds: [s, s], blockSize: 2 }]);
+      parent = h;
+      await pub.send([Buffer.alloc(0), encodeSeq(s), batch]);
+    };
+    // Slow joiner: publish consecutive batches until the subscriber has seen some.
+    await waitFor(async () => {
+      await send(seq++);
+      return subs.stats.batches[0] >= 2;
+    }, 'the subscriber to receive batches');
+    const before = core.indexer.blocksOf(0);
+    expect(before).toBeGreaterThan(0);
+    expect(subs.stats.resyncs[0]).toBe(0);
+    seq++; // skip one
+    await send(seq++);
+    await waitFor(() => subs.stats.resyncs[0] === 1, 'a resync after the gap');
+    await waitFor(() => subs.stats.lastSeq[0] === seq - 1, 'the post-gap batch to be applied');
+    // The worker's entries were cleared; only the post-gap batch's block is indexed.
+    expect(core.indexer.blocksOf(0)).toBe(1);
+    await send(seq++);
+    await waitFor(() => subs.stats.lastSeq[0] === seq - 1, 'the next batch');
+    expect(subs.stats.resyncs[0]).toBe(1);
+    expect(core.indexer.blocksOf(0)).toBe(2);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { InFlightTracker } from '../../src/router-sim/tracker.ts';
+
+describe('InFlightTracker', () => {
+  it('adds prefill tokens and blocks on route, moves prefill off at first token, frees at the end', () => {
+    const t = new InFlightTracker(2, 64);
+    t.add('a', 1, { blockHashes: [1, 2, 3], isl: 3 * 64 + 10, newTokens: 130 }, 0);
+    expect(t.view(1)).toEqual({ inFlight: 1, activeBlocks: 4, activePrefillTokens: 130, activeDecodeBlocks: 4 });
+    expect(t.view(0)).toEqual({ inFlight: 0, activeBlocks: 0, activePrefillTokens: 0, activeDecodeBlocks: 0 });
+    t.firstToken('a', 5);
+    t.firstToken('a', 6);
+    expect(t.view(1).activePrefillTokens).toBe(0);
+    t.addOutputTokens('a', 54); // 202 + 54 = 256 tokens = 4 blocks
+    expect(t.view(1).activeBlocks).toBe(4);
+    t.addOutputTokens('a', 1);
+    expect(t.view(1).activeBlocks).toBe(5);
+    expect(t.finish('a')?.outputTokens).toBe(55);
+    expect(t.view(1)).toEqual({ inFlight: 0, activeBlocks: 0, activePrefillTokens: 0, activeDecodeBlocks: 0 });
+    expect(t.finish('a')).toBeUndefined();
+  });
+
+  it('counts a prefix shared by in-flight requests once in decode blocks, and frees it by reference', () => {
+    const t = new InFlightTracker(1, 64);
+    t.add('a', 0, { blockHashes: [1, 2, 3], isl: 192, newTokens: 192 }, 0);
+    t.add('b', 0, { blockHashes: [1, 2, 9], isl: 192, newTokens: 64 }, 1);
+    expect(t.view(0).activeBlocks).toBe(6);
+    expect(t.view(0).activeDecodeBlocks).toBe(4);
+    expect(t.view(0).activePrefillTokens).toBe(256);
+    expect(t.activeOverlap(0, [1, 2, 3, 4])).toBe(3);
+    expect(t.activeOverlap(0, [5, 1])).toBe(0);
+    t.finish('a'); // aborted before its first token: its prefill goes too
+    expect(t.view(0)).toEqual({ inFlight: 1, activeBlocks: 3, activePrefillTokens: 64, activeDecodeBlocks: 3 });
+    expect(t.activeOverlap(0, [1, 2, 3])).toBe(2);
+  });
+
+  it('expires requests that never finished', () => {
+    const t = new InFlightTracker(1, 64);
+    t.add('old', 0, { blockHashes: [1], isl: 64, newTokens: 64 }, 0);
+    t.add('new', 0, { blockHashes: [2], isl: 64, newTokens: 64 }, 1000);
+    expect(t.expire(500)).toEqual(['old']);
+    expect(t.size).toBe(1);
+    expect(() => t.add('new', 0, { blockHashes: [], isl: 1, newTokens: 1 }, 0)).toThrow(/already tracked/);
+  });
+});
