@@ -14,7 +14,7 @@ import { makeError, toErrorBody, toKvlabError, type KvlabError } from '../../cor
 import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { Engine, type KvEvent } from '../engine/index.ts';
-import { apiKeyChecker } from './auth.ts';
+import { bearerChecker } from '../../core/api-key.ts';
 import type { DriverClock } from './clock.ts';
 import { EngineDriver } from './driver.ts';
 import { FAIL_HEADER, failureInjector } from './failures.ts';
@@ -124,7 +124,7 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   const app = Fastify({ bodyLimit: opts.bodyLimit, logger: false, forceCloseConnections: true });
   app.removeContentTypeParser('text/plain');
 
-  const checkKey = opts.apiKey !== null ? apiKeyChecker(opts.apiKey) : null;
+  const checkKey = opts.apiKey !== null ? bearerChecker(opts.apiKey) : null;
   app.addHook('onRequest', async (request, reply) => {
     reply.header(WORKER_HEADER, name);
     if (checkKey && PROTECTED.test(request.url)) {

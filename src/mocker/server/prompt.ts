@@ -10,7 +10,8 @@
  */
 import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError } from '../../core/errors.ts';
-import { messageText, type ChatRequestMessage, type CompletionPrompt } from '../../core/openai-schemas.ts';
+import type { ChatRequestMessage, CompletionPrompt } from '../../core/openai-schemas.ts';
+import { chatMessagesLike, singlePrompt } from '../../core/prompt.ts';
 import { encode, isValidToken } from '../../core/tokenizer.ts';
 
 /** The longest o200k_base token, in UTF-8 bytes. */
@@ -29,7 +30,7 @@ function checkBytes(bytes: number, maxModelLen: number): void {
 
 /** Prompt tokens of a chat request (throws context_length_exceeded for prompts far too long). */
 export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[], maxModelLen: number): number[] {
-  const flat = messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
+  const flat = chatMessagesLike(messages);
   let bytes = 0;
   for (const m of flat) bytes += Buffer.byteLength(m.content, 'utf8') + Buffer.byteLength(m.role, 'utf8');
   checkBytes(bytes, maxModelLen);
@@ -38,11 +39,7 @@ export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequ
 
 /** Prompt tokens of a completions request: one string or one list of token ids. */
 export function completionPromptTokens(prompt: CompletionPrompt, maxModelLen: number): number[] {
-  let one: string | number[];
-  if (typeof prompt === 'string') one = prompt;
-  else if (prompt.length === 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0]))) one = prompt[0] as string | number[];
-  else if (typeof prompt[0] === 'number') one = prompt as number[];
-  else throw makeError('invalid_request', { detail: `prompt: only one prompt per request is supported, got ${prompt.length}`, param: 'prompt' });
+  const one = singlePrompt(prompt);
 
   if (typeof one === 'string') {
     checkBytes(Buffer.byteLength(one, 'utf8'), maxModelLen);

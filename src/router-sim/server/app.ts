@@ -13,7 +13,7 @@ import { errorStatus, makeError, toErrorBody } from '../../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
 import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
 import { RouterCore } from '../router-core.ts';
-import { bearerChecker } from './auth.ts';
+import { bearerChecker } from '../../core/api-key.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } from './options.ts';
 import { chatPromptTokens, completionPromptTokens } from './prompt.ts';

@@ -9,24 +9,21 @@
  * meaningful only if the template matches too. A prompt the router cannot interpret yields no tokens
  * (the worker will answer the error).
  */
-import { ChatTokenizer, type ChatMessageLike } from '../../core/chat-template.ts';
-import { messageText, type ChatRequestMessage, type CompletionPrompt } from '../../core/openai-schemas.ts';
+import type { ChatTokenizer } from '../../core/chat-template.ts';
+import type { ChatRequestMessage, CompletionPrompt } from '../../core/openai-schemas.ts';
+import { chatMessagesLike, singlePrompt } from '../../core/prompt.ts';
 import { encode } from '../../core/tokenizer.ts';
-
-/** Chat messages → the template's input (content parts joined). */
-export function chatMessagesLike(messages: readonly ChatRequestMessage[]): ChatMessageLike[] {
-  return messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
-}
 
 export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[]): number[] {
   return tok.encodeChat(chatMessagesLike(messages));
 }
 
 export function completionPromptTokens(prompt: CompletionPrompt): number[] {
-  if (typeof prompt === 'string') return encode(prompt);
-  if (prompt.length === 0) return [];
-  const first = prompt[0];
-  if (typeof first === 'number') return prompt as number[];
-  if (prompt.length !== 1) return [];
-  return typeof first === 'string' ? encode(first) : (first as number[]);
+  let one: string | number[];
+  try {
+    one = singlePrompt(prompt);
+  } catch {
+    return []; // several prompts: forwarded unhashed, the worker answers the error
+  }
+  return typeof one === 'string' ? encode(one) : one;
 }

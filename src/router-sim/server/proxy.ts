@@ -16,7 +16,7 @@ import type { ChatRequestMessage } from '../../core/openai-schemas.ts';
 import { makeError, toErrorBody } from '../../core/errors.ts';
 import type { RouterCore } from '../router-core.ts';
 import type { RouterMetrics } from './metrics.ts';
-import { chatMessagesLike } from './prompt.ts';
+import { chatMessagesLike } from '../../core/prompt.ts';
 import { ResponseWatcher } from './response-watch.ts';
 import { sendSpeculativePrefill, speculativeBody } from './speculative.ts';
 import type { WorkerPool } from './worker-pool.ts';

@@ -1,15 +1,15 @@
 /**
- * API-key check for `--api-key`: `Authorization: Bearer <key>`, compared in constant time
+ * API-key check for `--api-key` (mock workers and the router alike): `Authorization: Bearer <key>`, compared in constant time
  * (crypto.timingSafeEqual over SHA-256 digests, so the lengths are always equal and the key's length
  * does not leak). Returns an `unauthorized` KvlabError (401) or null.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { makeError, type KvlabError } from '../../core/errors.ts';
+import { makeError, type KvlabError } from './errors.ts';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
 /** Build a checker for one key; the checker returns null when the header carries the key. */
-export function apiKeyChecker(apiKey: string): (authorization: string | string[] | undefined) => KvlabError | null {
+export function bearerChecker(apiKey: string): (authorization: string | string[] | undefined) => KvlabError | null {
   const expected = digest(apiKey);
   return (authorization) => {
     const header = Array.isArray(authorization) ? authorization[0] : authorization;
