@@ -1,0 +1,303 @@
+/**
+ * The virtual cluster: N mock engines behind one RouterCore, driven by a workload's schedule on ONE
+ * discrete-event queue in virtual time. No HTTP, no clocks, no ZeroMQ: the same pure engine and router
+ * the real servers use, with the loop standing in for the drivers (DESIGN.md "pure cores, I/O shells").
+ *
+ * Events: a turn send, an engine step start (an idle engine got work), an engine step end, a
+ * schedule wake-up. Ties run in insertion order, so a run is a pure function of its inputs.
+ * - Send: plan the turn (prompt tokens, hashes once at the engine's block size, output), route it
+ *   (`route`), add it to the chosen engine; an idle engine starts a step at that time.
+ * - Step end: hand KV events to the router (kv mode: `applyEvents`, in memory), deliver tokens
+ *   (first → `firstToken`, TTFT; each → `outputTokens`, ITL; last → `finish`, record, schedule the
+ *   conversation's next turn), then step again at once while the engine has work.
+ * - Speculative prefill (a turn with `nvext.agent_hints.speculative_prefill`), as the router proxy
+ *   does it: when the turn finishes, the same engine gets its messages + the answer (thinking
+ *   stripped) with 1 output token, unrecorded and untracked by the router; `recordCached` tells a
+ *   kv-approx router what it will cache.
+ * Guards: the loop throws after `maxEvents` events, after `noProgressLimit` consecutive events in
+ * which no request advanced, and when the queue runs dry with work still in flight.
+ *
+ * Approximation: a request the server would refuse (context length, KV capacity) fails at once with
+ * the server's status and message, without being routed.
+ */
+import { blockHashes } from '../../core/block-hash.ts';
+import { ChatTokenizer, type ChatMessageLike } from '../../core/chat-template.ts';
+import { makeError } from '../../core/errors.ts';
+import { LOREM_TOKEN_IDS } from '../../core/lorem.ts';
+import type { RequestRecord } from '../../core/records.ts';
+import { createRng, type Rng } from '../../core/rng.ts';
+import { Engine, type RequestProgress } from '../../mocker/engine/index.ts';
+import { RouterCore } from '../../router-sim/router-core.ts';
+import type { Workload } from '../../client/workloads/types.ts';
+import { answerMessage, VirtualConversation } from './conversation.ts';
+import { EngineSlot } from './engine-slot.ts';
+import { EventQueue } from './event-queue.ts';
+import { failedRecord, InFlightRequest } from './in-flight.ts';
+import { PromptBuilder } from './prompt-builder.ts';
+import { planTurn, wantsSpeculativePrefill, type PlanLimits } from './request-plan.ts';
+import { createSchedule, type ScheduleDriver, type ScheduleHost } from './schedule.ts';
+import {
+  DEFAULT_MAX_EVENTS,
+  DEFAULT_NO_PROGRESS_LIMIT,
+  DEFAULT_VIRTUAL_MAX_TOKENS,
+  type VirtualClusterConfig,
+  type VirtualRunOptions,
+  type VirtualRunResult,
+} from './types.ts';
+
+const SEND = 0;
+const STEP_START = 1;
+const STEP_END = 2;
+const WAKE = 3;
+
+type SimEvent =
+  | { kind: typeof SEND; conv: number; warmup: boolean }
+  | { kind: typeof STEP_START | typeof STEP_END; worker: number }
+  | { kind: typeof WAKE; fn: (nowMs: number) => void };
+
+/** The one token a speculative prefill generates (its content never matters). */
+const SPEC_OUTPUT: readonly number[] = Object.freeze([LOREM_TOKEN_IDS[0]]);
+
+export class VirtualCluster implements ScheduleHost {
+  readonly conversations: VirtualConversation[];
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly slots: EngineSlot[];
+  private readonly startEvents: SimEvent[];
+  private readonly endEvents: SimEvent[];
+  private readonly router: RouterCore;
+  private readonly applyKvEvents: boolean;
+  private readonly prompts = new PromptBuilder(new ChatTokenizer());
+  private readonly rng: Rng;
+  private readonly limits: PlanLimits;
+  private readonly schedule: ScheduleDriver;
+  private readonly inFlight = new Map<string, InFlightRequest>();
+  /** Speculative prefills in the engines (ids). */
+  private readonly speculative = new Set<string>();
+  private readonly records: RequestRecord[] = [];
+  private readonly maxEvents: number;
+  private readonly noProgressLimit: number;
+  private nowMs = 0;
+  private runStartMs = 0;
+  private lastActivityMs = 0;
+  private events = 0;
+  private sinceProgress = 0;
+  private nextSpecId = 0;
+  private specSent = 0;
+  private specRejected = 0;
+  private warmupSent = 0;
+  private preemptions = 0;
+  private ran = false;
+
+  constructor(workload: Workload, cluster: VirtualClusterConfig, opts: Pick<VirtualRunOptions, 'seed' | 'maxEvents' | 'noProgressLimit' | 'defaultMaxTokens' | 'engineFactory'>) {
+    const n = cluster.numWorkers;
+    const names = Array.from({ length: n }, (_, i) => `worker-${i}`);
+    const make = opts.engineFactory ?? ((config, timing) => new Engine(config, timing));
+    this.slots = names.map((name, i) => new EngineSlot(i, name, make(cluster.engine, cluster.timing, i)));
+    this.startEvents = names.map((_, i) => ({ kind: STEP_START, worker: i }));
+    this.endEvents = names.map((_, i) => ({ kind: STEP_END, worker: i }));
+    this.router = new RouterCore({
+      workerNames: names,
+      mode: cluster.router.mode,
+      blockSize: cluster.engine.blockSize,
+      overlapScoreWeight: cluster.router.kvOverlapScoreWeight,
+      temperature: cluster.router.routerTemperature,
+      routerTtlS: cluster.router.routerTtlS,
+      seed: opts.seed,
+    });
+    this.applyKvEvents = cluster.router.mode === 'kv';
+    this.rng = createRng(opts.seed);
+    this.limits = {
+      blockSize: cluster.engine.blockSize,
+      maxModelLen: cluster.engine.maxModelLen,
+      defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_VIRTUAL_MAX_TOKENS,
+      reasoningRatio: cluster.reasoningRatio,
+    };
+    this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.noProgressLimit = opts.noProgressLimit ?? DEFAULT_NO_PROGRESS_LIMIT;
+    this.conversations = workload.scripts.map((s, i) => new VirtualConversation(i, s));
+    this.schedule = createSchedule(workload.schedule, this, this.rng.fork('schedule'));
+  }
+
+  // ScheduleHost
+
+  sendAt(atMs: number, conv: number, warmup = false): void {
+    this.queue.push(Math.max(atMs, this.nowMs), { kind: SEND, conv, warmup });
+  }
+
+  wakeAt(atMs: number, fn: (nowMs: number) => void): void {
+    this.queue.push(Math.max(atMs, this.nowMs), { kind: WAKE, fn });
+  }
+
+  startMeasuring(atMs: number): void {
+    this.runStartMs = atMs;
+    this.lastActivityMs = atMs;
+  }
+
+  /** Run the workload to completion (once). */
+  run(): VirtualRunResult {
+    if (this.ran) throw new Error('a VirtualCluster runs once');
+    this.ran = true;
+    this.schedule.start();
+    const q = this.queue;
+    while (q.size > 0) {
+      const t = q.peekTime();
+      const ev = q.pop()!;
+      if (t < this.nowMs) throw new Error(`virtual cluster: event at ${t} ms after ${this.nowMs} ms (time went backwards)`);
+      this.nowMs = t;
+      if (++this.events > this.maxEvents) throw new Error(`virtual cluster: more than ${this.maxEvents} events (maxEvents) at ${t.toFixed(3)} ms; raise maxEvents or shrink the workload`);
+      if (++this.sinceProgress > this.noProgressLimit) {
+        throw new Error(`virtual cluster: no request advanced in ${this.noProgressLimit} events (stuck at ${t.toFixed(3)} ms, ${this.inFlight.size} requests in flight)`);
+      }
+      switch (ev.kind) {
+        case SEND:
+          this.send(ev.conv, ev.warmup);
+          break;
+        case STEP_START:
+          this.startStep(this.slots[ev.worker]);
+          break;
+        case STEP_END:
+          this.endStep(this.slots[ev.worker]);
+          break;
+        case WAKE:
+          ev.fn(t);
+          break;
+      }
+    }
+    const busy = this.slots.filter((s) => s.busy || s.engine.hasWork());
+    if (this.inFlight.size > 0 || this.speculative.size > 0 || busy.length > 0) {
+      throw new Error(
+        `virtual cluster: no events left at ${this.nowMs.toFixed(3)} ms but ${this.inFlight.size} requests are in flight` +
+          (busy.length > 0 ? ` and ${busy.map((s) => s.name).join(', ')} still have work` : ''),
+      );
+    }
+    return this.result();
+  }
+
+  private progressed(): void {
+    this.sinceProgress = 0;
+    this.lastActivityMs = this.nowMs;
+  }
+
+  private send(conv: number, warmup: boolean): void {
+    this.progressed();
+    const c = this.conversations[conv];
+    const k = c.nextTurn;
+    const turn = c.script.turns[k];
+    const now = this.nowMs;
+    if (warmup) this.warmupSent++;
+    const messages = c.messagesFor(k);
+    const planned = planTurn(this.prompts, messages, turn, this.rng.fork(`out/${conv}/${k}`), this.limits);
+    if (!planned.ok) return this.fail(c, k, null, planned.status, planned.error, warmup);
+    const req = planned.request;
+    const id = `${conv}/${k}`;
+    const { decision } = this.router.route(id, req.hashes, req.prompt.length, now);
+    if (decision.worker === null) {
+      const err = makeError('no_workers');
+      return this.fail(c, k, null, err.status, err.message, warmup);
+    }
+    const slot = this.slots[decision.worker];
+    try {
+      slot.engine.add({ id, prompt: req.prompt, promptHashes: req.hashes, output: req.output });
+    } catch (err) {
+      this.router.finish(id);
+      if (err instanceof RangeError) return this.fail(c, k, slot.name, 400, err.message, warmup);
+      throw err;
+    }
+    const r = new InFlightRequest(id, conv, k, slot.index, now, req.prompt.length, req.output.length, req.reasoningCount, warmup);
+    r.output = req.output;
+    if (wantsSpeculativePrefill(turn)) r.messages = messages;
+    this.inFlight.set(id, r);
+    if (!warmup) slot.requests++;
+    this.kick(slot);
+  }
+
+  private fail(c: VirtualConversation, k: number, worker: string | null, status: number, error: string, warmup: boolean): void {
+    if (!warmup) this.records.push(failedRecord(c.id, k, this.nowMs - this.runStartMs, worker, status, error, c.script.tags));
+    c.complete(k, null);
+    this.schedule.turnDone(c.index, false, this.nowMs, warmup);
+  }
+
+  /** An idle engine got work: its next step starts now, after events already queued for now. */
+  private kick(slot: EngineSlot): void {
+    if (slot.busy) return;
+    slot.busy = true;
+    this.queue.push(this.nowMs, this.startEvents[slot.index]);
+  }
+
+  private startStep(slot: EngineSlot): void {
+    const end = slot.startStep(this.nowMs);
+    if (end === null) return;
+    const res = slot.pending!;
+    if (res.prefillTokens > 0 || res.decodeSeqs > 0 || res.progress.length > 0) this.progressed();
+    this.queue.push(end, this.endEvents[slot.index]);
+  }
+
+  private endStep(slot: EngineSlot): void {
+    const res = slot.takeEnded();
+    if (res.progress.length > 0) this.progressed();
+    this.preemptions += res.preempted.length;
+    if (this.applyKvEvents && res.events.length > 0) this.router.applyEvents(slot.index, res.events);
+    const progress = res.progress;
+    for (let i = 0; i < progress.length; i++) this.deliver(slot, progress[i]);
+    if (slot.engine.hasWork()) this.startStep(slot);
+    else slot.busy = false;
+  }
+
+  private deliver(slot: EngineSlot, p: RequestProgress): void {
+    if (this.speculative.has(p.id)) {
+      if (p.finished) this.speculative.delete(p.id);
+      return;
+    }
+    const r = this.inFlight.get(p.id);
+    if (r === undefined) throw new Error(`virtual cluster: ${slot.name} emitted tokens for unknown request ${p.id}`);
+    const now = this.nowMs;
+    const n = p.tokens.length;
+    if (p.first) this.router.firstToken(p.id, now);
+    r.deliver(n, now, p.cachedTokens);
+    if (n > 0) this.router.outputTokens(p.id, n);
+    if (!p.finished) return;
+    this.router.finish(p.id);
+    this.inFlight.delete(p.id);
+    const c = this.conversations[r.conv];
+    const answer = r.output!.slice(r.reasoningCount);
+    if (!r.warmup) this.records.push(r.toRecord(c.id, now, slot.name, this.runStartMs, c.script.tags));
+    if (r.messages !== null) this.speculativePrefill(slot, [...r.messages, answerMessage(answer)]);
+    c.complete(r.turn, answer);
+    this.schedule.turnDone(r.conv, true, now, r.warmup);
+  }
+
+  private speculativePrefill(slot: EngineSlot, messages: ChatMessageLike[]): void {
+    const prompt = this.prompts.build(messages);
+    const hashes = blockHashes(prompt, this.limits.blockSize);
+    this.router.recordCached(slot.index, hashes, this.nowMs);
+    const id = `spec/${this.nextSpecId++}`;
+    this.specSent++;
+    try {
+      slot.engine.add({ id, prompt, promptHashes: hashes, output: SPEC_OUTPUT });
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      this.specRejected++;
+      return;
+    }
+    this.speculative.add(id);
+    this.kick(slot);
+  }
+
+  private result(): VirtualRunResult {
+    let steps = 0;
+    for (const s of this.slots) steps += s.steps;
+    return {
+      records: this.records,
+      durationMs: Math.max(0, this.lastActivityMs - this.runStartMs),
+      stats: {
+        events: this.events,
+        steps,
+        speculativePrefills: this.specSent,
+        speculativeRejected: this.specRejected,
+        preemptions: this.preemptions,
+        warmupRequests: this.warmupSent,
+        perWorker: this.slots.map((s) => ({ worker: s.name, requests: s.requests, steps: s.steps, preemptions: s.engine.stats().preemptions })),
+      },
+    };
+  }
+}

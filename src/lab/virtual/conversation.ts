@@ -1,0 +1,73 @@
+/**
+ * One conversation's state in virtual time: the answers received so far (as token ids) and the chat
+ * messages each turn sends, mirroring the real client's history rules (client/runner/history.ts):
+ * with `keepHistory`, turn k sends the preamble, every earlier turn's messages each followed by that
+ * turn's ANSWER (reasoning stripped, as chat templates drop thinking) and then turn k's messages;
+ * without it, the preamble and turn k's messages. A failed or unanswered turn adds no answer.
+ *
+ * Messages carry token ids where known (`contentTokens`), so the chat template never runs BPE on
+ * lorem content; a script message's `contentTokens` is read exactly once per use (trace messages
+ * compute it in a getter).
+ */
+import type { ChatMessageLike } from '../../core/chat-template.ts';
+import type { ConversationScript, ScriptMessage } from '../../client/workloads/types.ts';
+
+/** A script message as the chat template sees it (tokens read once). */
+function templateMessage(m: ScriptMessage): ChatMessageLike {
+  const tokens = m.contentTokens;
+  return tokens !== undefined ? { role: m.role, content: '', contentTokens: tokens } : { role: m.role, content: m.content };
+}
+
+export class VirtualConversation {
+  /** Answer tokens of each turn (null until it finished, or when it failed). */
+  readonly answers: (readonly number[] | null)[];
+  /** Next turn to send (0-based). */
+  nextTurn = 0;
+  /** True once the conversation will send nothing more (all turns done, or dropped after a failure). */
+  ended = false;
+
+  constructor(
+    readonly index: number,
+    readonly script: ConversationScript,
+  ) {
+    this.answers = script.turns.map(() => null);
+    if (script.turns.length === 0) this.ended = true;
+  }
+
+  get id(): string {
+    return this.script.id;
+  }
+
+  get numTurns(): number {
+    return this.script.turns.length;
+  }
+
+  /** The messages turn `k` (0-based) sends, as template input. */
+  messagesFor(k: number): ChatMessageLike[] {
+    const s = this.script;
+    if (k < 0 || k >= s.turns.length) throw new RangeError(`turn ${k + 1} is out of range for ${s.id}`);
+    const out: ChatMessageLike[] = [];
+    for (const m of s.preamble) out.push(templateMessage(m));
+    if (s.keepHistory) {
+      for (let j = 0; j < k; j++) {
+        for (const m of s.turns[j].messages) out.push(templateMessage(m));
+        const a = this.answers[j];
+        if (a !== null) out.push(answerMessage(a));
+      }
+    }
+    for (const m of s.turns[k].messages) out.push(templateMessage(m));
+    return out;
+  }
+
+  /** Record turn k's outcome and move on; a failure ends a conversation that keeps history. */
+  complete(k: number, answer: readonly number[] | null): void {
+    this.answers[k] = answer;
+    this.nextTurn = k + 1;
+    if (this.nextTurn >= this.script.turns.length || (answer === null && this.script.keepHistory)) this.ended = true;
+  }
+}
+
+/** The assistant message holding an answer's (non-reasoning) tokens. */
+export function answerMessage(tokens: readonly number[]): ChatMessageLike {
+  return { role: 'assistant', content: '', contentTokens: tokens };
+}

@@ -1,0 +1,71 @@
+/**
+ * Chat prompts for the hot path: the same token ids as core/chat-template's `encodeChat`, written
+ * into one exactly-sized Int32Array instead of growing plain arrays (a replayed trace builds ~60 M
+ * prompt tokens; large growing arrays cost more than the whole simulation). The template itself is
+ * not restated here: each role's framing (the tokens before and after a message's content) and the
+ * generation prompt are read off `ChatTokenizer.encodeChat` once, around a sentinel content token;
+ * messages given as text go through `encodeChat` (memoised per message). A test checks equality
+ * with `encodeChat` on random conversations.
+ */
+import type { ChatMessageLike, ChatTokenizer } from '../../core/chat-template.ts';
+
+interface Frame {
+  head: readonly number[];
+  tail: readonly number[];
+}
+
+/** Never a token id: marks where the template puts a message's content. */
+const SENTINEL = -1;
+
+export class PromptBuilder {
+  private readonly frames = new Map<string, Frame>();
+  private readonly generation: readonly number[];
+  // Scratch: the parts of the prompt being built (reused between calls).
+  private readonly parts: ArrayLike<number>[] = [];
+
+  constructor(private readonly tok: ChatTokenizer) {
+    this.generation = tok.encodeChat([], true);
+  }
+
+  /** Prompt token ids of `messages` plus the generation prompt (= tok.encodeChat(messages)). */
+  build(messages: readonly ChatMessageLike[]): Int32Array {
+    const parts = this.parts;
+    parts.length = 0;
+    let total = 0;
+    for (const m of messages) {
+      if (m.contentTokens !== undefined) {
+        const f = this.frameOf(m.role);
+        parts.push(f.head, m.contentTokens, f.tail);
+        total += f.head.length + m.contentTokens.length + f.tail.length;
+      } else {
+        const whole = this.tok.encodeChat([m], false);
+        parts.push(whole);
+        total += whole.length;
+      }
+    }
+    parts.push(this.generation);
+    total += this.generation.length;
+    const out = new Int32Array(total);
+    let at = 0;
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p];
+      if (part instanceof Int32Array) out.set(part, at);
+      else for (let i = 0; i < part.length; i++) out[at + i] = part[i];
+      at += part.length;
+    }
+    parts.length = 0;
+    return out;
+  }
+
+  private frameOf(role: string): Frame {
+    let f = this.frames.get(role);
+    if (f === undefined) {
+      const framed = this.tok.encodeChat([{ role, content: '', contentTokens: [SENTINEL] }], false);
+      const at = framed.indexOf(SENTINEL);
+      if (at < 0 || framed.indexOf(SENTINEL, at + 1) >= 0) throw new Error(`chat template: cannot locate the content of a ${role} message`);
+      f = { head: framed.slice(0, at), tail: framed.slice(at + 1) };
+      this.frames.set(role, f);
+    }
+    return f;
+  }
+}

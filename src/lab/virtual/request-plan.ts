@@ -1,0 +1,69 @@
+/**
+ * One turn as the engine will see it: prompt tokens (chat template over the conversation's messages),
+ * their chained block hashes at the ENGINE's block size (computed once, shared by the router and the
+ * engine), and the output plan — the mocker's own rules (mocker/server/plan.ts): exactly max tokens
+ * with ignore_eos, else a seeded length; lorem tokens; the first round(r·L) of them are thinking.
+ * The mocker's request checks apply too (context length → a 400, as the HTTP server would answer).
+ *
+ * Approximation: the output rng is seeded by (run seed, conversation, turn) rather than by the
+ * worker's request counter as the HTTP mocker does, so two routing policies replay identical answers.
+ */
+import { blockHashes } from '../../core/block-hash.ts';
+import type { ChatMessageLike } from '../../core/chat-template.ts';
+import { KvlabError } from '../../core/errors.ts';
+import type { Rng } from '../../core/rng.ts';
+import { planOutput, resolveMaxTokens, type LengthFields } from '../../mocker/server/plan.ts';
+import type { TurnSpec } from '../../client/workloads/types.ts';
+import type { PromptBuilder } from './prompt-builder.ts';
+
+export interface PlannedRequest {
+  prompt: Int32Array;
+  hashes: number[];
+  /** Every output token, thinking first. */
+  output: number[];
+  /** Leading output tokens that are thinking. */
+  reasoningCount: number;
+}
+
+export interface PlanLimits {
+  blockSize: number;
+  maxModelLen: number;
+  defaultMaxTokens: number;
+  reasoningRatio: number;
+}
+
+/** The request body fields that decide the answer's length, as the real client sends them. */
+function lengthFields(turn: TurnSpec): LengthFields {
+  const body: Record<string, unknown> = { max_tokens: turn.maxTokens };
+  if (turn.ignoreEos) body.ignore_eos = true;
+  return { ...body, ...(turn.extraBody ?? {}) } as LengthFields;
+}
+
+/** True when the turn asks the router for a speculative prefill of the next turn. */
+export function wantsSpeculativePrefill(turn: TurnSpec): boolean {
+  const nvext = turn.extraBody?.nvext as { agent_hints?: { speculative_prefill?: unknown } } | undefined;
+  return nvext?.agent_hints?.speculative_prefill === true;
+}
+
+export type PlanOutcome = { ok: true; request: PlannedRequest } | { ok: false; status: number; error: string };
+
+/** Tokenize, hash and plan one turn; request errors come back as data (status + message). */
+export function planTurn(prompts: PromptBuilder, messages: readonly ChatMessageLike[], turn: TurnSpec, rng: Rng, limits: PlanLimits): PlanOutcome {
+  const prompt = prompts.build(messages);
+  const body = lengthFields(turn);
+  try {
+    const maxTokens = resolveMaxTokens(body, prompt.length, {
+      maxModelLen: limits.maxModelLen,
+      maxTokensLimit: limits.maxModelLen,
+      defaultMaxTokens: limits.defaultMaxTokens,
+    });
+    const plan = planOutput(body, maxTokens, rng, limits.reasoningRatio);
+    return {
+      ok: true,
+      request: { prompt, hashes: blockHashes(prompt, limits.blockSize), output: plan.tokens, reasoningCount: plan.reasoningCount },
+    };
+  } catch (err) {
+    if (err instanceof KvlabError) return { ok: false, status: err.status, error: err.message };
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The virtual cluster's contract: what `runVirtual` takes (a workload, a cluster of mock engines
+ * behind one router, a seed) and what it returns (the same RequestRecords the real client writes,
+ * the virtual duration, and loop counters). Times are virtual milliseconds from the run's start.
+ */
+import type { RequestRecord } from '../../core/records.ts';
+import type { EngineConfig, EngineRequest, StepResult, TimingModel } from '../../mocker/engine/index.ts';
+import type { RouterMode } from '../../router-sim/types.ts';
+import type { Workload } from '../../client/workloads/types.ts';
+
+export interface VirtualRouterConfig {
+  mode: RouterMode;
+  kvOverlapScoreWeight: number;
+  routerTemperature: number;
+  routerTtlS: number;
+}
+
+export interface VirtualClusterConfig {
+  numWorkers: number;
+  /** Every engine setting (all workers share it). */
+  engine: EngineConfig;
+  /** Step timing (a loaded profile); the engine's default curves when absent. */
+  timing?: TimingModel;
+  /** Share of each answer emitted first as thinking (dropped from the next turn's history), 0..1. */
+  reasoningRatio: number;
+  router: VirtualRouterConfig;
+}
+
+/** What the loop needs of an engine; `Engine` satisfies it (tests may pass a double). */
+export interface VirtualEngine {
+  add(req: EngineRequest): void;
+  step(nowMs: number): StepResult;
+  hasWork(): boolean;
+  stats(): { preemptions: number };
+}
+
+export type EngineFactory = (config: EngineConfig, timing: TimingModel | undefined, worker: number) => VirtualEngine;
+
+export interface VirtualRunOptions {
+  workload: Workload;
+  cluster: VirtualClusterConfig;
+  seed: number | string;
+  /** Hard bound on processed events (default DEFAULT_MAX_EVENTS); exceeding it throws. */
+  maxEvents?: number;
+  /** Consecutive events without any request advancing before the loop gives up (default 100,000). */
+  noProgressLimit?: number;
+  /** Answer cap for a turn without max tokens (the mocker's default-max-tokens). */
+  defaultMaxTokens?: number;
+  /** Builds each worker's engine (default: the mock Engine). A seam for tests of the loop itself. */
+  engineFactory?: EngineFactory;
+}
+
+export interface VirtualWorkerStats {
+  worker: string;
+  /** Client requests routed to this worker (speculative prefills and warmup excluded). */
+  requests: number;
+  /** Engine steps run (idle polls excluded). */
+  steps: number;
+  preemptions: number;
+}
+
+export interface VirtualStats {
+  /** Events popped from the queue. */
+  events: number;
+  /** Engine steps over all workers. */
+  steps: number;
+  /** Speculative prefill requests submitted (not client requests; not recorded). */
+  speculativePrefills: number;
+  /** Speculative prefills the engine refused (too long for max-model-len or the KV capacity). */
+  speculativeRejected: number;
+  preemptions: number;
+  /** Warmup requests (clients schedule with warmupStep): sent, not recorded. */
+  warmupRequests: number;
+  perWorker: VirtualWorkerStats[];
+}
+
+export interface VirtualRunResult {
+  /** One per measured client request, in completion order (ties: event order). */
+  records: RequestRecord[];
+  /** Virtual ms from the measured start to the last event. */
+  durationMs: number;
+  stats: VirtualStats;
+}
+
+export const DEFAULT_MAX_EVENTS = 50_000_000;
+export const DEFAULT_NO_PROGRESS_LIMIT = 100_000;
+/** The mocker's answer cap when a request sets no max tokens (DEFAULT_MOCKER_OPTIONS). */
+export const DEFAULT_VIRTUAL_MAX_TOKENS = 1024;
