@@ -153,6 +153,13 @@ function mix32(h: number): number {
  * ids → different runs with overwhelming probability). Token i depends on (id, i) only.
  */
 export function tokensForId(id: number, n: number): number[] {
+  const out = new Array<number>(n);
+  writeTokensForId(id, n, out, 0);
+  return out;
+}
+
+/** `tokensForId(id, n)` written into `out` from `offset` (no allocation: long trace prompts). */
+export function writeTokensForId(id: number, n: number, out: number[] | Int32Array, offset: number): void {
   if (!Number.isSafeInteger(id)) throw new RangeError(`tokensForId: id must be a safe integer, got ${id}`);
   const abs = Math.abs(id);
   const lo = abs % TWO_32;
@@ -161,10 +168,8 @@ export function tokensForId(id: number, n: number): number[] {
   // Two independent 32-bit lanes: two ids share a run only if both lanes collide (~2^-64).
   const laneA = mix32(mix32(lo ^ 0x243f6a88) ^ hi);
   const laneB = mix32((mix32(lo ^ 0xb7e15162) + Math.imul(hi ^ 0x7f4a7c15, 0x9e3779b1)) >>> 0);
-  const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const h = mix32(laneA ^ Math.imul(i + 1, 0x85ebca6b)) ^ mix32(laneB ^ Math.imul(i + 1, 0xc2b2ae35));
-    out[i] = VOCAB.ids[(h >>> 0) % V];
+    out[offset + i] = VOCAB.ids[(h >>> 0) % V];
   }
-  return out;
 }

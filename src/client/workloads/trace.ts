@@ -23,7 +23,7 @@
  * Memory: a replayed trace holds ~60 M prompt tokens, so a message's `contentTokens` and `content`
  * are computed on each read (enumerable getters), not stored: read them once per request.
  */
-import { tokensForId, tokensToLoremText } from '../../core/lorem.ts';
+import { tokensToLoremText, writeTokensForId } from '../../core/lorem.ts';
 import { createRng } from '../../core/rng.ts';
 import { int, num, optional, resolveParams } from './params.ts';
 import type { TraceRow } from './trace-loader.ts';
@@ -67,14 +67,14 @@ export interface TracePrompt {
 
 /** Tokens of a prompt: the ids' lorem runs, the last one cut so the total is `inputLength`. */
 export function promptTokens(prompt: TracePrompt, blockSize: number): number[] {
-  const out: number[] = [];
-  let left = prompt.inputLength;
+  const total = Math.min(prompt.inputLength, prompt.ids.length * blockSize);
+  const out = new Array<number>(total);
+  let at = 0;
   for (const id of prompt.ids) {
-    if (left <= 0) break;
-    const n = Math.min(blockSize, left);
-    const run = tokensForId(id, n);
-    for (let i = 0; i < n; i++) out.push(run[i]);
-    left -= n;
+    if (at >= total) break;
+    const n = Math.min(blockSize, total - at);
+    writeTokensForId(id, n, out, at);
+    at += n;
   }
   return out;
 }
