@@ -1,0 +1,46 @@
+/**
+ * The `kvlab` binary: builds the commander program, registers every subcommand, parses argv. The only
+ * place that sets the process exit code: 0 on success, 2 for bad flags/usage, 1 for runtime errors,
+ * always with a one-line message on stderr and never a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { errorLine, KvlabError } from './core/errors.ts';
+import { registerMocker } from './cli/mocker.ts';
+import { registerBench } from './cli/bench.ts';
+import { registerReport } from './cli/report.ts';
+import { registerRouter } from './cli/router.ts';
+import { registerCluster } from './cli/cluster.ts';
+
+const USAGE_CODES = new Set(['bad_flag', 'bad_experiment_file', 'invalid_config']);
+
+export function buildProgram(): Command {
+  const program = new Command('kvlab')
+    .description('A lab for KV-cache-aware LLM serving: mock engine, router, benchmark client, analysis')
+    .showHelpAfterError(false)
+    .exitOverride();
+  registerMocker(program);
+  registerBench(program);
+  registerReport(program);
+  registerRouter(program);
+  registerCluster(program);
+  return program;
+}
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+  if (err instanceof KvlabError) return USAGE_CODES.has(err.code) ? 2 : 1;
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    // commander already printed its own one-line message
+    if (!(err instanceof CommanderError)) process.stderr.write(`${errorLine(err)}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+process.exit(await main(process.argv));

@@ -1,0 +1,302 @@
+/**
+ * `kvlab bench <workload>`: one subcommand per workload (multiturn, documents, conversations,
+ * prefix-ratio, trace) sharing the target/output flags. Thin: flags → BenchCommandOptions →
+ * `benchCommand` (src/client). Wires Ctrl-C/SIGTERM to an AbortSignal (a second Ctrl-C exits at once)
+ * and exits with the command's code: 99 when a threshold failed, 130 when interrupted.
+ */
+import { Command, Option } from 'commander';
+import { KvlabError, makeError } from '../core/errors.ts';
+import { benchCommand, EXIT_INTERRUPTED, type BenchCommandOptions } from '../client/bench-command.ts';
+import {
+  CONVERSATIONS_DEFAULTS,
+  DEFAULT_DOCUMENTS_DIR,
+  DEFAULT_TRACE_FILE,
+  DOCUMENTS_DEFAULTS,
+  MULTITURN_DEFAULTS,
+  PREFIX_RATIO_DEFAULTS,
+  TRACE_DEFAULTS,
+  type WorkloadName,
+} from '../client/workloads/index.ts';
+import { enumArg, floatArg, intArg, nonEmptyArg } from './flags.ts';
+
+export const DEFAULT_URL = 'http://127.0.0.1:8000';
+
+interface SharedFlags {
+  url?: string[];
+  model?: string;
+  apiKey?: string;
+  header: string[];
+  output?: string;
+  outputDir?: string;
+  label?: string;
+  timeout?: number;
+  maxRetries: number;
+  json?: boolean;
+  threshold: string[];
+  goodput?: string;
+  seed?: number;
+  stream: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function addShared(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', `target base URL, repeatable: conversations are split round-robin (default ${DEFAULT_URL})`, collect)
+    .option('--model <name>', 'served model (default: the first of GET /v1/models)', nonEmptyArg())
+    .option('--api-key <key>', 'Bearer token (default: $OPENAI_API_KEY)', nonEmptyArg())
+    .option('--header <header>', "extra request header 'Name: value', repeatable", collect, [])
+    .option('--output <dir>', 'write requests.jsonl and run.json into this folder')
+    .addOption(new Option('--output-dir <dir>', 'alias of --output').hideHelp())
+    .option('--label <label>', 'label written into every record and run.json')
+    .option('--timeout <seconds>', 'per-request timeout in seconds (0: none)', floatArg({ min: 0 }), 600)
+    .option('--max-retries <n>', 'retries of connection errors, 429 and 5xx (exponential backoff)', intArg({ min: 0, max: 100 }), 0)
+    .option('--json', 'print the run.json content instead of the summary')
+    .option('--threshold <expr>', "pass/fail threshold, e.g. 'ttft_ms:p95<500' (repeatable; a failure exits 99)", collect, [])
+    .option('--goodput <slos>', "SLOs for goodput, e.g. 'ttft_ms:500,tpot_ms:50'")
+    .option('--seed <n>', 'seed of the workload, sampling and retry jitter', intArg())
+    .option('--no-stream', 'send non-streaming requests (no TTFT/ITL)');
+}
+
+function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions['shared'] {
+  if (f.output && f.outputDir && f.output !== f.outputDir) {
+    throw makeError('bad_flag', { flag: '--output', detail: 'give --output or --output-dir, not both' });
+  }
+  return {
+    urls: f.url && f.url.length > 0 ? f.url : [DEFAULT_URL],
+    model: f.model ?? null,
+    apiKey: f.apiKey ?? process.env.OPENAI_API_KEY ?? null,
+    headers: f.header,
+    outputDir: f.output ?? f.outputDir ?? null,
+    label: f.label ?? null,
+    timeoutMs: f.timeout === undefined ? undefined : f.timeout * 1000,
+    maxRetries: f.maxRetries,
+    json: f.json ?? false,
+    thresholds: f.threshold,
+    goodput: f.goodput ?? null,
+    seed: f.seed,
+    stream: f.stream ? undefined : false,
+    signal,
+  };
+}
+
+/** Workload parameter errors name the flag the user typed. */
+function toFlagError(err: unknown): unknown {
+  if (err instanceof KvlabError && err.code === 'invalid_config' && err.param) {
+    const flag = `--${err.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return makeError('bad_flag', { flag, detail: err.message.replace(/^Invalid [^:]*: /, '') });
+  }
+  return err;
+}
+
+/**
+ * Wrappers (npx, tsx) relay the terminal's Ctrl-C to this process, which also gets it from the
+ * terminal: signals this close to the first are the same Ctrl-C, not a second one.
+ */
+export const SIGNAL_DEBOUNCE_MS = 1500;
+
+/** Run a bench command with Ctrl-C/SIGTERM wired to its abort signal; exit with its code. */
+async function run(build: (signal: AbortSignal) => BenchCommandOptions): Promise<void> {
+  const ac = new AbortController();
+  let firstAt: number | null = null;
+  const onSignal = (): void => {
+    const now = performance.now();
+    if (firstAt === null) {
+      firstAt = now;
+      process.stderr.write('\nkvlab bench: interrupted, finishing in-flight requests (Ctrl-C again to quit now)\n');
+      ac.abort();
+    } else if (now - firstAt > SIGNAL_DEBOUNCE_MS) {
+      process.exit(EXIT_INTERRUPTED);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let code: number;
+  try {
+    code = await benchCommand(build(ac.signal), {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      tty: Boolean(process.stdout.isTTY),
+      progressTty: Boolean(process.stderr.isTTY),
+    });
+  } catch (err) {
+    throw toFlagError(err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  // 99 (thresholds) and 130 (interrupted) are not errors to report: exit with the code itself.
+  if (code !== 0) process.exit(code);
+}
+
+const d = (v: unknown): string => `(default ${String(v)})`;
+
+export function registerBench(program: Command): void {
+  const bench = program.command('bench').description('Benchmark an OpenAI-compatible endpoint with a workload (multiturn, documents, conversations, prefix-ratio, trace)');
+
+  addShared(
+    bench
+      .command('multiturn')
+      .description("Dynamo multiturn_bench: concurrent users, lorem turns, exponential think time")
+      .option('--num-users <n>', `concurrent users ${d(MULTITURN_DEFAULTS.numUsers)}`, intArg({ min: 1 }))
+      .option('--num-turns <n>', `turns per user ${d(MULTITURN_DEFAULTS.numTurns)}`, intArg({ min: 1 }))
+      .option('--num-user-tokens <n>', `tokens per user message ${d(MULTITURN_DEFAULTS.numUserTokens)}`, intArg({ min: 1 }))
+      .option('--max-completion-tokens <n>', `max tokens per answer ${d(MULTITURN_DEFAULTS.maxCompletionTokens)}`, intArg({ min: 1 }))
+      .option('--ignore-eos', `send ignore_eos ${d(MULTITURN_DEFAULTS.ignoreEos)}`)
+      .option('--no-ignore-eos', 'do not send ignore_eos')
+      .option('--mean-delay-ms <ms>', `mean think time between turns ${d(MULTITURN_DEFAULTS.meanDelayMs)}`, floatArg({ min: 0 }))
+      .option('--speculative-prefill', 'ask the router to pre-warm the next turn (nvext.agent_hints)')
+      .option('--ping', 'smoke test: one short request, printed verbosely; non-zero exit when it fails'),
+  ).action(async (f: SharedFlags & Record<string, unknown>) => {
+    await run((signal) => ({
+      workload: 'multiturn',
+      shared: sharedOptions(f, signal),
+      ping: Boolean(f.ping),
+      params: {
+        numUsers: f.numUsers,
+        numTurns: f.numTurns,
+        numUserTokens: f.numUserTokens,
+        maxCompletionTokens: f.maxCompletionTokens,
+        ignoreEos: f.ignoreEos,
+        meanDelayMs: f.meanDelayMs,
+        speculativePrefill: f.speculativePrefill,
+        seed: f.seed,
+      },
+    }));
+  });
+
+  addShared(
+    bench
+      .command('documents')
+      .description('llm-d multi-turn benchmark: conversations about seed documents (CODE/TEXT)')
+      .option('-d, --seed-documents <dir>', `folder of seed documents (default ${DEFAULT_DOCUMENTS_DIR})`)
+      .option('-c, --conversations <n>', `conversations ${d(DOCUMENTS_DEFAULTS.conversations)}`, intArg({ min: 1 }))
+      .option('-t, --turns <n>', `turns per conversation ${d(DOCUMENTS_DEFAULTS.turns)}`, intArg({ min: 1 }))
+      .option('-m, --max-tokens <n>', `max tokens per answer ${d(DOCUMENTS_DEFAULTS.maxTokens)}`, intArg({ min: 1 }))
+      .option('-p, --parallel <n>', `conversations in flight ${d(DOCUMENTS_DEFAULTS.parallel)}`, intArg({ min: 1 }))
+      .option('--min-delay <s>', `min think time, seconds ${d(DOCUMENTS_DEFAULTS.minDelay)}`, floatArg({ min: 0 }))
+      .option('--max-delay <s>', `max think time, seconds ${d(DOCUMENTS_DEFAULTS.maxDelay)}`, floatArg({ min: 0 }))
+      .option('--ignore-eos', 'send ignore_eos (exact answer lengths)')
+      .option('-v, --verbose', 'print every request'),
+  ).action(async (f: SharedFlags & Record<string, unknown>) => {
+    await run((signal) => ({
+      workload: 'documents',
+      shared: sharedOptions(f, signal),
+      documentsDir: f.seedDocuments as string | undefined,
+      verbose: Boolean(f.verbose),
+      params: {
+        conversations: f.conversations,
+        turns: f.turns,
+        maxTokens: f.maxTokens,
+        parallel: f.parallel,
+        minDelay: f.minDelay,
+        maxDelay: f.maxDelay,
+        ignoreEos: f.ignoreEos,
+        seed: f.seed,
+      },
+    }));
+  });
+
+  addShared(
+    bench
+      .command('conversations')
+      .description('vLLM benchmark_serving_multi_turn: generate_conversations spec or ShareGPT file, N clients')
+      .requiredOption('-i, --input-file <file>', 'generate_conversations spec or ShareGPT-style JSON list')
+      .option('-p, --num-clients <n>', `clients ${d(CONVERSATIONS_DEFAULTS.numClients)}`, intArg({ min: 1 }))
+      .option('-k, --max-active-conversations <n>', 'active conversations over all clients (default: all)', intArg({ min: 1 }))
+      .option('-n, --max-num-requests <n>', 'requests over all clients (default: no limit)', intArg({ min: 1 }))
+      .option('--max-turns <n>', 'messages per conversation at most (user + assistant)', intArg({ min: 1 }))
+      .option('--request-rate <r>', 'per-client Poisson request rate, req/s (0: none)', floatArg({ min: 0 }))
+      .option('--warmup-step', 'send every first turn before measuring')
+      .option('--conversation-sampling <mode>', 'round_robin or random', enumArg(['round_robin', 'random'] as const))
+      .option('--limit-min-tokens <n>', 'min answer tokens (with --limit-max-tokens)', intArg())
+      .option('--limit-max-tokens <n>', 'max answer tokens (0: from the input, < 0: no limit)', intArg())
+      .option('--ignore-eos', 'send ignore_eos')
+      .option('-o, --output-file <file>', 'write the conversations with the real answers (JSON)')
+      .option('-e, --excel-output <file>', 'write an .xlsx of the run')
+      .option('--verify-output', "fail when an answer differs from the input file's")
+      .option('--print-content', 'print every request and answer')
+      .option('--early-stop', 'stop all clients when one runs out of work'),
+  ).action(async (f: SharedFlags & Record<string, unknown>) => {
+    await run((signal) => ({
+      workload: 'conversations',
+      shared: sharedOptions(f, signal),
+      inputFile: f.inputFile as string,
+      outputFile: f.outputFile as string | undefined,
+      excelOutput: f.excelOutput as string | undefined,
+      verifyOutput: Boolean(f.verifyOutput),
+      printContent: Boolean(f.printContent),
+      params: {
+        numClients: f.numClients,
+        maxActiveConversations: f.maxActiveConversations,
+        maxNumRequests: f.maxNumRequests,
+        maxTurns: f.maxTurns,
+        requestRate: f.requestRate,
+        warmupStep: f.warmupStep,
+        conversationSampling: f.conversationSampling,
+        limitMinTokens: f.limitMinTokens,
+        limitMaxTokens: f.limitMaxTokens,
+        ignoreEos: f.ignoreEos,
+        stream: f.stream === false ? false : undefined,
+        earlyStop: f.earlyStop,
+        seed: f.seed,
+      },
+    }));
+  });
+
+  addShared(
+    bench
+      .command('prefix-ratio')
+      .description('Dynamo prefix_ratio_benchmark: one-turn requests sharing isl·ratio prefix tokens; one run per ratio')
+      .option('--prefix-ratios <r...>', `shared-prefix ratios in [0, 1] ${d(PREFIX_RATIO_DEFAULTS.prefixRatio)}`, (v: string, prev: number[] = []) => [...prev, floatArg({ min: 0, max: 1 })(v)])
+      .option('--isl <n>', `input tokens ${d(PREFIX_RATIO_DEFAULTS.isl)}`, intArg({ min: 1 }))
+      .option('--osl <n>', `output tokens ${d(PREFIX_RATIO_DEFAULTS.osl)}`, intArg({ min: 1 }))
+      .option('--requests <n>', `requests per ratio ${d(PREFIX_RATIO_DEFAULTS.requests)}`, intArg({ min: 1 }))
+      .option('--concurrency <n>', `requests in flight ${d(PREFIX_RATIO_DEFAULTS.concurrency)}`, intArg({ min: 1 }))
+      .option('--num-prefix-prompts <n>', `distinct shared prefixes ${d(PREFIX_RATIO_DEFAULTS.numPrefixPrompts)}`, intArg({ min: 1 })),
+  ).action(async (f: SharedFlags & Record<string, unknown>) => {
+    await run((signal) => ({
+      workload: 'prefix-ratio',
+      shared: sharedOptions(f, signal),
+      prefixRatios: f.prefixRatios as number[] | undefined,
+      params: {
+        isl: f.isl,
+        osl: f.osl,
+        requests: f.requests,
+        concurrency: f.concurrency,
+        numPrefixPrompts: f.numPrefixPrompts,
+        seed: f.seed,
+      },
+    }));
+  });
+
+  addShared(
+    bench
+      .command('trace')
+      .description('Mooncake trace replay: open loop at the trace timestamps')
+      .option('--input-dataset <file>', `Mooncake JSONL trace (default ${DEFAULT_TRACE_FILE})`)
+      .option('--num-requests <n>', 'replay at most this many rows', intArg({ min: 1 }))
+      .option('--speedup-ratio <f>', `divide timestamps by this ${d(TRACE_DEFAULTS.speedupRatio)}`, floatArg({ min: Number.MIN_VALUE }))
+      .option('--prefix-len-multiplier <f>', `scale shared-prefix lengths ${d(TRACE_DEFAULTS.prefixLenMultiplier)}`, floatArg({ min: Number.MIN_VALUE }))
+      .option('--prefix-root-multiplier <n>', `copies of the prefix tree ${d(TRACE_DEFAULTS.prefixRootMultiplier)}`, intArg({ min: 1 }))
+      .option('--prompt-len-multiplier <f>', `scale prompt lengths ${d(TRACE_DEFAULTS.promptLenMultiplier)}`, floatArg({ min: Number.MIN_VALUE }))
+      .option('--max-isl <n>', 'skip rows with longer inputs', intArg({ min: 1 }))
+      .option('--block-size <n>', `tokens per trace hash id ${d(TRACE_DEFAULTS.blockSize)}`, intArg({ min: 1 })),
+  ).action(async (f: SharedFlags & Record<string, unknown>) => {
+    await run((signal) => ({
+      workload: 'trace' as WorkloadName,
+      shared: sharedOptions(f, signal),
+      inputDataset: f.inputDataset as string | undefined,
+      params: {
+        numRequests: f.numRequests,
+        speedupRatio: f.speedupRatio,
+        prefixLenMultiplier: f.prefixLenMultiplier,
+        prefixRootMultiplier: f.prefixRootMultiplier,
+        promptLenMultiplier: f.promptLenMultiplier,
+        maxIsl: f.maxIsl,
+        blockSize: f.blockSize,
+        seed: f.seed,
+      },
+    }));
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * `kvlab mocker`: parse flags into MockerOptions, start the workers, print where they listen, and stop
+ * cleanly on SIGINT/SIGTERM. Thin: validation lives in resolveMockerOptions, serving in src/mocker.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { KvlabError, makeError } from '../core/errors.ts';
+// Light imports only: the server (fastify, tokenizer tables) is loaded when the command runs, so flag
+// errors and --help answer fast.
+import { loadProfile } from '../mocker/engine/profile.ts';
+import { DEFAULT_MOCKER_OPTIONS as D, resolveMockerOptions, type MockerOptions } from '../mocker/server/options.ts';
+import { floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
+
+interface MockerFlags {
+  numWorkers: number;
+  host: string;
+  port: number;
+  model: string;
+  blockSize: number;
+  numGpuBlocks: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  prefixCaching: boolean;
+  chunkedPrefill: boolean;
+  watermark: number;
+  speedupRatio: number;
+  decodeSpeedupRatio: number;
+  maxModelLen: number;
+  profile?: string;
+  reasoningRatio: number;
+  kvEventsPort?: number;
+  apiKey?: string;
+  seed: number;
+  failureRate: number;
+  failureCodes: number[];
+  maxWaiting?: number;
+  maxTokensLimit?: number;
+  defaultMaxTokens: number;
+  bodyLimit: number;
+}
+
+const FLAG_OF: Record<string, string> = {
+  enablePrefixCaching: '--no-prefix-caching',
+  enableChunkedPrefill: '--no-chunked-prefill',
+  profile: '--profile',
+};
+const flagName = (key: string): string => FLAG_OF[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+function readProfile(file: string): MockerOptions['profile'] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw makeError('bad_flag', { flag: '--profile', detail: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
+  try {
+    return loadProfile(JSON.parse(text));
+  } catch (err) {
+    throw makeError('bad_flag', { flag: '--profile', detail: `${file}: ${(err as Error).message}` });
+  }
+}
+
+/** Flags → validated options (errors become one-line `bad_flag` errors naming the flag). */
+export function mockerOptionsFromFlags(f: MockerFlags): MockerOptions {
+  const partial: Partial<MockerOptions> = {
+    numWorkers: f.numWorkers,
+    host: f.host,
+    port: f.port,
+    model: f.model,
+    blockSize: f.blockSize,
+    numGpuBlocks: f.numGpuBlocks,
+    maxNumSeqs: f.maxNumSeqs,
+    maxNumBatchedTokens: f.maxNumBatchedTokens,
+    enablePrefixCaching: f.prefixCaching,
+    enableChunkedPrefill: f.chunkedPrefill,
+    watermark: f.watermark,
+    speedupRatio: f.speedupRatio,
+    decodeSpeedupRatio: f.decodeSpeedupRatio,
+    maxModelLen: f.maxModelLen,
+    profile: f.profile !== undefined ? readProfile(f.profile) : null,
+    reasoningRatio: f.reasoningRatio,
+    kvEventsPort: f.kvEventsPort ?? null,
+    apiKey: f.apiKey ?? null,
+    seed: f.seed,
+    failureRate: f.failureRate,
+    failureCodes: f.failureCodes,
+    maxWaiting: f.maxWaiting ?? null,
+    maxTokensLimit: f.maxTokensLimit ?? null,
+    defaultMaxTokens: f.defaultMaxTokens,
+    bodyLimit: f.bodyLimit,
+  };
+  try {
+    return resolveMockerOptions(partial);
+  } catch (err) {
+    if (err instanceof KvlabError && err.code === 'invalid_config' && err.param) {
+      const detail = err.message.replace(/^Invalid [^:]*: /, '');
+      throw makeError('bad_flag', { flag: flagName(err.param), detail });
+    }
+    throw err;
+  }
+}
+
+/** Start the workers, print them, and resolve once a signal has stopped them. */
+async function runMocker(opts: MockerOptions): Promise<void> {
+  const { startMocker } = await import('../mocker/server/start.ts');
+  const mocker = await startMocker(opts);
+  const out = process.stdout;
+  out.write(`kvlab mocker: ${mocker.workers.length} worker(s) serving model ${opts.model}\n`);
+  for (const w of mocker.workers) out.write(`${w.name} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await mocker.close();
+  out.write('kvlab mocker: stopped\n');
+}
+
+export function registerMocker(program: Command): void {
+  program
+    .command('mocker')
+    .description('Run mock OpenAI-compatible inference workers (vLLM-like engine, KV events, metrics)')
+    .option('--num-workers <n>', 'workers in this process (worker i listens on port + i)', intArg({ min: 1, max: 1024 }), D.numWorkers)
+    .option('--host <host>', 'bind address', nonEmptyArg(), D.host)
+    .option('--port <port>', 'first worker port (0 = ephemeral ports)', portArg(), D.port)
+    .option('--model <name>', 'served model name', nonEmptyArg(), D.model)
+    .option('--block-size <n>', 'tokens per KV block', intArg({ min: 1 }), D.blockSize)
+    .option('--num-gpu-blocks <n>', 'KV capacity in blocks', intArg({ min: 1 }), D.numGpuBlocks)
+    .option('--max-num-seqs <n>', 'running sequences at most', intArg({ min: 1 }), D.maxNumSeqs)
+    .option('--max-num-batched-tokens <n>', 'token budget of one engine step', intArg({ min: 1 }), D.maxNumBatchedTokens)
+    .option('--no-prefix-caching', 'disable prefix caching')
+    .option('--no-chunked-prefill', 'disable chunked prefill')
+    .option('--watermark <f>', 'share of blocks kept free at admission', floatArg({ min: 0, max: 1 }), D.watermark)
+    .option('--speedup-ratio <f>', 'divides every simulated duration', floatArg({ min: Number.MIN_VALUE }), D.speedupRatio)
+    .option('--decode-speedup-ratio <f>', 'extra divisor for decode steps', floatArg({ min: Number.MIN_VALUE }), D.decodeSpeedupRatio)
+    .option('--max-model-len <n>', 'context length (longer requests get a 400)', intArg({ min: 1 }), D.maxModelLen)
+    .option('--profile <file>', 'timing profile JSON (polynomial or table)')
+    .option('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg({ min: 0, max: 1 }), D.reasoningRatio)
+    .option('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', portArg())
+    .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg())
+    .option('--seed <n>', 'seed of output lengths, tokens and injected failures', intArg(), D.seed)
+    .option('--failure-rate <f>', 'share of requests failed on purpose', floatArg({ min: 0, max: 1 }), D.failureRate)
+    .option('--failure-codes <list>', 'statuses of injected failures, comma-separated', intListArg({ min: 400, max: 599 }), D.failureCodes)
+    .option('--max-waiting <n>', 'waiting-queue bound (429 beyond it; unbounded when absent)', intArg({ min: 0 }))
+    .option('--max-tokens-limit <n>', 'largest accepted max_tokens (default: max-model-len)', intArg({ min: 1 }))
+    .option('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), D.defaultMaxTokens)
+    .option('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg({ min: 1 }), D.bodyLimit)
+    .action(async (flags: MockerFlags) => {
+      await runMocker(mockerOptionsFromFlags(flags));
+    });
+}

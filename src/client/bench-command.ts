@@ -1,0 +1,201 @@
+/**
+ * What `kvlab bench <workload>` does once its flags are parsed: load the workload's inputs, build it
+ * from the registry, run it (once, or once per prefix ratio), show progress and the summary (or the
+ * run.json content with --json), write the optional conversations / Excel files, and return the exit
+ * code: 0, 99 when a threshold failed, 130 when interrupted, 1 when --ping or --verify-output failed.
+ * Output goes to the streams passed in, so tests run it in-process.
+ */
+import { join } from 'node:path';
+import { makeError } from '../core/errors.ts';
+import {
+  DEFAULT_DOCUMENTS_DIR,
+  DEFAULT_TRACE_FILE,
+  getWorkload,
+  loadConversationsInput,
+  loadDocuments,
+  loadTrace,
+  type WorkloadName,
+} from './workloads/index.ts';
+import type { Workload } from './workloads/types.ts';
+import { expectedRequests, runBench, type BenchOptions, type BenchResult } from './bench.ts';
+import { createProgress, type ProgressSink } from './report/progress.ts';
+import { renderSummary } from './report/render-summary.ts';
+import { writeExcel } from './output/excel.ts';
+import { writeJsonAtomic } from './output/run-folder.ts';
+import { describeTurn } from './report/turn-log.ts';
+import { verifyAnswers, type ExpectedAnswers } from './verify-output.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_THRESHOLDS = 99;
+export const EXIT_INTERRUPTED = 130;
+
+export interface BenchIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** stdout is a TTY: colours in the summary. */
+  tty: boolean;
+  /** stderr is a TTY: a redrawn progress bar instead of periodic lines (default: `tty`). */
+  progressTty?: boolean;
+}
+
+export type SharedBenchOptions = Omit<BenchOptions, 'command' | 'workload' | 'onRecord' | 'onWarmup' | 'onStart' | 'outputDir'> & {
+  outputDir?: string | null;
+  json?: boolean;
+};
+
+export interface BenchCommandOptions {
+  workload: WorkloadName;
+  /** Workload parameter overrides (undefined keeps the default). */
+  params: Record<string, unknown>;
+  shared: SharedBenchOptions;
+  /** documents: the seed documents folder. */
+  documentsDir?: string;
+  /** conversations: the spec or ShareGPT file. */
+  inputFile?: string;
+  /** trace: the Mooncake JSONL file. */
+  inputDataset?: string;
+  /** prefix-ratio: one run per ratio (each in its own folder under outputDir). */
+  prefixRatios?: number[];
+  /** Print every request (and the answer with printContent). */
+  verbose?: boolean;
+  printContent?: boolean;
+  /** multiturn --ping: verbose single request; non-zero exit when it fails. */
+  ping?: boolean;
+  /** conversations: write the conversations with the real answers here. */
+  outputFile?: string;
+  /** conversations: write an .xlsx of the run here. */
+  excelOutput?: string;
+  /** conversations: fail when an answer differs from the input file's reference answer. */
+  verifyOutput?: boolean;
+}
+
+interface Prepared {
+  label: string | null;
+  outputDir: string | null;
+  workload: Workload;
+  expected: ExpectedAnswers | null;
+}
+
+async function prepare(o: BenchCommandOptions): Promise<Prepared[]> {
+  const def = getWorkload(o.workload);
+  const out = o.shared.outputDir ?? null;
+  const label = o.shared.label ?? null;
+  switch (o.workload) {
+    case 'documents': {
+      const documents = await loadDocuments(o.documentsDir ?? DEFAULT_DOCUMENTS_DIR);
+      return [{ label, outputDir: out, workload: def.build(o.params, { documents }), expected: null }];
+    }
+    case 'conversations': {
+      if (!o.inputFile) throw makeError('bad_flag', { flag: '--input-file', detail: 'required for the conversations workload' });
+      const inputs = await loadConversationsInput(o.inputFile);
+      const workload = def.build(o.params, inputs);
+      return [{ label, outputDir: out, workload, expected: o.verifyOutput ? expectedAnswersOf(inputs.input) : null }];
+    }
+    case 'trace': {
+      const rows = await loadTrace(o.inputDataset ?? DEFAULT_TRACE_FILE);
+      return [{ label, outputDir: out, workload: def.build(o.params, { rows }), expected: null }];
+    }
+    case 'prefix-ratio': {
+      const ratios = o.prefixRatios && o.prefixRatios.length > 0 ? o.prefixRatios : [undefined];
+      return ratios.map((r) => {
+        const workload = def.build(r === undefined ? o.params : { ...o.params, prefixRatio: r });
+        const ratio = workload.params.prefixRatio;
+        const many = ratios.length > 1;
+        return {
+          label: many ? `${label ? `${label} ` : ''}prefix-ratio=${ratio}` : label,
+          outputDir: out && many ? join(out, `prefix-ratio-${ratio}`) : out,
+          workload,
+          expected: null,
+        };
+      });
+    }
+    default:
+      return [{ label, outputDir: out, workload: def.build({ ...o.params, ...(o.ping ? { ping: true } : {}) }), expected: null }];
+  }
+}
+
+/**
+ * Reference answers of a ShareGPT-style input in vLLM's converted format
+ * (`[{id, messages: [{role, content}]}]`): per conversation, the assistant message after each user turn.
+ */
+export function expectedAnswersOf(input: unknown): ExpectedAnswers {
+  const out: ExpectedAnswers = new Map();
+  if (!Array.isArray(input)) return out;
+  for (const conv of input) {
+    const c = conv as { id?: unknown; messages?: unknown };
+    if (typeof c?.id !== 'string' && typeof c?.id !== 'number') continue;
+    if (!Array.isArray(c.messages)) continue;
+    const answers: (string | null)[] = [];
+    for (const m of c.messages as { role?: unknown; content?: unknown }[]) {
+      if (m?.role === 'user') answers.push(null);
+      else if (m?.role === 'assistant' && answers.length > 0 && typeof m.content === 'string') answers[answers.length - 1] = m.content;
+    }
+    out.set(String(c.id), answers);
+  }
+  return out;
+}
+
+export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise<number> {
+  const runs = await prepare(o);
+  const verbose = o.verbose || o.ping || o.printContent;
+  const json = o.shared.json ?? false;
+  const results: BenchResult[] = [];
+  for (const p of runs) {
+    if (o.shared.signal?.aborted) break;
+    const ui: { progress: ProgressSink | null } = { progress: null };
+    let result: BenchResult;
+    try {
+      result = await runBench({
+        ...o.shared,
+        command: `bench ${o.workload}`,
+        workload: p.workload,
+        label: p.label,
+        outputDir: p.outputDir,
+        stream: o.shared.stream ?? (p.workload.params.stream === false ? false : true),
+        onStart: (info) => {
+          if (verbose && !json) io.stderr.write(`kvlab bench ${o.workload}: model ${info.model} at ${info.urls.join(', ')}, ${info.expectedRequests} requests planned\n`);
+          ui.progress = createProgress({
+            stream: io.stderr,
+            total: expectedRequests(p.workload),
+            tty: (io.progressTty ?? io.tty) && !verbose,
+            quiet: json || verbose,
+            now: () => performance.now(),
+          });
+        },
+        onRecord: (record, detail) => {
+          ui.progress?.record(record);
+          if (verbose && !json) io.stderr.write(describeTurn(record, detail, { content: o.printContent || o.ping }));
+        },
+      });
+    } finally {
+      ui.progress?.stop();
+    }
+    results.push(result);
+    if (!json) {
+      io.stdout.write(renderSummary(result.run, { color: io.tty }));
+      if (result.outputDir) io.stdout.write(`\nresults: ${result.outputDir}\n`);
+      if (runs.length > 1) io.stdout.write('\n');
+    }
+    if (o.outputFile) writeJsonAtomic(o.outputFile, result.transcripts());
+    if (o.excelOutput) await writeExcel(o.excelOutput, result.run, result.records);
+    if (p.expected) {
+      const mismatches = verifyAnswers(result.transcripts(), p.expected);
+      if (mismatches.length > 0) {
+        for (const m of mismatches.slice(0, 10)) io.stderr.write(`verify-output: ${m}\n`);
+        io.stderr.write(`verify-output: ${mismatches.length} answer(s) differ from the input file\n`);
+        if (json) io.stdout.write(JSON.stringify(result.run, null, 2) + '\n');
+        return EXIT_FAILED;
+      }
+    }
+    if (result.interrupted) break;
+  }
+  if (json) {
+    const body = results.length === 1 ? results[0].run : results.map((r) => r.run);
+    io.stdout.write(JSON.stringify(body, null, 2) + '\n');
+  }
+  if (results.some((r) => r.interrupted)) return EXIT_INTERRUPTED;
+  if (results.some((r) => r.thresholdsFailed)) return EXIT_THRESHOLDS;
+  if (o.ping && results.some((r) => r.run.summary.failed > 0 || r.run.summary.requests === 0)) return EXIT_FAILED;
+  return EXIT_OK;
+}

@@ -1,0 +1,174 @@
+/**
+ * `runBench`: the library entry of `kvlab bench`. Runs a built Workload against one or more
+ * OpenAI-compatible URLs (conversations split round-robin over them), streams each record to
+ * requests.jsonl as it completes, and returns the run file (summary, per-turn table, thresholds,
+ * goodput, ...) that it also writes as run.json. Validates thresholds and SLOs before sending anything.
+ * On abort it stops sending, lets in-flight requests finish for a grace period, and still writes
+ * run.json from what finished.
+ */
+import { createRng } from '../core/rng.ts';
+import { parseSlos } from '../core/goodput.ts';
+import type { Workload } from './workloads/types.ts';
+import { createAgent, createTransport, type Transport } from './http/transport.ts';
+import { buildHeaders } from './http/headers.ts';
+import { realClock, type Clock } from './runner/clock.ts';
+import { runWorkload } from './runner/run-workload.ts';
+import type { BenchRecord, SendTurn, TurnDetail } from './runner/types.ts';
+import type { ChatMessage } from './runner/history.ts';
+import { parseThreshold } from './report/thresholds.ts';
+import { buildRunFile, type BenchRunFile } from './report/run-file.ts';
+import { RunFolder } from './output/run-folder.ts';
+
+export type Endpoint = 'chat' | 'completions';
+
+export interface BenchOptions {
+  /** Command name for run.json, e.g. 'bench multiturn'. */
+  command: string;
+  workload: Workload;
+  urls: string[];
+  /** Served model; when absent, the first model of GET /v1/models on the first URL. */
+  model?: string | null;
+  endpoint?: Endpoint;
+  apiKey?: string | null;
+  /** Extra headers as `Name: value`. */
+  headers?: string[];
+  /** Per-request timeout, ms (0: none). */
+  timeoutMs?: number;
+  maxRetries?: number;
+  stream?: boolean;
+  outputDir?: string | null;
+  label?: string | null;
+  /** k6-style thresholds, e.g. `ttft_ms:p95<500`. */
+  thresholds?: string[];
+  /** SLOs for goodput, e.g. `ttft_ms:500,tpot_ms:50`. */
+  goodput?: string | null;
+  seed?: number;
+  signal?: AbortSignal;
+  abortGraceMs?: number;
+  /** Extra resolved flags written into run.json's config. */
+  config?: Record<string, unknown>;
+  /** Called as each measured request completes (progress, verbose printing). */
+  onRecord?: (record: BenchRecord, detail: TurnDetail) => void;
+  onWarmup?: (detail: TurnDetail) => void;
+  /** Called once the model is known and before the first request. */
+  onStart?: (info: { model: string; urls: string[]; expectedRequests: number }) => void;
+  clock?: Clock;
+}
+
+export interface BenchResult {
+  run: BenchRunFile;
+  records: BenchRecord[];
+  /** Each conversation as sent, with the real answers (built on demand). */
+  transcripts(): { id: string; messages: ChatMessage[] }[];
+  outputDir: string | null;
+  model: string;
+  thresholdsFailed: boolean;
+  interrupted: boolean;
+}
+
+/** Requests a workload will send if every conversation runs to its end. */
+export function expectedRequests(w: Workload): number {
+  return w.scripts.reduce((n, s) => n + s.turns.length, 0);
+}
+
+function promptOf(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => m.content).join('\n\n');
+}
+
+/** First model id served at `url` (one-line error when there is none). */
+export async function resolveModel(transport: Transport, signal?: AbortSignal): Promise<string> {
+  const ids = await transport.listModels(signal);
+  if (ids.length === 0) throw new Error(`${transport.baseUrl}/models lists no model: pass --model`);
+  return ids[0];
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  if (opts.urls.length === 0) throw new Error('no target URL');
+  const thresholds = (opts.thresholds ?? []).map(parseThreshold);
+  const slos = opts.goodput ? parseSlos(opts.goodput) : null;
+  const headers = buildHeaders(opts.apiKey ?? null, opts.headers ?? []);
+  const clock = opts.clock ?? realClock;
+  const seed = opts.seed ?? 0;
+  const rng = createRng(seed);
+  const agent = createAgent();
+  const transports = opts.urls.map((url, i) =>
+    createTransport({
+      baseUrl: url,
+      headers,
+      timeoutMs: opts.timeoutMs,
+      maxRetries: opts.maxRetries,
+      stream: opts.stream ?? true,
+      rng: rng.fork(`retry-${i}`),
+      now: () => clock.now(),
+      dispatcher: agent,
+    }),
+  );
+  let folder: RunFolder | null = null;
+  try {
+    const model = opts.model ?? (await resolveModel(transports[0], opts.signal));
+    const endpoint = opts.endpoint ?? 'chat';
+    const send: SendTurn = (req) => {
+      const t = transports[req.scriptIndex % transports.length];
+      const base = { model, maxTokens: req.maxTokens, ignoreEos: req.ignoreEos, extraBody: req.extraBody, signal: req.signal };
+      return endpoint === 'chat' ? t.sendChat({ ...base, messages: req.messages }) : t.sendCompletion({ ...base, prompt: promptOf(req.messages) });
+    };
+    folder = opts.outputDir ? RunFolder.open(opts.outputDir) : null;
+    const startedAt = new Date().toISOString();
+    opts.onStart?.({ model, urls: opts.urls, expectedRequests: expectedRequests(opts.workload) });
+    const outcome = await runWorkload(opts.workload, {
+      send,
+      clock,
+      signal: opts.signal,
+      abortGraceMs: opts.abortGraceMs,
+      rng: rng.fork('runner'),
+      label: opts.label ?? null,
+      onRecord: (record, detail) => {
+        folder?.append(record);
+        opts.onRecord?.(record, detail);
+      },
+      onWarmup: opts.onWarmup,
+    });
+    const target = opts.urls.length === 1 ? opts.urls[0] : [...opts.urls];
+    const run = buildRunFile(outcome.records, {
+      command: opts.command,
+      label: opts.label ?? null,
+      config: {
+        workload: opts.workload.name,
+        params: opts.workload.params,
+        schedule: opts.workload.schedule,
+        model,
+        endpoint,
+        urls: [...opts.urls],
+        stream: opts.stream ?? true,
+        timeoutMs: opts.timeoutMs ?? null,
+        maxRetries: opts.maxRetries ?? 0,
+        seed,
+        thresholds: opts.thresholds ?? [],
+        goodput: opts.goodput ?? null,
+        headers: Object.keys(headers),
+        ...(opts.config ?? {}),
+      },
+      target,
+      startedAt,
+      durationS: Math.max(0, outcome.endMs - outcome.startMs) / 1000,
+      thresholds,
+      slos,
+      warmup: outcome.warmup,
+      interrupted: outcome.interrupted,
+      cancelledInFlight: outcome.cancelledInFlight,
+    });
+    folder?.writeRunFile(run);
+    return {
+      run,
+      records: outcome.records,
+      transcripts: outcome.transcripts,
+      outputDir: opts.outputDir ?? null,
+      model,
+      thresholdsFailed: run.thresholds.some((t) => !t.ok),
+      interrupted: outcome.interrupted,
+    };
+  } finally {
+    folder?.close();
+    await agent.close();
+  }
+}

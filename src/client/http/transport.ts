@@ -1,0 +1,347 @@
+/**
+ * The HTTP transport of the benchmark client: sends one chat or completion request to an
+ * OpenAI-compatible endpoint over a pooled undici Agent (never the global fetch), streaming by default
+ * with `stream_options.include_usage`, and turns the answer into a `SendResult` (timings on the
+ * caller's clock, tokens, cached tokens, serving worker, error). Retries connection errors, 429 and
+ * 5xx with seeded exponential backoff (retry-policy.ts); the timings are those of the final attempt.
+ *
+ * Tokens come from the server's usage when given, else from the local tokenizer (core/tokenizer,
+ * core/chat-template): an approximation whenever the served model's tokenizer differs.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Rng } from '../../core/rng.ts';
+import { createRng } from '../../core/rng.ts';
+import { countTokens } from '../../core/tokenizer.ts';
+import { ChatTokenizer, type ChatMessageLike } from '../../core/chat-template.ts';
+import { createSseDecoder, errorOf } from './sse.ts';
+import { StreamTimer, timingOfBody, tpotOf, type ResponseTiming } from './response-timing.ts';
+import { backoffDelayMs, isConnectionError, isRetryableStatus, parseRetryAfter, type BackoffOptions, DEFAULT_BACKOFF } from './retry-policy.ts';
+
+export const WORKER_HEADER = 'x-kvlab-worker';
+
+export interface TransportOptions {
+  /** Base URL of the server, e.g. http://127.0.0.1:8000 (a trailing /v1 is accepted). */
+  baseUrl: string;
+  headers?: Record<string, string>;
+  /** Per-attempt timeout, ms (0: none). */
+  timeoutMs?: number;
+  maxRetries?: number;
+  stream?: boolean;
+  /** Jitter source for backoff. */
+  rng?: Rng;
+  backoff?: BackoffOptions;
+  /** The clock timings are read from (default performance.now). */
+  now?: () => number;
+  /** Shared connection pool; the transport creates (and owns) one when absent. */
+  dispatcher?: Dispatcher;
+}
+
+export interface SendRequest {
+  model: string;
+  maxTokens: number;
+  ignoreEos?: boolean;
+  /** Extra body fields (nvext, min_tokens, ...), merged last. */
+  extraBody?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+export interface ChatSendRequest extends SendRequest {
+  messages: ChatMessageLike[];
+}
+
+export interface CompletionSendRequest extends SendRequest {
+  prompt: string;
+}
+
+export type FailureKind = 'http' | 'stream' | 'connection' | 'timeout' | 'aborted' | 'other';
+
+export interface SendResult {
+  ok: boolean;
+  /** HTTP status of the final attempt, null when no answer arrived. */
+  status: number | null;
+  error: string | null;
+  failure: FailureKind | null;
+  /** When the final attempt was sent, on the transport's clock. */
+  sentAtMs: number;
+  ttftMs: number | null;
+  ttfatMs: number | null;
+  e2eMs: number | null;
+  tpotMs: number | null;
+  itlMs: number[];
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cachedTokens: number | null;
+  worker: string | null;
+  content: string;
+  reasoning: string;
+  finishReason: string | null;
+  retries: number;
+}
+
+export interface Transport {
+  readonly baseUrl: string;
+  sendChat(req: ChatSendRequest): Promise<SendResult>;
+  sendCompletion(req: CompletionSendRequest): Promise<SendResult>;
+  /** Model ids of GET /v1/models. */
+  listModels(signal?: AbortSignal): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** A pooled agent suited to long streams (undici's own idle timeouts off: ours is per request). */
+export function createAgent(): Agent {
+  return new Agent({ keepAliveTimeout: 10_000, headersTimeout: 0, bodyTimeout: 0, connections: null });
+}
+
+/** `http://h:p`, `http://h:p/`, `http://h:p/v1` → `http://h:p/v1`. */
+export function apiBase(baseUrl: string): string {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    throw new Error(`invalid URL '${baseUrl}'`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`URL must be http(s): '${baseUrl}'`);
+  const path = u.pathname.replace(/\/+$/, '');
+  return `${u.origin}${path.endsWith('/v1') ? path : `${path}/v1`}`;
+}
+
+const chatTokenizer = new ChatTokenizer();
+
+function header(h: Record<string, string | string[] | undefined>, name: string): string | null {
+  const v = h[name];
+  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
+}
+
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly failure: FailureKind,
+    readonly status: number | null,
+    readonly retryable: boolean,
+    readonly retryAfterS: number | null = null,
+    readonly worker: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+interface AttemptOutcome {
+  status: number;
+  worker: string | null;
+  timing: ResponseTiming;
+}
+
+export function createTransport(opts: TransportOptions): Transport {
+  const base = apiBase(opts.baseUrl);
+  const ownAgent = opts.dispatcher ? null : createAgent();
+  const dispatcher = opts.dispatcher ?? ownAgent!;
+  const now = opts.now ?? (() => performance.now());
+  const timeoutMs = opts.timeoutMs ?? 600_000;
+  const maxRetries = opts.maxRetries ?? 0;
+  const stream = opts.stream ?? true;
+  const rng = opts.rng ?? createRng('transport');
+  const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  const baseHeaders = { ...(opts.headers ?? {}) };
+
+  async function attempt(path: string, body: Record<string, unknown>, startMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
+    const ac = new AbortController();
+    let timedOut = false;
+    const onAbort = () => ac.abort();
+    if (signal) {
+      if (signal.aborted) throw new AttemptError('aborted', 'aborted', null, false);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), ac.abort()), timeoutMs) : null;
+    const classify = (err: unknown, started: boolean): AttemptError => {
+      if (err instanceof AttemptError) return err;
+      if (timedOut) return new AttemptError(`timeout after ${timeoutMs} ms`, 'timeout', null, false);
+      if (signal?.aborted) return new AttemptError('aborted', 'aborted', null, false);
+      const msg = err instanceof Error ? err.message : String(err);
+      if (!started && isConnectionError(err)) return new AttemptError(`connection error: ${msg}`, 'connection', null, true);
+      return new AttemptError(started ? `stream interrupted: ${msg}` : `request failed: ${msg}`, started ? 'stream' : 'other', null, false);
+    };
+    let started = false;
+    try {
+      const res = await request(`${base}${path}`, {
+        method: 'POST',
+        dispatcher,
+        signal: ac.signal,
+        headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...baseHeaders },
+        body: JSON.stringify(body),
+      });
+      started = true;
+      const worker = header(res.headers, WORKER_HEADER);
+      if (res.statusCode < 200 || res.statusCode > 299) {
+        const text = await res.body.text().catch(() => '');
+        let message = text.slice(0, 300);
+        try {
+          message = errorOf(JSON.parse(text))?.message ?? message;
+        } catch {
+          /* not JSON: keep the text */
+        }
+        throw new AttemptError(
+          `HTTP ${res.statusCode}${message ? `: ${message}` : ''}`,
+          'http',
+          res.statusCode,
+          isRetryableStatus(res.statusCode),
+          parseRetryAfter(res.headers['retry-after']),
+          worker,
+        );
+      }
+      const contentType = header(res.headers, 'content-type') ?? '';
+      if (!contentType.includes('text/event-stream')) {
+        const text = await res.body.text();
+        const end = now();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new AttemptError(`response is not JSON: ${text.slice(0, 120)}`, 'stream', res.statusCode, false, null, worker);
+        }
+        const err = errorOf(parsed);
+        if (err) throw new AttemptError(err.message, 'stream', res.statusCode, false, null, worker);
+        return { status: res.statusCode, worker, timing: timingOfBody(parsed as Record<string, unknown>, startMs, end) };
+      }
+      const timer2 = new StreamTimer(startMs);
+      let readAt = startMs;
+      const decoder = createSseDecoder((item) => {
+        if (item.kind === 'chunk') timer2.chunk(item.data, readAt);
+        else if (item.kind === 'done') timer2.markDone();
+        else timer2.fail(item.error);
+      });
+      for await (const chunk of res.body) {
+        readAt = now();
+        decoder.push(chunk as Buffer);
+      }
+      readAt = now();
+      decoder.end();
+      return { status: res.statusCode, worker, timing: timer2.finish(readAt) };
+    } catch (err) {
+      throw classify(err, started);
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function send(path: string, body: Record<string, unknown>, signal: AbortSignal | undefined, localInputTokens: () => number): Promise<SendResult> {
+    let retries = 0;
+    for (;;) {
+      const startMs = now();
+      try {
+        const out = await attempt(path, body, startMs, signal);
+        return toResult(out, startMs, retries, localInputTokens);
+      } catch (e) {
+        const err = e as AttemptError;
+        if (err.retryable && retries < maxRetries && !signal?.aborted) {
+          const wait = backoffDelayMs(retries, rng, err.retryAfterS, backoff);
+          retries++;
+          try {
+            await delay(wait, undefined, { signal });
+          } catch {
+            return failed(err, startMs, retries);
+          }
+          continue;
+        }
+        return failed(err, startMs, retries);
+      }
+    }
+  }
+
+  function failed(err: AttemptError, startMs: number, retries: number): SendResult {
+    return {
+      ok: false,
+      status: err.status,
+      error: err.message,
+      failure: err.failure,
+      sentAtMs: startMs,
+      ttftMs: null,
+      ttfatMs: null,
+      e2eMs: err.failure === 'aborted' ? null : now() - startMs,
+      tpotMs: null,
+      itlMs: [],
+      inputTokens: null,
+      outputTokens: null,
+      cachedTokens: null,
+      worker: err.worker,
+      content: '',
+      reasoning: '',
+      finishReason: null,
+      retries,
+    };
+  }
+
+  function toResult(out: AttemptOutcome, startMs: number, retries: number, localInputTokens: () => number): SendResult {
+    const t = out.timing;
+    const u = t.usage;
+    let error: string | null = null;
+    if (t.error) error = `stream error: ${t.error.message}`;
+    else if (!t.sawDone && t.finishReason === null) error = 'stream ended before [DONE]';
+    const outputTokens =
+      u?.completionTokens ?? (t.content || t.reasoning ? countTokens(t.content) + (t.reasoning ? countTokens(t.reasoning) : 0) : 0);
+    return {
+      ok: error === null,
+      status: out.status,
+      error,
+      failure: error === null ? null : 'stream',
+      sentAtMs: startMs,
+      ttftMs: t.ttftMs,
+      ttfatMs: t.ttfatMs,
+      e2eMs: t.e2eMs,
+      tpotMs: tpotOf(t.e2eMs, t.ttftMs, outputTokens),
+      itlMs: t.itlMs,
+      inputTokens: u?.promptTokens ?? localInputTokens(),
+      outputTokens,
+      cachedTokens: u?.cachedTokens ?? null,
+      worker: out.worker,
+      content: t.content,
+      reasoning: t.reasoning,
+      finishReason: t.finishReason,
+      retries,
+    };
+  }
+
+  function bodyOf(req: SendRequest, rest: Record<string, unknown>): Record<string, unknown> {
+    const body: Record<string, unknown> = { model: req.model, ...rest, max_tokens: req.maxTokens, stream };
+    if (stream) body.stream_options = { include_usage: true };
+    if (req.ignoreEos) body.ignore_eos = true;
+    return { ...body, ...(req.extraBody ?? {}) };
+  }
+
+  return {
+    baseUrl: base,
+    sendChat(req) {
+      const body = bodyOf(req, { messages: req.messages });
+      return send('/chat/completions', body, req.signal, () => chatTokenizer.encodeChat(req.messages).length);
+    },
+    sendCompletion(req) {
+      const body = bodyOf(req, { prompt: req.prompt });
+      return send('/completions', body, req.signal, () => countTokens(req.prompt));
+    },
+    async listModels(signal) {
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), timeoutMs > 0 ? Math.min(timeoutMs, 30_000) : 30_000);
+      const onAbort = () => ac.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const res = await request(`${base}/models`, { method: 'GET', dispatcher, signal: ac.signal, headers: baseHeaders });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`GET ${base}/models: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
+        const parsed = JSON.parse(text) as { data?: Array<{ id?: unknown }> };
+        return (parsed.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+      } catch (err) {
+        if (err instanceof Error && err.message.startsWith('GET ')) throw err;
+        const msg = err instanceof Error ? err.message : String(err);
+        throw new Error(`GET ${base}/models failed: ${ac.signal.aborted && !signal?.aborted ? 'timeout' : msg}`);
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
+    async close() {
+      if (ownAgent) await ownAgent.close();
+    },
+  };
+}

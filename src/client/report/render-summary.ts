@@ -1,0 +1,109 @@
+/**
+ * The terminal summary of a bench run, in the spirit of autocannon and vLLM's bench: thresholds first
+ * (✓/✗ with the observed value), then totals, latency percentiles with their sample counts, TTFT by
+ * turn, the first-vs-later speedup, the per-document-type table and errors. Pure: run file in, text
+ * out; ANSI colour only when asked (the CLI asks on a TTY).
+ */
+import type { Dist } from '../../core/records.ts';
+import type { BenchRunFile } from './run-file.ts';
+
+export interface RenderOptions {
+  color: boolean;
+}
+
+const ANSI = { green: 32, red: 31, yellow: 33, bold: 1, dim: 2, cyan: 36 } as const;
+
+function paint(on: boolean, code: keyof typeof ANSI, s: string): string {
+  return on ? `\x1b[${ANSI[code]}m${s}\x1b[0m` : s;
+}
+
+export function fmt(x: number | null | undefined, digits = 1): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  if (a >= 10_000) return x.toFixed(0);
+  if (a > 0 && a < 0.01) return x.toExponential(1);
+  return x.toFixed(digits);
+}
+
+function pct(x: number | null | undefined): string {
+  return x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)} %`;
+}
+
+/** Left-aligned first column, right-aligned others. */
+export function table(rows: string[][], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => indent + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
+}
+
+function distRow(name: string, d: Dist): string[] {
+  return [name, fmt(d.min), fmt(d.mean), fmt(d.p50), fmt(d.p90), fmt(d.p95), fmt(d.p99), fmt(d.max), String(d.count)];
+}
+
+export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
+  const c = opts.color;
+  const s = run.summary;
+  const out: string[] = [];
+  if (run.thresholds.length > 0) {
+    out.push(paint(c, 'bold', 'Thresholds'));
+    for (const t of run.thresholds) {
+      const mark = t.ok ? paint(c, 'green', '✓') : paint(c, 'red', '✗');
+      out.push(`  ${mark} ${t.threshold}  ${paint(c, 'dim', `observed ${t.observed === null ? 'no data' : fmt(t.observed, 3)}`)}`);
+    }
+    out.push('');
+  }
+  const title = `kvlab ${run.command}${run.label ? ` [${run.label}]` : ''}${run.interrupted ? paint(c, 'yellow', ' (interrupted)') : ''}`;
+  out.push(paint(c, 'bold', title));
+  out.push(
+    ...table([
+      ['requests', String(s.requests), 'failed', s.failed > 0 ? paint(c, 'red', String(s.failed)) : '0', 'duration', `${fmt(s.durationS, 2)} s`],
+      ['req/s', fmt(s.requestsPerS, 2), 'output tok/s', fmt(s.outputTokensPerS, 1), 'cache hit', pct(s.cacheHitRatio)],
+      ['input tokens', String(s.inputTokens), 'output tokens', String(s.outputTokens), 'cached tokens', String(s.cachedTokens)],
+    ]),
+  );
+  if (run.goodput) {
+    const g = run.goodput;
+    const slos = Object.entries(g.slos).map(([k, v]) => `${k}≤${v}`).join(', ');
+    out.push(`  goodput (${slos}): ${g.met}/${g.requests} = ${pct(g.share)}, ${fmt(g.ratePerS, 2)} req/s`);
+  }
+  if (run.warmup) out.push(paint(c, 'dim', `  warmup: ${run.warmup.requests} requests in ${fmt(run.warmup.durationS, 2)} s (not measured)`));
+  if (run.retries > 0) out.push(`  retries: ${run.retries}`);
+  if (run.cancelledInFlight > 0) out.push(paint(c, 'yellow', `  ${run.cancelledInFlight} in-flight requests cancelled at interruption (not counted)`));
+  out.push('');
+  out.push(paint(c, 'bold', 'Latency (ms)'));
+  const rows = [['', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max', 'n']];
+  rows.push(distRow('TTFT', s.ttftMs));
+  if (s.ttfatMs.count > 0 && s.ttfatMs.mean !== s.ttftMs.mean) rows.push(distRow('TTFAT', s.ttfatMs));
+  rows.push(distRow('E2E', s.e2eMs), distRow('TPOT', s.tpotMs), distRow('ITL', s.itlMs));
+  if (run.sendLateMs) rows.push(distRow('send late', run.sendLateMs));
+  out.push(...table(rows));
+  if (run.perTurn.length > 1) {
+    out.push('');
+    out.push(paint(c, 'bold', 'TTFT by turn (ms)'));
+    const tr = [['turn', 'n', 'failed', 'mean', 'p50', 'p95', 'cached']];
+    for (const t of run.perTurn) {
+      tr.push([String(t.turn), String(t.count), String(t.failed), fmt(t.ttftMs.mean), fmt(t.ttftMs.p50), fmt(t.ttftMs.p95), t.inputTokens > 0 ? pct(t.cachedTokens / t.inputTokens) : '-']);
+    }
+    out.push(...table(tr));
+  }
+  if (run.firstVsLaterSpeedup !== null) {
+    out.push('');
+    out.push(`First-vs-later TTFT speedup: ${paint(c, 'cyan', `${fmt(run.firstVsLaterSpeedup, 2)}×`)} (mean TTFT of turn 1 / turns ≥ 2)`);
+  }
+  if (run.byDocType.length > 0) {
+    out.push('');
+    out.push(paint(c, 'bold', 'By document type'));
+    const dr = [['type', 'n', 'failed', 'TTFT p50', 'TTFT mean', 'speedup', 'cache hit']];
+    for (const g of run.byDocType) {
+      dr.push([g.value, String(g.requests), String(g.failed), fmt(g.ttftMs.p50), fmt(g.ttftMs.mean), g.firstVsLaterSpeedup === null ? '-' : `${fmt(g.firstVsLaterSpeedup, 2)}×`, pct(g.cacheHitRatio)]);
+    }
+    out.push(...table(dr));
+  }
+  const errs = Object.entries(s.errors);
+  if (errs.length > 0) {
+    out.push('');
+    out.push(paint(c, 'red', 'Errors'));
+    out.push(...table(errs.sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, `×${n}`])));
+  }
+  return out.join('\n') + '\n';
+}

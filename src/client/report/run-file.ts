@@ -1,0 +1,101 @@
+/**
+ * Builds a bench run's run.json content (DESIGN.md "Results contract") from its records: core's
+ * summary, per-turn table and first-vs-later speedup, plus what the client adds: thresholds, goodput,
+ * a per-document-type table (records tagged `docType`), open-loop send lateness, retries, warmup and
+ * interruption facts. Pure: compute here, write in output/, print in render-summary.
+ */
+import { SCHEMA_VERSION, type Dist, type RequestRecord, type RunFile } from '../../core/records.ts';
+import { dist, firstVsLaterSpeedup, perTurn, summarize } from '../../core/summary.ts';
+import { goodput, type Goodput, type Slos } from '../../core/goodput.ts';
+import type { BenchRecord } from '../runner/types.ts';
+import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.ts';
+
+/** The tag documents-style workloads put on their records. */
+export const DOC_TYPE_TAG = 'docType';
+
+export interface TagGroup {
+  value: string;
+  requests: number;
+  failed: number;
+  ttftMs: Dist;
+  firstVsLaterSpeedup: number | null;
+  cacheHitRatio: number | null;
+}
+
+export interface BenchRunFile extends RunFile {
+  firstVsLaterSpeedup: number | null;
+  byDocType: TagGroup[];
+  thresholds: ThresholdResult[];
+  goodput: Goodput | null;
+  /** Open loop: how late sends were against their schedule, ms (null for closed loops). */
+  sendLateMs: Dist | null;
+  retries: number;
+  warmup: { requests: number; failed: number; durationS: number } | null;
+  interrupted: boolean;
+  cancelledInFlight: number;
+}
+
+export interface RunMeta {
+  command: string;
+  label: string | null;
+  config: Record<string, unknown>;
+  target: string | string[];
+  startedAt: string;
+  durationS: number;
+  thresholds?: readonly Threshold[];
+  slos?: Slos | null;
+  warmup?: { requests: number; failed: number; durationMs: number } | null;
+  interrupted?: boolean;
+  cancelledInFlight?: number;
+}
+
+/** Records grouped by the value of one tag (records without it are left out). */
+export function byTag(records: readonly RequestRecord[], tag: string): TagGroup[] {
+  const groups = new Map<string, RequestRecord[]>();
+  for (const r of records) {
+    const v = r.tags?.[tag];
+    if (v === undefined) continue;
+    const key = String(v);
+    const list = groups.get(key);
+    if (list) list.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.keys()].sort().map((value) => {
+    const rs = groups.get(value)!;
+    const s = summarize(rs, 0);
+    return {
+      value,
+      requests: rs.length,
+      failed: s.failed,
+      ttftMs: s.ttftMs,
+      firstVsLaterSpeedup: firstVsLaterSpeedup(rs),
+      cacheHitRatio: s.cacheHitRatio,
+    };
+  });
+}
+
+export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): BenchRunFile {
+  const summary = summarize(records, meta.durationS);
+  const late = records.map((r) => r.lateMs).filter((x): x is number => x !== null && x !== undefined);
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: 'kvlab',
+    command: meta.command,
+    label: meta.label,
+    config: meta.config,
+    target: meta.target,
+    startedAt: meta.startedAt,
+    durationS: meta.durationS,
+    summary,
+    perTurn: perTurn(records),
+    firstVsLaterSpeedup: firstVsLaterSpeedup(records),
+    byDocType: byTag(records, DOC_TYPE_TAG),
+    thresholds: evaluateThresholds(meta.thresholds ?? [], records, summary),
+    goodput: meta.slos ? goodput(records, meta.slos, meta.durationS) : null,
+    sendLateMs: late.length > 0 ? dist(late) : null,
+    retries: records.reduce((a, r) => a + (r.retries ?? 0), 0),
+    warmup: meta.warmup ? { requests: meta.warmup.requests, failed: meta.warmup.failed, durationS: meta.warmup.durationMs / 1000 } : null,
+    interrupted: meta.interrupted ?? false,
+    cancelledInFlight: meta.cancelledInFlight ?? 0,
+  };
+}

@@ -1,0 +1,300 @@
+/**
+ * `kvlab bench` end to end, in-process, against the mock engine (src/mocker) on 127.0.0.1: every
+ * workload runs, records carry every field, thresholds and pings give their exit codes, injected
+ * failures are recorded while the run completes, and an abort still writes the run folder.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
+import { loadProfile, startMocker, type RunningMocker } from '../../src/mocker/index.ts';
+import { benchCommand, type BenchCommandOptions, type BenchIo } from '../../src/client/bench-command.ts';
+import { runBench } from '../../src/client/bench.ts';
+import { buildMultiturn, EXAMPLE_SPEC_FILE } from '../../src/client/workloads/index.ts';
+
+let mocker: RunningMocker;
+let twoWorkers: RunningMocker;
+let failing: RunningMocker;
+let dir: string;
+
+beforeAll(async () => {
+  [mocker, twoWorkers, failing] = await Promise.all([
+    startMocker({ port: 0, speedupRatio: 100 }),
+    startMocker({ port: 0, speedupRatio: 100, numWorkers: 2 }),
+    startMocker({ port: 0, speedupRatio: 100, failureRate: 0.4, failureCodes: [500, 429], seed: 3 }),
+  ]);
+  dir = mkdtempSync(join(tmpdir(), 'kvlab-bench-'));
+});
+
+afterAll(async () => {
+  await Promise.all([mocker.close(), twoWorkers.close(), failing.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function capture(): { io: BenchIo; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        append(String(chunk));
+        cb();
+      },
+    });
+  return { io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), tty: false }, out: () => out, err: () => err };
+}
+
+function opts(over: Partial<BenchCommandOptions> & Pick<BenchCommandOptions, 'workload'>, url = mocker.workers[0].url): BenchCommandOptions {
+  return { params: {}, ...over, shared: { urls: [url], seed: 1, ...(over.shared ?? {}) } };
+}
+
+function jsonl(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+async function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+describe('bench multiturn against the mock', () => {
+  it('records users × turns requests with every field, and writes the run folder', async () => {
+    const out = join(dir, 'multiturn');
+    const c = capture();
+    const code = await benchCommand(
+      opts({ workload: 'multiturn', params: { numUsers: 3, numTurns: 2, meanDelayMs: 5, maxCompletionTokens: 6, numUserTokens: 20 }, shared: { urls: [mocker.workers[0].url], outputDir: out, label: 'mt' } }),
+      c.io,
+    );
+    expect(code).toBe(0);
+    const recs = jsonl(join(out, 'requests.jsonl'));
+    expect(recs).toHaveLength(6);
+    for (const r of recs) {
+      expect(r).toMatchObject({ ok: true, status: 200, worker: 'worker-0', outputTokens: 6, label: 'mt', error: null, retries: 0 });
+      for (const k of ['ttftMs', 'ttfatMs', 'e2eMs', 'tpotMs', 'inputTokens', 'cachedTokens', 'sentAtMs']) expect(typeof r[k], k).toBe('number');
+      expect(Array.isArray(r.itlMs)).toBe(true);
+      expect(r.e2eMs as number).toBeGreaterThanOrEqual(r.ttftMs as number);
+    }
+    expect(new Set(recs.map((r) => `${r.conversationId}#${r.turn}`)).size).toBe(6);
+    // Later turns re-send the history: the mock serves it from its prefix cache.
+    expect(recs.filter((r) => r.turn === 2).every((r) => (r.cachedTokens as number) > 0)).toBe(true);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run).toMatchObject({ schemaVersion: 1, tool: 'kvlab', command: 'bench multiturn', label: 'mt', target: mocker.workers[0].url });
+    expect(run.summary.requests).toBe(6);
+    expect(run.perTurn.map((t: { turn: number }) => t.turn)).toEqual([1, 2]);
+    expect(run.config.model).toBe('kvlab-mock');
+    expect(c.out()).toContain('TTFT by turn');
+  });
+
+  it('--json prints the run file', async () => {
+    const c = capture();
+    const code = await benchCommand(opts({ workload: 'multiturn', params: { numUsers: 1, numTurns: 1, maxCompletionTokens: 3 }, shared: { urls: [mocker.workers[0].url], json: true } }), c.io);
+    expect(code).toBe(0);
+    const run = JSON.parse(c.out());
+    expect(run.summary.requests).toBe(1);
+    expect(c.err()).toBe('');
+  });
+
+  it('a failed threshold exits 99 and a passing one 0', async () => {
+    const base = { workload: 'multiturn' as const, params: { numUsers: 1, numTurns: 2, meanDelayMs: 0, maxCompletionTokens: 3 } };
+    const fail = capture();
+    expect(await benchCommand(opts({ ...base, shared: { urls: [mocker.workers[0].url], thresholds: ['ttft_ms:p95<0.0001'] } }), fail.io)).toBe(99);
+    expect(fail.out()).toMatch(/✗ ttft_ms:p95<0.0001/);
+    const pass = capture();
+    expect(await benchCommand(opts({ ...base, shared: { urls: [mocker.workers[0].url], thresholds: ['ttft_ms:p95<60000', 'error_rate<0.5'], goodput: 'ttft_ms:60000' } }), pass.io)).toBe(0);
+    expect(pass.out()).toMatch(/✓ ttft_ms:p95<60000/);
+    expect(pass.out()).toMatch(/goodput/);
+  });
+
+  it('--ping answers verbosely and exits 0; a closed port fails', async () => {
+    const c = capture();
+    expect(await benchCommand(opts({ workload: 'multiturn', ping: true }), c.io)).toBe(0);
+    expect(c.err()).toMatch(/turn 1 {2}ok 200/);
+    expect(c.err()).toMatch(/< assistant: /);
+    const port = await closedPort();
+    await expect(benchCommand(opts({ workload: 'multiturn', ping: true }, `http://127.0.0.1:${port}`), capture().io)).rejects.toThrow(/ECONNREFUSED|failed/);
+    // With --model the models lookup is skipped: the request itself fails, exit code 1.
+    const withModel = opts({ workload: 'multiturn', ping: true }, `http://127.0.0.1:${port}`);
+    withModel.shared.model = 'x';
+    expect(await benchCommand(withModel, capture().io)).toBe(1);
+  });
+
+  it('splits conversations round-robin over several URLs', async () => {
+    const c = capture();
+    const o = opts({ workload: 'multiturn', params: { numUsers: 4, numTurns: 1, maxCompletionTokens: 2 }, shared: { urls: twoWorkers.workers.map((w) => w.url), json: true } });
+    expect(await benchCommand(o, c.io)).toBe(0);
+    const run = JSON.parse(c.out());
+    expect(run.target).toEqual(twoWorkers.workers.map((w) => w.url));
+    const out = join(dir, 'split');
+    const res = await runBench({ command: 'bench multiturn', workload: buildMultiturn({ numUsers: 4, numTurns: 1, maxCompletionTokens: 2 }), urls: twoWorkers.workers.map((w) => w.url), outputDir: out });
+    const byConv = Object.fromEntries(res.records.map((r) => [r.conversationId, r.worker]));
+    expect(byConv).toEqual({ 'user-0': 'worker-0', 'user-1': 'worker-1', 'user-2': 'worker-0', 'user-3': 'worker-1' });
+  });
+});
+
+describe('failures', () => {
+  it('records injected 500s and 429s as errors while the run completes', async () => {
+    const c = capture();
+    const code = await benchCommand(
+      opts({ workload: 'multiturn', params: { numUsers: 10, numTurns: 1, maxCompletionTokens: 2 }, shared: { urls: [failing.workers[0].url], json: true } }),
+      c.io,
+    );
+    expect(code).toBe(0);
+    const run = JSON.parse(c.out());
+    expect(run.summary.requests).toBe(10);
+    expect(run.summary.failed).toBeGreaterThan(0);
+    expect(run.summary.succeeded).toBeGreaterThan(0);
+    expect(Object.keys(run.summary.errors).every((k) => k === 'http_500' || k === 'http_429')).toBe(true);
+  });
+
+  it('a header-injected failure is recorded with its status and message; retries are counted', async () => {
+    const c = capture();
+    const o = opts({ workload: 'multiturn', params: { numUsers: 2, numTurns: 2, maxCompletionTokens: 2 }, shared: { urls: [mocker.workers[0].url], json: true, headers: ['x-kvlab-fail: 503'], maxRetries: 1 } });
+    expect(await benchCommand(o, c.io)).toBe(0);
+    const run = JSON.parse(c.out());
+    // A failed first turn ends a history-keeping conversation: 2 requests, both failed after 1 retry.
+    expect(run.summary).toMatchObject({ requests: 2, failed: 2, errors: { http_503: 2 } });
+    expect(run.retries).toBe(2);
+  });
+});
+
+describe('abort', () => {
+  it('an aborted run stops sending and still writes requests.jsonl and run.json', async () => {
+    const out = join(dir, 'aborted');
+    const ac = new AbortController();
+    let seen = 0;
+    const res = await runBench({
+      command: 'bench multiturn',
+      workload: buildMultiturn({ numUsers: 2, numTurns: 100, meanDelayMs: 1, maxCompletionTokens: 2 }),
+      urls: [mocker.workers[0].url],
+      outputDir: out,
+      signal: ac.signal,
+      onRecord: () => {
+        if (++seen === 5) ac.abort();
+      },
+    });
+    expect(res.interrupted).toBe(true);
+    expect(res.records.length).toBeLessThan(200);
+    const recs = jsonl(join(out, 'requests.jsonl'));
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.interrupted).toBe(true);
+    expect(run.summary.requests).toBe(recs.length);
+    expect(recs.length).toBe(res.records.length);
+  });
+});
+
+describe('documents: first-vs-later TTFT speedup', () => {
+  // Prefill must dominate every other cost (HTTP, tokenization, a busy machine): 10 ms of simulated
+  // prefill per token (÷ speedup 100) makes a ~800-token document cost ~80 ms on turn 1, while a cached
+  // later turn computes only its last partial 16-token block and the new message (~5 ms); decode is
+  // nearly free. Without caching every later turn re-prefills a longer prompt than turn 1's.
+  const profile = loadProfile({ kind: 'polynomial', prefill: [0, 10, 0], decode: [0, 0, 1] });
+  const params = { conversations: 6, turns: 3, maxTokens: 4, parallel: 1, minDelay: 0, maxDelay: 0, ignoreEos: true };
+
+  async function speedup(enablePrefixCaching: boolean): Promise<number> {
+    const m = await startMocker({ port: 0, speedupRatio: 100, profile, enablePrefixCaching, blockSize: 16 });
+    try {
+      // Warm the server (JIT, tokenizer) with unrelated content first.
+      await benchCommand(opts({ workload: 'multiturn', params: { numUsers: 1, numTurns: 1, maxCompletionTokens: 2 } }, m.workers[0].url), capture().io);
+      const c = capture();
+      expect(await benchCommand(opts({ workload: 'documents', params, shared: { urls: [m.workers[0].url], json: true } }, m.workers[0].url), c.io)).toBe(0);
+      const run = JSON.parse(c.out());
+      expect(run.summary.failed).toBe(0);
+      expect(run.byDocType.map((g: { value: string }) => g.value).sort()).toEqual(['CODE', 'TEXT']);
+      return run.firstVsLaterSpeedup;
+    } finally {
+      await m.close();
+    }
+  }
+
+  it('is above 2 with prefix caching on and below 1.3 with it off', async () => {
+    expect(await speedup(true)).toBeGreaterThan(2);
+    expect(await speedup(false)).toBeLessThan(1.3);
+  });
+});
+
+describe('conversations', () => {
+  it('runs a generate_conversations spec with clients, writes the conversations and an Excel file', async () => {
+    const outFile = join(dir, 'convs.json');
+    const xlsx = join(dir, 'convs.xlsx');
+    const c = capture();
+    const code = await benchCommand(
+      {
+        workload: 'conversations',
+        inputFile: EXAMPLE_SPEC_FILE,
+        outputFile: outFile,
+        excelOutput: xlsx,
+        params: { numClients: 2, maxActiveConversations: 4, maxTurns: 4, limitMinTokens: 3, limitMaxTokens: 3, ignoreEos: true },
+        shared: { urls: [mocker.workers[0].url], json: true, seed: 1 },
+      },
+      c.io,
+    );
+    expect(code).toBe(0);
+    const run = JSON.parse(c.out());
+    // 12 conversations × ceil(4 / 2) user turns.
+    expect(run.summary).toMatchObject({ requests: 24, failed: 0 });
+    const convs = JSON.parse(readFileSync(outFile, 'utf8'));
+    expect(convs).toHaveLength(12);
+    const first = convs[0].messages as { role: string; content: string }[];
+    expect(first.filter((m) => m.role === 'assistant')).toHaveLength(2);
+    expect(first.filter((m) => m.role === 'assistant').every((m) => m.content.length > 0)).toBe(true);
+    expect(existsSync(xlsx)).toBe(true);
+  });
+
+  it('runs a ShareGPT file; --verify-output fails on answers that differ from the file', async () => {
+    const file = join(dir, 'sharegpt.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { id: 'a', messages: [{ role: 'user', content: 'Hello there' }, { role: 'assistant', content: 'General Kenobi' }, { role: 'user', content: 'And?' }] },
+        { id: 'b', conversations: [{ from: 'human', value: 'What is a KV cache?' }, { from: 'gpt', value: 'A cache of keys and values.' }] },
+      ]),
+    );
+    const c = capture();
+    const o: BenchCommandOptions = { workload: 'conversations', inputFile: file, params: { numClients: 1 }, shared: { urls: [mocker.workers[0].url], json: true } };
+    expect(await benchCommand(o, c.io)).toBe(0);
+    expect(JSON.parse(c.out()).summary).toMatchObject({ requests: 3, failed: 0 });
+    const v = capture();
+    expect(await benchCommand({ ...o, verifyOutput: true }, v.io)).toBe(1);
+    expect(v.err()).toMatch(/verify-output: a turn 1: got .* expected "General Kenobi"/);
+  });
+});
+
+describe('prefix-ratio and trace', () => {
+  it('prefix-ratio writes one run folder per ratio', async () => {
+    const out = join(dir, 'pr');
+    const c = capture();
+    const code = await benchCommand(
+      { workload: 'prefix-ratio', prefixRatios: [0.2, 0.8], params: { isl: 300, osl: 2, requests: 6, concurrency: 2, numPrefixPrompts: 2 }, shared: { urls: [mocker.workers[0].url], outputDir: out, json: true } },
+      c.io,
+    );
+    expect(code).toBe(0);
+    const runs = JSON.parse(c.out());
+    expect(runs).toHaveLength(2);
+    for (const r of [0.2, 0.8]) {
+      const run = JSON.parse(readFileSync(join(out, `prefix-ratio-${r}`, 'run.json'), 'utf8'));
+      expect(run.config.params.prefixRatio).toBe(r);
+      expect(run.summary.requests).toBe(6);
+    }
+  });
+
+  it('trace replays rows open loop and records send lateness', async () => {
+    const file = join(dir, 'trace.jsonl');
+    mkdirSync(dir, { recursive: true });
+    const rows = [0, 20, 40, 60].map((t, i) => JSON.stringify({ timestamp: t, input_length: 100, output_length: 2, hash_ids: [i] }));
+    writeFileSync(file, rows.join('\n') + '\n');
+    const c = capture();
+    const code = await benchCommand({ workload: 'trace', inputDataset: file, params: { blockSize: 64 }, shared: { urls: [mocker.workers[0].url], json: true } }, c.io);
+    expect(code).toBe(0);
+    const run = JSON.parse(c.out());
+    expect(run.summary.requests).toBe(4);
+    expect(run.sendLateMs.count).toBe(4);
+    expect(run.config.schedule).toEqual({ kind: 'open' });
+  });
+});

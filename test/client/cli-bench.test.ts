@@ -1,0 +1,60 @@
+/**
+ * `kvlab bench` flag handling, in-process: bad flags and bad workload parameters are one-line errors
+ * naming the flag, raised before anything is sent.
+ */
+import { describe, expect, it } from 'vitest';
+import { Command, CommanderError } from 'commander';
+import { registerBench } from '../../src/cli/bench.ts';
+import { KvlabError } from '../../src/core/errors.ts';
+
+function program(): { cmd: Command; err: () => string } {
+  let err = '';
+  const cmd = new Command('kvlab').exitOverride().configureOutput({ writeErr: (s) => (err += s), writeOut: () => {} });
+  registerBench(cmd);
+  // exitOverride and output settings must reach the subcommands too.
+  for (const c of cmd.commands) {
+    c.exitOverride().configureOutput({ writeErr: (s) => (err += s), writeOut: () => {} });
+    for (const w of c.commands) w.exitOverride().configureOutput({ writeErr: (s) => (err += s), writeOut: () => {} });
+  }
+  return { cmd, err: () => err };
+}
+
+const CLOSED = 'http://127.0.0.1:9';
+
+describe('kvlab bench flags', () => {
+  it('rejects an out-of-range number with a one-line commander error', async () => {
+    const p = program();
+    await expect(p.cmd.parseAsync(['bench', 'multiturn', '--num-users', '0'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+    expect(p.err()).toMatch(/--num-users <n>.*expected an integer >= 1/);
+    expect(p.err().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('rejects a bad threshold before sending anything', async () => {
+    const p = program();
+    await expect(p.cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--threshold', 'ttft_ms<5'], { from: 'user' })).rejects.toThrow(/needs a statistic/);
+  });
+
+  it('rejects a bad goodput SLO and a bad header', async () => {
+    await expect(program().cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--goodput', 'latency:5'], { from: 'user' })).rejects.toThrow(/unknown goodput metric/);
+    await expect(program().cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--header', 'nocolon'], { from: 'user' })).rejects.toThrow(/Name: value/);
+  });
+
+  it('names the flag of an invalid workload parameter', async () => {
+    const err = await program()
+      .cmd.parseAsync(['bench', 'documents', '--url', CLOSED, '--min-delay', '2', '--max-delay', '1'], { from: 'user' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KvlabError);
+    expect((err as KvlabError).code).toBe('bad_flag');
+    expect((err as KvlabError).message).toMatch(/--max-delay/);
+  });
+
+  it('requires --input-file for conversations', async () => {
+    const p = program();
+    await expect(p.cmd.parseAsync(['bench', 'conversations', '--url', CLOSED], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+    expect(p.err()).toMatch(/--input-file/);
+  });
+
+  it('rejects --output and --output-dir that disagree', async () => {
+    await expect(program().cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--output', 'a', '--output-dir', 'b'], { from: 'user' })).rejects.toThrow(/not both/);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { StreamTimer, timingOfBody, tpotOf } from '../../../src/client/http/response-timing.ts';
+import { decodeSse } from '../../../src/client/http/sse.ts';
+import { OPENAI, REASONING, VLLM } from './fixtures.ts';
+
+/** Feed a fixture's items to a timer, one item per `stepMs` starting at `firstMs`. */
+function replay(text: string, startMs: number, firstMs: number, stepMs: number) {
+  const t = new StreamTimer(startMs);
+  let at = firstMs;
+  for (const item of decodeSse([text])) {
+    if (item.kind === 'chunk') t.chunk(item.data, at);
+    else if (item.kind === 'done') t.markDone();
+    else t.fail(item.error);
+    at += stepMs;
+  }
+  return t.finish(at);
+}
+
+describe('stream timing', () => {
+  it('TTFT is the first token chunk, not the empty role chunk; ITL are gaps between token chunks', () => {
+    // Items at 100 (role), 110 (Héllo), 120 (wörld), 130 (usage), 140 (DONE); end 150.
+    const r = replay(VLLM, 0, 100, 10);
+    expect(r.ttftMs).toBe(110);
+    expect(r.ttfatMs).toBe(110);
+    expect(r.itlMs).toEqual([10]);
+    expect(r.e2eMs).toBe(150);
+    expect(r.content).toBe('Héllo wörld ✓');
+    expect(r.usage).toEqual({ promptTokens: 12, completionTokens: 3, cachedTokens: 8 });
+    expect(r.finishReason).toBe('length');
+    expect(r.sawDone).toBe(true);
+  });
+
+  it('counts reasoning tokens for TTFT and answer tokens for TTFAT, and keeps reasoning out of the content', () => {
+    // role 0, reasoning_content 10, reasoning 20, content 30.
+    const r = replay(REASONING, 0, 0, 10);
+    expect(r.ttftMs).toBe(10);
+    expect(r.ttfatMs).toBe(30);
+    expect(r.itlMs).toEqual([10, 10]);
+    expect(r.reasoning).toBe('Let me think. Still thinking.');
+    expect(r.content).toBe('Answer');
+  });
+
+  it('reports null cached tokens when usage has no prompt_tokens_details, 0 when it says 0', () => {
+    const t = new StreamTimer(0);
+    t.chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 1 } }, 1);
+    expect(t.finish(2).usage?.cachedTokens).toBeNull();
+    expect(replay(OPENAI, 0, 0, 1).usage?.cachedTokens).toBe(0);
+  });
+
+  it('measures from the send time it was given', () => {
+    const r = replay(VLLM, 1000, 1100, 10);
+    expect(r.ttftMs).toBe(110);
+  });
+
+  it('TPOT is (E2E − TTFT)/(tokens − 1), null below two tokens', () => {
+    expect(tpotOf(1100, 100, 11)).toBe(100);
+    expect(tpotOf(1100, 100, 1)).toBeNull();
+    expect(tpotOf(1100, null, 5)).toBeNull();
+  });
+
+  it('a non-streamed body gives E2E, content and usage but no first-token times', () => {
+    const r = timingOfBody(
+      { choices: [{ message: { role: 'assistant', content: 'hey', reasoning_content: 'hmm' }, finish_reason: 'stop' }], usage: { prompt_tokens: 4, completion_tokens: 2 } },
+      10,
+      60,
+    );
+    expect(r).toMatchObject({ ttftMs: null, ttfatMs: null, e2eMs: 50, content: 'hey', reasoning: 'hmm', finishReason: 'stop' });
+  });
+
+  it('reads completions `text` chunks', () => {
+    const t = new StreamTimer(0);
+    t.chunk({ choices: [{ text: 'ab', finish_reason: null }] }, 5);
+    t.chunk({ choices: [{ text: 'c', finish_reason: 'length' }] }, 9);
+    const r = t.finish(10);
+    expect(r.content).toBe('abc');
+    expect(r.ttftMs).toBe(5);
+    expect(r.itlMs).toEqual([4]);
+  });
+});

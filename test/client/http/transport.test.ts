@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { apiBase, createTransport, type TransportOptions } from '../../../src/client/http/transport.ts';
+import { buildHeaders, parseHeaderFlag } from '../../../src/client/http/headers.ts';
+import { backoffDelayMs } from '../../../src/client/http/retry-policy.ts';
+import { createRng } from '../../../src/core/rng.ts';
+import { json, sse, startFakeHttp, type FakeHttp } from '../helpers/fake-http.ts';
+import { MID_STREAM_ERROR, REASONING, VLLM } from './fixtures.ts';
+
+let srv: FakeHttp;
+const FAST = { baseMs: 1, factor: 2, maxMs: 5, jitter: 0.1 };
+
+beforeAll(async () => {
+  srv = await startFakeHttp();
+});
+afterAll(async () => {
+  await srv.close();
+});
+
+function transport(over: Partial<TransportOptions> = {}) {
+  return createTransport({ baseUrl: srv.url, backoff: FAST, ...over });
+}
+
+const chat = { model: 'm', messages: [{ role: 'user', content: 'hello there' }], maxTokens: 3, ignoreEos: true };
+
+describe('transport', () => {
+  it('streams a chat request with include_usage and reads usage, cached tokens and the worker header', async () => {
+    srv.handle = (_req, res) => sse(res, [VLLM.slice(0, 50), VLLM.slice(50)], { 'x-kvlab-worker': 'worker-1' });
+    const t = transport({ headers: buildHeaders('sk-test', ['X-Trace: abc']) });
+    const r = await t.sendChat({ ...chat, extraBody: { nvext: { agent_hints: { speculative_prefill: true } } } });
+    await t.close();
+    expect(r).toMatchObject({ ok: true, status: 200, error: null, inputTokens: 12, outputTokens: 3, cachedTokens: 8, worker: 'worker-1', content: 'Héllo wörld ✓', retries: 0 });
+    expect(r.ttftMs).not.toBeNull();
+    expect(r.e2eMs!).toBeGreaterThanOrEqual(r.ttftMs!);
+    const seen = srv.seen.at(-1)!;
+    expect(seen.url).toBe('/v1/chat/completions');
+    expect(seen.body).toMatchObject({ model: 'm', stream: true, stream_options: { include_usage: true }, max_tokens: 3, ignore_eos: true, nvext: { agent_hints: { speculative_prefill: true } } });
+    expect(seen.headers.authorization).toBe('Bearer sk-test');
+    expect(seen.headers['x-trace']).toBe('abc');
+  });
+
+  it('counts tokens locally when the server sends no usage', async () => {
+    const noUsage = VLLM.split('\n\n').filter((e) => !e.includes('"usage"')).join('\n\n');
+    srv.handle = (_req, res) => sse(res, [noUsage]);
+    const t = transport();
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r.ok).toBe(true);
+    expect(r.cachedTokens).toBeNull();
+    expect(r.outputTokens).toBeGreaterThan(0);
+    // The chat template's overhead plus "hello there".
+    expect(r.inputTokens).toBeGreaterThan(2);
+    expect(r.tpotMs).not.toBeNull();
+  });
+
+  it('TTFT counts the first reasoning token, TTFAT the first answer token', async () => {
+    srv.handle = async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const events = REASONING.split('\n\n').filter(Boolean);
+      for (const e of events) {
+        res.write(`${e}\n\n`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end();
+    };
+    let tick = 0;
+    // A clock that advances 1 ms per reading, so each read gets a distinct time.
+    const t = transport({ now: () => tick++ });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r.ttftMs).not.toBeNull();
+    expect(r.ttfatMs!).toBeGreaterThan(r.ttftMs!);
+    expect(r.reasoning).toBe('Let me think. Still thinking.');
+    expect(r.content).toBe('Answer');
+  });
+
+  it('records a non-2xx answer with its status and message', async () => {
+    srv.handle = (_req, res) => json(res, 400, { error: { message: 'too long', type: 'invalid_request_error', param: null, code: 'context_length_exceeded' } });
+    const t = transport({ maxRetries: 3 });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r).toMatchObject({ ok: false, status: 400, failure: 'http', retries: 0 });
+    expect(r.error).toBe('HTTP 400: too long');
+  });
+
+  it('retries 429 and 5xx with backoff and counts the retries', async () => {
+    let n = 0;
+    srv.handle = (_req, res) => {
+      n++;
+      if (n === 1) json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '0' });
+      else if (n === 2) json(res, 503, { error: { message: 'busy' } });
+      else sse(res, [VLLM]);
+    };
+    const t = transport({ maxRetries: 5 });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(n).toBe(3);
+    expect(r).toMatchObject({ ok: true, status: 200, retries: 2 });
+  });
+
+  it('gives up after maxRetries and records the last status', async () => {
+    srv.handle = (_req, res) => json(res, 500, { error: { message: 'boom' } });
+    const t = transport({ maxRetries: 2 });
+    const n0 = srv.seen.length;
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(srv.seen.length - n0).toBe(3);
+    expect(r).toMatchObject({ ok: false, status: 500, retries: 2, error: 'HTTP 500: boom' });
+  });
+
+  it('records an error object in the middle of a stream as a failed request', async () => {
+    srv.handle = (_req, res) => sse(res, [MID_STREAM_ERROR]);
+    const t = transport();
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r).toMatchObject({ ok: false, failure: 'stream', error: 'stream error: engine died' });
+  });
+
+  it('records a stream cut before [DONE] and before any finish_reason as a failure', async () => {
+    srv.handle = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(VLLM.split('\n\n').slice(0, 2).join('\n\n') + '\n\n', () => setTimeout(() => res.destroy(), 20));
+    };
+    const t = transport();
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/stream|DONE/);
+  });
+
+  it('sends stream:false without stream_options when streaming is off, and reads the JSON body', async () => {
+    srv.handle = (_req, res) =>
+      json(res, 200, { choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop' }], usage: { prompt_tokens: 7, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 0 } } });
+    const t = transport({ stream: false });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(srv.seen.at(-1)!.body).toMatchObject({ stream: false });
+    expect(srv.seen.at(-1)!.body!.stream_options).toBeUndefined();
+    expect(r).toMatchObject({ ok: true, content: 'done', inputTokens: 7, outputTokens: 1, cachedTokens: 0, ttftMs: null });
+  });
+
+  it('sends completions with a prompt to /v1/completions', async () => {
+    srv.handle = (_req, res) => sse(res, ['data: {"choices":[{"text":"xy","finish_reason":"length"}]}\n\n', 'data: [DONE]\n\n']);
+    const t = transport();
+    const r = await t.sendCompletion({ model: 'm', prompt: 'abc', maxTokens: 2 });
+    await t.close();
+    expect(srv.seen.at(-1)!.url).toBe('/v1/completions');
+    expect(srv.seen.at(-1)!.body).toMatchObject({ prompt: 'abc' });
+    expect(r.content).toBe('xy');
+  });
+
+  it('times out a request that never answers', async () => {
+    srv.handle = () => {
+      /* never answer */
+    };
+    const t = transport({ timeoutMs: 100 });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r).toMatchObject({ ok: false, failure: 'timeout', status: null });
+    expect(r.error).toMatch(/timeout after 100 ms/);
+  });
+
+  it('marks a request cancelled by its signal as aborted', async () => {
+    srv.handle = () => {
+      /* never answer */
+    };
+    const t = transport();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const r = await t.sendChat({ ...chat, signal: ac.signal });
+    await t.close();
+    expect(r).toMatchObject({ ok: false, failure: 'aborted' });
+  });
+
+  it('records connection refused as an error (and retries it) instead of throwing', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const t = createTransport({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 2, backoff: FAST });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r).toMatchObject({ ok: false, failure: 'connection', retries: 2, status: null });
+    expect(r.error).toMatch(/connection error/);
+  });
+
+  it('lists models', async () => {
+    srv.handle = (_req, res) => json(res, 200, { object: 'list', data: [{ id: 'alpha' }, { id: 'beta' }] });
+    const t = transport();
+    expect(await t.listModels()).toEqual(['alpha', 'beta']);
+    await t.close();
+  });
+});
+
+describe('URLs, headers and backoff', () => {
+  it('normalises base URLs to their /v1 root', () => {
+    expect(apiBase('http://h:1')).toBe('http://h:1/v1');
+    expect(apiBase('http://h:1/')).toBe('http://h:1/v1');
+    expect(apiBase('http://h:1/v1/')).toBe('http://h:1/v1');
+    expect(apiBase('http://h:1/proxy')).toBe('http://h:1/proxy/v1');
+    expect(() => apiBase('ftp://h')).toThrow(/http/);
+    expect(() => apiBase('nope')).toThrow(/invalid URL/);
+  });
+
+  it('parses header flags and rejects bad ones with a clear message', () => {
+    expect(parseHeaderFlag('X-A:  b c ')).toEqual(['x-a', 'b c']);
+    expect(() => parseHeaderFlag('novalue')).toThrow(/Name: value/);
+    expect(() => parseHeaderFlag('bad name: x')).toThrow(/not a valid/);
+    expect(buildHeaders('k', ['Authorization: Basic z'])).toEqual({ authorization: 'Basic z' });
+  });
+
+  it('backoff grows exponentially, is seeded, and honours Retry-After', () => {
+    const opts = { baseMs: 100, factor: 2, maxMs: 100_000, jitter: 0.2 };
+    const a = [0, 1, 2, 3].map((k) => backoffDelayMs(k, createRng(1), null, opts));
+    const b = [0, 1, 2, 3].map((k) => backoffDelayMs(k, createRng(1), null, opts));
+    expect(a).toEqual(b);
+    a.forEach((d, k) => {
+      expect(d).toBeGreaterThanOrEqual(100 * 2 ** k * 0.8);
+      expect(d).toBeLessThanOrEqual(100 * 2 ** k * 1.2);
+    });
+    expect(backoffDelayMs(0, createRng(1), 3, opts)).toBe(3000);
+    expect(backoffDelayMs(10, createRng(1), null, { ...opts, maxMs: 500 })).toBe(500);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { buildRunFile, byTag } from '../../../src/client/report/run-file.ts';
+import { renderSummary } from '../../../src/client/report/render-summary.ts';
+import { parseThreshold } from '../../../src/client/report/thresholds.ts';
+import type { BenchRecord } from '../../../src/client/runner/types.ts';
+
+function rec(over: Partial<BenchRecord>): BenchRecord {
+  return {
+    conversationId: 'c',
+    turn: 1,
+    sentAtMs: 0,
+    ttftMs: 100,
+    ttfatMs: 100,
+    e2eMs: 200,
+    tpotMs: 10,
+    itlMs: [10],
+    inputTokens: 100,
+    outputTokens: 11,
+    cachedTokens: 0,
+    worker: 'w',
+    ok: true,
+    error: null,
+    status: 200,
+    retries: 0,
+    lateMs: null,
+    ...over,
+  };
+}
+
+const records: BenchRecord[] = [
+  rec({ conversationId: 'a', turn: 1, ttftMs: 400, tags: { docType: 'CODE' } }),
+  rec({ conversationId: 'a', turn: 2, ttftMs: 100, cachedTokens: 80, tags: { docType: 'CODE' } }),
+  rec({ conversationId: 'b', turn: 1, ttftMs: 300, tags: { docType: 'TEXT' } }),
+  rec({ conversationId: 'b', turn: 2, ttftMs: 300, tags: { docType: 'TEXT' }, retries: 2 }),
+  rec({ conversationId: 'c', turn: 1, ok: false, ttftMs: null, e2eMs: 5, status: 500, error: 'HTTP 500: boom', tags: { docType: 'TEXT' } }),
+];
+
+const meta = { command: 'bench documents', label: 'x', config: { a: 1 }, target: 'http://h', startedAt: '2025-01-01T00:00:00.000Z', durationS: 2 };
+
+describe('run file', () => {
+  it('holds the results contract plus the client extras', () => {
+    const run = buildRunFile(records, { ...meta, thresholds: [parseThreshold('ttft_ms:p50<1000'), parseThreshold('error_rate<0.1')], slos: { ttft_ms: 350 } });
+    expect(run).toMatchObject({ schemaVersion: 1, tool: 'kvlab', command: 'bench documents', label: 'x', durationS: 2, retries: 2, interrupted: false, sendLateMs: null });
+    expect(run.summary.requests).toBe(5);
+    expect(run.perTurn.map((t) => t.turn)).toEqual([1, 2]);
+    // (400 + 300) / 2 over (100 + 300) / 2
+    expect(run.firstVsLaterSpeedup).toBeCloseTo(350 / 200);
+    expect(run.thresholds.map((t) => t.ok)).toEqual([true, false]);
+    expect(run.goodput).toMatchObject({ met: 3, requests: 5, share: 0.6, ratePerS: 1.5 });
+  });
+
+  it('groups records by document type', () => {
+    const groups = byTag(records, 'docType');
+    expect(groups.map((g) => [g.value, g.requests, g.failed])).toEqual([
+      ['CODE', 2, 0],
+      ['TEXT', 3, 1],
+    ]);
+    expect(groups[0].firstVsLaterSpeedup).toBe(4);
+    expect(groups[0].cacheHitRatio).toBe(0.4);
+  });
+
+  it('summarises open-loop send lateness when records carry it', () => {
+    const run = buildRunFile([rec({ lateMs: 1 }), rec({ lateMs: 3 })], meta);
+    expect(run.sendLateMs).toMatchObject({ count: 2, mean: 2, max: 3 });
+  });
+});
+
+describe('terminal summary', () => {
+  const run = buildRunFile(records, { ...meta, thresholds: [parseThreshold('ttft_ms:p50<1000'), parseThreshold('error_rate<0.1')] });
+
+  it('puts thresholds first with ✓/✗ and the observed value', () => {
+    const text = renderSummary(run, { color: false });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Thresholds');
+    expect(lines[1]).toMatch(/✓ ttft_ms:p50<1000 {2}observed 300\.000/);
+    expect(lines[2]).toMatch(/✗ error_rate<0\.1 {2}observed 0\.200/);
+  });
+
+  it('shows totals, latency percentiles, TTFT by turn, the speedup, document types and errors', () => {
+    const text = renderSummary(run, { color: false });
+    for (const s of ['requests', 'req/s', 'cache hit', 'TTFT', 'E2E', 'TPOT', 'ITL', 'TTFT by turn', 'First-vs-later TTFT speedup: 1.75×', 'By document type', 'CODE', 'TEXT', 'http_500', 'retries: 2']) {
+      expect(text).toContain(s);
+    }
+  });
+
+  it('uses ANSI colour only when asked', () => {
+    expect(renderSummary(run, { color: false })).not.toContain('\x1b[');
+    expect(renderSummary(run, { color: true })).toContain('\x1b[');
+  });
+});
