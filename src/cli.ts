@@ -1,15 +1,20 @@
 /**
  * The `kvlab` binary: builds the commander program, registers every subcommand, parses argv. The only
  * place that sets the process exit code: 0 on success, 2 for bad flags/usage, 1 for runtime errors,
- * always with a one-line message on stderr and never a stack trace.
+ * always with a one-line message on stderr and never a stack trace; a command that ends with a code of
+ * its own (99 thresholds, 130 interrupted) throws CliExit, which exits with that code silently.
+ * Subcommand modules import only light modules at registration (heavy libraries are loaded inside
+ * their actions), so --help and flag errors answer fast.
  */
 import { Command, CommanderError } from 'commander';
 import { errorLine, KvlabError } from './core/errors.ts';
+import { CliExit } from './cli/exit.ts';
 import { registerMocker } from './cli/mocker.ts';
 import { registerBench } from './cli/bench.ts';
 import { registerReport } from './cli/report.ts';
 import { registerRouter } from './cli/router.ts';
 import { registerCluster } from './cli/cluster.ts';
+import { registerExperiment } from './cli/experiment.ts';
 
 const USAGE_CODES = new Set(['bad_flag', 'bad_experiment_file', 'invalid_config']);
 
@@ -23,10 +28,12 @@ export function buildProgram(): Command {
   registerReport(program);
   registerRouter(program);
   registerCluster(program);
+  registerExperiment(program);
   return program;
 }
 
 function exitCodeOf(err: unknown): number {
+  if (err instanceof CliExit) return err.code;
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
   if (err instanceof KvlabError) return USAGE_CODES.has(err.code) ? 2 : 1;
   return 1;
@@ -37,8 +44,8 @@ async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (err) {
-    // commander already printed its own one-line message
-    if (!(err instanceof CommanderError)) process.stderr.write(`${errorLine(err)}\n`);
+    // commander already printed its own one-line message; a CliExit's command reported its own outcome
+    if (!(err instanceof CommanderError) && !(err instanceof CliExit)) process.stderr.write(`${errorLine(err)}\n`);
     return exitCodeOf(err);
   }
 }

@@ -2,21 +2,24 @@
  * `kvlab bench <workload>`: one subcommand per workload (multiturn, documents, conversations,
  * prefix-ratio, trace) sharing the target/output flags. Thin: flags → BenchCommandOptions →
  * `benchCommand` (src/client). Wires Ctrl-C/SIGTERM to an AbortSignal (a second Ctrl-C exits at once)
- * and exits with the command's code: 99 when a threshold failed, 130 when interrupted.
+ * and ends with the command's code (CliExit): 99 when a threshold failed, 130 when interrupted.
  */
 import { Command, Option } from 'commander';
 import { KvlabError, makeError } from '../core/errors.ts';
-import { benchCommand, EXIT_INTERRUPTED, type BenchCommandOptions } from '../client/bench-command.ts';
+// Light imports only: the client (undici, tokenizer tables, exceljs) is loaded when a command runs,
+// so --help and flag errors answer fast.
+import type { BenchCommandOptions } from '../client/bench-command.ts';
 import {
   CONVERSATIONS_DEFAULTS,
-  DEFAULT_DOCUMENTS_DIR,
-  DEFAULT_TRACE_FILE,
   DOCUMENTS_DEFAULTS,
   MULTITURN_DEFAULTS,
   PREFIX_RATIO_DEFAULTS,
   TRACE_DEFAULTS,
-  type WorkloadName,
-} from '../client/workloads/index.ts';
+} from '../client/workloads/defaults.ts';
+import { DEFAULT_DOCUMENTS_DIR } from '../client/workloads/documents-loader.ts';
+import { DEFAULT_TRACE_FILE } from '../client/workloads/trace-loader.ts';
+import type { WorkloadName } from '../client/workloads/index.ts';
+import { CliExit } from './exit.ts';
 import { enumArg, floatArg, intArg, nonEmptyArg } from './flags.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
@@ -95,10 +98,22 @@ function toFlagError(err: unknown): unknown {
  */
 export const SIGNAL_DEBOUNCE_MS = 1500;
 
-/** Run a bench command with Ctrl-C/SIGTERM wired to its abort signal; exit with its code. */
+/**
+ * Run a bench command with Ctrl-C/SIGTERM wired to its abort signal. A non-zero code (99 thresholds,
+ * 130 interrupted) ends the process through CliExit; a second Ctrl-C ends it at once with 130.
+ */
 async function run(build: (signal: AbortSignal) => BenchCommandOptions): Promise<void> {
   const ac = new AbortController();
+  let options: BenchCommandOptions;
+  try {
+    options = build(ac.signal);
+  } catch (err) {
+    throw toFlagError(err);
+  }
+  const { benchCommand, EXIT_INTERRUPTED } = await import('../client/bench-command.ts');
   let firstAt: number | null = null;
+  let quitNow: (err: CliExit) => void = () => {};
+  const quit = new Promise<never>((_, reject) => (quitNow = reject));
   const onSignal = (): void => {
     const now = performance.now();
     if (firstAt === null) {
@@ -106,27 +121,30 @@ async function run(build: (signal: AbortSignal) => BenchCommandOptions): Promise
       process.stderr.write('\nkvlab bench: interrupted, finishing in-flight requests (Ctrl-C again to quit now)\n');
       ac.abort();
     } else if (now - firstAt > SIGNAL_DEBOUNCE_MS) {
-      process.exit(EXIT_INTERRUPTED);
+      quitNow(new CliExit(EXIT_INTERRUPTED));
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let code: number;
   try {
-    code = await benchCommand(build(ac.signal), {
-      stdout: process.stdout,
-      stderr: process.stderr,
-      tty: Boolean(process.stdout.isTTY),
-      progressTty: Boolean(process.stderr.isTTY),
-    });
+    code = await Promise.race([
+      benchCommand(options, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+        tty: Boolean(process.stdout.isTTY),
+        progressTty: Boolean(process.stderr.isTTY),
+      }),
+      quit,
+    ]);
   } catch (err) {
     throw toFlagError(err);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  // 99 (thresholds) and 130 (interrupted) are not errors to report: exit with the code itself.
-  if (code !== 0) process.exit(code);
+  // 99 (thresholds) and 130 (interrupted) are not errors to report: end with the code itself.
+  if (code !== 0) throw new CliExit(code);
 }
 
 const d = (v: unknown): string => `(default ${String(v)})`;

@@ -5,12 +5,13 @@
  * --port. Prints the front door and the workers; stops cleanly on SIGINT/SIGTERM.
  */
 import { Command } from 'commander';
-import { startCluster } from '../lab/cluster.ts';
-import type { RouterMode } from '../router-sim/index.ts';
+// Light imports only: the cluster (servers, tokenizer tables) is loaded when the command runs, so
+// --help and flag errors answer fast.
+import { resolveRouterOptions } from '../router-sim/server/options.ts';
+import type { RouterMode } from '../router-sim/types.ts';
 import { mockerOptionsFromFlags, registerMocker } from './mocker.ts';
 import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF, untilSignal } from './router.ts';
 import { intArg, portArg } from './flags.ts';
-import { resolveRouterOptions } from '../router-sim/index.ts';
 
 /** Mocker flags the cluster defines itself. */
 const OWN_FLAGS = new Set(['--port', '--kv-events-port', '--num-workers']);
@@ -57,6 +58,7 @@ export function registerCluster(program: Command): void {
     } catch (err) {
       asFlagError(err, ROUTER_FLAG_OF);
     }
+    const { startCluster } = await import('../lab/cluster.ts');
     const cluster = await startCluster({ mocker, router: routerPart });
     const out = process.stdout;
     out.write(`kvlab cluster: ${cluster.workers.length} worker(s), ${flags.routerMode} routing, model ${mocker.model}\n`);

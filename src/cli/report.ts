@@ -6,11 +6,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseSlos, type Slos } from '../core/goodput.ts';
-import { compareRunDirs } from '../analysis/compare-runs.ts';
-import { writeReport } from '../analysis/report/write-report.ts';
-import { comparisonTables } from '../analysis/summary-tables.ts';
-import { formatTables } from '../analysis/tables.ts';
-import { mergeRunDirs } from '../analysis/write-merged-run.ts';
+// The analysis modules (vega, resvg, simple-statistics) are loaded inside the actions, so --help and
+// flag errors answer fast.
 
 function slosArg(raw: string): Slos {
   try {
@@ -51,6 +48,7 @@ export function registerReport(program: Command): void {
     .option('--no-png', 'write SVG plots only')
     .option('--json', 'print { reportPath, plots } as JSON')
     .action(async (dirs: string[], flags: ReportFlags) => {
+      const { writeReport } = await import('../analysis/report/write-report.ts');
       const result = await writeReport({
         runDirs: dirs,
         outDir: flags.output ?? (dirs.length === 1 ? dirs[0] : 'kvlab-report'),
@@ -71,6 +69,9 @@ export function registerReport(program: Command): void {
     .argument('<b>', 'run folder compared against it (B)')
     .option('--json', 'print the comparison as JSON')
     .action(async (a: string, b: string, flags: { json?: boolean }) => {
+      const { compareRunDirs } = await import('../analysis/compare-runs.ts');
+      const { comparisonTables } = await import('../analysis/summary-tables.ts');
+      const { formatTables } = await import('../analysis/tables.ts');
       const result = await compareRunDirs(a, b);
       if (flags.json) {
         printJson({ a: { dir: result.a.dir, name: result.a.name }, b: { dir: result.b.dir, name: result.b.name }, ...result.comparison });
@@ -88,6 +89,7 @@ export function registerReport(program: Command): void {
     .option('--label <label>', 'label of the merged run')
     .option('--json', 'print the merged run.json')
     .action(async (dirs: string[], flags: { output: string; label?: string; json?: boolean }) => {
+      const { mergeRunDirs } = await import('../analysis/write-merged-run.ts');
       const result = await mergeRunDirs({ runDirs: dirs, outDir: flags.output, label: flags.label ?? null });
       if (flags.json) printJson(result.run);
       else process.stdout.write(`${result.outDir}: ${result.run.summary.requests} requests from ${dirs.length} runs\n`);

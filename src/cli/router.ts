@@ -5,7 +5,10 @@
  */
 import type { Command } from 'commander';
 import { KvlabError, makeError } from '../core/errors.ts';
-import { DEFAULT_ROUTER_OPTIONS as D, ROUTER_MODES, resolveRouterOptions, startRouter, type RouterMode, type RouterOptions } from '../router-sim/index.ts';
+// Light imports only: the proxy (fastify, undici, zeromq, prom-client, tokenizer tables) is loaded when
+// the command runs, so --help and flag errors answer fast.
+import { DEFAULT_ROUTER_OPTIONS as D, resolveRouterOptions, type RouterOptions } from '../router-sim/server/options.ts';
+import { ROUTER_MODES, type RouterMode } from '../router-sim/types.ts';
 import { enumArg, floatArg, intArg, nonEmptyArg, portArg } from './flags.ts';
 
 interface RouterFlags {
@@ -104,6 +107,7 @@ export function registerRouter(program: Command): void {
     .option('--api-key <key>', 'require Authorization: Bearer <key> (forwarded to workers)', nonEmptyArg());
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: RouterFlags) => {
     const opts = routerOptionsFromFlags(flags);
+    const { startRouter } = await import('../router-sim/server/index.ts');
     const router = await startRouter(opts);
     const out = process.stdout;
     out.write(`kvlab router: ${opts.mode} routing on ${router.url}\n`);

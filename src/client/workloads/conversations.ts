@@ -23,28 +23,9 @@ import { badParam, bool, int, num, oneOf, optional, resolveParams } from './para
 import type { ReferenceConversation } from './reference-conversation.ts';
 import { parseShareGpt } from './sharegpt.ts';
 import type { ConversationScript, Workload, WorkloadDefinition } from './types.ts';
+import { CONVERSATIONS_DEFAULTS, type ConversationsParams } from './defaults.ts';
 
-export interface ConversationsParams {
-  numClients: number;
-  /** Total over all clients; undefined = the number of conversations. */
-  maxActiveConversations?: number;
-  /** Total over all clients; undefined = no limit. */
-  maxNumRequests?: number;
-  /** Messages (user + assistant) per conversation at most; undefined = all. */
-  maxTurns?: number;
-  /** Per client, requests/s (Poisson); 0 = no pacing. */
-  requestRate: number;
-  warmupStep: boolean;
-  conversationSampling: 'round_robin' | 'random';
-  limitMinTokens: number;
-  limitMaxTokens: number;
-  /** max_tokens when no limit applies and the source has no reference answer. */
-  fallbackMaxTokens: number;
-  ignoreEos: boolean;
-  stream: boolean;
-  seed: number;
-  earlyStop: boolean;
-}
+export { CONVERSATIONS_DEFAULTS, type ConversationsParams };
 
 export interface ConversationsInputs {
   /** The parsed input file: a generate_conversations object or a ShareGPT-style list. */
@@ -54,23 +35,6 @@ export interface ConversationsInputs {
   /** Names the input in error messages. */
   source?: string;
 }
-
-export const CONVERSATIONS_DEFAULTS: Readonly<ConversationsParams> = Object.freeze({
-  numClients: 1,
-  maxActiveConversations: undefined,
-  maxNumRequests: undefined,
-  maxTurns: undefined,
-  requestRate: 0,
-  warmupStep: false,
-  conversationSampling: 'round_robin',
-  limitMinTokens: 0,
-  limitMaxTokens: 0,
-  fallbackMaxTokens: 1024,
-  ignoreEos: false,
-  stream: true,
-  seed: 0,
-  earlyStop: false,
-});
 
 /** Conversations from the input (spec or ShareGPT list), before run parameters apply. */
 export function readConversations(inputs: ConversationsInputs, seed: number): { kind: 'spec' | 'sharegpt'; conversations: ReferenceConversation[] } {

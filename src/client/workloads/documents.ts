@@ -16,35 +16,13 @@ import { docTypeOf, type DocType, type SeedDocument } from './document-types.ts'
 import { textMessage } from './messages.ts';
 import { badParam, bool, int, num, resolveParams } from './params.ts';
 import type { ConversationScript, TurnSpec, Workload, WorkloadDefinition } from './types.ts';
+import { DOCUMENTS_DEFAULTS, type DocumentsParams } from './defaults.ts';
 
-export interface DocumentsParams {
-  conversations: number;
-  turns: number;
-  maxTokens: number;
-  parallel: number;
-  /** Seconds. */
-  minDelay: number;
-  /** Seconds. */
-  maxDelay: number;
-  /** llm-d does not send ignore_eos; set it to make answer lengths exact. */
-  ignoreEos: boolean;
-  seed: number;
-}
+export { DOCUMENTS_DEFAULTS, type DocumentsParams };
 
 export interface DocumentsInputs {
   documents: readonly SeedDocument[];
 }
-
-export const DOCUMENTS_DEFAULTS: Readonly<DocumentsParams> = Object.freeze({
-  conversations: 11,
-  turns: 10,
-  maxTokens: 500,
-  parallel: 4,
-  minDelay: 0.5,
-  maxDelay: 2.0,
-  ignoreEos: false,
-  seed: 0,
-});
 
 function shuffled<T>(items: readonly T[], rng: Rng): T[] {
   const out = items.slice();

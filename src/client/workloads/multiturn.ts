@@ -16,33 +16,9 @@ import { createRng } from '../../core/rng.ts';
 import { loremMessage, SPECULATIVE_PREFILL_BODY } from './messages.ts';
 import { bool, int, num, resolveParams } from './params.ts';
 import type { ConversationScript, TurnSpec, Workload, WorkloadDefinition } from './types.ts';
+import { MULTITURN_DEFAULTS, type MultiturnParams } from './defaults.ts';
 
-export interface MultiturnParams {
-  numUsers: number;
-  numTurns: number;
-  numUserTokens: number;
-  maxCompletionTokens: number;
-  ignoreEos: boolean;
-  meanDelayMs: number;
-  speculativePrefill: boolean;
-  seed: number;
-  ping: boolean;
-  /** Tokens of each user's system prompt. */
-  systemPromptTokens: number;
-}
-
-export const MULTITURN_DEFAULTS: Readonly<MultiturnParams> = Object.freeze({
-  numUsers: 10,
-  numTurns: 5,
-  numUserTokens: 128,
-  maxCompletionTokens: 1000,
-  ignoreEos: true,
-  meanDelayMs: 5000,
-  speculativePrefill: false,
-  seed: 42,
-  ping: false,
-  systemPromptTokens: 64,
-});
+export { MULTITURN_DEFAULTS, type MultiturnParams };
 
 /** What --ping forces (Dynamo's smoke test). */
 const PING = Object.freeze({ numUsers: 1, numTurns: 1, numUserTokens: 50, maxCompletionTokens: 50, meanDelayMs: 0 });

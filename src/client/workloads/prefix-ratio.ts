@@ -12,29 +12,9 @@ import { loremTokens, tokensToLoremText } from '../../core/lorem.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { int, num, resolveParams } from './params.ts';
 import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
+import { PREFIX_RATIO_DEFAULTS, type PrefixRatioParams } from './defaults.ts';
 
-export interface PrefixRatioParams {
-  /** Share of the input that is a shared prefix, in [0, 1]. */
-  prefixRatio: number;
-  /** Input sequence length (tokens). */
-  isl: number;
-  /** Output sequence length (tokens). */
-  osl: number;
-  requests: number;
-  concurrency: number;
-  numPrefixPrompts: number;
-  seed: number;
-}
-
-export const PREFIX_RATIO_DEFAULTS: Readonly<PrefixRatioParams> = Object.freeze({
-  prefixRatio: 0.5,
-  isl: 14000,
-  osl: 200,
-  requests: 200,
-  concurrency: 20,
-  numPrefixPrompts: 20,
-  seed: 0,
-});
+export { PREFIX_RATIO_DEFAULTS, type PrefixRatioParams };
 
 /** Relative spread of the user part and of the output length (± 25 %). */
 export const LENGTH_SPREAD = 0.25;

@@ -28,36 +28,13 @@ import { createRng } from '../../core/rng.ts';
 import { int, num, optional, resolveParams } from './params.ts';
 import type { TraceRow } from './trace-loader.ts';
 import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
+import { TRACE_DEFAULTS, type TraceParams } from './defaults.ts';
 
-export interface TraceParams {
-  /** Tokens per hash id (Mooncake: 512). */
-  blockSize: number;
-  /** Replay the first N rows (after maxIsl filtering); undefined = all. */
-  numRequests?: number;
-  /** Divides timestamps (2 = twice the request rate). */
-  speedupRatio: number;
-  prefixLenMultiplier: number;
-  prefixRootMultiplier: number;
-  promptLenMultiplier: number;
-  /** Drop rows whose input is longer; undefined = keep all. */
-  maxIsl?: number;
-  seed: number;
-}
+export { TRACE_DEFAULTS, type TraceParams };
 
 export interface TraceInputs {
   rows: readonly TraceRow[];
 }
-
-export const TRACE_DEFAULTS: Readonly<TraceParams> = Object.freeze({
-  blockSize: 512,
-  numRequests: undefined,
-  speedupRatio: 1,
-  prefixLenMultiplier: 1,
-  prefixRootMultiplier: 1,
-  promptLenMultiplier: 1,
-  maxIsl: undefined,
-  seed: 0,
-});
 
 /** One transformed row: its block ids and input length. */
 export interface TracePrompt {
