@@ -5,9 +5,16 @@
  * Matrix keys are dotted paths into the experiment. `cluster.` may be left out for cluster settings
  * (`router.mode` ≡ `cluster.router.mode`, `enablePrefixCaching` ≡ `cluster.enablePrefixCaching`); the
  * key is kept as written in each cell's `params` (DESIGN.md results contract).
+ *
+ * `workload` is `{ kind, input?, ...parameters }`: `kind` names a workload of the client's registry,
+ * the parameters are that workload's (unknown names are rejected here, values are checked when the
+ * workload is built), and `input` is its input (documents folder, conversations file or inline spec,
+ * trace file), relative to the experiment file. `report` chooses the sweep plot's axes and title.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { KvlabError } from '../core/errors.ts';
+import { getWorkload, isWorkloadName, WORKLOAD_NAMES } from '../client/workloads/index.ts';
 
 export const ROUTER_MODES = ['kv', 'kv-approx', 'round-robin', 'random', 'least-loaded'] as const;
 export type RouterMode = (typeof ROUTER_MODES)[number];
@@ -55,21 +62,55 @@ export const ExperimentSchema = Type.Object(
     matrix: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.Unknown(), { minItems: 1 }))),
     repeats: Type.Optional(PositiveInt),
     seed: Type.Optional(Type.Integer()),
-    plots: Type.Optional(Type.Array(Type.String())),
+    report: Type.Optional(
+      Type.Object(
+        {
+          sweepX: Type.Optional(Type.String({ minLength: 1 })),
+          sweepSeries: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+          title: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 
 export type RouterSettings = Static<typeof RouterSettingsSchema>;
 export type ClusterSettings = Static<typeof ClusterSettingsSchema>;
-export type Experiment = Static<typeof ExperimentSchema>;
+/** `{ kind, input?, ...parameters }` (the schema allows any further field; checkWorkload names them). */
+export interface WorkloadSection {
+  kind: string;
+  input?: unknown;
+  [param: string]: unknown;
+}
+export type Experiment = Omit<Static<typeof ExperimentSchema>, 'workload'> & { workload: WorkloadSection };
 
-export class ExperimentFileError extends Error {
-  readonly code = 'bad_experiment_file';
-  constructor(message: string) {
-    super(message);
+/** A bad experiment file or override: a usage error (exit 2) whose message names the field. */
+export class ExperimentFileError extends KvlabError {
+  constructor(message: string, field: string | null = null) {
+    super('bad_experiment_file', message, 2, 'cli_error', field);
     this.name = 'ExperimentFileError';
   }
+}
+
+/** Workload fields that are not parameters of the workload itself. */
+export const WORKLOAD_OWN_FIELDS = ['kind', 'input'] as const;
+
+/** `workload.kind` must name a registered workload and every other field one of its parameters. */
+function workloadProblem(workload: Record<string, unknown>): { field: string; detail: string } | null {
+  const kind = workload.kind;
+  if (!isWorkloadName(kind)) return { field: 'workload.kind', detail: `must be one of ${WORKLOAD_NAMES.join(', ')}, got ${JSON.stringify(kind)}` };
+  const known = Object.keys(getWorkload(kind).defaults);
+  for (const key of Object.keys(workload)) {
+    if ((WORKLOAD_OWN_FIELDS as readonly string[]).includes(key) || known.includes(key)) continue;
+    return { field: `workload.${key}`, detail: `not a parameter of the ${kind} workload (known: ${known.join(', ')}, input)` };
+  }
+  const input = workload.input;
+  if (input !== undefined && typeof input !== 'string' && (typeof input !== 'object' || input === null)) {
+    return { field: 'workload.input', detail: `must be a path or an inline object, got ${JSON.stringify(input)}` };
+  }
+  return null;
 }
 
 /** TypeBox's JSON pointer ('/cluster/router/mode') as a dotted field name ('cluster.router.mode'). */
@@ -83,13 +124,18 @@ export function parseExperiment(raw: unknown, origin = 'experiment'): Experiment
   if (!Value.Check(ExperimentSchema, raw)) {
     const first = [...Value.Errors(ExperimentSchema, raw)][0];
     const where = first ? fieldName(first.path) : '(top level)';
-    throw new ExperimentFileError(`${origin}: field '${where}': ${first?.message ?? 'invalid'}`);
+    throw new ExperimentFileError(`${origin}: field '${where}': ${first?.message ?? 'invalid'}`, where);
   }
   const exp = raw as Experiment;
+  const problem = workloadProblem(exp.workload);
+  if (problem) throw new ExperimentFileError(`${origin}: field '${problem.field}': ${problem.detail}`, problem.field);
   for (const key of Object.keys(exp.matrix ?? {})) {
     const path = resolveMatrixPath(key);
     if (path[0] !== 'cluster' && path[0] !== 'workload') {
-      throw new ExperimentFileError(`${origin}: field 'matrix.${key}': must name a cluster or workload setting`);
+      throw new ExperimentFileError(`${origin}: field 'matrix.${key}': must name a cluster or workload setting`, `matrix.${key}`);
+    }
+    if (path[0] === 'workload' && path.length === 2 && path[1] === 'kind') {
+      throw new ExperimentFileError(`${origin}: field 'matrix.${key}': the workload kind cannot vary within an experiment`, `matrix.${key}`);
     }
     // Check each value by applying it to a copy and validating the result.
     for (const value of exp.matrix![key]) {
@@ -100,7 +146,12 @@ export function parseExperiment(raw: unknown, origin = 'experiment'): Experiment
         const first = [...Value.Errors(ExperimentSchema, probe)][0];
         throw new ExperimentFileError(
           `${origin}: field 'matrix.${key}': value ${JSON.stringify(value)} is invalid (${first ? fieldName(first.path) : ''}: ${first?.message ?? 'invalid'})`,
+          `matrix.${key}`,
         );
+      }
+      const wrong = workloadProblem(probe.workload);
+      if (wrong) {
+        throw new ExperimentFileError(`${origin}: field 'matrix.${key}': value ${JSON.stringify(value)} is invalid (${wrong.field}: ${wrong.detail})`, `matrix.${key}`);
       }
     }
   }
@@ -111,7 +162,7 @@ export function parseExperiment(raw: unknown, origin = 'experiment'): Experiment
 export function resolveMatrixPath(key: string): string[] {
   const parts = key.split('.');
   if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
-    throw new ExperimentFileError(`matrix key '${key}' is not a valid dotted path`);
+    throw new ExperimentFileError(`matrix key '${key}' is not a valid dotted path`, `matrix.${key}`);
   }
   if (parts[0] === 'cluster' || parts[0] === 'workload') return parts;
   return ['cluster', ...parts];
@@ -130,7 +181,7 @@ export function setPath(target: Record<string, unknown>, path: readonly string[]
 /** `--set path=value`: the value is parsed as JSON when it can be, else kept as a string. */
 export function parseSetFlag(flag: string): { key: string; value: unknown } {
   const eq = flag.indexOf('=');
-  if (eq <= 0) throw new ExperimentFileError(`--set '${flag}': expected path=value`);
+  if (eq <= 0) throw new ExperimentFileError(`--set '${flag}': expected path=value`, '--set');
   const key = flag.slice(0, eq).trim();
   const text = flag.slice(eq + 1);
   let value: unknown = text;
@@ -148,7 +199,7 @@ export function applyOverrides(exp: Experiment, sets: readonly string[], origin 
   for (const s of sets) {
     const { key, value } = parseSetFlag(s);
     const parts = key.split('.');
-    const top = ['name', 'description', 'repeats', 'seed', 'plots', 'matrix', 'source'];
+    const top = ['name', 'description', 'repeats', 'seed', 'report', 'matrix', 'source'];
     const path = top.includes(parts[0]) ? parts : resolveMatrixPath(key);
     if (parts[0] === 'matrix') {
       // --set matrix.router.mode='["kv"]' replaces one axis.

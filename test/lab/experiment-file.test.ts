@@ -48,4 +48,28 @@ describe('experiment files', () => {
     expect(expandMatrix(exp)).toHaveLength(2);
     expect(() => applyOverrides(parseExperiment(base), ['cluster.numWorkers=zero'])).toThrow(/numWorkers/);
   });
+
+  it('checks the workload section against the workload registry', () => {
+    expect(() => parseExperiment({ ...base, workload: { kind: 'bogus' } })).toThrow(/workload\.kind/);
+    expect(() => parseExperiment({ ...base, workload: { kind: 'prefix-ratio', isll: 5 } })).toThrow(/workload\.isll.*not a parameter/);
+    expect(() => parseExperiment({ ...base, matrix: {}, workload: { kind: 'trace', input: 5 } })).toThrow(/workload\.input/);
+    expect(() => parseExperiment({ ...base, matrix: { 'workload.kind': ['trace', 'multiturn'] } })).toThrow(/matrix\.workload\.kind/);
+    expect(() => parseExperiment({ ...base, matrix: { 'workload.nope': [1] } })).toThrow(/matrix\.workload\.nope/);
+    expect(() => parseExperiment({ ...base, workload: { kind: 'trace' } })).toThrow(/matrix\.workload\.prefixRatio.*not a parameter of the trace workload/);
+    expect(parseExperiment({ ...base, matrix: {}, workload: { kind: 'trace', input: 'a.jsonl', numRequests: 3 } }).workload.input).toBe('a.jsonl');
+  });
+
+  it('accepts report choices and rejects unknown ones', () => {
+    expect(parseExperiment({ ...base, report: { sweepX: 'workload.prefixRatio', sweepSeries: null, title: 't' } }).report?.sweepSeries).toBeNull();
+    expect(() => parseExperiment({ ...base, report: { colour: 'red' } })).toThrow(/report/);
+  });
+
+  it('raises usage errors (exit code 2) that carry the bad field', () => {
+    try {
+      parseExperiment({ ...base, cluster: { numWorkers: 0 } });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'bad_experiment_file', status: 2, param: 'cluster.numWorkers' });
+    }
+  });
 });

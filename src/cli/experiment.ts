@@ -1,0 +1,135 @@
+/**
+ * `kvlab experiment [FILE]` and `kvlab demo`: thin commander wiring over src/lab. Flags become a
+ * RunExperimentOptions / DemoOptions object; progress lines go to stderr, the result (paths, or the
+ * summary as JSON with --json) to stdout. Ctrl-C/SIGTERM abort the run (finished requests and cells
+ * are kept, summary and report still written; a second Ctrl-C ends it at once); an interrupted run
+ * ends with 130 (CliExit). A bad experiment file is a usage error (exit 2) naming the field.
+ */
+import type { Command } from 'commander';
+import { makeError } from '../core/errors.ts';
+// Light imports only: the lab (clusters, workloads, tokenizer tables, Vega) is loaded when a command
+// runs, so --help and flag errors answer fast.
+import type { ExperimentProgress, Target } from '../lab/run-experiment.ts';
+import type { Clock } from '../lab/experiment-summary.ts';
+import { SIGNAL_DEBOUNCE_MS } from './bench.ts';
+import { CliExit } from './exit.ts';
+import { enumArg } from './flags.ts';
+
+const EXIT_INTERRUPTED = 130;
+const CLOCKS = ['virtual', 'real'] as const;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `LABEL=URL` → a target (URL checks happen in the library). */
+export function parseTargetFlag(raw: string): Target {
+  const eq = raw.indexOf('=');
+  if (eq <= 0 || eq === raw.length - 1) throw makeError('bad_flag', { flag: '--target', detail: `expected LABEL=URL, got '${raw}'` });
+  return { label: raw.slice(0, eq).trim(), url: raw.slice(eq + 1).trim() };
+}
+
+/**
+ * Run `fn` with Ctrl-C/SIGTERM wired to an AbortSignal: the first signal aborts (the run writes what
+ * it measured), a second one (after the wrappers' relay window) ends the process with 130 at once.
+ */
+async function withAbort<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  let firstAt: number | null = null;
+  let quitNow: (err: CliExit) => void = () => {};
+  const quit = new Promise<never>((_, reject) => (quitNow = reject));
+  const onSignal = (): void => {
+    const now = performance.now();
+    if (firstAt === null) {
+      firstAt = now;
+      process.stderr.write(`\nkvlab ${what}: interrupted, finishing in-flight requests and writing what was measured (Ctrl-C again to quit now)\n`);
+      ac.abort();
+    } else if (now - firstAt > SIGNAL_DEBOUNCE_MS) {
+      quitNow(new CliExit(EXIT_INTERRUPTED));
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await Promise.race([fn(ac.signal), quit]);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function progressPrinter(prefix = ''): (e: ExperimentProgress) => void {
+  const err = process.stderr;
+  return (e) => {
+    if (e.kind === 'start') err.write(`${prefix}${e.experiment}: ${e.cells} cell(s) on the ${e.clock} clock → ${e.outDir}\n`);
+    else if (e.kind === 'note') err.write(`${prefix}note: ${e.message}\n`);
+    else if (e.kind === 'cell') err.write(`${prefix}${e.line}\n`);
+  };
+}
+
+interface ExperimentFlags {
+  clock?: Clock;
+  target: string[];
+  output?: string;
+  set: string[];
+  list?: boolean;
+  json?: boolean;
+  png: boolean;
+}
+
+export function registerExperiment(program: Command): void {
+  program
+    .command('experiment')
+    .description('Run an experiment (a file, or a shipped one by name) on the virtual clock, an embedded cluster, or remote targets')
+    .argument('[file]', 'experiment file or shipped experiment name (see --list)')
+    .option('--clock <clock>', 'virtual (in-process, simulated time; default) or real (embedded cluster, or the --target URLs)', enumArg(CLOCKS))
+    .option('--target <label=url>', 'run against a deployment instead of a cluster (repeatable; real clock)', collect, [])
+    .option('-o, --output <dir>', 'experiment folder (default results/<name>-<timestamp>)')
+    .option('--set <path=value>', "override a setting, e.g. 'cluster.numWorkers=4' or 'matrix.router.mode=[\"kv\"]' (repeatable)", collect, [])
+    .option('--list', 'list the shipped experiments')
+    .option('--json', 'print summary.json (or the list) as JSON')
+    .option('--no-png', 'write SVG plots only')
+    .action(async (file: string | undefined, f: ExperimentFlags) => {
+      const { listShipped } = await import('../lab/experiment-source.ts');
+      if (f.list) {
+        const shipped = listShipped();
+        if (f.json) process.stdout.write(JSON.stringify(shipped, null, 2) + '\n');
+        else {
+          const width = Math.max(...shipped.map((s) => s.name.length));
+          for (const s of shipped) process.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
+        }
+        return;
+      }
+      if (!file) throw makeError('bad_flag', { flag: 'FILE', detail: 'give an experiment file or a shipped name (kvlab experiment --list)' });
+      const targets = f.target.map(parseTargetFlag);
+      const clock: Clock = f.clock ?? (targets.length > 0 ? 'real' : 'virtual');
+      const { runExperiment } = await import('../lab/run-experiment.ts');
+      const result = await withAbort('experiment', (signal) =>
+        runExperiment({ file, clock, targets, outDir: f.output, sets: f.set, signal, png: f.png, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter() }),
+      );
+      if (f.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
+      else {
+        process.stdout.write(`summary: ${result.summaryPath}\n`);
+        if (result.reportPath) process.stdout.write(`report: ${result.reportPath}\n`);
+      }
+      if (result.interrupted) throw new CliExit(EXIT_INTERRUPTED);
+    });
+
+  program
+    .command('demo')
+    .description('The prefix-ratio sweep and the speculative-prefill experiment on the embedded cluster, one report, headline numbers')
+    .option('--clock <clock>', 'real (embedded cluster; default) or virtual', enumArg(CLOCKS))
+    .option('-o, --output <dir>', 'output folder (default results/demo-<timestamp>)')
+    .option('--json', 'print the headline numbers and paths as JSON')
+    .option('--no-png', 'write SVG plots only')
+    .action(async (f: { clock?: Clock; output?: string; json?: boolean; png: boolean }) => {
+      const { renderHeadlines, runDemo } = await import('../lab/demo.ts');
+      const result = await withAbort('demo', (signal) =>
+        runDemo({ clock: f.clock ?? 'real', outDir: f.output, signal, png: f.png, onProgress: (name, e) => progressPrinter(`[${name}] `)(e) }),
+      );
+      if (f.json) process.stdout.write(JSON.stringify({ outDir: result.outDir, reportPath: result.reportPath, headlines: result.headlines }, null, 2) + '\n');
+      else {
+        process.stdout.write(renderHeadlines(result.headlines).join('\n') + '\n');
+        if (result.reportPath) process.stdout.write(`report: ${result.reportPath}\n`);
+      }
+      if (result.interrupted) throw new CliExit(EXIT_INTERRUPTED);
+    });
+}

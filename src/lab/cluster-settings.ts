@@ -1,0 +1,116 @@
+/**
+ * An experiment's `cluster` section, resolved: defaults filled in one place, the timing profile
+ * loaded, and the two shapes the clocks need — the virtual cluster's config and the embedded
+ * cluster's options (mock workers + router on ephemeral 127.0.0.1 ports).
+ *
+ * Time compression (`speedupRatio` S): the engine divides every step by S in both clocks (the mocker's
+ * own rule), and the lab divides the workload's own times by S too (cell-workload.ts), so a cell at S
+ * is the same scenario as at 1, run S× faster, and the virtual and real clocks measure the same thing.
+ * Recorded times are as measured (compressed): multiply by S for the uncompressed scenario.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DEFAULT_ENGINE_CONFIG, loadProfile, type EngineConfig, type TimingModel } from '../mocker/engine/index.ts';
+import type { ClusterOptions } from './cluster.ts';
+import type { VirtualClusterConfig } from './virtual/index.ts';
+import { ExperimentFileError, type ClusterSettings, type RouterMode } from './experiment-file.ts';
+
+export interface ResolvedCluster {
+  numWorkers: number;
+  engine: EngineConfig;
+  reasoningRatio: number;
+  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number };
+  /** The profile's path as written (resolved), or null for the engine's default curves. */
+  profilePath: string | null;
+  timing: TimingModel | undefined;
+}
+
+/** What an experiment gets when its cluster section leaves a setting out. */
+export const CLUSTER_DEFAULTS = Object.freeze({
+  numWorkers: 2,
+  reasoningRatio: 0,
+  router: Object.freeze({ mode: 'kv' as RouterMode, kvOverlapScoreWeight: 1, routerTemperature: 0, routerTtlS: 120 }),
+});
+
+/** Parsed profiles by absolute path (a sweep reads each file once). */
+const profiles = new Map<string, TimingModel>();
+
+function readProfile(path: string): TimingModel {
+  const cached = profiles.get(path);
+  if (cached) return cached;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ExperimentFileError(`field 'cluster.profile': cannot read ${path} (${(err as Error).message})`, 'cluster.profile');
+  }
+  try {
+    const model = loadProfile(obj);
+    profiles.set(path, model);
+    return model;
+  } catch (err) {
+    throw new ExperimentFileError(`field 'cluster.profile': ${path}: ${(err as Error).message}`, 'cluster.profile');
+  }
+}
+
+/** Fill defaults; `baseDir` resolves a relative profile path (the experiment file's folder). */
+export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedCluster {
+  const d = DEFAULT_ENGINE_CONFIG;
+  const profilePath = c.profile === undefined ? null : resolve(baseDir, c.profile);
+  return {
+    numWorkers: c.numWorkers ?? CLUSTER_DEFAULTS.numWorkers,
+    engine: {
+      blockSize: c.blockSize ?? d.blockSize,
+      numGpuBlocks: c.numGpuBlocks ?? d.numGpuBlocks,
+      maxNumSeqs: c.maxNumSeqs ?? d.maxNumSeqs,
+      maxNumBatchedTokens: c.maxNumBatchedTokens ?? d.maxNumBatchedTokens,
+      enablePrefixCaching: c.enablePrefixCaching ?? d.enablePrefixCaching,
+      enableChunkedPrefill: c.enableChunkedPrefill ?? d.enableChunkedPrefill,
+      watermark: c.watermark ?? d.watermark,
+      speedupRatio: c.speedupRatio ?? d.speedupRatio,
+      decodeSpeedupRatio: c.decodeSpeedupRatio ?? d.decodeSpeedupRatio,
+      maxModelLen: c.maxModelLen ?? d.maxModelLen,
+    },
+    reasoningRatio: c.reasoningRatio ?? CLUSTER_DEFAULTS.reasoningRatio,
+    router: {
+      mode: c.router?.mode ?? CLUSTER_DEFAULTS.router.mode,
+      kvOverlapScoreWeight: c.router?.kvOverlapScoreWeight ?? CLUSTER_DEFAULTS.router.kvOverlapScoreWeight,
+      routerTemperature: c.router?.routerTemperature ?? CLUSTER_DEFAULTS.router.routerTemperature,
+      routerTtlS: c.router?.routerTtlS ?? CLUSTER_DEFAULTS.router.routerTtlS,
+    },
+    profilePath,
+    timing: profilePath === null ? undefined : readProfile(profilePath),
+  };
+}
+
+export function virtualClusterConfig(c: ResolvedCluster): VirtualClusterConfig {
+  return {
+    numWorkers: c.numWorkers,
+    engine: { ...c.engine },
+    ...(c.timing ? { timing: c.timing } : {}),
+    reasoningRatio: c.reasoningRatio,
+    router: { ...c.router },
+  };
+}
+
+/** The embedded cluster's options: every port ephemeral, KV events only where the router reads them. */
+export function embeddedClusterOptions(c: ResolvedCluster, seed: number): ClusterOptions {
+  return {
+    numWorkers: c.numWorkers,
+    mocker: { ...c.engine, reasoningRatio: c.reasoningRatio, profile: c.timing ?? null, seed, host: '127.0.0.1' },
+    router: {
+      mode: c.router.mode,
+      port: 0,
+      overlapScoreWeight: c.router.kvOverlapScoreWeight,
+      temperature: c.router.routerTemperature,
+      routerTtlS: c.router.routerTtlS,
+      seed,
+    },
+    kvEvents: c.router.mode === 'kv',
+  };
+}
+
+/** The resolved settings as written into each run's run.json (the profile by path, not as functions). */
+export function clusterConfigRecord(c: ResolvedCluster): Record<string, unknown> {
+  return { numWorkers: c.numWorkers, engine: c.engine, reasoningRatio: c.reasoningRatio, router: c.router, profile: c.profilePath };
+}

@@ -1,0 +1,91 @@
+/**
+ * One experiment cell on a real clock, with the real HTTP client (`runBench`, which streams every
+ * record to requests.jsonl as it completes and writes run.json at the end, also when aborted):
+ * - embedded: start the cell's cluster (mock workers + router on ephemeral 127.0.0.1 ports), warm it
+ *   up with unrecorded requests, run the workload against the router, close the cluster whatever
+ *   happened;
+ * - remote: run the workload against a target URL (a real deployment); no cluster is started.
+ *
+ * The warm-up exists because the cluster runs in this process: the first requests otherwise pay for
+ * loading the tokenizer's tables and compiling the HTTP, KV-event and indexing paths (hundreds of ms),
+ * which a real server pays once at start-up. Its lorem prompts share no block with any workload's,
+ * and the caches are reset afterwards.
+ */
+import type { Workload } from '../client/workloads/types.ts';
+import { runBench } from '../client/bench.ts';
+import { DEFAULT_MOCKER_OPTIONS } from '../mocker/index.ts';
+import { createRng } from '../core/rng.ts';
+import { loremText } from '../core/lorem.ts';
+import { startCluster, type RunningCluster } from './cluster.ts';
+import { embeddedClusterOptions, type ResolvedCluster } from './cluster-settings.ts';
+import type { CellRun, CellRunMeta } from './virtual-cell.ts';
+
+export interface RealCellOptions {
+  workload: Workload;
+  seed: number;
+  runDir: string;
+  meta: CellRunMeta;
+  signal?: AbortSignal;
+  /** Bearer key for remote targets. */
+  apiKey?: string | null;
+}
+
+async function bench(url: string, o: RealCellOptions, target: Record<string, unknown>): Promise<CellRun> {
+  const result = await runBench({
+    command: o.meta.command,
+    workload: o.workload,
+    urls: [url],
+    outputDir: o.runDir,
+    label: o.meta.label,
+    seed: o.seed,
+    signal: o.signal,
+    apiKey: o.apiKey ?? null,
+    config: { ...o.meta.config, ...target },
+  });
+  return { run: result.run, records: result.records, interrupted: result.interrupted };
+}
+
+/** Prompt tokens of each warm-up request: several KV blocks, so every code path runs (see above). */
+const WARM_UP_TOKENS = 2000;
+
+async function chat(url: string, content: string, signal?: AbortSignal): Promise<void> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: DEFAULT_MOCKER_OPTIONS.model, messages: [{ role: 'user', content }], max_tokens: 2, stream: true }),
+    signal,
+  });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`embedded cluster: a warm-up request failed with HTTP ${res.status}`);
+}
+
+/**
+ * Warm the in-process cluster up (see the module comment): two rounds of one request per worker
+ * through the router, then every worker's prefix cache is reset, which also clears the router's
+ * index (AllBlocksCleared), so the measured run starts cold-cached but warm-compiled.
+ */
+export async function warmUp(cluster: RunningCluster, signal?: AbortSignal): Promise<void> {
+  const rng = createRng('kvlab-lab-warm-up');
+  for (let round = 0; round < 2; round++) {
+    await Promise.all(cluster.workers.map((_, i) => chat(cluster.url, loremText(rng.fork(`${round}/${i}`), WARM_UP_TOKENS).text, signal)));
+  }
+  for (const w of cluster.workers) {
+    const res = await fetch(`${w.url}/reset_prefix_cache`, { method: 'POST', signal });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`embedded cluster: resetting ${w.name}'s prefix cache failed with HTTP ${res.status}`);
+  }
+}
+
+export async function runEmbeddedCell(cluster: ResolvedCluster, o: RealCellOptions): Promise<CellRun> {
+  const running = await startCluster(embeddedClusterOptions(cluster, o.seed));
+  try {
+    await warmUp(running, o.signal);
+    return await bench(running.url, o, { embedded: { router: running.url, workers: running.workers.map((w) => w.url) } });
+  } finally {
+    await running.close();
+  }
+}
+
+export async function runRemoteCell(target: { label: string; url: string }, o: RealCellOptions): Promise<CellRun> {
+  return bench(target.url, o, { remote: target });
+}

@@ -1,0 +1,239 @@
+/**
+ * `runExperiment`: the library entry of `kvlab experiment`. Loads an experiment (a file, a shipped
+ * name or an object), applies `--set` overrides, expands the matrix and runs every cell on one clock:
+ * - virtual: the virtual cluster, in-process, in virtual time (virtual-cell.ts);
+ * - real: an embedded cluster per cell on ephemeral 127.0.0.1 ports, driven by the real HTTP client;
+ * - real with `targets`: each target URL instead of a cluster (a real deployment). The target label
+ *   becomes a parameter `target`; cluster settings and cluster axes of the matrix are ignored (noted).
+ * Each cell gets a run folder (DESIGN.md results contract); summary.json is rewritten atomically after
+ * every cell, so an interrupted or failed experiment keeps what it measured; then writeReport renders
+ * plots and report.html. Ctrl-C (the `signal`): a real cell stops sending, its finished requests are
+ * already on disk and its run.json is written; no further cell starts; summary and report are written.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeJsonAtomic } from '../client/output/run-folder.ts';
+import { makeError } from '../core/errors.ts';
+import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
+import { loadExperimentFile } from './experiment-source.ts';
+import { clusterConfigRecord, resolveCluster, type ResolvedCluster } from './cluster-settings.ts';
+import { WorkloadCache } from './cell-workload.ts';
+import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
+import { runEmbeddedCell, runRemoteCell } from './real-cell.ts';
+import { writeReportAtomically } from './report-files.ts';
+import { cellEntry, cellLabel, progressLine, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
+
+export interface Target {
+  label: string;
+  url: string;
+}
+
+export type ExperimentProgress =
+  | { kind: 'start'; experiment: string; clock: Clock; cells: number; outDir: string }
+  | { kind: 'note'; message: string }
+  | { kind: 'cell-start'; index: number; total: number; params: Record<string, unknown> }
+  | { kind: 'cell'; index: number; total: number; entry: CellEntry; line: string }
+  | { kind: 'report'; reportPath: string };
+
+export interface RunExperimentOptions {
+  /** A path or a shipped experiment's name. */
+  file?: string;
+  /** An experiment object (validated like a file); relative paths in it resolve against `baseDir`. */
+  experiment?: unknown;
+  baseDir?: string;
+  clock: Clock;
+  /** Remote targets: run against these URLs instead of an embedded cluster (clock 'real' only). */
+  targets?: Target[];
+  /** Default: results/<name>-<timestamp> under the working directory. */
+  outDir?: string;
+  /** `path=value` overrides, applied before the matrix is expanded. */
+  sets?: string[];
+  onProgress?: (e: ExperimentProgress) => void;
+  signal?: AbortSignal;
+  /** Bearer key for remote targets. */
+  apiKey?: string | null;
+  /** Write plots and report.html (default true). */
+  report?: boolean;
+  /** PNGs next to the SVG plots (default true). */
+  png?: boolean;
+}
+
+export interface ExperimentResult {
+  outDir: string;
+  summaryPath: string;
+  /** Null when no report was written (report: false, or no cell finished). */
+  reportPath: string | null;
+  cells: CellEntry[];
+  summary: SummaryDoc;
+  interrupted: boolean;
+}
+
+export const SUMMARY_FILE = 'summary.json';
+export const EXPERIMENT_FILE = 'experiment.json';
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export function defaultOutDir(name: string, now: Date = new Date()): string {
+  return resolve('results', `${name}-${stamp(now)}`);
+}
+
+function loadSource(o: RunExperimentOptions): { experiment: Experiment; baseDir: string; origin: string } {
+  if (o.file !== undefined && o.experiment !== undefined) throw makeError('bad_flag', { flag: 'file', detail: 'give a file or an experiment object, not both' });
+  if (o.file !== undefined) {
+    const loaded = loadExperimentFile(o.file);
+    return { experiment: applyOverrides(loaded.experiment, o.sets ?? [], loaded.path), baseDir: loaded.baseDir, origin: loaded.path };
+  }
+  if (o.experiment === undefined) throw makeError('bad_flag', { flag: 'file', detail: 'no experiment given' });
+  const exp = parseExperiment(o.experiment);
+  return { experiment: applyOverrides(exp, o.sets ?? []), baseDir: resolve(o.baseDir ?? '.'), origin: 'experiment' };
+}
+
+function checkTargets(targets: readonly Target[], clock: Clock): void {
+  if (targets.length === 0) return;
+  if (clock !== 'real') throw makeError('bad_flag', { flag: '--target', detail: 'remote targets run on the real clock (use --clock real)' });
+  const seen = new Set<string>();
+  for (const t of targets) {
+    if (!/^[A-Za-z0-9._-]+$/.test(t.label)) throw makeError('bad_flag', { flag: '--target', detail: `label '${t.label}' must be letters, digits, '.', '_' or '-'` });
+    if (seen.has(t.label)) throw makeError('bad_flag', { flag: '--target', detail: `label '${t.label}' is given twice` });
+    seen.add(t.label);
+    let u: URL;
+    try {
+      u = new URL(t.url);
+    } catch {
+      throw makeError('bad_flag', { flag: '--target', detail: `'${t.url}' is not a URL` });
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw makeError('bad_flag', { flag: '--target', detail: `'${t.url}' must be an http(s) URL` });
+  }
+}
+
+interface PlannedCell {
+  params: Record<string, unknown>;
+  runDir: string;
+  cell: Cell;
+  target: Target | null;
+}
+
+/** Cells to run: the matrix, or for remote targets each target × the workload part of the matrix. */
+function planCells(exp: Experiment, targets: readonly Target[], notes: string[]): PlannedCell[] {
+  if (targets.length === 0) return expandMatrix(exp).map((cell) => ({ params: cell.params, runDir: cell.runDir, cell, target: null }));
+  const matrix = exp.matrix ?? {};
+  const dropped = Object.keys(matrix).filter((k) => resolveMatrixPath(k)[0] === 'cluster');
+  notes.push('cluster settings are ignored against remote targets: the deployment runs with its own');
+  if (dropped.length > 0) notes.push(`matrix axes ignored against remote targets: ${dropped.join(', ')}`);
+  const kept = Object.fromEntries(Object.entries(matrix).filter(([k]) => !dropped.includes(k)));
+  const cells = expandMatrix({ ...exp, matrix: kept });
+  const out: PlannedCell[] = [];
+  for (const target of targets) {
+    for (const cell of cells) {
+      const index = out.length;
+      const rest = cell.runDir.replace(/^\d+_?/, '');
+      out.push({
+        params: { target: target.label, ...cell.params },
+        runDir: `${String(index).padStart(3, '0')}_target-${target.label}${rest ? `_${rest}` : ''}`,
+        cell,
+        target,
+      });
+    }
+  }
+  return out;
+}
+
+export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentResult> {
+  const { experiment: exp, baseDir } = loadSource(o);
+  const targets = o.targets ?? [];
+  checkTargets(targets, o.clock);
+  const notes: string[] = [];
+  const planned = planCells(exp, targets, notes);
+  const outDir = resolve(o.outDir ?? defaultOutDir(exp.name));
+  // Created once the first cell's workload is built, so a bad parameter leaves no folder behind.
+  let created = false;
+  const create = (): void => {
+    if (created) return;
+    mkdirSync(outDir, { recursive: true });
+    writeJsonAtomic(join(outDir, EXPERIMENT_FILE), exp);
+    created = true;
+  };
+  const progress = o.onProgress ?? (() => {});
+  progress({ kind: 'start', experiment: exp.name, clock: o.clock, cells: planned.length, outDir });
+
+  const clusters = planned.map((p) => resolveCluster(p.cell.experiment.cluster, baseDir));
+  const ratios = [...new Set(clusters.map((c) => (targets.length > 0 ? 1 : c.engine.speedupRatio)))];
+  if (ratios.some((r) => r !== 1)) {
+    notes.push(
+      `time is compressed by speedupRatio (${ratios.join(', ')}): engine steps and the workload's think/send times are divided by it; multiply recorded times by it for the uncompressed scenario`,
+    );
+  }
+  for (const message of notes) progress({ kind: 'note', message });
+
+  const summary: SummaryDoc = {
+    experiment: exp.name,
+    description: exp.description,
+    source: exp.source ?? null,
+    clock: o.clock,
+    targets: targets.length > 0 ? targets.map((t) => ({ ...t })) : null,
+    speedupRatios: ratios,
+    startedAt: new Date().toISOString(),
+    notes,
+    cells: [],
+  };
+  const summaryPath = join(outDir, SUMMARY_FILE);
+  const workloads = new WorkloadCache();
+  let interrupted = false;
+
+  for (let i = 0; i < planned.length; i++) {
+    if (o.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const p = planned[i];
+    const cluster: ResolvedCluster = clusters[i];
+    const remote = p.target !== null;
+    const speedup = remote ? 1 : cluster.engine.speedupRatio;
+    progress({ kind: 'cell-start', index: i, total: planned.length, params: p.params });
+    const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedup });
+    create();
+    const runDir = join(outDir, p.runDir);
+    const meta: CellRunMeta = {
+      command: `experiment ${exp.name}`,
+      label: cellLabel(exp.name, p.params),
+      config: {
+        experiment: exp.name,
+        clock: o.clock,
+        params: p.params,
+        repeat: p.cell.repeat,
+        ...(remote ? {} : { cluster: clusterConfigRecord(cluster), speedupRatio: speedup }),
+      },
+    };
+    let run: CellRun;
+    try {
+      if (o.clock === 'virtual') run = runVirtualCell(workload, cluster, p.cell.seed, runDir, meta);
+      else if (p.target) run = await runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
+      else run = await runEmbeddedCell(cluster, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
+    } catch (err) {
+      // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
+      if (!o.signal?.aborted) throw err;
+      interrupted = true;
+      break;
+    }
+    const entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted);
+    summary.cells.push(entry);
+    if (run.interrupted) interrupted = true;
+    if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${run.interrupted ? ', the last one partly' : ''}`);
+    writeJsonAtomic(summaryPath, summary);
+    progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
+    if (interrupted) break;
+  }
+  if (interrupted && !notes.some((n) => n.startsWith('interrupted'))) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran`);
+  create();
+  writeJsonAtomic(summaryPath, summary);
+
+  let reportPath: string | null = null;
+  if (o.report !== false && summary.cells.length > 0) {
+    reportPath = await writeReportAtomically(outDir, { sweepX: exp.report?.sweepX, sweepSeries: exp.report?.sweepSeries, title: exp.report?.title ?? exp.name, png: o.png });
+    progress({ kind: 'report', reportPath });
+  }
+  return { outDir, summaryPath, reportPath, cells: summary.cells, summary, interrupted };
+}

@@ -1,0 +1,55 @@
+/**
+ * One experiment cell in virtual time: `runVirtual` on the cell's workload and cluster, then the
+ * run folder written by the client's own writer (RunFolder + buildRunFile), so a virtual run folder
+ * is read exactly like a real one. Records get the client-only fields a real run has (no retries;
+ * open-loop sends are never late in virtual time). The run's duration is the virtual duration.
+ */
+import type { Workload } from '../client/workloads/types.ts';
+import type { BenchRecord } from '../client/runner/types.ts';
+import { RunFolder } from '../client/output/run-folder.ts';
+import { buildRunFile, type BenchRunFile } from '../client/report/run-file.ts';
+import { runVirtual, type VirtualStats } from './virtual/index.ts';
+import { virtualClusterConfig, type ResolvedCluster } from './cluster-settings.ts';
+
+export interface CellRunMeta {
+  command: string;
+  label: string;
+  /** Written into run.json's config (next to workload and cluster). */
+  config: Record<string, unknown>;
+}
+
+export interface CellRun {
+  run: BenchRunFile;
+  records: BenchRecord[];
+  interrupted: boolean;
+}
+
+export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, seed: number, runDir: string, meta: CellRunMeta): CellRun & { stats: VirtualStats } {
+  const startedAt = new Date().toISOString();
+  const result = runVirtual({ workload, cluster: virtualClusterConfig(cluster), seed });
+  const label = meta.label;
+  const records: BenchRecord[] = result.records.map((r) => ({ ...r, label, retries: 0, lateMs: workload.schedule.kind === 'open' ? 0 : null }));
+  const folder = RunFolder.open(runDir);
+  try {
+    for (const r of records) folder.append(r);
+    const run = buildRunFile(records, {
+      command: meta.command,
+      label,
+      config: {
+        workload: workload.name,
+        params: workload.params,
+        schedule: workload.schedule,
+        seed,
+        ...meta.config,
+        virtualStats: result.stats,
+      },
+      target: 'virtual',
+      startedAt,
+      durationS: result.durationMs / 1000,
+    });
+    folder.writeRunFile(run);
+    return { run, records, interrupted: false, stats: result.stats };
+  } finally {
+    folder.close();
+  }
+}

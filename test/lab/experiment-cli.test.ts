@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { parseTargetFlag, registerExperiment } from '../../src/cli/experiment.ts';
+import { KvlabError } from '../../src/core/errors.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'kvlab-experiment-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Runs the commander program in-process; returns what it printed or the error it threw. */
+async function cli(args: string[]): Promise<{ out: string; err: string; error: unknown }> {
+  const program = new Command('kvlab').exitOverride();
+  registerExperiment(program);
+  let out = '';
+  let err = '';
+  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  let error: unknown = null;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (e) {
+    error = e;
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+  }
+  return { out, err, error };
+}
+
+const tiny = {
+  name: 'tiny',
+  description: 'two users, two turns',
+  cluster: { numWorkers: 2 },
+  workload: { kind: 'multiturn', numUsers: 2, numTurns: 2, numUserTokens: 16, maxCompletionTokens: 4, meanDelayMs: 5, systemPromptTokens: 8 },
+  matrix: { 'router.mode': ['kv', 'random'] },
+};
+
+describe('kvlab experiment', () => {
+  it('--list prints every shipped experiment with its description', async () => {
+    const { out, error } = await cli(['experiment', '--list']);
+    expect(error).toBeNull();
+    for (const name of ['prefix-ratio-sweep', 'speculative-prefill', 'multi-turn-cache', 'cache-pressure', 'trace-replay']) {
+      expect(out).toMatch(new RegExp(`^${name}\\s+\\S`, 'm'));
+    }
+  });
+
+  it('runs a file on the virtual clock: progress on stderr, paths on stdout; --json prints summary.json', async () => {
+    const file = join(root, 'tiny.json');
+    writeFileSync(file, JSON.stringify(tiny));
+    const plain = await cli(['experiment', file, '-o', join(root, 'plain'), '--no-png']);
+    expect(plain.error).toBeNull();
+    expect(plain.err).toMatch(/\[1\/2\] router\.mode=kv: 4 ok, TTFT mean/);
+    expect(plain.out).toContain(`summary: ${join(root, 'plain', 'summary.json')}`);
+    expect(plain.out).toContain(`report: ${join(root, 'plain', 'report.html')}`);
+    const json = await cli(['experiment', file, '-o', join(root, 'json'), '--json', '--set', 'matrix.router.mode=["kv"]', '--no-png']);
+    expect(json.error).toBeNull();
+    const doc = JSON.parse(json.out);
+    expect(doc).toMatchObject({ experiment: 'tiny', clock: 'virtual' });
+    expect(doc.cells).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(root, 'json', 'summary.json'), 'utf8'))).toEqual(doc);
+  });
+
+  it('names the bad field of a bad file as a usage error', async () => {
+    const file = join(root, 'bad.json');
+    writeFileSync(file, JSON.stringify({ ...tiny, cluster: { numWorkers: 0 } }));
+    const { error } = await cli(['experiment', file]);
+    expect(error).toBeInstanceOf(KvlabError);
+    expect((error as KvlabError).code).toBe('bad_experiment_file');
+    expect((error as KvlabError).message).toMatch(/cluster\.numWorkers/);
+    const missing = await cli(['experiment']);
+    expect((missing.error as KvlabError).code).toBe('bad_flag');
+  });
+
+  it('parses --target LABEL=URL and rejects anything else', () => {
+    expect(parseTargetFlag('prod=http://10.0.0.1:8000')).toEqual({ label: 'prod', url: 'http://10.0.0.1:8000' });
+    expect(() => parseTargetFlag('http://10.0.0.1:8000')).toThrow(/LABEL=URL/);
+    expect(() => parseTargetFlag('a=')).toThrow(/LABEL=URL/);
+  });
+
+  it('exits 2 with one line on stderr for a bad file (the binary)', async () => {
+    const file = join(root, 'bad-bin.json');
+    writeFileSync(file, JSON.stringify({ ...tiny, workload: { kind: 'multiturn', numUsrs: 2 } }));
+    const err = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'experiment', file], { cwd: ROOT }).catch((e) => e);
+    expect(err.code).toBe(2);
+    const lines = String(err.stderr).trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error \[bad_experiment_file\]: .*field 'workload\.numUsrs'/);
+  });
+});
