@@ -168,8 +168,10 @@ export function writeTokensForId(id: number, n: number, out: number[] | Int32Arr
   // Two independent 32-bit lanes: two ids share a run only if both lanes collide (~2^-64).
   const laneA = mix32(mix32(lo ^ 0x243f6a88) ^ hi);
   const laneB = mix32((mix32(lo ^ 0xb7e15162) + Math.imul(hi ^ 0x7f4a7c15, 0x9e3779b1)) >>> 0);
+  const ids = VOCAB.ids;
   for (let i = 0; i < n; i++) {
     const h = mix32(laneA ^ Math.imul(i + 1, 0x85ebca6b)) ^ mix32(laneB ^ Math.imul(i + 1, 0xc2b2ae35));
-    out[offset + i] = VOCAB.ids[(h >>> 0) % V];
+    // (h >>> 0) % V with int32 arithmetic only: h = 2q + b, so h mod V = (2·(q mod V) + b) mod V.
+    out[offset + i] = ids[(((h >>> 1) % V) * 2 + (h & 1)) % V];
   }
 }

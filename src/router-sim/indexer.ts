@@ -53,15 +53,20 @@ export class KvIndexer {
     const word = worker >>> 5;
     const bit = 1 << (worker & 31);
     let added = 0;
-    for (const h of hashes) {
-      let slot = this.slotOf.get(h);
+    const slotOf = this.slotOf;
+    const words = this.words;
+    const list = Array.isArray(hashes) ? (hashes as readonly number[]) : Array.from(hashes);
+    for (let i = 0; i < list.length; i++) {
+      const h = list[i];
+      let slot = slotOf.get(h);
       if (slot === undefined) {
         slot = this.allocSlot();
-        this.slotOf.set(h, slot);
+        slotOf.set(h, slot);
       }
-      const at = slot * this.words + word;
-      if ((this.bits[at] & bit) === 0) {
-        this.bits[at] |= bit;
+      const at = slot * words + word;
+      const bits = this.bits;
+      if ((bits[at] & bit) === 0) {
+        bits[at] |= bit;
         added++;
       }
     }
@@ -75,7 +80,9 @@ export class KvIndexer {
     const word = worker >>> 5;
     const bit = 1 << (worker & 31);
     let removed = 0;
-    for (const h of hashes) {
+    const list = Array.isArray(hashes) ? (hashes as readonly number[]) : Array.from(hashes);
+    for (let i = 0; i < list.length; i++) {
+      const h = list[i];
       const slot = this.slotOf.get(h);
       if (slot === undefined) continue;
       const at = slot * this.words + word;

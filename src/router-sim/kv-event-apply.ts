@@ -12,6 +12,11 @@
  * taken as local, and counted as an orphan: exact for kvlab workers (external == local), harmless for
  * foreign ones (the blocks get hashes no prompt matches, and leave again with their BlockRemoved).
  * Dynamo drops such stores instead; we keep them so a kvlab cluster recovers from a resync at once.
+ * `trustedHashes`: the sender hashes with core/block-hash at the router's block size (in-memory kvlab
+ * engines), so external == local and the applier stores and removes the event's own hashes without
+ * re-hashing token ids or keeping a mapping (same index as the general path, far cheaper; token ids
+ * are not needed, so such a sender may leave them out); an event with a non-number hash still takes
+ * the general path.
  * Pure: no clocks, no I/O.
  */
 import { hashBlock, ROOT_HASH } from '../core/block-hash.ts';
@@ -31,6 +36,11 @@ export type KvEventLike =
     }
   | { type: 'BlockRemoved'; blockHashes: readonly ExternalHash[] }
   | { type: 'AllBlocksCleared' };
+
+export interface KvEventApplierOptions {
+  /** The sender's hashes are core/block-hash chained hashes at our block size (see the module comment). */
+  trustedHashes?: boolean;
+}
 
 export interface ApplyResult {
   applied: number;
@@ -59,11 +69,14 @@ export class KvEventApplier {
   readonly skipped: number[];
   /** Per worker: stores whose parent hash was unknown (chained on the external parent hash). */
   readonly orphans: number[];
+  readonly trustedHashes: boolean;
 
   constructor(
     readonly indexer: KvIndexer,
     readonly blockSize: number,
+    opts: KvEventApplierOptions = {},
   ) {
+    this.trustedHashes = opts.trustedHashes ?? false;
     this.maps = Array.from({ length: indexer.numWorkers }, () => new Map<Key, number>());
     this.applied = new Array<number>(indexer.numWorkers).fill(0);
     this.skipped = new Array<number>(indexer.numWorkers).fill(0);
@@ -72,6 +85,7 @@ export class KvEventApplier {
 
   /** Local hash the router uses for a worker's external hash, if known. */
   localOf(worker: number, external: ExternalHash): number | undefined {
+    if (this.trustedHashes && typeof external === 'number' && this.indexer.holds(worker, external)) return external;
     return this.maps[worker].get(externalKey(external));
   }
 
@@ -101,11 +115,19 @@ export class KvEventApplier {
         this.resetWorker(worker);
         return true;
       case 'BlockRemoved': {
+        if (this.trustedHashes && allNumbers(ev.blockHashes)) {
+          this.indexer.remove(worker, ev.blockHashes);
+          return true;
+        }
         const locals: number[] = [];
         for (const ext of ev.blockHashes) {
           const key = externalKey(ext);
           const local = map.get(key);
-          if (local === undefined) continue;
+          if (local === undefined) {
+            // Trusted: a block stored on the fast path is indexed under its own hash.
+            if (this.trustedHashes && typeof key === 'number') locals.push(key);
+            continue;
+          }
           map.delete(key);
           locals.push(local);
         }
@@ -115,7 +137,13 @@ export class KvEventApplier {
       case 'BlockStored': {
         const n = ev.blockHashes.length;
         const bs = this.blockSize;
-        if (ev.blockSize !== bs || ev.tokenIds.length < n * bs) return false;
+        if (ev.blockSize !== bs) return false;
+        if (this.trustedHashes && allNumbers(ev.blockHashes) && (ev.parentHash == null || typeof ev.parentHash === 'number')) {
+          if (ev.parentHash != null && !this.indexer.holds(worker, ev.parentHash) && !map.has(ev.parentHash)) this.orphans[worker]++;
+          this.indexer.store(worker, ev.blockHashes);
+          return true;
+        }
+        if (ev.tokenIds.length < n * bs) return false;
         let parent: number;
         if (ev.parentHash === null || ev.parentHash === undefined) parent = ROOT_HASH;
         else {
@@ -138,4 +166,9 @@ export class KvEventApplier {
       }
     }
   }
+}
+
+function allNumbers(hashes: readonly ExternalHash[]): hashes is readonly number[] {
+  for (let i = 0; i < hashes.length; i++) if (typeof hashes[i] !== 'number') return false;
+  return true;
 }

@@ -21,6 +21,8 @@ export interface RouterCoreOptions {
   routerTtlS: number;
   seed: number | string;
   maxApproxBlocks?: number;
+  /** KV events come from in-memory kvlab engines hashing with core/block-hash (KvEventApplier `trustedHashes`). */
+  trustedKvHashes?: boolean;
 }
 
 export interface RoutedRequest {
@@ -43,7 +45,7 @@ export class RouterCore {
     if (n === 0) throw new RangeError('the router needs at least one worker');
     this.names = [...opts.workerNames];
     this.indexer = new KvIndexer(n);
-    this.events = new KvEventApplier(this.indexer, opts.blockSize);
+    this.events = new KvEventApplier(this.indexer, opts.blockSize, { trustedHashes: opts.trustedKvHashes });
     this.tracker = new InFlightTracker(n, opts.blockSize);
     this.policy = createPolicy(opts.mode, { numWorkers: n, blockSize: opts.blockSize, overlapScoreWeight: opts.overlapScoreWeight, temperature: opts.temperature, routerTtlS: opts.routerTtlS, maxApproxBlocks: opts.maxApproxBlocks });
     this.up = new Array<boolean>(n).fill(true);

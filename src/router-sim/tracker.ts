@@ -78,7 +78,13 @@ export class InFlightTracker {
     load.prefillTokens += t.prefillTokens;
     load.sumBlocks += t.blockHashes.length + t.extraBlocks;
     load.extraBlocks += t.extraBlocks;
-    for (const h of t.blockHashes) load.refs.set(h, (load.refs.get(h) ?? 0) + 1);
+    const refs = load.refs;
+    const hs = t.blockHashes;
+    for (let i = 0; i < hs.length; i++) {
+      const h = hs[i];
+      const c = refs.get(h);
+      refs.set(h, c === undefined ? 1 : c + 1);
+    }
   }
 
   /** The first token arrived: the request's prefill is done. No-op after the first call. */
@@ -115,10 +121,13 @@ export class InFlightTracker {
     load.prefillTokens -= t.prefillTokens;
     load.sumBlocks -= t.blockHashes.length + t.extraBlocks;
     load.extraBlocks -= t.extraBlocks;
-    for (const h of t.blockHashes) {
-      const c = load.refs.get(h)!;
-      if (c <= 1) load.refs.delete(h);
-      else load.refs.set(h, c - 1);
+    const refs = load.refs;
+    const hs = t.blockHashes;
+    for (let i = 0; i < hs.length; i++) {
+      const h = hs[i];
+      const c = refs.get(h)!;
+      if (c <= 1) refs.delete(h);
+      else refs.set(h, c - 1);
     }
     return t;
   }

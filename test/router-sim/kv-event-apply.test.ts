@@ -74,4 +74,39 @@ describe('KvEventApplier', () => {
     expect(ix.holds(0, local[3])).toBe(true);
     expect(Array.from(ix.overlaps(local))).toEqual([0]); // leading blocks are gone until re-stored
   });
+  it('with trustedHashes builds the same index as re-hashing, for kvlab event streams with removals and orphans', () => {
+    const seqs = [0, 1, 2].map((k) => Array.from({ length: 40 }, (_, i) => (i < 12 ? 7 + i : 1000 * k + i)));
+    const hashes = seqs.map((t) => blockHashes(t, BS));
+    const general = new KvEventApplier(new KvIndexer(2), BS);
+    const trusted = new KvEventApplier(new KvIndexer(2), BS, { trustedHashes: true });
+    const events = [
+      { type: 'BlockStored' as const, blockHashes: hashes[0].slice(0, 5), parentHash: null, tokenIds: seqs[0].slice(0, 20), blockSize: BS },
+      { type: 'BlockStored' as const, blockHashes: hashes[1].slice(4, 8), parentHash: hashes[1][3], tokenIds: seqs[1].slice(16, 32), blockSize: BS },
+      { type: 'BlockRemoved' as const, blockHashes: [hashes[0][4], hashes[2][0], hashes[1][7]] },
+      { type: 'BlockStored' as const, blockHashes: hashes[2].slice(0, 10), parentHash: null, tokenIds: seqs[2].slice(0, 40), blockSize: BS },
+      { type: 'BlockStored' as const, blockHashes: hashes[0].slice(5, 6), parentHash: hashes[0][4], tokenIds: seqs[0].slice(20, 24), blockSize: 8 },
+    ];
+    for (const w of [0, 1]) {
+      expect(trusted.apply(w, events)).toEqual(general.apply(w, events));
+      trusted.apply(w, [{ type: 'BlockRemoved', blockHashes: hashes[2].slice(6) }]);
+      general.apply(w, [{ type: 'BlockRemoved', blockHashes: hashes[2].slice(6) }]);
+    }
+    expect(trusted.orphans).toEqual(general.orphans);
+    expect(trusted.orphans[0]).toBe(1);
+    for (const h of hashes) expect(Array.from(trusted.indexer.overlaps(h))).toEqual(Array.from(general.indexer.overlaps(h)));
+    for (const w of [0, 1]) {
+      expect(trusted.indexer.blocksOf(w)).toBe(general.indexer.blocksOf(w));
+      for (const h of hashes.flat()) expect(trusted.localOf(w, h)).toBe(general.localOf(w, h));
+    }
+    expect(trusted.indexer.size).toBe(general.indexer.size);
+  });
+
+  it('with trustedHashes applies stores that carry no token ids; without it skips them', () => {
+    const ev = { type: 'BlockStored' as const, blockHashes: local.slice(0, 3), parentHash: null, tokenIds: [], blockSize: BS };
+    const trusted = new KvEventApplier(new KvIndexer(1), BS, { trustedHashes: true });
+    const general = new KvEventApplier(new KvIndexer(1), BS);
+    expect(trusted.apply(0, [ev])).toEqual({ applied: 1, skipped: 0 });
+    expect(general.apply(0, [ev])).toEqual({ applied: 0, skipped: 1 });
+    expect(Array.from(trusted.indexer.overlaps(local))).toEqual([3]);
+  });
 });

@@ -42,9 +42,117 @@ export interface TracePrompt {
   inputLength: number;
 }
 
+/** Token budget of a LoremRunCache (4 bytes each). */
+const RUN_CACHE_TOKENS = 1 << 23;
+
+/**
+ * Lorem runs of `blockSize` tokens by id, least recently used evicted past `maxRuns` entries. Equal
+ * ids recur often in a trace (~64 % of Mooncake blocks are reused), so prompts are mostly copies.
+ * Token i of a run depends on (id, i) only, so a cut last block is a prefix of the full run. The
+ * runs live in one growing Int32Array (a slot per id), not one small buffer each.
+ */
+export class LoremRunCache {
+  private readonly slotOf = new Map<number, number>();
+  private slab = new Int32Array(0);
+  private slots = 0;
+  // Recency list over slots (least recent at `head`), so a hit never mutates the Map and eviction
+  // never iterates it (a Map iterator skips deleted entries one by one).
+  private idOf: number[] = [];
+  private prev = new Int32Array(0);
+  private next = new Int32Array(0);
+  private head = -1;
+  private tail = -1;
+
+  constructor(
+    readonly blockSize: number,
+    readonly maxRuns: number = Math.max(1, Math.floor(RUN_CACHE_TOKENS / blockSize)),
+  ) {}
+
+  /** True when `id`'s run is cached. */
+  has(id: number): boolean {
+    return this.slotOf.has(id);
+  }
+
+  /** Write the first `n` (≤ blockSize) tokens of `tokensForId(id, blockSize)` into `out` from `offset`. */
+  write(id: number, n: number, out: Int32Array, offset: number): void {
+    const start = this.slotFor(id) * this.blockSize;
+    out.set(this.slab.subarray(start, start + n), offset);
+  }
+
+  private slotFor(id: number): number {
+    let slot = this.slotOf.get(id);
+    if (slot !== undefined) {
+      this.unlink(slot);
+      this.append(slot);
+      return slot;
+    }
+    if (this.slots < this.maxRuns) {
+      slot = this.slots++;
+      if (slot * this.blockSize >= this.slab.length) this.grow();
+    } else {
+      slot = this.head;
+      this.unlink(slot);
+      this.slotOf.delete(this.idOf[slot]);
+    }
+    writeTokensForId(id, this.blockSize, this.slab, slot * this.blockSize);
+    this.idOf[slot] = id;
+    this.slotOf.set(id, slot);
+    this.append(slot);
+    return slot;
+  }
+
+  private grow(): void {
+    const runs = Math.min(this.maxRuns, Math.max(64, this.slots * 2));
+    const slab = new Int32Array(runs * this.blockSize);
+    slab.set(this.slab);
+    this.slab = slab;
+    const prev = new Int32Array(runs);
+    prev.set(this.prev);
+    this.prev = prev;
+    const next = new Int32Array(runs);
+    next.set(this.next);
+    this.next = next;
+  }
+
+  private unlink(slot: number): void {
+    const p = this.prev[slot];
+    const n = this.next[slot];
+    if (p >= 0) this.next[p] = n;
+    else this.head = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tail = p;
+  }
+
+  private append(slot: number): void {
+    this.prev[slot] = this.tail;
+    this.next[slot] = -1;
+    if (this.tail >= 0) this.next[this.tail] = slot;
+    else this.head = slot;
+    this.tail = slot;
+  }
+}
+
+/** Number of tokens of a prompt: `inputLength`, capped by its ids' blocks. */
+export function promptLength(prompt: TracePrompt, blockSize: number): number {
+  return Math.min(prompt.inputLength, prompt.ids.length * blockSize);
+}
+
+/** Write a prompt's tokens into `out` from `offset` (see `promptTokens`), copying cached runs. */
+export function writePromptTokens(prompt: TracePrompt, cache: LoremRunCache, out: Int32Array, offset: number): void {
+  const bs = cache.blockSize;
+  const total = promptLength(prompt, bs);
+  let at = 0;
+  for (const id of prompt.ids) {
+    if (at >= total) break;
+    const n = Math.min(bs, total - at);
+    cache.write(id, n, out, offset + at);
+    at += n;
+  }
+}
+
 /** Tokens of a prompt: the ids' lorem runs, the last one cut so the total is `inputLength`. */
 export function promptTokens(prompt: TracePrompt, blockSize: number): number[] {
-  const total = Math.min(prompt.inputLength, prompt.ids.length * blockSize);
+  const total = promptLength(prompt, blockSize);
   const out = new Array<number>(total);
   let at = 0;
   for (const id of prompt.ids) {
@@ -56,10 +164,45 @@ export function promptTokens(prompt: TracePrompt, blockSize: number): number[] {
   return out;
 }
 
-function lazyTraceMessage(prompt: TracePrompt, blockSize: number): ScriptMessage {
+/** What a lazy trace message needs to build its tokens. */
+interface TraceContent {
+  prompt: TracePrompt;
+  cache: LoremRunCache;
+}
+
+const TRACE_CONTENT = new WeakMap<ScriptMessage, TraceContent>();
+
+/** A trace message's prompt (ids, input length) and lorem block size, or undefined for any other message. */
+export function tracePromptOf(msg: ScriptMessage): { prompt: TracePrompt; blockSize: number } | undefined {
+  const c = TRACE_CONTENT.get(msg);
+  return c === undefined ? undefined : { prompt: c.prompt, blockSize: c.cache.blockSize };
+}
+
+/** Writes a message's content tokens straight into a prompt buffer (no intermediate array). */
+export interface ContentWriter {
+  /** Number of content tokens. */
+  readonly length: number;
+  /** Write the content tokens into `out` from `offset`. */
+  write(out: Int32Array, offset: number): void;
+}
+
+/**
+ * A trace message's content tokens as a writer (copies of cached lorem runs), or undefined for any
+ * other message. Same ids as `contentTokens`, without building a plain array: the fast path for
+ * runners that assemble prompts in typed arrays (the virtual cluster).
+ */
+export function traceContentWriter(msg: ScriptMessage): ContentWriter | undefined {
+  const c = TRACE_CONTENT.get(msg);
+  if (c === undefined) return undefined;
+  return { length: promptLength(c.prompt, c.cache.blockSize), write: (out, offset) => writePromptTokens(c.prompt, c.cache, out, offset) };
+}
+
+function lazyTraceMessage(prompt: TracePrompt, cache: LoremRunCache): ScriptMessage {
+  const blockSize = cache.blockSize;
   const msg = { role: 'user' } as ScriptMessage;
   Object.defineProperty(msg, 'contentTokens', { enumerable: true, get: () => promptTokens(prompt, blockSize) });
   Object.defineProperty(msg, 'content', { enumerable: true, get: () => tokensToLoremText(promptTokens(prompt, blockSize)) });
+  TRACE_CONTENT.set(msg, { prompt, cache });
   return msg;
 }
 
@@ -138,6 +281,7 @@ export function buildTrace(overrides: Partial<TraceParams> | undefined, inputs: 
   const roots = rows.map(() => (p.prefixRootMultiplier > 1 ? rootRng.int(0, p.prefixRootMultiplier - 1) : 0));
   const prompts = transformRows(rows, p, (row) => roots[row]);
   const scripts: ConversationScript[] = [];
+  const cache = new LoremRunCache(p.blockSize);
   for (let row = 0; row < rows.length; row++) {
     if (p.numRequests !== undefined && scripts.length >= p.numRequests) break;
     const prompt = prompts[row];
@@ -147,7 +291,7 @@ export function buildTrace(overrides: Partial<TraceParams> | undefined, inputs: 
       preamble: [],
       turns: [
         {
-          messages: [lazyTraceMessage(prompt, p.blockSize)],
+          messages: [lazyTraceMessage(prompt, cache)],
           maxTokens: rows[row].output_length,
           ignoreEos: true,
           delayMs: 0,

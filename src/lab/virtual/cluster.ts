@@ -5,7 +5,8 @@
  *
  * Events: a turn send, an engine step start (an idle engine got work), an engine step end, a
  * schedule wake-up. Ties run in insertion order, so a run is a pure function of its inputs.
- * - Send: plan the turn (prompt tokens, hashes once at the engine's block size, output), route it
+ * - Send: plan the turn (prompt tokens, hashes once at the engine's block size — memoised per trace
+ *   block id for trace prompts, trace-hashes.ts — output), route it
  *   (`route`), add it to the chosen engine; an idle engine starts a step at that time.
  * - Step end: hand KV events to the router (kv mode: `applyEvents`, in memory), deliver tokens
  *   (first → `firstToken`, TTFT; each → `outputTokens`, ITL; last → `finish`, record, schedule the
@@ -21,7 +22,7 @@
  * the server's status and message, without being routed.
  */
 import { blockHashes } from '../../core/block-hash.ts';
-import { ChatTokenizer, type ChatMessageLike } from '../../core/chat-template.ts';
+import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError } from '../../core/errors.ts';
 import { LOREM_TOKEN_IDS } from '../../core/lorem.ts';
 import type { RequestRecord } from '../../core/records.ts';
@@ -33,8 +34,10 @@ import { answerMessage, VirtualConversation } from './conversation.ts';
 import { EngineSlot } from './engine-slot.ts';
 import { EventQueue } from './event-queue.ts';
 import { failedRecord, InFlightRequest } from './in-flight.ts';
-import { PromptBuilder } from './prompt-builder.ts';
+import { PromptBuilder, type TemplateMessage } from './prompt-builder.ts';
 import { planTurn, wantsSpeculativePrefill, type PlanLimits } from './request-plan.ts';
+import { TraceHashMemo } from './trace-hashes.ts';
+import { promptLength, tracePromptOf } from '../../client/workloads/trace.ts';
 import { createSchedule, type ScheduleDriver, type ScheduleHost } from './schedule.ts';
 import {
   DEFAULT_MAX_EVENTS,
@@ -67,6 +70,7 @@ export class VirtualCluster implements ScheduleHost {
   private readonly router: RouterCore;
   private readonly applyKvEvents: boolean;
   private readonly prompts = new PromptBuilder(new ChatTokenizer());
+  private readonly traceHashes: TraceHashMemo;
   private readonly rng: Rng;
   private readonly limits: PlanLimits;
   private readonly schedule: ScheduleDriver;
@@ -91,7 +95,8 @@ export class VirtualCluster implements ScheduleHost {
   constructor(workload: Workload, cluster: VirtualClusterConfig, opts: Pick<VirtualRunOptions, 'seed' | 'maxEvents' | 'noProgressLimit' | 'defaultMaxTokens' | 'engineFactory'>) {
     const n = cluster.numWorkers;
     const names = Array.from({ length: n }, (_, i) => `worker-${i}`);
-    const make = opts.engineFactory ?? ((config, timing) => new Engine(config, timing));
+    // The router trusts the mock Engine's hashes (trustedKvHashes below), so its events need no token ids.
+    const make = opts.engineFactory ?? ((config, timing) => new Engine(config, timing, { eventTokenIds: false }));
     this.slots = names.map((name, i) => new EngineSlot(i, name, make(cluster.engine, cluster.timing, i)));
     this.startEvents = names.map((_, i) => ({ kind: STEP_START, worker: i }));
     this.endEvents = names.map((_, i) => ({ kind: STEP_END, worker: i }));
@@ -103,6 +108,8 @@ export class VirtualCluster implements ScheduleHost {
       temperature: cluster.router.routerTemperature,
       routerTtlS: cluster.router.routerTtlS,
       seed: opts.seed,
+      // The mock Engine hashes blocks with core/block-hash, as the router does: its events need no re-hashing.
+      trustedKvHashes: opts.engineFactory === undefined,
     });
     this.applyKvEvents = cluster.router.mode === 'kv';
     this.rng = createRng(opts.seed);
@@ -112,6 +119,7 @@ export class VirtualCluster implements ScheduleHost {
       defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_VIRTUAL_MAX_TOKENS,
       reasoningRatio: cluster.reasoningRatio,
     };
+    this.traceHashes = new TraceHashMemo(cluster.engine.blockSize);
     this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.noProgressLimit = opts.noProgressLimit ?? DEFAULT_NO_PROGRESS_LIMIT;
     this.conversations = workload.scripts.map((s, i) => new VirtualConversation(i, s));
@@ -186,7 +194,7 @@ export class VirtualCluster implements ScheduleHost {
     const now = this.nowMs;
     if (warmup) this.warmupSent++;
     const messages = c.messagesFor(k);
-    const planned = planTurn(this.prompts, messages, turn, this.rng.fork(`out/${conv}/${k}`), this.limits);
+    const planned = planTurn(this.prompts, messages, turn, this.rng.fork(`out/${conv}/${k}`), this.limits, this.traceHasher(c, k));
     if (!planned.ok) return this.fail(c, k, null, planned.status, planned.error, warmup);
     const req = planned.request;
     const id = `${conv}/${k}`;
@@ -209,6 +217,18 @@ export class VirtualCluster implements ScheduleHost {
     this.inFlight.set(id, r);
     if (!warmup) slot.requests++;
     this.kick(slot);
+  }
+
+  /** Memoised hashing when turn k's prompt is exactly one trace message (see trace-hashes.ts). */
+  private traceHasher(c: VirtualConversation, k: number): ((prompt: Int32Array) => number[]) | undefined {
+    const s = c.script;
+    const msgs = s.turns[k].messages;
+    if (s.preamble.length > 0 || (s.keepHistory && k > 0) || msgs.length !== 1) return undefined;
+    const t = tracePromptOf(msgs[0]);
+    if (t === undefined) return undefined;
+    const head = this.prompts.headLength(msgs[0].role);
+    const content = promptLength(t.prompt, t.blockSize);
+    return (prompt) => this.traceHashes.hashes(prompt, head, t.prompt, t.blockSize, content);
   }
 
   private fail(c: VirtualConversation, k: number, worker: string | null, status: number, error: string, warmup: boolean): void {
@@ -266,7 +286,7 @@ export class VirtualCluster implements ScheduleHost {
     this.schedule.turnDone(r.conv, true, now, r.warmup);
   }
 
-  private speculativePrefill(slot: EngineSlot, messages: ChatMessageLike[]): void {
+  private speculativePrefill(slot: EngineSlot, messages: TemplateMessage[]): void {
     const prompt = this.prompts.build(messages);
     const hashes = blockHashes(prompt, this.limits.blockSize);
     this.router.recordCached(slot.index, hashes, this.nowMs);

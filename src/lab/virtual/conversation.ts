@@ -7,13 +7,24 @@
  *
  * Messages carry token ids where known (`contentTokens`), so the chat template never runs BPE on
  * lorem content; a script message's `contentTokens` is read exactly once per use (trace messages
- * compute it in a getter).
+ * compute it in a getter; the virtual cluster copies them straight into the prompt via `traceContentWriter`).
  */
 import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { ConversationScript, ScriptMessage } from '../../client/workloads/types.ts';
+import { traceContentWriter } from '../../client/workloads/trace.ts';
+import type { TemplateMessage } from './prompt-builder.ts';
 
-/** A script message as the chat template sees it (tokens read once). */
-function templateMessage(m: ScriptMessage): ChatMessageLike {
+/**
+ * A script message as the chat template sees it (tokens read once). A trace message carries a
+ * `contentWriter` the PromptBuilder copies from; its `contentTokens` is then computed only if read.
+ */
+function templateMessage(m: ScriptMessage): TemplateMessage {
+  const writer = traceContentWriter(m);
+  if (writer !== undefined) {
+    const msg: TemplateMessage = { role: m.role, content: '', contentWriter: writer };
+    Object.defineProperty(msg, 'contentTokens', { enumerable: true, get: () => m.contentTokens });
+    return msg;
+  }
   const tokens = m.contentTokens;
   return tokens !== undefined ? { role: m.role, content: '', contentTokens: tokens } : { role: m.role, content: m.content };
 }
@@ -43,10 +54,10 @@ export class VirtualConversation {
   }
 
   /** The messages turn `k` (0-based) sends, as template input. */
-  messagesFor(k: number): ChatMessageLike[] {
+  messagesFor(k: number): TemplateMessage[] {
     const s = this.script;
     if (k < 0 || k >= s.turns.length) throw new RangeError(`turn ${k + 1} is out of range for ${s.id}`);
-    const out: ChatMessageLike[] = [];
+    const out: TemplateMessage[] = [];
     for (const m of s.preamble) out.push(templateMessage(m));
     if (s.keepHistory) {
       for (let j = 0; j < k; j++) {

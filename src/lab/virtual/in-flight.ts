@@ -5,7 +5,7 @@
  * between successive token deliveries (one token per engine step, as the mocker streams one chunk per
  * token), E2E = send to last token, TPOT = (E2E − TTFT) / (tokens − 1).
  */
-import type { ChatMessageLike } from '../../core/chat-template.ts';
+import type { TemplateMessage } from './prompt-builder.ts';
 import type { RequestRecord } from '../../core/records.ts';
 
 export class InFlightRequest {
@@ -18,7 +18,7 @@ export class InFlightRequest {
   /** Every output token (thinking first): the answer goes into the conversation's history. */
   output: readonly number[] | null = null;
   /** The messages sent, kept only when a speculative prefill will extend them with the answer. */
-  messages: ChatMessageLike[] | null = null;
+  messages: TemplateMessage[] | null = null;
 
   constructor(
     readonly id: string,

@@ -4,10 +4,15 @@
  * prompt tokens; large growing arrays cost more than the whole simulation). The template itself is
  * not restated here: each role's framing (the tokens before and after a message's content) and the
  * generation prompt are read off `ChatTokenizer.encodeChat` once, around a sentinel content token;
- * messages given as text go through `encodeChat` (memoised per message). A test checks equality
- * with `encodeChat` on random conversations.
+ * messages given as text go through `encodeChat` (memoised per message). A message may instead carry
+ * a `contentWriter` (trace prompts) that writes its content straight into the prompt. A test checks
+ * equality with `encodeChat` on random conversations.
  */
 import type { ChatMessageLike, ChatTokenizer } from '../../core/chat-template.ts';
+import type { ContentWriter } from '../../client/workloads/trace.ts';
+
+/** A template message; `contentWriter`, when present, gives the content tokens (read before `contentTokens`). */
+export type TemplateMessage = ChatMessageLike & { contentWriter?: ContentWriter };
 
 interface Frame {
   head: readonly number[];
@@ -21,19 +26,23 @@ export class PromptBuilder {
   private readonly frames = new Map<string, Frame>();
   private readonly generation: readonly number[];
   // Scratch: the parts of the prompt being built (reused between calls).
-  private readonly parts: ArrayLike<number>[] = [];
+  private readonly parts: (ArrayLike<number> | ContentWriter)[] = [];
 
   constructor(private readonly tok: ChatTokenizer) {
     this.generation = tok.encodeChat([], true);
   }
 
   /** Prompt token ids of `messages` plus the generation prompt (= tok.encodeChat(messages)). */
-  build(messages: readonly ChatMessageLike[]): Int32Array {
+  build(messages: readonly TemplateMessage[]): Int32Array {
     const parts = this.parts;
     parts.length = 0;
     let total = 0;
     for (const m of messages) {
-      if (m.contentTokens !== undefined) {
+      if (m.contentWriter !== undefined) {
+        const f = this.frameOf(m.role);
+        parts.push(f.head, m.contentWriter, f.tail);
+        total += f.head.length + m.contentWriter.length + f.tail.length;
+      } else if (m.contentTokens !== undefined) {
         const f = this.frameOf(m.role);
         parts.push(f.head, m.contentTokens, f.tail);
         total += f.head.length + m.contentTokens.length + f.tail.length;
@@ -50,11 +59,17 @@ export class PromptBuilder {
     for (let p = 0; p < parts.length; p++) {
       const part = parts[p];
       if (part instanceof Int32Array) out.set(part, at);
+      else if (isWriter(part)) part.write(out, at);
       else for (let i = 0; i < part.length; i++) out[at + i] = part[i];
       at += part.length;
     }
     parts.length = 0;
     return out;
+  }
+
+  /** Tokens the template puts before a `role` message's content (given as tokens). */
+  headLength(role: string): number {
+    return this.frameOf(role).head.length;
   }
 
   private frameOf(role: string): Frame {
@@ -68,4 +83,8 @@ export class PromptBuilder {
     }
     return f;
   }
+}
+
+function isWriter(part: ArrayLike<number> | ContentWriter): part is ContentWriter {
+  return typeof (part as ContentWriter).write === 'function';
 }

@@ -9,12 +9,11 @@
  * worker's request counter as the HTTP mocker does, so two routing policies replay identical answers.
  */
 import { blockHashes } from '../../core/block-hash.ts';
-import type { ChatMessageLike } from '../../core/chat-template.ts';
 import { KvlabError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import { planOutput, resolveMaxTokens, type LengthFields } from '../../mocker/server/plan.ts';
 import type { TurnSpec } from '../../client/workloads/types.ts';
-import type { PromptBuilder } from './prompt-builder.ts';
+import type { PromptBuilder, TemplateMessage } from './prompt-builder.ts';
 
 export interface PlannedRequest {
   prompt: Int32Array;
@@ -48,7 +47,15 @@ export function wantsSpeculativePrefill(turn: TurnSpec): boolean {
 export type PlanOutcome = { ok: true; request: PlannedRequest } | { ok: false; status: number; error: string };
 
 /** Tokenize, hash and plan one turn; request errors come back as data (status + message). */
-export function planTurn(prompts: PromptBuilder, messages: readonly ChatMessageLike[], turn: TurnSpec, rng: Rng, limits: PlanLimits): PlanOutcome {
+export function planTurn(
+  prompts: PromptBuilder,
+  messages: readonly TemplateMessage[],
+  turn: TurnSpec,
+  rng: Rng,
+  limits: PlanLimits,
+  /** Computes `blockHashes(prompt, limits.blockSize)`, maybe faster (trace prompts: TraceHashMemo). */
+  hash: (prompt: Int32Array) => number[] = (prompt) => blockHashes(prompt, limits.blockSize),
+): PlanOutcome {
   const prompt = prompts.build(messages);
   const body = lengthFields(turn);
   try {
@@ -60,7 +67,7 @@ export function planTurn(prompts: PromptBuilder, messages: readonly ChatMessageL
     const plan = planOutput(body, maxTokens, rng, limits.reasoningRatio);
     return {
       ok: true,
-      request: { prompt, hashes: blockHashes(prompt, limits.blockSize), output: plan.tokens, reasoningCount: plan.reasoningCount },
+      request: { prompt, hashes: hash(prompt), output: plan.tokens, reasoningCount: plan.reasoningCount },
     };
   } catch (err) {
     if (err instanceof KvlabError) return { ok: false, status: err.status, error: err.message };

@@ -27,7 +27,7 @@ import { Deque } from './deque.ts';
 import { KvPool } from './kv-pool.ts';
 import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
 import { DEFAULT_TIMING, type TimingModel } from './timing.ts';
-import type { EngineConfig, EngineRequest, EngineStats, KvEvent, RequestProgress, StepResult } from './types.ts';
+import type { EngineConfig, EngineOptions, EngineRequest, EngineStats, KvEvent, RequestProgress, StepResult } from './types.ts';
 
 function checkConfig(c: EngineConfig): void {
   const posInt = (name: keyof EngineConfig): void => {
@@ -65,8 +65,11 @@ export class Engine {
   private readonly schedChunks: Int32Array;
   private counters = { prefixQueries: 0, prefixHits: 0, promptTokens: 0, generationTokens: 0, preemptions: 0 };
 
-  constructor(config: EngineConfig, timing: TimingModel = DEFAULT_TIMING) {
+  private readonly eventTokenIds: boolean;
+
+  constructor(config: EngineConfig, timing: TimingModel = DEFAULT_TIMING, opts: EngineOptions = {}) {
     checkConfig(config);
+    this.eventTokenIds = opts.eventTokenIds ?? true;
     this.config = Object.freeze({ ...config });
     this.timing = timing;
     this.bs = config.blockSize;
@@ -363,15 +366,20 @@ export class Engine {
         if (runStart < 0) runStart = b;
         runHashes.push(hash);
       } else if (runStart >= 0) {
-        this.pool.announceStored(events, runHashes, runStart > 0 ? hashes[runStart - 1] : null, seq.tokenSlice(runStart * bs, b * bs));
+        this.pool.announceStored(events, runHashes, runStart > 0 ? hashes[runStart - 1] : null, this.eventTokens(seq, runStart * bs, b * bs));
         runStart = -1;
         runHashes = [];
       }
     }
     if (runStart >= 0) {
-      this.pool.announceStored(events, runHashes, runStart > 0 ? hashes[runStart - 1] : null, seq.tokenSlice(runStart * bs, full * bs));
+      this.pool.announceStored(events, runHashes, runStart > 0 ? hashes[runStart - 1] : null, this.eventTokens(seq, runStart * bs, full * bs));
     }
     seq.numHashed = full;
+  }
+
+  /** A BlockStored event's token ids: tokens [start, end), or none (EngineOptions.eventTokenIds). */
+  private eventTokens(seq: Sequence, start: number, end: number): number[] {
+    return this.eventTokenIds ? seq.tokenSlice(start, end) : [];
   }
 
   private preempt(seq: Sequence, preempted: string[]): void {

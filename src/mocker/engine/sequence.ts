@@ -60,12 +60,14 @@ export class Sequence {
   tokenSlice(start: number, end: number): number[] {
     const p = this.promptLen;
     if (end <= p && Array.isArray(this.prompt)) return (this.prompt as number[]).slice(start, end);
-    const out = new Array<number>(end - start);
-    let k = 0;
+    // Grown by push, not `new Array(n)`: a long preallocated array is holey (or dictionary-mode past
+    // ~100 k elements), which makes the copy and every later read slow.
+    const out: number[] = [];
+    const prompt = this.prompt;
     const promptEnd = Math.min(end, p);
-    for (let i = start; i < promptEnd; i++) out[k++] = this.prompt[i];
+    for (let i = start; i < promptEnd; i++) out.push(prompt[i]);
     const output = this.output;
-    for (let i = Math.max(start, p); i < end; i++) out[k++] = output[i - p];
+    for (let i = Math.max(start, p); i < end; i++) out.push(output[i - p]);
     return out;
   }
 

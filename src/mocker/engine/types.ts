@@ -51,7 +51,10 @@ export interface EngineRequest {
   output: ArrayLike<number>;
 }
 
-/** KV events, vLLM's kinds. Hashes are core/block-hash values. */
+/**
+ * KV events, vLLM's kinds. Hashes are core/block-hash values. A BlockStored's `tokenIds` are the
+ * blocks' tokens, or empty when the engine was built with `eventTokenIds: false` (EngineOptions).
+ */
 export type KvEvent =
   | { type: 'BlockStored'; blockHashes: number[]; parentHash: number | null; tokenIds: number[]; blockSize: number }
   | { type: 'BlockRemoved'; blockHashes: number[] }
@@ -104,4 +107,14 @@ export interface EngineStats {
   promptTokens: number;
   generationTokens: number;
   preemptions: number;
+}
+
+/** Construction options of the Engine that are not part of its vLLM-like configuration. */
+export interface EngineOptions {
+  /**
+   * Put the blocks' token ids in BlockStored events (default true). In-memory consumers that trust
+   * the engine's hashes (the virtual cluster's router) turn it off: events then carry `tokenIds: []`
+   * and the engine skips copying every stored token.
+   */
+  eventTokenIds?: boolean;
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { blockHashes } from '../../../src/core/block-hash.ts';
 import { KvlabError } from '../../../src/core/errors.ts';
 import { tokensForId } from '../../../src/core/lorem.ts';
-import { buildTrace, promptTokens, transformRows, TRACE_DEFAULTS } from '../../../src/client/workloads/trace.ts';
+import { buildTrace, LoremRunCache, promptTokens, traceContentWriter, transformRows, TRACE_DEFAULTS } from '../../../src/client/workloads/trace.ts';
 import { loadTrace, parseTraceJsonl, type TraceRow } from '../../../src/client/workloads/trace-loader.ts';
 
 function tokensOfScript(w: ReturnType<typeof buildTrace>, i: number): number[] {
@@ -167,5 +167,63 @@ describe('trace multipliers', () => {
   it('rejects non-positive multipliers', () => {
     expect(() => buildTrace({ prefixLenMultiplier: 0 }, { rows })).toThrow(KvlabError);
     expect(() => buildTrace({ speedupRatio: -1 }, { rows })).toThrow(/speedupRatio: must be a number > 0/);
+  });
+  it('writes the same content tokens into a buffer through traceContentWriter, and gives undefined for other messages', () => {
+    const rows: TraceRow[] = [
+      { timestamp: 0, input_length: 20, output_length: 1, hash_ids: [3, 4, 5] },
+      { timestamp: 1, input_length: 16, output_length: 1, hash_ids: [3, 4] },
+      { timestamp: 2, input_length: 5, output_length: 1, hash_ids: [9] },
+    ];
+    const w = buildTrace({ blockSize: 8 }, { rows });
+    for (const s of w.scripts) {
+      const m = s.turns[0].messages[0];
+      const writer = traceContentWriter(m)!;
+      const out = new Int32Array(writer.length + 3).fill(-7);
+      writer.write(out, 2);
+      expect(Array.from(out.subarray(2, 2 + writer.length))).toEqual(m.contentTokens);
+      expect([out[0], out[1], out[out.length - 1]]).toEqual([-7, -7, -7]);
+    }
+    expect(traceContentWriter({ role: 'user', content: 'x', contentTokens: [1] })).toBeUndefined();
+  });
+
+  it('LoremRunCache keeps exactly the most recently used ids and always writes their runs', () => {
+    let x = 12345;
+    const rand = (n: number): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x % n;
+    };
+    const cache = new LoremRunCache(8, 5);
+    const recent: number[] = []; // reference LRU, most recent last
+    const out = new Int32Array(8);
+    for (let k = 0; k < 400; k++) {
+      const id = rand(12);
+      const n = 1 + rand(8);
+      cache.write(id, n, out, 0);
+      expect(Array.from(out.subarray(0, n))).toEqual(tokensForId(id, n));
+      const at = recent.indexOf(id);
+      if (at >= 0) recent.splice(at, 1);
+      recent.push(id);
+      if (recent.length > 5) recent.shift();
+      for (let j = 0; j < 12; j++) expect(cache.has(j)).toBe(recent.includes(j));
+    }
+  });
+
+  it('LoremRunCache writes tokensForId runs (or their prefix) and evicts the least recently used past its bound', () => {
+    const cache = new LoremRunCache(16, 2);
+    const runOf = (id: number, n = 16): number[] => {
+      const out = new Int32Array(n + 2).fill(-1);
+      cache.write(id, n, out, 1);
+      expect([out[0], out[n + 1]]).toEqual([-1, -1]);
+      return Array.from(out.subarray(1, n + 1));
+    };
+    expect(runOf(1)).toEqual(tokensForId(1, 16));
+    expect(runOf(2, 5)).toEqual(tokensForId(2, 5));
+    expect(runOf(1)).toEqual(tokensForId(1, 16));
+    expect(runOf(3)).toEqual(tokensForId(3, 16)); // evicts 2, the least recently used
+    expect([cache.has(1), cache.has(2), cache.has(3)]).toEqual([true, false, true]);
+    expect(runOf(2)).toEqual(tokensForId(2, 16)); // evicts 1, reusing its slot
+    expect([cache.has(1), cache.has(2), cache.has(3)]).toEqual([false, true, true]);
+    expect(runOf(3)).toEqual(tokensForId(3, 16));
+    expect(runOf(1, 7)).toEqual(tokensForId(1, 7));
   });
 });

@@ -30,4 +30,14 @@ describe('virtual prompt builder', () => {
     const built = new PromptBuilder(tok).build([{ role: 'user', content: '', contentTokens: Int32Array.from(ids) }]);
     expect(Array.from(built)).toEqual(tok.encodeChat([{ role: 'user', content: '', contentTokens: ids }]));
   });
+  it('takes a content writer in place of content tokens, and prefers it to them', () => {
+    const tok = new ChatTokenizer();
+    const ids = LOREM_TOKEN_IDS.slice(5, 17);
+    const writer = { length: ids.length, write: (out: Int32Array, at: number) => out.set(ids, at) };
+    const built = new PromptBuilder(tok).build([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: '', contentTokens: [LOREM_TOKEN_IDS[0]], contentWriter: writer },
+    ]);
+    expect(Array.from(built)).toEqual(tok.encodeChat([{ role: 'system', content: 'be brief' }, { role: 'user', content: '', contentTokens: ids }]));
+  });
 });

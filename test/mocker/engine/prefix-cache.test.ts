@@ -66,6 +66,21 @@ describe('prefix cache', () => {
     expect([...e.cachedBlockHashes()].sort()).toEqual([...expected].sort());
   });
 
+  it('leaves token ids out of BlockStored events with eventTokenIds: false, and nothing else changes', () => {
+    const run = (eventTokenIds: boolean) => {
+      const e = new Engine(cfg({ blockSize: 4, numGpuBlocks: 8 }), undefined, { eventTokenIds });
+      const arrivals = [0, 1, 2].map((k) => ({ atMs: k * 50, req: { id: `r${k}`, prompt: [...tokens(1, 9), ...tokens(k + 2, 7)], output: tokens(9, 6) } }));
+      return drive(e, arrivals);
+    };
+    const full = run(true);
+    const bare = run(false);
+    const withoutTokens = full.events.map((x) => (x.type === 'BlockStored' ? { ...x, tokenIds: [] } : x));
+    expect(full.events.some((x) => x.type === 'BlockStored' && x.tokenIds.length > 0)).toBe(true);
+    expect(full.events.some((x) => x.type === 'BlockRemoved')).toBe(true);
+    expect(bare.events).toEqual(withoutTokens);
+    expect(bare.endMs).toBe(full.endMs);
+  });
+
   it('uses precomputed prompt hashes when the driver passes them', () => {
     const e = new Engine(cfg({ blockSize: 8 }));
     const prompt = tokens(5, 40);
