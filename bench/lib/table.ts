@@ -43,7 +43,7 @@ export function renderTable(rows: string[][]): string {
   return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** The same table in Markdown (for PERFORMANCE.md). */
+/** The same table in Markdown (bench/results/latest.md; the README's Performance section). */
 export function renderMarkdown(rows: string[][]): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   return [`| ${HEADER.join(' | ')} |`, `| ${HEADER.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
