@@ -17,6 +17,7 @@ import { Engine, type KvEvent } from '../engine/index.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import type { DriverClock } from './clock.ts';
 import { EngineDriver } from './driver.ts';
+import { clientErrorHandler } from './client-error.ts';
 import { FAIL_HEADER, failureInjector } from './failures.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { engineConfigOf, resolveMockerOptions, type MockerOptions, type ResolvedMockerOptions } from './options.ts';
@@ -121,7 +122,17 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     created: () => Math.floor(driver.clock.toEpochMs(driver.clock.now()) / 1000),
   };
 
-  const app = Fastify({ bodyLimit: opts.bodyLimit, logger: false, forceCloseConnections: true });
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit,
+    logger: false,
+    forceCloseConnections: true,
+    clientErrorHandler: clientErrorHandler({ [WORKER_HEADER]: name }),
+    // Errors fastify raises before routing (a malformed URL such as '/%zz') get an OpenAI body too.
+    frameworkErrors: (error, _request, reply) => {
+      reply.header(WORKER_HEADER, name);
+      void sendError(reply, makeError('invalid_request', { detail: error.message }));
+    },
+  });
   app.removeContentTypeParser('text/plain');
 
   const checkKey = opts.apiKey !== null ? bearerChecker(opts.apiKey) : null;

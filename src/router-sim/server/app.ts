@@ -3,9 +3,16 @@
  * /v1/chat/completions and /v1/completions (routed and proxied, see proxy.ts), GET /health, GET
  * /metrics. `buildRouterApp` wires the RouterCore, worker pool, metrics and (with kvEvents) the ZeroMQ
  * subscribers into an app ready for `inject()`; `startRouter` also listens. Errors at the edge are
- * OpenAI error bodies: bad JSON 400, no live worker 503, upstream failure 502, unknown route 404.
+ * OpenAI error bodies: body over the limit 413 (before parsing), not JSON 415, bad JSON 400, no live
+ * worker 503, upstream failure 502, unknown route 404.
+ *
+ * The router answers a client's mistakes itself: a body that fails the OpenAI request schema (the
+ * mocker's, core/openai-schemas: unknown fields pass, text content only) or a prompt certainly over
+ * maxModelLen (by bytes, before tokenizing) is a 400 and is never forwarded, so garbage can neither
+ * reach a worker nor get it marked down. Checks the schema cannot make (model name, token ids,
+ * exact context length) stay with the worker, whose 4xx is relayed as is.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ChatTokenizer } from '../../core/chat-template.ts';
@@ -14,9 +21,11 @@ import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/
 import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
 import { RouterCore } from '../router-core.ts';
 import { bearerChecker } from '../../core/api-key.ts';
+import { clientErrorHandler } from './client-error.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } from './options.ts';
 import { chatPromptTokens, completionPromptTokens } from './prompt.ts';
+import { KvStreamWatch } from './kv-stream-watch.ts';
 import { proxyCompletion, type ParsedCompletion, type ProxyDeps } from './proxy.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -44,6 +53,19 @@ interface JsonBody {
   json: unknown;
 }
 
+/** A prototype key (`__proto__`, or `constructor.prototype`) in a JSON body: refused, as fastify does. */
+function refuseProtoKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype'))) {
+    throw new SyntaxError(`forbidden key "${key}"`);
+  }
+  return value;
+}
+
+/** JSON.parse, refusing prototype keys (checked only when the text could hold one: the check costs a call per value). */
+function parseJson(raw: string): unknown {
+  return raw.includes('proto') || raw.includes('\\u') ? JSON.parse(raw, refuseProtoKeys) : JSON.parse(raw);
+}
+
 export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
   const options = resolveRouterOptions(partial);
   const names = options.workers.map((_, i) => `worker-${i}`);
@@ -64,10 +86,15 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     authorization: options.apiKey ? `Bearer ${options.apiKey}` : undefined,
   });
   const metrics = createRouterMetrics({ workersUp: () => core.liveCount(), indexBlocks: () => core.indexSize() });
+  // kv mode routes on the event stream alone, so it also watches for a stream gone silent.
+  const watch = options.kvEvents.length > 0 && options.mode === 'kv' ? new KvStreamWatch(names.length, options.routerTtlS * 1000) : null;
   const subscribers =
     options.kvEvents.length > 0
       ? startKvSubscribers(options.kvEvents, core, {
-          onEvents: (w, n) => metrics.kvEvents.inc({ worker: names[w] }, n),
+          onEvents: (w, n) => {
+            metrics.kvEvents.inc({ worker: names[w] }, n);
+            watch?.batch(w, performance.now());
+          },
           onResync: (w) => metrics.resyncs.inc({ worker: names[w] }),
         })
       : null;
@@ -83,16 +110,27 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     nowMs: () => performance.now(),
     nextId: () => `rt-${++counter}`,
     speculative,
+    watch,
   };
 
   // forceCloseConnections: close() cuts every client connection (idle or not) so shutdown never
   // waits on a client's stray keep-alive socket.
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    forceCloseConnections: true,
+    clientErrorHandler: clientErrorHandler(),
+    // Errors fastify raises before routing (a malformed URL such as '/%zz') get an OpenAI body too.
+    frameworkErrors: (error, _req, reply) => {
+      void (reply as FastifyReply).code(400).send(toErrorBody(makeError('invalid_request', { detail: error.message })));
+    },
+  });
   app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const raw = body as string;
     try {
-      done(null, { raw, json: JSON.parse(raw) } satisfies JsonBody);
+      done(null, { raw, json: parseJson(raw) } satisfies JsonBody);
     } catch (err) {
       done(makeError('invalid_json', { detail: (err as Error).message }), undefined);
     }
@@ -119,29 +157,21 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     return jb;
   };
 
-  // Requests the router cannot interpret (fields beyond the modelled schema, non-text content) are
-  // still forwarded, unhashed: the worker is the judge of validity; the router only needs the prompt.
   app.post('/v1/chat/completions', async (req, reply) => {
     const { raw, json } = body(req.body);
-    let p: ParsedCompletion = { raw, tokens: [], speculative: null };
-    try {
-      const parsed = parseBody(ChatCompletionRequest, json);
-      const wantsSpec = parsed.nvext?.agent_hints?.speculative_prefill === true;
-      p = { raw, tokens: chatPromptTokens(deps.tokenizer, parsed.messages), speculative: wantsSpec ? { model: parsed.model, messages: parsed.messages } : null };
-    } catch {
-      // forwarded as is
-    }
+    const parsed = parseBody(ChatCompletionRequest, json);
+    const wantsSpec = parsed.nvext?.agent_hints?.speculative_prefill === true;
+    const p: ParsedCompletion = {
+      raw,
+      tokens: chatPromptTokens(deps.tokenizer, parsed.messages, options.maxModelLen),
+      speculative: wantsSpec ? { model: parsed.model, messages: parsed.messages } : null,
+    };
     return proxyCompletion(deps, '/v1/chat/completions', p, req, reply);
   });
 
   app.post('/v1/completions', async (req, reply) => {
     const { raw, json } = body(req.body);
-    let tokens: number[] = [];
-    try {
-      tokens = completionPromptTokens(parseBody(CompletionRequest, json).prompt);
-    } catch {
-      // forwarded as is
-    }
+    const tokens = completionPromptTokens(parseBody(CompletionRequest, json).prompt, options.maxModelLen);
     return proxyCompletion(deps, '/v1/completions', { raw, tokens, speculative: null }, req, reply);
   });
 

@@ -32,8 +32,14 @@ export interface RouterOptions {
   downForMs: number;
   /** Health-check period while a worker is down, ms. */
   healthCheckMs: number;
-  /** Largest accepted request body, bytes. */
+  /** Largest accepted request body, bytes (larger → 413 before parsing). */
   bodyLimit: number;
+  /**
+   * The workers' context length, tokens: a prompt of more than maxModelLen × 128 UTF-8 bytes is certainly
+   * longer and gets a 400 from the router without being tokenized (the worker checks the exact length).
+   * Raise it for backends with a longer context.
+   */
+  maxModelLen: number;
   /** Undici connections per worker. */
   connectionsPerWorker: number;
 }
@@ -56,6 +62,7 @@ export const DEFAULT_ROUTER_OPTIONS: Readonly<RouterOptions> = Object.freeze({
   downForMs: 2000,
   healthCheckMs: 500,
   bodyLimit: 16 * 1024 * 1024,
+  maxModelLen: 32768,
   connectionsPerWorker: 256,
 });
 
@@ -104,6 +111,7 @@ export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): Reso
   num(o.downForMs, 'downForMs', 0);
   num(o.healthCheckMs, 'healthCheckMs', 1);
   num(o.bodyLimit, 'bodyLimit', 1, { int: true });
+  num(o.maxModelLen, 'maxModelLen', 1, { int: true });
   num(o.connectionsPerWorker, 'connectionsPerWorker', 1, { int: true });
   return Object.freeze({ ...o, workers: Object.freeze(workers) as unknown as string[], kvEvents: Object.freeze([...o.kvEvents]) as unknown as string[] });
 }

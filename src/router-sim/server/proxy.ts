@@ -7,6 +7,11 @@
  * marked down and the request is retried once on another worker. A client that goes away aborts the
  * upstream request. Responses carry `x-kvlab-worker: worker-<i>` (the router's name for the worker)
  * and, when the worker sent one, its own name as `x-kvlab-upstream-worker`.
+ *
+ * Only failures of the worker mark it down: a request undici refuses to send as given (a header it
+ * does not support or cannot encode) is the client's mistake and gets a 400, and hop-by-hop headers
+ * (RFC 9110 §7.6.1: the fixed list, `expect`, and those named in `connection`) are never forwarded.
+ * In kv mode the KvStreamWatch hears of every routed and finished request (see kv-stream-watch.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PassThrough } from 'node:stream';
@@ -17,6 +22,7 @@ import { makeError, toErrorBody } from '../../core/errors.ts';
 import type { RouterCore } from '../router-core.ts';
 import type { RouterMetrics } from './metrics.ts';
 import { chatMessagesLike } from '../../core/prompt.ts';
+import { storedNewBlocks, type KvStreamWatch } from './kv-stream-watch.ts';
 import { ResponseWatcher } from './response-watch.ts';
 import { sendSpeculativePrefill, speculativeBody } from './speculative.ts';
 import type { WorkerPool } from './worker-pool.ts';
@@ -33,6 +39,8 @@ export interface ProxyDeps {
   nowMs(): number;
   nextId(): string;
   speculative: { sent: number; completed: number; failed: number; pending: Set<Promise<unknown>> };
+  /** kv mode with KV events: the silent-stream watch (null otherwise). */
+  watch?: KvStreamWatch | null;
 }
 
 export interface ParsedCompletion {
@@ -43,20 +51,47 @@ export interface ParsedCompletion {
   speculative: { model: unknown; messages: readonly ChatRequestMessage[] } | null;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'trailer', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'trailer',
+  'host',
+  'content-length',
+  'expect',
+]);
 
 /**
  * Request headers worth forwarding (end-to-end ones: auth, content type, x-kvlab-*, ...).
- * accept-encoding is dropped so the upstream answers uncompressed and the watcher can read the stream.
+ * accept-encoding is dropped so the upstream answers uncompressed and the watcher can read the stream;
+ * so are the headers the client's `connection` header names (hop-by-hop by declaration).
  */
 export function forwardHeaders(h: FastifyRequest['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
+  const named = new Set(
+    String(h.connection ?? '')
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+  );
+  const out: Record<string, string> = Object.create(null) as Record<string, string>; // a '__proto__' header stays a header
   for (const [k, v] of Object.entries(h)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || k === 'accept-encoding') continue;
+    if (v === undefined || HOP_BY_HOP.has(k) || named.has(k) || k === 'accept-encoding') continue;
     out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
 }
+
+/**
+ * undici errors meaning "this request cannot be sent as given", not "the worker failed". (The headers
+ * undici refuses are dropped above: each request an undici 7 Pool refuses leaks one of its
+ * connections, and once all are leaked the Pool hangs every request.)
+ */
+const REQUEST_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 function errorCode(err: unknown): string {
   const e = err as { code?: unknown; name?: unknown; message?: unknown };
@@ -81,20 +116,30 @@ export async function proxyCompletion(deps: ProxyDeps, path: string, parsed: Par
 
   let lastError = '';
   for (let attempt = 0; attempt < 2; attempt++) {
-    const { decision } = core.route(id, hashes, isl, deps.nowMs());
+    const now = deps.nowMs();
+    for (const stale of deps.watch?.stale(now) ?? []) {
+      core.resetWorker(stale);
+      metrics.resyncs.inc({ worker: core.names[stale] });
+    }
+    const { decision } = core.route(id, hashes, isl, now);
     if (decision.worker === null) {
       if (attempt === 0) throw makeError('no_workers');
       throw makeError('upstream_unavailable', { upstream: 'any worker', detail: lastError });
     }
     const w = decision.worker;
     const ep = pool.endpoints[w];
+    deps.watch?.routed(id, w, now);
     let upstream: Awaited<ReturnType<typeof ep.pool.request>>;
     try {
       upstream = await ep.pool.request({ path, method: 'POST', headers, body: parsed.raw, signal: ac.signal });
     } catch (err) {
       core.finish(id);
+      deps.watch?.finished(id, false, deps.nowMs());
       if (clientGone) return reply;
       lastError = errorCode(err);
+      if (REQUEST_ERRORS.has(lastError)) {
+        throw makeError('invalid_request', { detail: `the request cannot be forwarded: ${(err as Error).message}` });
+      }
       pool.markDown(w);
       if (attempt === 0) {
         metrics.retries.inc();
@@ -105,6 +150,7 @@ export async function proxyCompletion(deps: ProxyDeps, path: string, parsed: Par
     if (upstream.statusCode >= 500 && attempt === 0) {
       await upstream.body.dump().catch(() => undefined);
       core.finish(id);
+      deps.watch?.finished(id, false, deps.nowMs());
       lastError = `HTTP ${upstream.statusCode}`;
       pool.markDown(w);
       metrics.retries.inc();
@@ -113,7 +159,7 @@ export async function proxyCompletion(deps: ProxyDeps, path: string, parsed: Par
     metrics.requests.inc({ worker: ep.name, mode: core.opts.mode });
     metrics.overlapBlocks.observe(decision.overlapBlocks);
     if (isl > 0) metrics.predictedHitRatio.observe(Math.min(1, (decision.overlapBlocks * deps.blockSize) / isl));
-    return streamBack(deps, id, w, upstream, parsed, headers, reply, () => clientGone);
+    return streamBack(deps, id, w, decision.overlapBlocks, upstream, parsed, headers, reply, () => clientGone);
   }
   throw makeError('upstream_unavailable', { upstream: 'any worker', detail: lastError });
 }
@@ -128,6 +174,7 @@ function streamBack(
   deps: ProxyDeps,
   id: string,
   w: number,
+  overlapBlocks: number,
   upstream: UpstreamResponse,
   parsed: ParsedCompletion,
   fwdHeaders: Record<string, string>,
@@ -156,6 +203,8 @@ function streamBack(
     if (freed) return;
     freed = true;
     core.finish(id);
+    const completed = ok && watcher.finishReason !== null;
+    deps.watch?.finished(id, completed && storedNewBlocks(parsed.tokens.length, watcher.outputTokens, overlapBlocks, deps.blockSize), deps.nowMs());
   };
   // Manual piping (not stream.pipeline) so an upstream failure mid-stream can end an SSE response
   // with an OpenAI error event instead of a cut connection. Backpressure: pause the upstream while

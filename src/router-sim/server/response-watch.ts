@@ -2,8 +2,8 @@
  * Watches an upstream OpenAI response as its bytes pass through the proxy, without altering them:
  * for SSE streams it parses events (eventsource-parser) to see the first token (prefill done), count
  * generated chunks, collect the answer text (content only, reasoning excluded: the chat template drops
- * it from history), the finish reason and the [DONE] marker; for JSON bodies it buffers (bounded) and
- * reads the same facts at the end.
+ * it from history), the finish reason, the usage and the [DONE] marker; for JSON bodies it buffers
+ * (bounded) and reads the same facts at the end.
  *
  * Approximation: one content chunk is counted as one token (true for the kvlab mocker and vLLM's
  * default streaming; servers that batch tokens per chunk are undercounted).
@@ -37,6 +37,8 @@ export class ResponseWatcher {
   finishReason: string | null = null;
   done = false;
   chunks = 0;
+  /** `usage.completion_tokens` when the upstream reported it (JSON body, or a stream's usage chunk). */
+  usageTokens: number | null = null;
 
   constructor(
     readonly sse: boolean,
@@ -47,6 +49,16 @@ export class ResponseWatcher {
 
   get firstTokenSeen(): boolean {
     return this.sawFirst;
+  }
+
+  /** Generated tokens: the upstream's usage when it gave one, else the content chunks counted. */
+  get outputTokens(): number {
+    return this.usageTokens ?? this.chunks;
+  }
+
+  private readUsage(body: { usage?: { completion_tokens?: unknown } | null }): void {
+    const n = body?.usage?.completion_tokens;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 0) this.usageTokens = n;
   }
 
   feed(bytes: Uint8Array): void {
@@ -70,12 +82,13 @@ export class ResponseWatcher {
     }
     this.json += rest;
     if (this.jsonOverflow) return;
-    let body: { choices?: ChoiceLike[] };
+    let body: { choices?: ChoiceLike[]; usage?: { completion_tokens?: unknown } | null };
     try {
-      body = JSON.parse(this.json) as { choices?: ChoiceLike[] };
+      body = JSON.parse(this.json) as typeof body;
     } catch {
       return;
     }
+    this.readUsage(body);
     const c = body?.choices?.[0];
     if (!c) return;
     const text = typeof c.message?.content === 'string' ? c.message.content : typeof c.text === 'string' ? c.text : '';
@@ -96,12 +109,13 @@ export class ResponseWatcher {
       this.done = true;
       return;
     }
-    let chunk: { choices?: ChoiceLike[] };
+    let chunk: { choices?: ChoiceLike[]; usage?: { completion_tokens?: unknown } | null };
     try {
-      chunk = JSON.parse(data) as { choices?: ChoiceLike[] };
+      chunk = JSON.parse(data) as typeof chunk;
     } catch {
       return;
     }
+    this.readUsage(chunk);
     const c = chunk?.choices?.[0];
     if (!c) return;
     const content = typeof c.delta?.content === 'string' ? c.delta.content : typeof c.text === 'string' ? c.text : '';
