@@ -51,6 +51,7 @@ export function registerCluster(program: Command): void {
       temperature: flags.routerTemperature,
       routerTtlS: flags.routerTtl,
       seed: mocker.seed,
+      maxModelLen: mocker.maxModelLen,
     };
     try {
       // Validate the router's part up front so a bad flag fails before anything starts.

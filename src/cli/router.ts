@@ -23,6 +23,7 @@ interface RouterFlags {
   routerTtl: number;
   seed: number;
   apiKey?: string;
+  maxModelLen?: number;
 }
 
 /** RouterOptions field → the flag that sets it (for one-line errors naming the flag). */
@@ -38,6 +39,7 @@ export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   routerTtlS: '--router-ttl',
   seed: '--seed',
   apiKey: '--api-key',
+  maxModelLen: '--max-model-len',
 });
 
 /** Rethrow an invalid_config error as a bad_flag error naming the CLI flag. */
@@ -64,6 +66,7 @@ export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
       routerTtlS: f.routerTtl,
       seed: f.seed,
       apiKey: f.apiKey ?? null,
+      maxModelLen: f.maxModelLen,
     });
   } catch (err) {
     asFlagError(err, ROUTER_FLAG_OF);
@@ -91,7 +94,7 @@ export function addRouterPolicyFlags(cmd: Command, defaultMode: RouterMode): Com
     .option('--router-mode <mode>', `routing policy: ${ROUTER_MODES.join(', ')}`, enumArg(ROUTER_MODES), defaultMode)
     .option('--kv-overlap-score-weight <w>', 'weight of the prefill term in the kv cost (0 = load only)', floatArg({ min: 0 }), D.overlapScoreWeight)
     .option('--router-temperature <t>', '0 = pick the cheapest worker; > 0 = softmax sampling', floatArg({ min: 0 }), D.temperature)
-    .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached', floatArg({ min: Number.MIN_VALUE }), D.routerTtlS);
+    .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached; kv: how long a silent KV event stream is trusted', floatArg({ min: Number.MIN_VALUE }), D.routerTtlS);
 }
 
 export function registerRouter(program: Command): void {
@@ -104,7 +107,8 @@ export function registerRouter(program: Command): void {
     .option('--port <port>', 'listen port (0 = ephemeral)', portArg(), D.port)
     .option('--block-size <n>', "tokens per KV block (the workers')", intArg({ min: 1 }), D.blockSize)
     .option('--seed <n>', 'seed of random routing choices', intArg(), D.seed)
-    .option('--api-key <key>', 'require Authorization: Bearer <key> (forwarded to workers)', nonEmptyArg());
+    .option('--api-key <key>', 'require Authorization: Bearer <key> (forwarded to workers)', nonEmptyArg())
+    .option('--max-model-len <n>', "the workers' context length: prompts certainly longer (by bytes) get a 400 before tokenizing", intArg({ min: 1 }), D.maxModelLen);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: RouterFlags) => {
     const opts = routerOptionsFromFlags(flags);
     const { startRouter } = await import('../router-sim/server/index.ts');

@@ -20,3 +20,21 @@ export function singlePrompt(prompt: CompletionPrompt): string | number[] {
   if (prompt.length === 0 || typeof prompt[0] === 'number') return prompt as number[];
   throw makeError('invalid_request', { detail: `prompt: only one prompt per request is supported, got ${prompt.length}`, param: 'prompt' });
 }
+
+/**
+ * The longest o200k_base token, in UTF-8 bytes (a run of spaces; a test checks it against the whole
+ * vocabulary). A prompt of more than maxModelLen · MAX_TOKEN_BYTES bytes certainly has more than
+ * maxModelLen tokens, so it can be refused without tokenizing it.
+ */
+export const MAX_TOKEN_BYTES = 128;
+
+/** Throws context_length_exceeded when `bytes` of prompt certainly exceed maxModelLen tokens. */
+export function checkPromptBytes(bytes: number, maxModelLen: number, param: string): void {
+  if (bytes <= maxModelLen * MAX_TOKEN_BYTES) return;
+  throw makeError('context_length_exceeded', { maxModelLen }, {
+    message:
+      `This model's maximum context length is ${maxModelLen} tokens. However, your prompt is ${bytes} bytes ` +
+      `long, which is at least ${Math.ceil(bytes / MAX_TOKEN_BYTES)} tokens. Please reduce the length of the messages or completion.`,
+    param,
+  });
+}

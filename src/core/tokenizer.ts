@@ -33,9 +33,41 @@ export const SPECIAL_TOKEN_TEXT = Object.freeze({ endOfText: EndOfText, imStart:
 /** Token id of "\n" in o200k_base. */
 export const NEWLINE_TOKEN = 198;
 
+/**
+ * Longest run of non-space characters handed to BPE in one piece. BPE's merge loop is quadratic in
+ * the length of one pre-tokenized piece (100 KB of "a" took ~10 s), so a longer run is cut into pieces
+ * of this many code units and each is encoded on its own. Approximation: for such runs (never seen in
+ * natural text or in kvlab's own prompts) the token ids differ slightly from o200k's exact split.
+ */
+export const MAX_RUN_CHARS = 512;
+const LONG_RUN = new RegExp(`[^\\s]{${MAX_RUN_CHARS + 1},}`, 'g');
+
 /** Text → token ids. Special-token text is treated as plain text. */
 export function encode(text: string): number[] {
-  return o200kEncode(text, PLAIN_TEXT);
+  LONG_RUN.lastIndex = 0;
+  if (!LONG_RUN.test(text)) return o200kEncode(text, PLAIN_TEXT);
+  const out: number[] = [];
+  const push = (piece: string): void => {
+    if (piece.length === 0) return;
+    const ids = o200kEncode(piece, PLAIN_TEXT);
+    for (let i = 0; i < ids.length; i++) out.push(ids[i]);
+  };
+  LONG_RUN.lastIndex = 0;
+  let at = 0;
+  for (let m = LONG_RUN.exec(text); m !== null; m = LONG_RUN.exec(text)) {
+    push(text.slice(at, m.index));
+    const end = m.index + m[0].length;
+    for (let i = m.index; i < end; ) {
+      let j = Math.min(end, i + MAX_RUN_CHARS);
+      // never split a surrogate pair
+      if (j < end && j > i + 1 && (text.charCodeAt(j - 1) & 0xfc00) === 0xd800) j--;
+      push(text.slice(i, j));
+      i = j;
+    }
+    at = end;
+  }
+  push(text.slice(at));
+  return out;
 }
 
 /** True when `id` is a token id that o200k_base can decode. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countTokens, decode, encode, isValidToken, NEWLINE_TOKEN, SPECIAL_TOKENS, VOCAB_SIZE } from '../../src/core/tokenizer.ts';
+import { countTokens, decode, encode, isValidToken, MAX_RUN_CHARS, NEWLINE_TOKEN, SPECIAL_TOKENS, VOCAB_SIZE } from '../../src/core/tokenizer.ts';
 
 describe('tokenizer (o200k_base facade)', () => {
   it('round-trips ordinary text', () => {
@@ -44,5 +44,23 @@ describe('tokenizer (o200k_base facade)', () => {
     expect(isValidToken(-1)).toBe(false);
     expect(isValidToken(1.5)).toBe(false);
     expect(() => decode([1, VOCAB_SIZE])).toThrow(/token id 200007 \(at index 1\)/);
+  });
+});
+
+describe('long runs without spaces', () => {
+  it('are cut into MAX_RUN_CHARS pieces before BPE (no quadratic stall) and still decode back', () => {
+    const run = 'ab'.repeat(25_000); // 50,000 chars, no whitespace
+    const text = `start ${run} end`;
+    const ids = encode(text);
+    expect(decode(ids)).toBe(text);
+    const pieces: number[] = [...encode('start ')];
+    for (let i = 0; i < run.length; i += MAX_RUN_CHARS) pieces.push(...encode(run.slice(i, i + MAX_RUN_CHARS)));
+    pieces.push(...encode(' end'));
+    expect(ids).toEqual(pieces);
+  });
+
+  it('never splits a surrogate pair', () => {
+    const text = '😀'.repeat(2_000);
+    expect(decode(encode(text))).toBe(text);
   });
 });

@@ -17,7 +17,7 @@ import { Engine, type KvEvent } from '../engine/index.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import type { DriverClock } from './clock.ts';
 import { EngineDriver } from './driver.ts';
-import { clientErrorHandler } from './client-error.ts';
+import { clientErrorHandler } from '../../core/client-error-handler.ts';
 import { FAIL_HEADER, failureInjector } from './failures.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { engineConfigOf, resolveMockerOptions, type MockerOptions, type ResolvedMockerOptions } from './options.ts';

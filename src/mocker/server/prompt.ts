@@ -11,29 +11,17 @@
 import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError } from '../../core/errors.ts';
 import type { ChatRequestMessage, CompletionPrompt } from '../../core/openai-schemas.ts';
-import { chatMessagesLike, singlePrompt } from '../../core/prompt.ts';
+import { chatMessagesLike, checkPromptBytes, MAX_TOKEN_BYTES, singlePrompt } from '../../core/prompt.ts';
 import { encode, isValidToken } from '../../core/tokenizer.ts';
 
-/** The longest o200k_base token, in UTF-8 bytes. */
-export const MAX_TOKEN_BYTES = 128;
-
-function checkBytes(bytes: number, maxModelLen: number): void {
-  if (bytes <= maxModelLen * MAX_TOKEN_BYTES) return;
-  const atLeast = Math.ceil(bytes / MAX_TOKEN_BYTES);
-  throw makeError('context_length_exceeded', { maxModelLen }, {
-    message:
-      `This model's maximum context length is ${maxModelLen} tokens. However, your prompt is ${bytes} bytes ` +
-      `long, which is at least ${atLeast} tokens. Please reduce the length of the messages or completion.`,
-    param: 'messages',
-  });
-}
+export { MAX_TOKEN_BYTES };
 
 /** Prompt tokens of a chat request (throws context_length_exceeded for prompts far too long). */
 export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[], maxModelLen: number): number[] {
   const flat = chatMessagesLike(messages);
   let bytes = 0;
   for (const m of flat) bytes += Buffer.byteLength(m.content, 'utf8') + Buffer.byteLength(m.role, 'utf8');
-  checkBytes(bytes, maxModelLen);
+  checkPromptBytes(bytes, maxModelLen, 'messages');
   return tok.encodeChat(flat);
 }
 
@@ -42,7 +30,7 @@ export function completionPromptTokens(prompt: CompletionPrompt, maxModelLen: nu
   const one = singlePrompt(prompt);
 
   if (typeof one === 'string') {
-    checkBytes(Buffer.byteLength(one, 'utf8'), maxModelLen);
+    checkPromptBytes(Buffer.byteLength(one, 'utf8'), maxModelLen, 'prompt');
     const tokens = encode(one);
     if (tokens.length === 0) throw makeError('invalid_request', { detail: 'prompt: must not be empty', param: 'prompt' });
     return tokens;

@@ -21,7 +21,7 @@ import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/
 import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
 import { RouterCore } from '../router-core.ts';
 import { bearerChecker } from '../../core/api-key.ts';
-import { clientErrorHandler } from './client-error.ts';
+import { clientErrorHandler } from '../../core/client-error-handler.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } from './options.ts';
 import { chatPromptTokens, completionPromptTokens } from './prompt.ts';

@@ -15,24 +15,11 @@
  * meaningful only if the template matches too.
  */
 import type { ChatTokenizer } from '../../core/chat-template.ts';
-import { makeError } from '../../core/errors.ts';
 import type { ChatRequestMessage, CompletionPrompt } from '../../core/openai-schemas.ts';
-import { chatMessagesLike, singlePrompt } from '../../core/prompt.ts';
+import { chatMessagesLike, checkPromptBytes, MAX_TOKEN_BYTES, singlePrompt } from '../../core/prompt.ts';
 import { encode } from '../../core/tokenizer.ts';
 
-/** The longest o200k_base token, in UTF-8 bytes (the mocker's MAX_TOKEN_BYTES). */
-export const MAX_TOKEN_BYTES = 128;
-
-/** Throws context_length_exceeded when `bytes` of prompt certainly exceed maxModelLen tokens. */
-export function checkPromptBytes(bytes: number, maxModelLen: number, param: string): void {
-  if (bytes <= maxModelLen * MAX_TOKEN_BYTES) return;
-  throw makeError('context_length_exceeded', { maxModelLen }, {
-    message:
-      `This model's maximum context length is ${maxModelLen} tokens. However, your prompt is ${bytes} bytes ` +
-      `long, which is at least ${Math.ceil(bytes / MAX_TOKEN_BYTES)} tokens. Please reduce the length of the messages or completion.`,
-    param,
-  });
-}
+export { checkPromptBytes, MAX_TOKEN_BYTES };
 
 export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[], maxModelLen = Infinity): number[] {
   const flat = chatMessagesLike(messages);

@@ -1,4 +1,5 @@
 /**
+ * Shared by the mock workers and the router (the only HTTP-edge helper in core besides api-key.ts).
  * Connection-level client errors — request headers over Node's 16 KB limit (431), a request that timed
  * out before its headers ended (408), a malformed request line or header (400) — answered with an
  * OpenAI error body. Node's HTTP parser raises them before fastify routes anything, and fastify's
@@ -6,7 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { makeError, toErrorBody } from '../../core/errors.ts';
+import { makeError, toErrorBody } from './errors.ts';
 
 export function clientErrorHandler(extraHeaders: Readonly<Record<string, string>> = {}): (err: Error & { code?: string }, socket: Socket) => void {
   return (err, socket) => {
