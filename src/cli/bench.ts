@@ -21,6 +21,7 @@ import { DEFAULT_TRACE_FILE } from '../client/workloads/trace-loader.ts';
 import type { WorkloadName } from '../client/workloads/index.ts';
 import { CliExit } from './exit.ts';
 import { enumArg, floatArg, intArg, nonEmptyArg } from './flags.ts';
+import { withAbort } from './signals.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
@@ -93,56 +94,29 @@ function toFlagError(err: unknown): unknown {
 }
 
 /**
- * Wrappers (npx, tsx) relay the terminal's Ctrl-C to this process, which also gets it from the
- * terminal: signals this close to the first are the same Ctrl-C, not a second one.
- */
-export const SIGNAL_DEBOUNCE_MS = 1500;
-
-/**
  * Run a bench command with Ctrl-C/SIGTERM wired to its abort signal. A non-zero code (99 thresholds,
  * 130 interrupted) ends the process through CliExit; a second Ctrl-C ends it at once with 130.
  */
 async function run(build: (signal: AbortSignal) => BenchCommandOptions): Promise<void> {
-  const ac = new AbortController();
-  let options: BenchCommandOptions;
-  try {
-    options = build(ac.signal);
-  } catch (err) {
-    throw toFlagError(err);
-  }
-  const { benchCommand, EXIT_INTERRUPTED } = await import('../client/bench-command.ts');
-  let firstAt: number | null = null;
-  let quitNow: (err: CliExit) => void = () => {};
-  const quit = new Promise<never>((_, reject) => (quitNow = reject));
-  const onSignal = (): void => {
-    const now = performance.now();
-    if (firstAt === null) {
-      firstAt = now;
-      process.stderr.write('\nkvlab bench: interrupted, finishing in-flight requests (Ctrl-C again to quit now)\n');
-      ac.abort();
-    } else if (now - firstAt > SIGNAL_DEBOUNCE_MS) {
-      quitNow(new CliExit(EXIT_INTERRUPTED));
+  const code = await withAbort('kvlab bench: interrupted, finishing in-flight requests', async (signal) => {
+    let options: BenchCommandOptions;
+    try {
+      options = build(signal);
+    } catch (err) {
+      throw toFlagError(err);
     }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let code: number;
-  try {
-    code = await Promise.race([
-      benchCommand(options, {
+    const { benchCommand } = await import('../client/bench-command.ts');
+    try {
+      return await benchCommand(options, {
         stdout: process.stdout,
         stderr: process.stderr,
         tty: Boolean(process.stdout.isTTY),
         progressTty: Boolean(process.stderr.isTTY),
-      }),
-      quit,
-    ]);
-  } catch (err) {
-    throw toFlagError(err);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+      });
+    } catch (err) {
+      throw toFlagError(err);
+    }
+  });
   // 99 (thresholds) and 130 (interrupted) are not errors to report: end with the code itself.
   if (code !== 0) throw new CliExit(code);
 }

@@ -10,7 +10,8 @@ import { Command } from 'commander';
 import { resolveRouterOptions } from '../router-sim/server/options.ts';
 import type { RouterMode } from '../router-sim/types.ts';
 import { mockerOptionsFromFlags, registerMocker } from './mocker.ts';
-import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF, untilSignal } from './router.ts';
+import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF } from './router.ts';
+import { untilSignal } from './signals.ts';
 import { intArg, portArg } from './flags.ts';
 
 /** Mocker flags the cluster defines itself. */

@@ -11,11 +11,10 @@ import { makeError } from '../core/errors.ts';
 // runs, so --help and flag errors answer fast.
 import type { ExperimentProgress, Target } from '../lab/run-experiment.ts';
 import type { Clock } from '../lab/experiment-summary.ts';
-import { SIGNAL_DEBOUNCE_MS } from './bench.ts';
+import { EXIT_INTERRUPTED, withAbort } from './signals.ts';
 import { CliExit } from './exit.ts';
 import { enumArg } from './flags.ts';
 
-const EXIT_INTERRUPTED = 130;
 const CLOCKS = ['virtual', 'real'] as const;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -25,35 +24,6 @@ export function parseTargetFlag(raw: string): Target {
   const eq = raw.indexOf('=');
   if (eq <= 0 || eq === raw.length - 1) throw makeError('bad_flag', { flag: '--target', detail: `expected LABEL=URL, got '${raw}'` });
   return { label: raw.slice(0, eq).trim(), url: raw.slice(eq + 1).trim() };
-}
-
-/**
- * Run `fn` with Ctrl-C/SIGTERM wired to an AbortSignal: the first signal aborts (the run writes what
- * it measured), a second one (after the wrappers' relay window) ends the process with 130 at once.
- */
-async function withAbort<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  let firstAt: number | null = null;
-  let quitNow: (err: CliExit) => void = () => {};
-  const quit = new Promise<never>((_, reject) => (quitNow = reject));
-  const onSignal = (): void => {
-    const now = performance.now();
-    if (firstAt === null) {
-      firstAt = now;
-      process.stderr.write(`\nkvlab ${what}: interrupted, finishing in-flight requests and writing what was measured (Ctrl-C again to quit now)\n`);
-      ac.abort();
-    } else if (now - firstAt > SIGNAL_DEBOUNCE_MS) {
-      quitNow(new CliExit(EXIT_INTERRUPTED));
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await Promise.race([fn(ac.signal), quit]);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
 }
 
 function progressPrinter(prefix = ''): (e: ExperimentProgress) => void {
@@ -102,7 +72,7 @@ export function registerExperiment(program: Command): void {
       const targets = f.target.map(parseTargetFlag);
       const clock: Clock = f.clock ?? (targets.length > 0 ? 'real' : 'virtual');
       const { runExperiment } = await import('../lab/run-experiment.ts');
-      const result = await withAbort('experiment', (signal) =>
+      const result = await withAbort('kvlab experiment: interrupted, finishing in-flight requests and writing what was measured', (signal) =>
         runExperiment({ file, clock, targets, outDir: f.output, sets: f.set, signal, png: f.png, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter() }),
       );
       if (f.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
@@ -122,7 +92,7 @@ export function registerExperiment(program: Command): void {
     .option('--no-png', 'write SVG plots only')
     .action(async (f: { clock?: Clock; output?: string; json?: boolean; png: boolean }) => {
       const { renderHeadlines, runDemo } = await import('../lab/demo.ts');
-      const result = await withAbort('demo', (signal) =>
+      const result = await withAbort('kvlab demo: interrupted, finishing in-flight requests and writing what was measured', (signal) =>
         runDemo({ clock: f.clock ?? 'real', outDir: f.output, signal, png: f.png, onProgress: (name, e) => progressPrinter(`[${name}] `)(e) }),
       );
       if (f.json) process.stdout.write(JSON.stringify({ outDir: result.outDir, reportPath: result.reportPath, headlines: result.headlines }, null, 2) + '\n');

@@ -10,6 +10,7 @@ import { KvlabError, makeError } from '../core/errors.ts';
 import { loadProfile } from '../mocker/engine/profile.ts';
 import { DEFAULT_MOCKER_OPTIONS as D, resolveMockerOptions, type MockerOptions } from '../mocker/server/options.ts';
 import { floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
+import { untilSignal } from './signals.ts';
 
 interface MockerFlags {
   numWorkers: number;
@@ -107,15 +108,7 @@ async function runMocker(opts: MockerOptions): Promise<void> {
   const out = process.stdout;
   out.write(`kvlab mocker: ${mocker.workers.length} worker(s) serving model ${opts.model}\n`);
   for (const w of mocker.workers) out.write(`${w.name} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal();
   await mocker.close();
   out.write('kvlab mocker: stopped\n');
 }

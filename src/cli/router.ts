@@ -10,6 +10,7 @@ import { KvlabError, makeError } from '../core/errors.ts';
 import { DEFAULT_ROUTER_OPTIONS as D, resolveRouterOptions, type RouterOptions } from '../router-sim/server/options.ts';
 import { ROUTER_MODES, type RouterMode } from '../router-sim/types.ts';
 import { enumArg, floatArg, intArg, nonEmptyArg, portArg } from './flags.ts';
+import { untilSignal } from './signals.ts';
 
 interface RouterFlags {
   worker: string[];
@@ -73,18 +74,6 @@ export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
   }
 }
 
-/** Resolve once SIGINT or SIGTERM arrives. */
-export function untilSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
