@@ -15,6 +15,7 @@ import type { Rng } from '../../core/rng.ts';
 import { createRng } from '../../core/rng.ts';
 import { countTokens } from '../../core/tokenizer.ts';
 import { ChatTokenizer, type ChatMessageLike } from '../../core/chat-template.ts';
+import type { TurnResult } from '../runner/types.ts';
 import { createSseDecoder, errorOf } from './sse.ts';
 import { StreamTimer, timingOfBody, tpotOf, type ResponseTiming } from './response-timing.ts';
 import { backoffDelayMs, isConnectionError, isRetryableStatus, parseRetryAfter, type BackoffOptions, DEFAULT_BACKOFF } from './retry-policy.ts';
@@ -57,27 +58,10 @@ export interface CompletionSendRequest extends SendRequest {
 
 export type FailureKind = 'http' | 'stream' | 'connection' | 'timeout' | 'aborted' | 'other';
 
-export interface SendResult {
-  ok: boolean;
-  /** HTTP status of the final attempt, null when no answer arrived. */
-  status: number | null;
-  error: string | null;
+/** One answer: the runner's TurnResult (status of the final attempt, times on the transport's clock) with a typed failure and the finish reason. */
+export interface SendResult extends TurnResult {
   failure: FailureKind | null;
-  /** When the final attempt was sent, on the transport's clock. */
-  sentAtMs: number;
-  ttftMs: number | null;
-  ttfatMs: number | null;
-  e2eMs: number | null;
-  tpotMs: number | null;
-  itlMs: number[];
-  inputTokens: number | null;
-  outputTokens: number | null;
-  cachedTokens: number | null;
-  worker: string | null;
-  content: string;
-  reasoning: string;
   finishReason: string | null;
-  retries: number;
 }
 
 export interface Transport {
