@@ -71,7 +71,6 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   let outputTokens = 0;
   let cachedTokens = 0;
   let hitIn = 0;
-  let hitCached = 0;
   let anyCached = false;
   const errors: Record<string, number> = {};
   const itl: number[] = [];
@@ -83,7 +82,6 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
       if (r.cachedTokens !== null && r.cachedTokens !== undefined && r.inputTokens) {
         anyCached = true;
         cachedTokens += r.cachedTokens;
-        hitCached += r.cachedTokens;
         hitIn += r.inputTokens;
       }
       if (r.itlMs) for (const g of r.itlMs) itl.push(g);
@@ -103,7 +101,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     outputTokens,
     cachedTokens,
     outputTokensPerS: d > 0 ? outputTokens / d : 0,
-    cacheHitRatio: anyCached && hitIn > 0 ? hitCached / hitIn : null,
+    cacheHitRatio: anyCached && hitIn > 0 ? cachedTokens / hitIn : null,
     ttftMs: dist(values(records, (r) => r.ttftMs)),
     ttfatMs: dist(values(records, (r) => r.ttfatMs)),
     e2eMs: dist(values(records, (r) => r.e2eMs)),
@@ -113,9 +111,10 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   };
 }
 
-/** A short, stable grouping key for an error: the HTTP status when there was one, else the message head. */
+/** A short, stable grouping key for an error: the non-2xx HTTP status when there was one, else the message head. */
 export function errorKey(r: RequestRecord): string {
-  if (r.status !== null && r.status !== undefined && r.status !== 0) return `http_${r.status}`;
+  // A 2xx status with an error is a failure inside the stream: group it by its message, not as http_200.
+  if (r.status && (r.status < 200 || r.status >= 300)) return `http_${r.status}`;
   const msg = (r.error ?? 'unknown').split(/[:\n]/)[0].trim();
   return msg.slice(0, 60) || 'unknown';
 }
