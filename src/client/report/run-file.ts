@@ -35,13 +35,8 @@ export interface BenchRunFile extends RunFile {
   cancelledInFlight: number;
 }
 
-export interface RunMeta {
-  command: string;
-  label: string | null;
-  config: Record<string, unknown>;
-  target: string | string[];
-  startedAt: string;
-  durationS: number;
+/** What the caller knows of a run besides its records: the head of run.json, plus client-only facts. */
+export interface RunMeta extends Pick<RunFile, 'command' | 'label' | 'config' | 'target' | 'startedAt' | 'durationS'> {
   thresholds?: readonly Threshold[];
   slos?: Slos | null;
   warmup?: { requests: number; failed: number; durationMs: number } | null;
