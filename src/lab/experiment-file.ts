@@ -14,6 +14,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { KvlabError } from '../core/errors.ts';
+import { PLOT_IDS } from '../analysis/plots/plot-ids.ts';
 import { getWorkload, isWorkloadName, WORKLOAD_NAMES } from '../client/workloads/index.ts';
 
 export const ROUTER_MODES = ['kv', 'kv-approx', 'round-robin', 'random', 'least-loaded'] as const;
@@ -62,6 +63,8 @@ export const ExperimentSchema = Type.Object(
     matrix: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.Unknown(), { minItems: 1 }))),
     repeats: Type.Optional(PositiveInt),
     seed: Type.Optional(Type.Integer()),
+    /** Which plots the report holds (all when absent). */
+    plots: Type.Optional(Type.Array(Type.Union(PLOT_IDS.map((id) => Type.Literal(id))), { minItems: 1 })),
     report: Type.Optional(
       Type.Object(
         {
@@ -199,7 +202,7 @@ export function applyOverrides(exp: Experiment, sets: readonly string[], origin 
   for (const s of sets) {
     const { key, value } = parseSetFlag(s);
     const parts = key.split('.');
-    const top = ['name', 'description', 'repeats', 'seed', 'report', 'matrix', 'source'];
+    const top = ['name', 'description', 'repeats', 'seed', 'plots', 'report', 'matrix', 'source'];
     const path = top.includes(parts[0]) ? parts : resolveMatrixPath(key);
     if (parts[0] === 'matrix') {
       // --set matrix.router.mode='["kv"]' replaces one axis.

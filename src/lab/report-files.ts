@@ -12,6 +12,7 @@ export interface ReportChoices {
   sweepSeries?: string | null;
   title?: string;
   png?: boolean;
+  plots?: readonly string[];
 }
 
 export async function writeReportAtomically(experimentDir: string, choices: ReportChoices = {}): Promise<string> {

@@ -232,7 +232,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
 
   let reportPath: string | null = null;
   if (o.report !== false && summary.cells.length > 0) {
-    reportPath = await writeReportAtomically(outDir, { sweepX: exp.report?.sweepX, sweepSeries: exp.report?.sweepSeries, title: exp.report?.title ?? exp.name, png: o.png });
+    reportPath = await writeReportAtomically(outDir, { sweepX: exp.report?.sweepX, sweepSeries: exp.report?.sweepSeries, title: exp.report?.title ?? exp.name, png: o.png, plots: exp.plots });
     progress({ kind: 'report', reportPath });
   }
   return { outDir, summaryPath, reportPath, cells: summary.cells, summary, interrupted };

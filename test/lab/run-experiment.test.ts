@@ -183,3 +183,19 @@ describe('runExperiment options', () => {
     expect(runFile.config.remote).toEqual({ label: 'mine', url: cluster.url });
   });
 });
+
+describe('the plots field of an experiment', () => {
+  it('keeps only the listed plots in the report and as files', async () => {
+    const outDir = join(root, 'plots');
+    await runExperiment({ experiment: { ...small, matrix: { 'router.mode': ['kv'] }, plots: ['ttft-cdf'] }, clock: 'virtual', outDir, png: false });
+    const svgs = readdirSync(outDir).filter((f) => f.endsWith('.svg'));
+    expect(svgs).toEqual(['ttft-cdf.svg']);
+    expect(readFileSync(join(outDir, 'report.html'), 'utf8')).toContain('TTFT CDF');
+  });
+
+  it('rejects an unknown plot name, naming the field', async () => {
+    await expect(
+      runExperiment({ experiment: { ...small, plots: ['pie-chart'] }, clock: 'virtual', outDir: join(root, 'bad-plots'), png: false }),
+    ).rejects.toThrow(/plots/);
+  });
+});

@@ -25,6 +25,8 @@ export interface WriteReportOptions {
   title?: string;
   /** Write PNGs next to the SVGs (default true). */
   png?: boolean;
+  /** Only these plots (ids of plots/plot-ids.ts), in the report and as files; all when absent. */
+  plots?: readonly string[];
 }
 
 export interface WriteReportResult {
@@ -50,7 +52,8 @@ async function buildModel(opts: WriteReportOptions): Promise<ReportModel> {
 }
 
 export async function writeReport(opts: WriteReportOptions): Promise<WriteReportResult> {
-  const model = await buildModel(opts);
+  const built = await buildModel(opts);
+  const model = opts.plots ? { ...built, plots: built.plots.filter((p) => opts.plots!.includes(p.id)) } : built;
   const assets = await loadVegaAssets();
   await mkdir(opts.outDir, { recursive: true });
   const plots: string[] = [];
