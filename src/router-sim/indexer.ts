@@ -4,19 +4,23 @@
  * the workers' prefix caches; it is fed by KV events (kv mode) or by the router's own decisions
  * (kv-approx).
  *
- * Layout: a Map from block hash to a slot in one flat Uint32Array bitset (ceil(workers / 32) words per
- * slot), so a million blocks across 64 workers cost two words each and an overlap query walks the prompt
- * once, dropping workers as they stop matching and stopping as soon as none is left.
+ * Layout: a typed open-addressing table (core/hash-index) from block hash to a slot in one flat
+ * Uint32Array bitset (ceil(workers / 32) words per slot), so a million blocks across 64 workers cost two
+ * words each, nothing is allocated per block, and an overlap query walks the prompt once, dropping
+ * workers as they stop matching and stopping as soon as none is left.
  * Approximation: a flat hash map instead of Dynamo's radix tree; because hashes are chained (block i's
  * hash covers blocks 0..i), a hash match implies a prefix match, so the two answer the same question.
  * Pure: no clocks, no I/O.
  */
+import { HashIndex } from '../core/hash-index.ts';
 
 export class KvIndexer {
   readonly numWorkers: number;
   private readonly words: number;
-  private readonly slotOf = new Map<number, number>();
+  private readonly slotOf: HashIndex;
   private bits: Uint32Array;
+  /** The hash each slot stands for (valid while the slot is in use). */
+  private hashOf: Float64Array;
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
   private readonly perWorker: Uint32Array;
@@ -25,7 +29,10 @@ export class KvIndexer {
     if (!Number.isInteger(numWorkers) || numWorkers <= 0) throw new RangeError(`numWorkers must be a positive integer, got ${numWorkers}`);
     this.numWorkers = numWorkers;
     this.words = Math.ceil(numWorkers / 32);
-    this.bits = new Uint32Array(Math.max(16, initialCapacity) * this.words);
+    const slots = Math.max(16, initialCapacity);
+    this.bits = new Uint32Array(slots * this.words);
+    this.hashOf = new Float64Array(slots);
+    this.slotOf = new HashIndex(slots);
     this.perWorker = new Uint32Array(numWorkers);
   }
 
@@ -43,7 +50,7 @@ export class KvIndexer {
   holds(worker: number, hash: number): boolean {
     this.check(worker);
     const slot = this.slotOf.get(hash);
-    if (slot === undefined) return false;
+    if (slot < 0) return false;
     return (this.bits[slot * this.words + (worker >>> 5)] & (1 << (worker & 31))) !== 0;
   }
 
@@ -59,8 +66,8 @@ export class KvIndexer {
     for (let i = 0; i < list.length; i++) {
       const h = list[i];
       let slot = slotOf.get(h);
-      if (slot === undefined) {
-        slot = this.allocSlot();
+      if (slot < 0) {
+        slot = this.allocSlot(h);
         slotOf.set(h, slot);
       }
       const at = slot * words + word;
@@ -84,15 +91,12 @@ export class KvIndexer {
     for (let i = 0; i < list.length; i++) {
       const h = list[i];
       const slot = this.slotOf.get(h);
-      if (slot === undefined) continue;
+      if (slot < 0) continue;
       const at = slot * this.words + word;
       if ((this.bits[at] & bit) === 0) continue;
       this.bits[at] &= ~bit;
       removed++;
-      if (this.slotEmpty(slot)) {
-        this.slotOf.delete(h);
-        this.freeSlots.push(slot);
-      }
+      if (this.slotEmpty(slot)) this.freeSlot(slot);
     }
     this.perWorker[worker] -= removed;
     return removed;
@@ -105,14 +109,12 @@ export class KvIndexer {
     if (removed === 0) return 0;
     const word = worker >>> 5;
     const bit = 1 << (worker & 31);
-    for (const [h, slot] of this.slotOf) {
+    // Slots, not the hash table: freeing a slot deletes from the table, which must not be mid-walk.
+    for (let slot = 0; slot < this.nextSlot; slot++) {
       const at = slot * this.words + word;
       if ((this.bits[at] & bit) === 0) continue;
       this.bits[at] &= ~bit;
-      if (this.slotEmpty(slot)) {
-        this.slotOf.delete(h);
-        this.freeSlots.push(slot);
-      }
+      if (this.slotEmpty(slot)) this.freeSlot(slot);
     }
     this.perWorker[worker] = 0;
     return removed;
@@ -133,7 +135,7 @@ export class KvIndexer {
     let i = 0;
     for (; i < hashes.length; i++) {
       const slot = this.slotOf.get(hashes[i]);
-      if (slot === undefined) break;
+      if (slot < 0) break;
       let any = 0;
       const base = slot * words;
       for (let k = 0; k < words; k++) {
@@ -166,16 +168,26 @@ export class KvIndexer {
     return true;
   }
 
-  private allocSlot(): number {
-    const free = this.freeSlots.pop();
-    if (free !== undefined) return free;
-    const slot = this.nextSlot++;
-    if ((slot + 1) * this.words > this.bits.length) {
-      const grown = new Uint32Array(this.bits.length * 2);
-      grown.set(this.bits);
-      this.bits = grown;
+  private allocSlot(hash: number): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.nextSlot++;
+      if (slot >= this.hashOf.length) {
+        const bits = new Uint32Array(this.bits.length * 2);
+        bits.set(this.bits);
+        this.bits = bits;
+        const hashOf = new Float64Array(this.hashOf.length * 2);
+        hashOf.set(this.hashOf);
+        this.hashOf = hashOf;
+      }
     }
+    this.hashOf[slot] = hash;
     return slot;
+  }
+
+  private freeSlot(slot: number): void {
+    this.slotOf.delete(this.hashOf[slot]);
+    this.freeSlots.push(slot);
   }
 
   private check(worker: number): void {

@@ -6,9 +6,10 @@
  *
  * Blocks are counted two ways: `activeBlocks` sums every request's blocks, `activeDecodeBlocks` counts a
  * prompt block shared by several in-flight requests once (a reference-counted set per worker), which is
- * what Dynamo's decode term uses. Approximation: generated tokens are counted as the driver reports
+ * what Dynamo's decode term uses (a typed hash table of refcounts, core/hash-index). Approximation: generated tokens are counted as the driver reports
  * them (one per SSE chunk for the mocker; real backends may batch). Pure: `nowMs` is passed in.
  */
+import { HashIndex } from '../core/hash-index.ts';
 
 export interface TrackedRequest {
   worker: number;
@@ -28,7 +29,7 @@ interface WorkerLoad {
   prefillTokens: number;
   sumBlocks: number;
   extraBlocks: number;
-  refs: Map<number, number>;
+  refs: HashIndex;
 }
 
 export interface WorkerLoadView {
@@ -46,7 +47,7 @@ export class InFlightTracker {
     readonly numWorkers: number,
     readonly blockSize: number,
   ) {
-    this.loads = Array.from({ length: numWorkers }, () => ({ inFlight: 0, prefillTokens: 0, sumBlocks: 0, extraBlocks: 0, refs: new Map() }));
+    this.loads = Array.from({ length: numWorkers }, () => ({ inFlight: 0, prefillTokens: 0, sumBlocks: 0, extraBlocks: 0, refs: new HashIndex(1024) }));
   }
 
   get size(): number {
@@ -80,11 +81,7 @@ export class InFlightTracker {
     load.extraBlocks += t.extraBlocks;
     const refs = load.refs;
     const hs = t.blockHashes;
-    for (let i = 0; i < hs.length; i++) {
-      const h = hs[i];
-      const c = refs.get(h);
-      refs.set(h, c === undefined ? 1 : c + 1);
-    }
+    for (let i = 0; i < hs.length; i++) refs.addTo(hs[i], 1);
   }
 
   /** The first token arrived: the request's prefill is done. No-op after the first call. */
@@ -123,12 +120,7 @@ export class InFlightTracker {
     load.extraBlocks -= t.extraBlocks;
     const refs = load.refs;
     const hs = t.blockHashes;
-    for (let i = 0; i < hs.length; i++) {
-      const h = hs[i];
-      const c = refs.get(h)!;
-      if (c <= 1) refs.delete(h);
-      else refs.set(h, c - 1);
-    }
+    for (let i = 0; i < hs.length; i++) refs.addTo(hs[i], -1);
     return t;
   }
 

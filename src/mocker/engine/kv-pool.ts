@@ -14,7 +14,7 @@
  * Events are appended to the caller's array; a request's consecutive new blocks form one BlockStored
  * (as vLLM batches them), consecutive evictions one BlockRemoved.
  */
-import { HashIndex } from './hash-index.ts';
+import { HashIndex } from '../../core/hash-index.ts';
 import type { KvEvent } from './types.ts';
 
 const FREE = 0;
@@ -55,7 +55,7 @@ export class KvPool {
     // Lowest ids on top of the stack, so fresh pools hand out 0, 1, 2, ...
     for (let i = 0; i < capacity; i++) this.freeStack[i] = capacity - 1 - i;
     this.freeTop = capacity;
-    this.byHash = new HashIndex(prefixCaching ? capacity : 1);
+    this.byHash = new HashIndex(prefixCaching ? capacity : 1, { fixed: true });
   }
 
   /** Blocks with refcount > 0. */
