@@ -158,8 +158,11 @@ export function tokensForId(id: number, n: number): number[] {
   return out;
 }
 
-/** `tokensForId(id, n)` written into `out` from `offset` (no allocation: long trace prompts). */
-export function writeTokensForId(id: number, n: number, out: number[] | Int32Array, offset: number): void {
+/**
+ * `tokensForId(id, from + n)` tokens [from, from + n) written into `out` from `offset` (no allocation:
+ * long trace prompts).
+ */
+export function writeTokensForId(id: number, n: number, out: number[] | Int32Array, offset: number, from = 0): void {
   if (!Number.isSafeInteger(id)) throw new RangeError(`tokensForId: id must be a safe integer, got ${id}`);
   const abs = Math.abs(id);
   const lo = abs % TWO_32;
@@ -169,9 +172,9 @@ export function writeTokensForId(id: number, n: number, out: number[] | Int32Arr
   const laneA = mix32(mix32(lo ^ 0x243f6a88) ^ hi);
   const laneB = mix32((mix32(lo ^ 0xb7e15162) + Math.imul(hi ^ 0x7f4a7c15, 0x9e3779b1)) >>> 0);
   const ids = VOCAB.ids;
-  for (let i = 0; i < n; i++) {
+  for (let i = from, end = from + n; i < end; i++) {
     const h = mix32(laneA ^ Math.imul(i + 1, 0x85ebca6b)) ^ mix32(laneB ^ Math.imul(i + 1, 0xc2b2ae35));
     // (h >>> 0) % V with int32 arithmetic only: h = 2q + b, so h mod V = (2·(q mod V) + b) mod V.
-    out[offset + i] = ids[(((h >>> 1) % V) * 2 + (h & 1)) % V];
+    out[offset + i - from] = ids[(((h >>> 1) % V) * 2 + (h & 1)) % V];
   }
 }

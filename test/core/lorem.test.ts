@@ -8,6 +8,7 @@ import {
   loremTokens,
   tokensForId,
   tokensToLoremText,
+  writeTokensForId,
 } from '../../src/core/lorem.ts';
 import { decode, encode } from '../../src/core/tokenizer.ts';
 import { createRng } from '../../src/core/rng.ts';
@@ -76,6 +77,14 @@ describe('tokensForId', () => {
     expect(a.every(isLoremToken)).toBe(true);
     expect(tokensForId(12345, 512)).toEqual(a);
     expect(tokensForId(12345, 10)).toEqual(a.slice(0, 10));
+  });
+
+  it('writes any window [from, from + n) of a run at any offset', () => {
+    const a = tokensForId(-77, 300);
+    const out = new Int32Array(60).fill(-1);
+    writeTokensForId(-77, 50, out, 7, 230);
+    expect(Array.from(out.subarray(7, 57))).toEqual(a.slice(230, 280));
+    expect([out[6], out[57]]).toEqual([-1, -1]);
   });
 
   it('gives different runs for different ids (small, large, negative)', () => {

@@ -5,8 +5,8 @@
  *
  * Events: a turn send, an engine step start (an idle engine got work), an engine step end, a
  * schedule wake-up. Ties run in insertion order, so a run is a pure function of its inputs.
- * - Send: plan the turn (prompt tokens, hashes once at the engine's block size — memoised per trace
- *   block id for trace prompts, trace-hashes.ts — output), route it
+ * - Send: plan the turn (prompt tokens and hashes once at the engine's block size — for a one-message
+ *   trace turn, hashes derived from its block ids and no tokens, trace-hashes.ts — output), route it
  *   (`route`), add it to the chosen engine; an idle engine starts a step at that time.
  * - Step end: hand KV events to the router (kv mode: `applyEvents`, in memory), deliver tokens
  *   (first → `firstToken`, TTFT; each → `outputTokens`, ITL; last → `finish`, record, schedule the
@@ -35,9 +35,9 @@ import { EngineSlot } from './engine-slot.ts';
 import { EventQueue } from './event-queue.ts';
 import { failedRecord, InFlightRequest } from './in-flight.ts';
 import { PromptBuilder, type TemplateMessage } from './prompt-builder.ts';
-import { planTurn, wantsSpeculativePrefill, type PlanLimits } from './request-plan.ts';
-import { TraceHashMemo } from './trace-hashes.ts';
-import { promptLength, tracePromptOf } from '../../client/workloads/trace.ts';
+import { builtPrompt, planTurn, wantsSpeculativePrefill, type PlanLimits, type PlannedPrompt } from './request-plan.ts';
+import { TracePromptHasher } from './trace-hashes.ts';
+import { tracePromptOf } from '../../client/workloads/trace.ts';
 import { createSchedule, type ScheduleDriver, type ScheduleHost } from './schedule.ts';
 import {
   DEFAULT_MAX_EVENTS,
@@ -70,7 +70,9 @@ export class VirtualCluster implements ScheduleHost {
   private readonly router: RouterCore;
   private readonly applyKvEvents: boolean;
   private readonly prompts = new PromptBuilder(new ChatTokenizer());
-  private readonly traceHashes: TraceHashMemo;
+  /** Trace prompts go to the engines hash-only (not with a test's engineFactory, whose engines may want tokens). */
+  private readonly hashOnlyTraces: boolean;
+  private readonly traceHashers = new Map<string, TracePromptHasher>();
   private readonly rng: Rng;
   private readonly limits: PlanLimits;
   private readonly schedule: ScheduleDriver;
@@ -119,7 +121,7 @@ export class VirtualCluster implements ScheduleHost {
       defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_VIRTUAL_MAX_TOKENS,
       reasoningRatio: cluster.reasoningRatio,
     };
-    this.traceHashes = new TraceHashMemo(cluster.engine.blockSize);
+    this.hashOnlyTraces = opts.engineFactory === undefined;
     this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.noProgressLimit = opts.noProgressLimit ?? DEFAULT_NO_PROGRESS_LIMIT;
     this.conversations = workload.scripts.map((s, i) => new VirtualConversation(i, s));
@@ -193,42 +195,51 @@ export class VirtualCluster implements ScheduleHost {
     const turn = c.script.turns[k];
     const now = this.nowMs;
     if (warmup) this.warmupSent++;
-    const messages = c.messagesFor(k);
-    const planned = planTurn(this.prompts, messages, turn, this.rng.fork(`out/${conv}/${k}`), this.limits, this.traceHasher(c, k));
+    const speculative = wantsSpeculativePrefill(turn);
+    const traced = !speculative && this.hashOnlyTraces ? this.tracePrompt(c, k) : undefined;
+    const messages = traced === undefined ? c.messagesFor(k) : null;
+    const prompt = traced ?? builtPrompt(this.prompts, messages!, this.limits.blockSize);
+    const planned = planTurn(prompt, turn, this.rng.fork(`out/${conv}/${k}`), this.limits);
     if (!planned.ok) return this.fail(c, k, null, planned.status, planned.error, warmup);
     const req = planned.request;
     const id = `${conv}/${k}`;
-    const { decision } = this.router.route(id, req.hashes, req.prompt.length, now);
+    const { decision } = this.router.route(id, prompt.hashes, prompt.length, now);
     if (decision.worker === null) {
       const err = makeError('no_workers');
       return this.fail(c, k, null, err.status, err.message, warmup);
     }
     const slot = this.slots[decision.worker];
     try {
-      slot.engine.add({ id, prompt: req.prompt, promptHashes: req.hashes, output: req.output });
+      slot.engine.add({ id, prompt: prompt.tokens, promptHashes: prompt.hashes, output: req.output, ...(prompt.hashOnly ? { promptLength: prompt.length } : {}) });
     } catch (err) {
       this.router.finish(id);
       if (err instanceof RangeError) return this.fail(c, k, slot.name, 400, err.message, warmup);
       throw err;
     }
-    const r = new InFlightRequest(id, conv, k, slot.index, now, req.prompt.length, req.output.length, req.reasoningCount, warmup);
+    const r = new InFlightRequest(id, conv, k, slot.index, now, prompt.length, req.output.length, req.reasoningCount, warmup);
     r.output = req.output;
-    if (wantsSpeculativePrefill(turn)) r.messages = messages;
+    if (speculative) r.messages = messages;
     this.inFlight.set(id, r);
     if (!warmup) slot.requests++;
     this.kick(slot);
   }
 
-  /** Memoised hashing when turn k's prompt is exactly one trace message (see trace-hashes.ts). */
-  private traceHasher(c: VirtualConversation, k: number): ((prompt: Int32Array) => number[]) | undefined {
+  /** Turn k's prompt, hash-only, when it is exactly one trace message (trace-hashes.ts); else undefined. */
+  private tracePrompt(c: VirtualConversation, k: number): PlannedPrompt | undefined {
     const s = c.script;
     const msgs = s.turns[k].messages;
     if (s.preamble.length > 0 || (s.keepHistory && k > 0) || msgs.length !== 1) return undefined;
     const t = tracePromptOf(msgs[0]);
     if (t === undefined) return undefined;
-    const head = this.prompts.headLength(msgs[0].role);
-    const content = promptLength(t.prompt, t.blockSize);
-    return (prompt) => this.traceHashes.hashes(prompt, head, t.prompt, t.blockSize, content);
+    const role = msgs[0].role;
+    let hasher = this.traceHashers.get(role);
+    if (hasher === undefined) {
+      const { head, tail } = this.prompts.around(role);
+      hasher = new TracePromptHasher(this.limits.blockSize, head, tail);
+      this.traceHashers.set(role, hasher);
+    }
+    const h = hasher.hash(t.prompt, t.blockSize);
+    return { length: h.length, tokens: h.tail, hashOnly: true, hashes: h.hashes };
   }
 
   private fail(c: VirtualConversation, k: number, worker: string | null, status: number, error: string, warmup: boolean): void {

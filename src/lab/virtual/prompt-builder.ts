@@ -67,9 +67,13 @@ export class PromptBuilder {
     return out;
   }
 
-  /** Tokens the template puts before a `role` message's content (given as tokens). */
-  headLength(role: string): number {
-    return this.frameOf(role).head.length;
+  /**
+   * The tokens around the content of a prompt made of ONE `role` message: `head` before it, `tail`
+   * after it (the message's closing tokens, then the generation prompt).
+   */
+  around(role: string): { head: readonly number[]; tail: readonly number[] } {
+    const f = this.frameOf(role);
+    return { head: f.head, tail: [...f.tail, ...this.generation] };
   }
 
   private frameOf(role: string): Frame {

@@ -1,8 +1,9 @@
 /**
- * One turn as the engine will see it: prompt tokens (chat template over the conversation's messages),
- * their chained block hashes at the ENGINE's block size (computed once, shared by the router and the
- * engine), and the output plan — the mocker's own rules (mocker/server/plan.ts): exactly max tokens
- * with ignore_eos, else a seeded length; lorem tokens; the first round(r·L) of them are thinking.
+ * One turn as the engine will see it: the prompt (tokens from the chat template over the
+ * conversation's messages, or hash-only for trace turns: trace-hashes.ts), its chained block hashes at
+ * the ENGINE's block size (computed once, shared by the router and the engine), and the output plan —
+ * the mocker's own rules (mocker/server/plan.ts): exactly max tokens with ignore_eos, else a seeded
+ * length; lorem tokens; the first round(r·L) of them are thinking.
  * The mocker's request checks apply too (context length → a 400, as the HTTP server would answer).
  *
  * Approximation: the output rng is seeded by (run seed, conversation, turn) rather than by the
@@ -15,13 +16,29 @@ import { planOutput, resolveMaxTokens, type LengthFields } from '../../mocker/se
 import type { TurnSpec } from '../../client/workloads/types.ts';
 import type { PromptBuilder, TemplateMessage } from './prompt-builder.ts';
 
+/** A turn's prompt as the engine gets it. */
+export interface PlannedPrompt {
+  /** Prompt tokens. */
+  length: number;
+  /** Every prompt token, or (hash-only) the tokens after the last full block (EngineRequest.promptLength). */
+  tokens: ArrayLike<number>;
+  hashOnly: boolean;
+  /** Chained hashes of the full blocks at the engine's block size. */
+  hashes: readonly number[];
+}
+
 export interface PlannedRequest {
-  prompt: Int32Array;
-  hashes: number[];
+  prompt: PlannedPrompt;
   /** Every output token, thinking first. */
   output: number[];
   /** Leading output tokens that are thinking. */
   reasoningCount: number;
+}
+
+/** A prompt built from its messages' tokens (chat template) and hashed at `blockSize`. */
+export function builtPrompt(prompts: PromptBuilder, messages: readonly TemplateMessage[], blockSize: number): PlannedPrompt {
+  const tokens = prompts.build(messages);
+  return { length: tokens.length, tokens, hashOnly: false, hashes: blockHashes(tokens, blockSize) };
 }
 
 export interface PlanLimits {
@@ -46,17 +63,8 @@ export function wantsSpeculativePrefill(turn: TurnSpec): boolean {
 
 export type PlanOutcome = { ok: true; request: PlannedRequest } | { ok: false; status: number; error: string };
 
-/** Tokenize, hash and plan one turn; request errors come back as data (status + message). */
-export function planTurn(
-  prompts: PromptBuilder,
-  messages: readonly TemplateMessage[],
-  turn: TurnSpec,
-  rng: Rng,
-  limits: PlanLimits,
-  /** Computes `blockHashes(prompt, limits.blockSize)`, maybe faster (trace prompts: TraceHashMemo). */
-  hash: (prompt: Int32Array) => number[] = (prompt) => blockHashes(prompt, limits.blockSize),
-): PlanOutcome {
-  const prompt = prompts.build(messages);
+/** Plan one turn's answer for its prompt; request errors come back as data (status + message). */
+export function planTurn(prompt: PlannedPrompt, turn: TurnSpec, rng: Rng, limits: PlanLimits): PlanOutcome {
   const body = lengthFields(turn);
   try {
     const maxTokens = resolveMaxTokens(body, prompt.length, {
@@ -65,10 +73,7 @@ export function planTurn(
       defaultMaxTokens: limits.defaultMaxTokens,
     });
     const plan = planOutput(body, maxTokens, rng, limits.reasoningRatio);
-    return {
-      ok: true,
-      request: { prompt, hashes: hash(prompt), output: plan.tokens, reasoningCount: plan.reasoningCount },
-    };
+    return { ok: true, request: { prompt, output: plan.tokens, reasoningCount: plan.reasoningCount } };
   } catch (err) {
     if (err instanceof KvlabError) return { ok: false, status: err.status, error: err.message };
     throw err;

@@ -1,75 +1,107 @@
 /**
- * Block hashes of trace prompts, memoised by trace block id. A trace prompt is the chat template's head,
- * then one lorem run of L tokens per id, so prompt tokens [0, head + (j+1)·L) depend only on ids 0..j:
- * the engine-block hashes ending inside that span are the same for every prompt with those leading
- * ids. The memo keeps, per id, the hashes of the engine blocks that end inside its run, tagged with
- * the id before it and its position; a prompt reuses entries while the whole chain of (previous id,
- * position) matches, so the result equals `blockHashes(prompt, blockSize)` for any ids (prefix-chained
- * or not), and only the rest is hashed. Mooncake reuses ~64 % of its blocks, so most hashing is skipped.
- * Hashes are kept as Float64Array (53-bit integers are exact in a double).
+ * Block hashes of trace prompts in virtual time, derived from the trace's block ids instead of from
+ * tokens. A trace prompt (one user message) is the template's `head` tokens, then one lorem run of
+ * `runLength` tokens per id (the last run cut so the content is the row's input length), then the
+ * template's `tail` tokens. Given the hashes of the blocks before it, the tokens of engine block b are
+ * fixed by the ids of the runs it overlaps and by where the content ends if that is inside the block
+ * (everything else — the head, the tail, where runs start — is the same for every prompt). So block b's
+ * hash is core/block-hash's `hashBlock` over that short description, chained on block b−1's hash: two
+ * prompts share block b's hash exactly when their tokens agree up to its end (as with token hashes,
+ * short of a hash collision), and no prompt token is generated — a replayed Mooncake trace would
+ * otherwise write and hash ~60 M tokens. Only the tokens after the last full block are written (the
+ * engine hashes them with the first output tokens; EngineRequest.promptLength).
+ *
+ * Approximation: the hashes differ in value from `blockHashes` of the same tokens, so they match only
+ * other trace prompts hashed here: a prompt of the same tokens built another way (speculative prefill,
+ * history) would not hit them. The virtual cluster therefore uses this only for single-message trace
+ * turns without speculative prefill.
  */
-import { blockHashes, hashBlock, ROOT_HASH } from '../../core/block-hash.ts';
-import type { TracePrompt } from '../../client/workloads/trace.ts';
+import { hashBlock, ROOT_HASH } from '../../core/block-hash.ts';
+import { writeTokensForId } from '../../core/lorem.ts';
+import { promptLength, type TracePrompt } from '../../client/workloads/trace.ts';
 
-interface Entry {
-  /** Id of the previous run (null for the first). */
-  pred: number | null;
-  /** Run index in the prompt. */
-  pos: number;
-  /** Hashes of the engine blocks ending in (head + pos·L, head + (pos+1)·L]. */
-  hashes: Float64Array;
+/** A prompt as a hash-only engine request carries it. */
+export interface HashedPrompt {
+  /** Prompt tokens. */
+  length: number;
+  /** Chained hashes of its full engine blocks. */
+  hashes: number[];
+  /** Its tokens after the last full block (length mod blockSize of them). */
+  tail: Int32Array;
 }
 
-export class TraceHashMemo {
-  private readonly entries = new Map<number, Entry>();
-  private runLength = -1;
-  private headLength = -1;
+const TWO_32 = 4294967296;
+/** First word of a block description (any constant; keeps descriptions apart from short token runs). */
+const BLOCK_TAG = 0x6b766c62;
+/** Marks where the content ends inside a block. */
+const END_TAG = 0x656e6421;
 
-  constructor(readonly blockSize: number) {}
+export class TracePromptHasher {
+  // Scratch for one block's description: tag, 2 words per overlapped run, end marker + offset.
+  private key: Int32Array;
 
-  /**
-   * `blockHashes(tokens, blockSize)` for a prompt whose tokens [head, head + content) are the trace
-   * prompt's lorem runs of `runLength` tokens (content = the prompt's length in tokens).
-   */
-  hashes(tokens: ArrayLike<number>, head: number, prompt: TracePrompt, runLength: number, content: number): number[] {
-    if (this.runLength !== runLength || this.headLength !== head) {
-      // Entries are only valid for one run length and head: start over (never happens within a run).
-      this.entries.clear();
-      this.runLength = runLength;
-      this.headLength = head;
-    }
+  constructor(
+    readonly blockSize: number,
+    /** Template tokens before the content and after it (closing tokens + generation prompt). */
+    readonly head: readonly number[],
+    readonly tail: readonly number[],
+  ) {
+    this.key = new Int32Array(8);
+  }
+
+  /** Hashes, length and last partial block of `prompt`'s chat prompt (content runs of `runLength` tokens). */
+  hash(prompt: TracePrompt, runLength: number): HashedPrompt {
     const bs = this.blockSize;
     const L = runLength;
+    const H = this.head.length;
+    const contentEnd = H + promptLength(prompt, L);
+    const total = contentEnd + this.tail.length;
+    const full = Math.floor(total / bs);
     const ids = prompt.ids;
-    const fullRuns = Math.min(ids.length, Math.floor(content / L));
-    if (fullRuns === 0) return blockHashes(tokens, bs);
-    const out: number[] = [];
-    let j = 0;
-    for (; j < fullRuns; j++) {
-      const e = this.entries.get(ids[j]);
-      if (e === undefined || e.pos !== j || e.pred !== (j === 0 ? null : ids[j - 1])) break;
-      const h = e.hashes;
-      for (let k = 0; k < h.length; k++) out.push(h[k]);
-    }
-    const total = Math.floor(tokens.length / bs);
-    // Blocks ending inside runs 0..k: floor((head + (k+1)·L) / bs) ≤ total, since the runs are in the prompt.
-    const endOf = (k: number): number => Math.floor((head + (k + 1) * L) / bs);
-    let runStart = out.length;
-    const record = (): void => {
-      while (j < fullRuns && endOf(j) <= out.length) {
-        const end = endOf(j);
-        this.entries.set(ids[j], { pred: j === 0 ? null : ids[j - 1], pos: j, hashes: Float64Array.from(out.slice(runStart, end)) });
-        runStart = end;
-        j++;
+    const hashes = new Array<number>(full);
+    const need = 3 + 2 * (Math.ceil(bs / L) + 1);
+    if (this.key.length < need) this.key = new Int32Array(need);
+    const key = this.key;
+    let parent = ROOT_HASH;
+    for (let b = 0; b < full; b++) {
+      const s = b * bs;
+      const e = s + bs;
+      let n = 0;
+      key[n++] = BLOCK_TAG;
+      // Runs overlapping [s, e) within the content [H, contentEnd).
+      const lo = Math.max(s, H);
+      const hi = Math.min(e, contentEnd);
+      if (lo < hi) {
+        for (let j = Math.floor((lo - H) / L), last = Math.floor((hi - 1 - H) / L); j <= last; j++) {
+          const id = ids[j];
+          key[n++] = id % TWO_32;
+          key[n++] = Math.floor(id / TWO_32);
+        }
       }
-    };
-    record();
-    let parent = out.length > 0 ? out[out.length - 1] : ROOT_HASH;
-    for (let b = out.length; b < total; b++) {
-      parent = hashBlock(parent, tokens, b * bs, bs);
-      out.push(parent);
-      record();
+      if (s < contentEnd && contentEnd < e) {
+        key[n++] = END_TAG;
+        key[n++] = contentEnd - s;
+      }
+      parent = hashBlock(parent, key, 0, n);
+      hashes[b] = parent;
     }
+    return { length: total, hashes, tail: this.tokens(prompt, L, full * bs, total, contentEnd) };
+  }
+
+  /** The prompt's real tokens [start, end). */
+  private tokens(prompt: TracePrompt, L: number, start: number, end: number, contentEnd: number): Int32Array {
+    const out = new Int32Array(end - start);
+    const H = this.head.length;
+    let i = start;
+    for (; i < end && i < H; i++) out[i - start] = this.head[i];
+    while (i < end && i < contentEnd) {
+      const j = Math.floor((i - H) / L);
+      const from = i - H - j * L;
+      const n = Math.min(L - from, contentEnd - i, end - i);
+      writeTokensForId(prompt.ids[j], n, out, i - start, from);
+      i += n;
+    }
+    for (; i < end; i++) out[i - start] = this.tail[i - contentEnd];
     return out;
   }
 }

@@ -83,7 +83,8 @@ export class Engine {
     const { id } = req;
     if (typeof id !== 'string' || id.length === 0) throw new RangeError('request id must be a non-empty string');
     if (this.byId.has(id)) throw new RangeError(`request id ${id} is already in the engine`);
-    const p = req.prompt.length;
+    const p = req.promptLength ?? req.prompt.length;
+    if (req.promptLength !== undefined) this.checkHashOnly(req);
     const l = req.output.length;
     if (p < 1) throw new RangeError(`request ${id}: the prompt must have at least 1 token`);
     if (l < 1) throw new RangeError(`request ${id}: the output must have at least 1 token`);
@@ -103,6 +104,18 @@ export class Engine {
     const seq = new Sequence(req);
     this.byId.set(id, seq);
     this.waiting.pushBack(seq);
+  }
+
+  /** A hash-only request (EngineRequest.promptLength) must carry what the engine will read. */
+  private checkHashOnly(req: EngineRequest): void {
+    const p = req.promptLength!;
+    if (!Number.isInteger(p) || p < 0) throw new RangeError(`request ${req.id}: promptLength must be an integer ≥ 0, got ${String(p)}`);
+    if (this.eventTokenIds) throw new RangeError(`request ${req.id}: a hash-only prompt needs an engine built with eventTokenIds: false`);
+    if (!req.promptHashes) throw new RangeError(`request ${req.id}: a hash-only prompt needs promptHashes`);
+    const tail = p % this.bs;
+    if (req.prompt.length !== tail) {
+      throw new RangeError(`request ${req.id}: a hash-only prompt of ${p} tokens carries its last ${tail} tokens, got ${req.prompt.length}`);
+    }
   }
 
   /** Remove a waiting or running request and release its blocks. Unknown ids are ignored. */

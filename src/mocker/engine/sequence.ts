@@ -6,6 +6,8 @@
  * Token positions: 0..promptLen−1 are the prompt, then output tokens in emission order. `numTokens`
  * (prompt + emitted output) is what is known; `numComputed` ≤ numTokens is what has KV. When the two
  * meet in a step the engine emits the next output token (prefill done → first token; decode → next).
+ * A hash-only request (EngineRequest.promptLength) stores just the prompt's tokens from `promptFrom`
+ * (its last partial block); reading an earlier prompt token is an error.
  */
 import { blockHashes, hashBlock, ROOT_HASH } from '../../core/block-hash.ts';
 import type { EngineRequest } from './types.ts';
@@ -16,7 +18,9 @@ export const DONE = 2;
 
 export class Sequence {
   readonly id: string;
+  /** Prompt tokens [promptFrom, promptLen). */
   readonly prompt: ArrayLike<number>;
+  readonly promptFrom: number;
   readonly output: ArrayLike<number>;
   readonly promptLen: number;
   readonly outputLen: number;
@@ -40,7 +44,8 @@ export class Sequence {
     this.id = req.id;
     this.prompt = req.prompt;
     this.output = req.output;
-    this.promptLen = req.prompt.length;
+    this.promptLen = req.promptLength ?? req.prompt.length;
+    this.promptFrom = this.promptLen - req.prompt.length;
     this.outputLen = req.output.length;
     this.hashes = req.promptHashes ? req.promptHashes.slice() : null;
   }
@@ -59,13 +64,15 @@ export class Sequence {
   /** Tokens [start, end) as a fresh array (kept by a BlockStored event). */
   tokenSlice(start: number, end: number): number[] {
     const p = this.promptLen;
-    if (end <= p && Array.isArray(this.prompt)) return (this.prompt as number[]).slice(start, end);
+    const from = this.promptFrom;
+    if (start < from && start < p) throw new Error(`sequence ${this.id}: prompt tokens before ${from} are not kept (hash-only request)`);
+    if (end <= p && Array.isArray(this.prompt)) return (this.prompt as number[]).slice(start - from, end - from);
     // Grown by push, not `new Array(n)`: a long preallocated array is holey (or dictionary-mode past
     // ~100 k elements), which makes the copy and every later read slow.
     const out: number[] = [];
     const prompt = this.prompt;
     const promptEnd = Math.min(end, p);
-    for (let i = start; i < promptEnd; i++) out.push(prompt[i]);
+    for (let i = start; i < promptEnd; i++) out.push(prompt[i - from]);
     const output = this.output;
     for (let i = Math.max(start, p); i < end; i++) out.push(output[i - p]);
     return out;
@@ -81,7 +88,7 @@ export class Sequence {
     const p = this.promptLen;
     let h: number;
     if (start >= p) h = hashBlock(parent, this.output, start - p, blockSize);
-    else if (start + blockSize <= p) h = hashBlock(parent, this.prompt, start, blockSize);
+    else if (start + blockSize <= p) h = hashBlock(parent, this.prompt, start - this.promptFrom, blockSize);
     else h = hashBlock(parent, this.tokenSlice(start, start + blockSize), 0, blockSize); // straddles prompt and output
     hashes.push(h);
     return h;

@@ -47,6 +47,13 @@ export interface EngineRequest {
    * block size); the engine computes them when absent.
    */
   promptHashes?: readonly number[];
+  /**
+   * A prompt known by its hashes (virtual time): the prompt has `promptLength` tokens, `promptHashes`
+   * must be given, and `prompt` holds only the tokens after its last full block (promptLength mod
+   * blockSize of them): the only prompt tokens the engine reads then, when it hashes the block the
+   * first output tokens complete. Needs an engine built with `eventTokenIds: false`.
+   */
+  promptLength?: number;
   /** The exact tokens this request will generate, in order (the driver chooses length and ids). */
   output: ArrayLike<number>;
 }
