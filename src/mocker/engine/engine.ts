@@ -29,6 +29,16 @@ import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
 import { DEFAULT_TIMING, type TimingModel } from './timing.ts';
 import type { EngineConfig, EngineOptions, EngineRequest, EngineStats, KvEvent, RequestProgress, StepResult } from './types.ts';
 
+const NOTHING: readonly never[] = Object.freeze([]);
+
+/** A scratch list's items as an exact-size copy (a shared empty one when none), leaving it empty. */
+function takeAll<T>(scratch: T[]): readonly T[] {
+  if (scratch.length === 0) return NOTHING;
+  const out = scratch.slice();
+  while (scratch.length > 0) scratch.pop();
+  return out;
+}
+
 function checkConfig(c: EngineConfig): void {
   const posInt = (name: keyof EngineConfig): void => {
     const v = c[name];
@@ -60,9 +70,13 @@ export class Engine {
   private readonly waiting = new Deque<Sequence>(64);
   /** Running requests in admission order (oldest first). */
   private readonly running: Sequence[] = [];
-  // Per-step scratch, reused to keep steps allocation-light.
-  private readonly schedSeqs: Sequence[] = [];
+  // Per-step scratch, reused to keep steps allocation-light (never `length = 0`: V8 then drops the
+  // backing store and the next push allocates a new one).
+  private readonly schedSeqs: (Sequence | null)[];
   private readonly schedChunks: Int32Array;
+  private readonly stepEvents: KvEvent[] = [];
+  private readonly stepProgress: RequestProgress[] = [];
+  private readonly stepPreempted: string[] = [];
   private counters = { prefixQueries: 0, prefixHits: 0, promptTokens: 0, generationTokens: 0, preemptions: 0 };
 
   private readonly eventTokenIds: boolean;
@@ -76,6 +90,7 @@ export class Engine {
     this.pool = new KvPool(config.numGpuBlocks, config.blockSize, config.enablePrefixCaching);
     this.watermarkBlocks = Math.floor(config.watermark * config.numGpuBlocks);
     this.schedChunks = new Int32Array(config.maxNumSeqs);
+    this.schedSeqs = new Array<Sequence | null>(config.maxNumSeqs).fill(null);
   }
 
   /** Queue a request (FCFS). Throws RangeError when it can never run or its id is in use. */
@@ -141,18 +156,20 @@ export class Engine {
 
   /** Run one engine iteration starting at `nowMs`. */
   step(nowMs: number): StepResult {
-    const events: KvEvent[] = [];
-    const progress: RequestProgress[] = [];
-    const preempted: string[] = [];
     if (!this.hasWork()) {
-      return { startMs: nowMs, endMs: nowMs, prefillTokens: 0, decodeSeqs: 0, progress, preempted, events, idle: true };
+      return { startMs: nowMs, endMs: nowMs, prefillTokens: 0, decodeSeqs: 0, progress: [], preempted: [], events: [], idle: true };
     }
+    // Scratch lists, copied out at the end: most steps emit one token and no events, so the result's
+    // lists are sized exactly (or empty) instead of grown.
+    const events = this.stepEvents;
+    const progress = this.stepProgress;
+    const preempted = this.stepPreempted;
     const { maxNumBatchedTokens, maxNumSeqs, enableChunkedPrefill } = this.config;
     const bs = this.bs;
     const running = this.running;
     const sched = this.schedSeqs;
     const chunks = this.schedChunks;
-    sched.length = 0;
+    let nSched = 0;
     let budget = maxNumBatchedTokens;
     let prefillTokens = 0;
     let decodeSeqs = 0;
@@ -172,8 +189,8 @@ export class Engine {
           if (block < 0) break; // it preempted itself: it was the last running request
           seq.blocks.push(block);
         }
-        chunks[sched.length] = 1;
-        sched.push(seq);
+        chunks[nSched] = 1;
+        sched[nSched++] = seq;
         budget -= 1;
         decodeSeqs++;
       } else {
@@ -182,8 +199,8 @@ export class Engine {
         if (enableChunkedPrefill) chunk = Math.min(remaining, budget);
         else if (remaining <= budget || budget === maxNumBatchedTokens) chunk = remaining;
         else continue;
-        chunks[sched.length] = chunk;
-        sched.push(seq);
+        chunks[nSched] = chunk;
+        sched[nSched++] = seq;
         budget -= chunk;
         prefillTokens += chunk;
       }
@@ -197,8 +214,8 @@ export class Engine {
         if (chunk < 0) break;
         this.waiting.popFront();
         running.push(seq);
-        chunks[sched.length] = chunk;
-        sched.push(seq);
+        chunks[nSched] = chunk;
+        sched[nSched++] = seq;
         budget -= chunk;
         prefillTokens += chunk;
       }
@@ -216,8 +233,9 @@ export class Engine {
 
     // 4. Execute: advance computed tokens, store filled blocks, emit tokens, finish.
     let finishedAny = false;
-    for (let k = 0; k < sched.length; k++) {
-      const seq = sched[k];
+    for (let k = 0; k < nSched; k++) {
+      const seq = sched[k]!;
+      sched[k] = null;
       seq.numComputed += chunks[k];
       if (this.pool.prefixCaching) this.storeFullBlocks(seq, seq.numComputed, events);
       if (seq.numComputed !== seq.numTokens) continue;
@@ -246,8 +264,7 @@ export class Engine {
       for (let i = 0; i < running.length; i++) if (running[i].status === RUNNING) running[j++] = running[i];
       running.length = j;
     }
-    sched.length = 0;
-    return { startMs: nowMs, endMs, prefillTokens, decodeSeqs, progress, preempted, events, idle: false };
+    return { startMs: nowMs, endMs, prefillTokens, decodeSeqs, progress: takeAll(progress), preempted: takeAll(preempted), events: takeAll(events), idle: false };
   }
 
   stats(): EngineStats {

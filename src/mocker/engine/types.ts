@@ -90,10 +90,10 @@ export interface StepResult {
   /** Running sequences that decoded one token in this step. */
   decodeSeqs: number;
   /** One entry per request that emitted a token in this step (requests mid-prefill are not listed). */
-  progress: RequestProgress[];
+  progress: readonly RequestProgress[];
   /** Requests preempted in this step (they go back to waiting and are recomputed). */
-  preempted: string[];
-  events: KvEvent[];
+  preempted: readonly string[];
+  events: readonly KvEvent[];
   /** True when there was nothing to run. */
   idle: boolean;
 }

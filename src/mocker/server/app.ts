@@ -30,7 +30,7 @@ export const WORKER_HEADER = 'x-kvlab-worker';
 
 /** Where a worker's KV events go (the ZeroMQ publisher, or an in-memory sink in tests). */
 export interface KvEventSink {
-  publish(events: KvEvent[], epochMs: number): void;
+  publish(events: readonly KvEvent[], epochMs: number): void;
 }
 
 export interface WorkerAppOptions {

@@ -41,7 +41,7 @@ export interface RequestListener {
 export interface DriverOptions {
   clock?: DriverClock;
   /** Receives every batch of KV events with the monotonic time it was produced. */
-  onKvEvents?: (events: KvEvent[], atMs: number) => void;
+  onKvEvents?: (events: readonly KvEvent[], atMs: number) => void;
   /** Receives errors thrown by listeners (the loop keeps going). */
   onListenerError?: (err: unknown) => void;
 }
@@ -138,7 +138,7 @@ export class EngineDriver {
     else this.busy = false;
   }
 
-  private publish(events: KvEvent[], atMs: number = this.clock.now()): void {
+  private publish(events: readonly KvEvent[], atMs: number = this.clock.now()): void {
     if (events.length > 0) this.opts.onKvEvents?.(events, atMs);
   }
 }

@@ -141,7 +141,7 @@ describe('engine driver (virtual time)', () => {
     const clock = new FakeClock(1);
     const { engine } = recordingEngine();
     const cache = new Set<number>();
-    const apply = (events: KvEvent[]) => {
+    const apply = (events: readonly KvEvent[]) => {
       for (const e of events) {
         if (e.type === 'BlockStored') e.blockHashes.forEach((h) => cache.add(h));
         else if (e.type === 'BlockRemoved') e.blockHashes.forEach((h) => cache.delete(h));
