@@ -63,6 +63,17 @@ export class HashIndex {
     this.vals[i] = value;
   }
 
+  /** The value stored for `key`; when absent, store `value` and return −1 (one probe either way). */
+  putIfAbsent(key: number, value: number): number {
+    const i = this.slotFor(key);
+    const v = this.vals[i];
+    if (v !== EMPTY) return v;
+    this.count++;
+    this.keys[i] = key;
+    this.vals[i] = value;
+    return EMPTY;
+  }
+
   /**
    * Add `delta` to the value of `key` (a missing key counts as 0) and return the result; a key whose
    * value reaches 0 or below is removed. One probe for the common case (counters, refcounts).

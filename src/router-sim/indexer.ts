@@ -65,11 +65,8 @@ export class KvIndexer {
     const list = Array.isArray(hashes) ? (hashes as readonly number[]) : Array.from(hashes);
     for (let i = 0; i < list.length; i++) {
       const h = list[i];
-      let slot = slotOf.get(h);
-      if (slot < 0) {
-        slot = this.allocSlot(h);
-        slotOf.set(h, slot);
-      }
+      let slot = slotOf.putIfAbsent(h, this.peekSlot());
+      if (slot < 0) slot = this.allocSlot(h);
       const at = slot * words + word;
       const bits = this.bits;
       if ((bits[at] & bit) === 0) {
@@ -166,6 +163,12 @@ export class KvIndexer {
     const base = slot * this.words;
     for (let k = 0; k < this.words; k++) if (this.bits[base + k] !== 0) return false;
     return true;
+  }
+
+  /** The slot `allocSlot` will hand out next. */
+  private peekSlot(): number {
+    const n = this.freeSlots.length;
+    return n > 0 ? this.freeSlots[n - 1] : this.nextSlot;
   }
 
   private allocSlot(hash: number): number {

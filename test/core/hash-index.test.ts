@@ -45,6 +45,16 @@ describe('hash index', () => {
     for (const [k, v] of model) expect(idx.get(k)).toBe(v);
   });
 
+  it('putIfAbsent returns the stored value, or stores the given one and returns -1', () => {
+    const idx = new HashIndex(2);
+    expect(idx.putIfAbsent(2 ** 52 + 1, 7)).toBe(-1);
+    expect(idx.putIfAbsent(2 ** 52 + 1, 9)).toBe(7);
+    for (let k = 0; k < 100; k++) expect(idx.putIfAbsent(k, k)).toBe(-1);
+    expect(idx.size).toBe(101);
+    expect(idx.get(2 ** 52 + 1)).toBe(7);
+    expect(idx.get(99)).toBe(99);
+  });
+
   it('addTo counts like a refcount map and drops a key when it reaches zero', () => {
     const keyArb = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
     fc.assert(
