@@ -4,7 +4,8 @@
  * two typed arrays with backward-shift deletion, so lookups, inserts and removals allocate nothing.
  * A `Map` with 53-bit keys boxes every key as a heap number and hashes a double per lookup; that was the
  * hottest spot of a 60 M-token replay. Keys are any safe non-negative integers (core/block-hash values,
- * or a driver's own precomputed hashes); they are re-mixed before probing. Values are integers ≥ 0.
+ * or a driver's own precomputed hashes); they are re-mixed before probing. Values are safe integers ≥ 0
+ * (block ids, counts, or other 53-bit hashes).
  *
  * Sizing: `maxEntries` sets the initial table (load ≤ 1/2). A `fixed` table refuses to grow past it
  * (the engine's pool, whose size is known); otherwise the table doubles when it would pass half full.
@@ -15,7 +16,7 @@ const TWO_32 = 4294967296;
 
 export class HashIndex {
   private keys: Float64Array;
-  private vals: Int32Array;
+  private vals: Float64Array;
   private mask: number;
   private count = 0;
   private readonly fixed: boolean;
@@ -25,7 +26,7 @@ export class HashIndex {
     let size = 8;
     while (size < maxEntries * 2) size *= 2;
     this.keys = new Float64Array(size);
-    this.vals = new Int32Array(size).fill(EMPTY);
+    this.vals = new Float64Array(size).fill(EMPTY);
     this.mask = size - 1;
     this.fixed = opts.fixed ?? false;
   }
@@ -152,7 +153,7 @@ export class HashIndex {
     const oldVals = this.vals;
     const size = oldVals.length * 2;
     this.keys = new Float64Array(size);
-    this.vals = new Int32Array(size).fill(EMPTY);
+    this.vals = new Float64Array(size).fill(EMPTY);
     this.mask = size - 1;
     const { keys, vals, mask } = this;
     for (let j = 0; j < oldVals.length; j++) {

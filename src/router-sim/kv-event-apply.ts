@@ -20,6 +20,7 @@
  * Pure: no clocks, no I/O.
  */
 import { hashBlock, ROOT_HASH } from '../core/block-hash.ts';
+import { HashIndex } from '../core/hash-index.ts';
 import type { KvIndexer } from './indexer.ts';
 
 /** A worker's block hash as decoded off the wire: an integer (maybe above 2^53), or raw bytes. */
@@ -62,8 +63,51 @@ export function externalKey(h: ExternalHash): Key {
   return hex;
 }
 
+function isIntKey(key: Key): key is number {
+  return typeof key === 'number' && key >= 0 && Number.isSafeInteger(key);
+}
+
+/** A Map key for the keys the typed table does not take (negative numbers get their own prefix). */
+function otherKey(key: Key): string {
+  return typeof key === 'number' ? `n${key}` : key;
+}
+
+/**
+ * One worker's external → local hash mapping: safe-integer external hashes (vLLM's usual case) in a
+ * typed hash table, anything else (bigints past 2^53, strings, bytes) in a Map by `externalKey`.
+ */
+class HashMapping {
+  private readonly ints = new HashIndex(1024);
+  private readonly others = new Map<string, number>();
+
+  get(key: Key): number | undefined {
+    if (!isIntKey(key)) return this.others.get(otherKey(key));
+    const v = this.ints.get(key);
+    return v < 0 ? undefined : v;
+  }
+
+  has(key: Key): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: Key, local: number): void {
+    if (isIntKey(key)) this.ints.set(key, local);
+    else this.others.set(otherKey(key), local);
+  }
+
+  delete(key: Key): void {
+    if (isIntKey(key)) this.ints.delete(key);
+    else this.others.delete(otherKey(key));
+  }
+
+  clear(): void {
+    this.ints.clear();
+    this.others.clear();
+  }
+}
+
 export class KvEventApplier {
-  private readonly maps: Map<Key, number>[];
+  private readonly maps: HashMapping[];
   /** Per worker: events applied / skipped (unknown parent, block size mismatch, missing tokens). */
   readonly applied: number[];
   readonly skipped: number[];
@@ -77,7 +121,7 @@ export class KvEventApplier {
     opts: KvEventApplierOptions = {},
   ) {
     this.trustedHashes = opts.trustedHashes ?? false;
-    this.maps = Array.from({ length: indexer.numWorkers }, () => new Map<Key, number>());
+    this.maps = Array.from({ length: indexer.numWorkers }, () => new HashMapping());
     this.applied = new Array<number>(indexer.numWorkers).fill(0);
     this.skipped = new Array<number>(indexer.numWorkers).fill(0);
     this.orphans = new Array<number>(indexer.numWorkers).fill(0);

@@ -51,6 +51,19 @@ describe('KvEventApplier', () => {
     expect(ix.holds(0, local[0])).toBe(false);
   });
 
+  it('keeps integer, negative, huge and string external hashes apart in one worker mapping', () => {
+    const ix = new KvIndexer(1);
+    const ap = new KvEventApplier(ix, BS);
+    // One chain whose four blocks carry four kinds of external hash; -3 and 3 must not meet.
+    const ext = [3, -3, 2n ** 60n, 'h3'];
+    ap.apply(0, [{ type: 'BlockStored', blockHashes: ext, parentHash: null, tokenIds: tokens, blockSize: BS }]);
+    expect(ext.map((h) => ap.localOf(0, h))).toEqual(local);
+    ap.apply(0, [{ type: 'BlockRemoved', blockHashes: [-3, 'h3'] }]);
+    expect([ix.holds(0, local[0]), ix.holds(0, local[1]), ix.holds(0, local[2]), ix.holds(0, local[3])]).toEqual([true, false, true, false]);
+    expect(ap.localOf(0, 3)).toBe(local[0]);
+    expect(ap.localOf(0, -3)).toBeUndefined();
+  });
+
   it('skips and counts stores with a different block size or missing tokens', () => {
     const ix = new KvIndexer(1);
     const ap = new KvEventApplier(ix, BS);
