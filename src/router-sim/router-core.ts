@@ -38,6 +38,7 @@ export class RouterCore {
   readonly policy: RouterPolicy;
   readonly names: readonly string[];
   private readonly up: boolean[];
+  private readonly viewCache: WorkerView[];
   private readonly rng: Rng;
 
   constructor(readonly opts: RouterCoreOptions) {
@@ -49,6 +50,7 @@ export class RouterCore {
     this.tracker = new InFlightTracker(n, opts.blockSize);
     this.policy = createPolicy(opts.mode, { numWorkers: n, blockSize: opts.blockSize, overlapScoreWeight: opts.overlapScoreWeight, temperature: opts.temperature, routerTtlS: opts.routerTtlS, maxApproxBlocks: opts.maxApproxBlocks });
     this.up = new Array<boolean>(n).fill(true);
+    this.viewCache = this.names.map((name, index) => ({ index, name, up: true, inFlight: 0, activeBlocks: 0, activePrefillTokens: 0, activeDecodeBlocks: 0, cachedBlocks: 0 }));
     this.rng = createRng(opts.seed).fork('router');
   }
 
@@ -73,14 +75,19 @@ export class RouterCore {
     return this.policy.ownIndexSize ?? this.indexer.size;
   }
 
-  views(): WorkerView[] {
-    return this.names.map((name, index) => ({
-      index,
-      name,
-      up: this.up[index],
-      cachedBlocks: this.indexer.blocksOf(index),
-      ...this.tracker.view(index),
-    }));
+  /**
+   * The workers as a policy sees them, refreshed in place: the same objects every call (no garbage per
+   * routing decision), so read them before the next call.
+   */
+  views(): readonly WorkerView[] {
+    const views = this.viewCache;
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i];
+      v.up = this.up[i];
+      v.cachedBlocks = this.indexer.blocksOf(i);
+      this.tracker.fillView(i, v);
+    }
+    return views;
   }
 
   /** Decide where request `id` goes and start tracking it there (unless no worker is live). */

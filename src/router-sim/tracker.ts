@@ -133,8 +133,17 @@ export class InFlightTracker {
   }
 
   view(worker: number): WorkerLoadView {
+    return this.fillView(worker, { inFlight: 0, activeBlocks: 0, activePrefillTokens: 0, activeDecodeBlocks: 0 });
+  }
+
+  /** Write the worker's load into `out` (no allocation) and return it. */
+  fillView<V extends WorkerLoadView>(worker: number, out: V): V {
     const l = this.loads[worker];
-    return { inFlight: l.inFlight, activeBlocks: l.sumBlocks, activePrefillTokens: l.prefillTokens, activeDecodeBlocks: l.refs.size + l.extraBlocks };
+    out.inFlight = l.inFlight;
+    out.activeBlocks = l.sumBlocks;
+    out.activePrefillTokens = l.prefillTokens;
+    out.activeDecodeBlocks = l.refs.size + l.extraBlocks;
+    return out;
   }
 
   /** Leading blocks of `hashes` already held by the worker's in-flight requests. */
