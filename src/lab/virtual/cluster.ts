@@ -275,7 +275,7 @@ export class VirtualCluster implements ScheduleHost {
   }
 
   private deliver(slot: EngineSlot, p: RequestProgress): void {
-    if (this.speculative.has(p.id)) {
+    if (this.speculative.size > 0 && this.speculative.has(p.id)) {
       if (p.finished) this.speculative.delete(p.id);
       return;
     }

@@ -237,7 +237,8 @@ export class Engine {
       const seq = sched[k]!;
       sched[k] = null;
       seq.numComputed += chunks[k];
-      if (this.pool.prefixCaching) this.storeFullBlocks(seq, seq.numComputed, events);
+      // Only when a block filled up (the common decode step stores nothing).
+      if (this.pool.prefixCaching && seq.numComputed >= (seq.numHashed + 1) * bs) this.storeFullBlocks(seq, seq.numComputed, events);
       if (seq.numComputed !== seq.numTokens) continue;
       const token = seq.output[seq.emitted];
       seq.emitted++;
@@ -245,11 +246,9 @@ export class Engine {
       this.counters.generationTokens++;
       const first = seq.emitted === 1;
       const finished = seq.emitted === seq.outputLen;
-      const prog: RequestProgress = { id: seq.id, tokens: [token], first, finished };
-      if (first) {
-        prog.cachedTokens = seq.cachedTokens;
-        this.counters.promptTokens += seq.promptLen;
-      }
+      // One shape for every progress entry (cachedTokens only set on the first token).
+      const prog: RequestProgress = { id: seq.id, tokens: [token], first, finished, cachedTokens: first ? seq.cachedTokens : undefined };
+      if (first) this.counters.promptTokens += seq.promptLen;
       if (finished) {
         if (this.pool.prefixCaching) this.storeFullBlocks(seq, seq.numTokens, events);
         this.releaseBlocks(seq);
