@@ -29,7 +29,7 @@ export class KvIndexer {
     if (!Number.isInteger(numWorkers) || numWorkers <= 0) throw new RangeError(`numWorkers must be a positive integer, got ${numWorkers}`);
     this.numWorkers = numWorkers;
     this.words = Math.ceil(numWorkers / 32);
-    const slots = Math.max(16, initialCapacity);
+    const slots = Number.isFinite(initialCapacity) ? Math.max(16, Math.ceil(initialCapacity)) : 1024;
     this.bits = new Uint32Array(slots * this.words);
     this.hashOf = new Float64Array(slots);
     this.slotOf = new HashIndex(slots);

@@ -21,6 +21,8 @@ export interface RouterCoreOptions {
   routerTtlS: number;
   seed: number | string;
   maxApproxBlocks?: number;
+  /** Distinct blocks the KV index is expected to hold (sizes its tables up front; they grow anyway). */
+  expectedBlocks?: number;
   /** KV events come from in-memory kvlab engines hashing with core/block-hash (KvEventApplier `trustedHashes`). */
   trustedKvHashes?: boolean;
 }
@@ -45,7 +47,7 @@ export class RouterCore {
     const n = opts.workerNames.length;
     if (n === 0) throw new RangeError('the router needs at least one worker');
     this.names = [...opts.workerNames];
-    this.indexer = new KvIndexer(n);
+    this.indexer = new KvIndexer(n, opts.expectedBlocks);
     this.events = new KvEventApplier(this.indexer, opts.blockSize, { trustedHashes: opts.trustedKvHashes });
     this.tracker = new InFlightTracker(n, opts.blockSize);
     this.policy = createPolicy(opts.mode, { numWorkers: n, blockSize: opts.blockSize, overlapScoreWeight: opts.overlapScoreWeight, temperature: opts.temperature, routerTtlS: opts.routerTtlS, maxApproxBlocks: opts.maxApproxBlocks });

@@ -112,6 +112,8 @@ export class VirtualCluster implements ScheduleHost {
       seed: opts.seed,
       // The mock Engine hashes blocks with core/block-hash, as the router does: its events need no re-hashing.
       trustedKvHashes: opts.engineFactory === undefined,
+      // At most every worker's whole pool, distinct (bounded: a hint, not a limit).
+      expectedBlocks: Math.min(n * cluster.engine.numGpuBlocks, 1 << 20),
     });
     this.applyKvEvents = cluster.router.mode === 'kv';
     this.rng = createRng(opts.seed);

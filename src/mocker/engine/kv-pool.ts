@@ -128,11 +128,11 @@ export class KvPool {
    * stays a private duplicate). The caller announces stored blocks with `announceStored`.
    */
   store(block: number, hash: number): boolean {
-    if (!this.prefixCaching || this.byHash.has(hash)) return false;
+    if (!this.prefixCaching) return false;
     if (this.state[block] !== HELD) throw new Error(`KV pool: store into block ${block}, which is not held`);
     if (this.hashes[block] !== NO_HASH) throw new Error(`KV pool: block ${block} is already hashed`);
+    if (this.byHash.putIfAbsent(hash, block) >= 0) return false;
     this.hashes[block] = hash;
-    this.byHash.set(hash, block);
     return true;
   }
 
