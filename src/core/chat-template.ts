@@ -8,11 +8,18 @@
  * Content is encoded on its own (never merged with the header), so an assistant message whose content
  * is the text of generated tokens re-encodes to exactly those tokens, and a follow-up turn's prompt
  * starts with the previous prompt plus the answer (its KV blocks hit). `reasoning_content` is dropped,
- * as real chat templates drop thinking from history. Messages are memoised per (role, content) in a
- * bounded LRU so a long conversation is not re-tokenized on every turn.
+ * as real chat templates drop thinking from history.
  *
- * Approximation: real models' templates differ (system prompts, BOS, separators); only the structure
- * (fixed per-message overhead, content encoded separately) matters to kvlab.
+ * Memoisation: each text message's framed tokens are kept under (role, content) in an LRU bounded by
+ * the token ids it holds (`maxCacheTokens`) and by its entries (`maxCacheEntries`), so a long
+ * conversation is not re-tokenized on every turn: a memoised `encodeChat` costs the tokenization of its
+ * new messages, one Map lookup per message and one native block copy of the prompt, so its cost per new
+ * token stays flat as the history grows (bench: tokenizer).
+ *
+ * Approximations: real models' templates differ (system prompts, BOS, separators); only the structure
+ * (fixed per-message overhead, content encoded separately) matters to kvlab. The memo's budget counts
+ * token ids, not the texts kept as keys (about 4 characters per token in natural text; more for long
+ * runs of whitespace, up to 128 characters per token).
  */
 import { encode, NEWLINE_TOKEN, SPECIAL_TOKENS } from './tokenizer.ts';
 
@@ -29,12 +36,13 @@ export interface ChatMessageLike {
   reasoning_content?: string;
 }
 
+// Parts joined by `concat` in encodeChat are plain (not frozen) small-integer arrays: one frozen part
+// sends the whole call down V8's slow path, and a frozen array's copies are not small-integer arrays.
+const GENERATION_PROMPT_PART: readonly number[] = [IM_START, ...encode('assistant'), NEWLINE_TOKEN];
+const IM_END_PART: readonly number[] = [IM_END];
+
 /** Tokens appended after the messages when a generation prompt is requested. */
-export const GENERATION_PROMPT_TOKENS: readonly number[] = Object.freeze([
-  IM_START,
-  ...encode('assistant'),
-  NEWLINE_TOKEN,
-]);
+export const GENERATION_PROMPT_TOKENS: readonly number[] = Object.freeze([...GENERATION_PROMPT_PART]);
 
 /**
  * Template tokens added around `numMessages` messages plus the generation prompt, assuming one-token
@@ -44,62 +52,180 @@ export function templateOverhead(numMessages: number): number {
   return numMessages * 4 + GENERATION_PROMPT_TOKENS.length;
 }
 
-const DEFAULT_MAX_CACHE_ENTRIES = 4096;
+/** Default bound on the tokens the memo holds (≈ 32 MB of token ids, plus the texts used as keys). */
+export const DEFAULT_MAX_CACHE_TOKENS = 4_000_000;
+/** Default bound on the memo's entries (so a flood of tiny distinct texts cannot grow it unboundedly). */
+export const DEFAULT_MAX_CACHE_ENTRIES = 65_536;
+/** Role headers ([IM_START] encode(role) [NEWLINE]) kept; further roles' headers are not cached. */
+const MAX_CACHED_ROLES = 64;
+/** Most parts joined by one native `concat` call (its arguments live on the stack). */
+const MAX_CONCAT_PARTS = 8192;
 
-/** A small LRU over a Map (insertion order = recency). */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
+export interface ChatTokenizerOptions {
+  /** Most token ids the memo holds, summed over its entries (default 4 M); an entry with more is not kept. */
+  maxCacheTokens?: number;
+  /** Most entries the memo holds (default 65,536); 0 turns memoisation off. */
+  maxCacheEntries?: number;
+}
+
+/** Memo group of plain texts (encodeText); framed messages are grouped by their role string. */
+const TEXT_GROUP = null;
+type Group = string | typeof TEXT_GROUP;
+
+interface MemoEntry {
+  readonly group: Group;
+  readonly key: string;
+  readonly tokens: readonly number[];
+  /** Toward the most recently used end of the recency list. */
+  newer: MemoEntry | null;
+  /** Toward the least recently used end. */
+  older: MemoEntry | null;
+}
+
+/**
+ * (group, text) → tokens memo, least recently used evicted first, bounded by the token ids it holds
+ * and by its entries. Keys are the texts themselves (no concatenated key strings), one Map per group.
+ * Recency is an intrusive doubly linked list: a hit relinks its entry at the front (a few field writes,
+ * the Maps are not touched); eviction pops from the back.
+ */
+class TokenMemo {
+  private readonly groups = new Map<Group, Map<string, MemoEntry>>();
+  private newest: MemoEntry | null = null;
+  private oldest: MemoEntry | null = null;
+  private held = 0;
+  private count = 0;
+
+  constructor(
+    private readonly maxTokens: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  get(group: Group, key: string): readonly number[] | undefined {
+    const e = this.groups.get(group)?.get(key);
+    if (e === undefined) return undefined;
+    if (e !== this.newest) {
+      this.unlink(e);
+      this.linkNewest(e);
     }
-    return v;
+    return e.tokens;
   }
-  set(key: string, v: V): void {
-    if (this.max <= 0) return;
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+
+  /** Keeps `tokens` for (group, key), not yet held, unless they alone exceed the token budget. */
+  add(group: Group, key: string, tokens: readonly number[]): void {
+    if (tokens.length > this.maxTokens || this.maxEntries === 0) return;
+    let map = this.groups.get(group);
+    if (map === undefined) this.groups.set(group, (map = new Map()));
+    const e: MemoEntry = { group, key, tokens, newer: null, older: null };
+    map.set(key, e);
+    this.linkNewest(e);
+    this.held += tokens.length;
+    this.count++;
+    while (this.held > this.maxTokens || this.count > this.maxEntries) this.evictOldest();
   }
-  get size(): number {
-    return this.map.size;
+
+  get entries(): number {
+    return this.count;
+  }
+
+  get tokens(): number {
+    return this.held;
+  }
+
+  private evictOldest(): void {
+    const e = this.oldest as MemoEntry; // add() only evicts while something is held
+    this.unlink(e);
+    const map = this.groups.get(e.group) as Map<string, MemoEntry>;
+    map.delete(e.key);
+    if (map.size === 0) this.groups.delete(e.group);
+    this.held -= e.tokens.length;
+    this.count--;
+  }
+
+  private linkNewest(e: MemoEntry): void {
+    e.newer = null;
+    e.older = this.newest;
+    if (this.newest !== null) this.newest.newer = e;
+    else this.oldest = e;
+    this.newest = e;
+  }
+
+  private unlink(e: MemoEntry): void {
+    if (e.newer !== null) e.newer.older = e.older;
+    else this.newest = e.older;
+    if (e.older !== null) e.older.newer = e.newer;
+    else this.oldest = e.newer;
+    e.newer = e.older = null;
   }
 }
 
-/** Encodes chats with the template above, memoising each message's tokens. */
+function checkLimit(name: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${v}`);
+  return v;
+}
+
+/**
+ * `parts` joined into one new array of `total` elements. Native `concat` (a block copy for packed
+ * arrays) is several times faster than copying element by element; past MAX_CONCAT_PARTS parts the
+ * copy is done by hand into a pre-sized array.
+ */
+function joinParts(parts: (readonly number[])[], total: number): number[] {
+  if (parts.length <= MAX_CONCAT_PARTS) return ([] as number[]).concat(...parts);
+  const out = new Array<number>(total);
+  let at = 0;
+  for (const part of parts) for (let i = 0; i < part.length; i++) out[at++] = part[i];
+  return out;
+}
+
+/**
+ * Encodes chats with the template above. Each text message is memoised framed (header, content,
+ * IM_END) under (role, content); `encodeText` memoises plain texts in the same memo and budget; role
+ * headers are cached per role. A prompt is assembled by one copy of its parts, so a memoised call
+ * costs its new messages' tokenization, a Map lookup per message and one block copy of the prompt.
+ */
 export class ChatTokenizer {
-  private readonly messages: Lru<readonly number[]>;
-  private readonly texts: Lru<readonly number[]>;
+  private readonly memo: TokenMemo;
+  private readonly headers = new Map<string, readonly number[]>();
   private misses = 0;
 
-  constructor(opts: { maxCacheEntries?: number } = {}) {
-    const max = opts.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
-    if (!Number.isInteger(max) || max < 0) throw new RangeError(`maxCacheEntries must be an integer ≥ 0, got ${max}`);
-    this.messages = new Lru(max);
-    this.texts = new Lru(max);
+  constructor(opts: ChatTokenizerOptions = {}) {
+    this.memo = new TokenMemo(
+      checkLimit('maxCacheTokens', opts.maxCacheTokens ?? DEFAULT_MAX_CACHE_TOKENS),
+      checkLimit('maxCacheEntries', opts.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES),
+    );
   }
 
   /** Prompt token ids of `messages` (plus the generation prompt unless `addGenerationPrompt` is false). */
   encodeChat(messages: readonly ChatMessageLike[], addGenerationPrompt = true): number[] {
-    const out: number[] = [];
-    for (const m of messages) {
-      const part = this.encodeMessage(m);
-      for (let i = 0; i < part.length; i++) out.push(part[i]);
+    const parts: (readonly number[])[] = [];
+    let total = 0;
+    for (let k = 0; k < messages.length; k++) {
+      const m = messages[k];
+      if (m.contentTokens === undefined) {
+        const framed = this.framedMessage(m.role, m.content);
+        parts.push(framed);
+        total += framed.length;
+      } else {
+        const head = this.header(m.role);
+        const ct = m.contentTokens;
+        const content = Array.isArray(ct) && Object.isExtensible(ct) ? (ct as readonly number[]) : Array.from(ct);
+        parts.push(head, content, IM_END_PART);
+        total += head.length + content.length + 1;
+      }
     }
-    if (addGenerationPrompt) for (const t of GENERATION_PROMPT_TOKENS) out.push(t);
-    return out;
+    if (addGenerationPrompt) {
+      parts.push(GENERATION_PROMPT_PART);
+      total += GENERATION_PROMPT_PART.length;
+    }
+    return joinParts(parts, total);
   }
 
   /** Plain text → tokens (memoised; do not mutate the result). */
   encodeText(text: string): number[] {
-    let t = this.texts.get(text);
+    let t = this.memo.get(TEXT_GROUP, text);
     if (t === undefined) {
       this.misses++;
       t = encode(text);
-      this.texts.set(text, t);
+      this.memo.add(TEXT_GROUP, text, t);
     }
     return t as number[];
   }
@@ -109,22 +235,30 @@ export class ChatTokenizer {
     return this.misses;
   }
 
-  private encodeMessage(m: ChatMessageLike): readonly number[] {
-    if (m.contentTokens !== undefined) return this.frame(m.role, m.contentTokens);
-    const key = `${m.role}\u0000${m.content}`;
-    let t = this.messages.get(key);
+  /** What the memo holds now: entries and their token ids in total (role headers not counted). */
+  get cacheStats(): { entries: number; tokens: number } {
+    return { entries: this.memo.entries, tokens: this.memo.tokens };
+  }
+
+  /** [header] content [IM_END] of a text message, memoised under (role, content). */
+  private framedMessage(role: string, content: string): readonly number[] {
+    let t = this.memo.get(role, content);
     if (t === undefined) {
       this.misses++;
-      t = this.frame(m.role, encode(m.content));
-      this.messages.set(key, t);
+      t = ([] as number[]).concat(this.header(role), encode(content), IM_END_PART);
+      this.memo.add(role, content, t);
     }
     return t;
   }
 
-  private frame(role: string, content: ArrayLike<number>): number[] {
-    const out = [IM_START, ...this.encodeText(role), NEWLINE_TOKEN];
-    for (let i = 0; i < content.length; i++) out.push(content[i]);
-    out.push(IM_END);
-    return out;
+  /** [IM_START] encode(role) [NEWLINE], cached for the first MAX_CACHED_ROLES roles seen. */
+  private header(role: string): readonly number[] {
+    let h = this.headers.get(role);
+    if (h === undefined) {
+      this.misses++;
+      h = [IM_START, ...encode(role), NEWLINE_TOKEN];
+      if (this.headers.size < MAX_CACHED_ROLES) this.headers.set(role, h);
+    }
+    return h;
   }
 }

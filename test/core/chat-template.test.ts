@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ChatTokenizer,
+  type ChatMessageLike,
   GENERATION_PROMPT_TOKENS,
   IM_END,
   IM_START,
@@ -111,5 +113,164 @@ describe('chat template', () => {
 
   it('rejects a negative cache size', () => {
     expect(() => new ChatTokenizer({ maxCacheEntries: -1 })).toThrow(/maxCacheEntries/);
+  });
+});
+
+/** The template restated plainly, without any memo: what encodeChat must always return. */
+function unmemoised(messages: readonly ChatMessageLike[], addGenerationPrompt = true): number[] {
+  const out: number[] = [];
+  for (const m of messages) {
+    const content = m.contentTokens !== undefined ? Array.from(m.contentTokens) : encode(m.content);
+    out.push(IM_START, ...encode(m.role), NEWLINE_TOKEN, ...content, IM_END);
+  }
+  if (addGenerationPrompt) out.push(IM_START, ...encode('assistant'), NEWLINE_TOKEN);
+  return out;
+}
+
+const user = (content: string): ChatMessageLike => ({ role: 'user', content });
+/** Tokens a one-message user prompt (no generation prompt) holds in the memo. */
+const framedLength = (content: string): number => unmemoised([user(content)], false).length;
+
+describe('chat template memo', () => {
+  const message = fc.record(
+    {
+      role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool'), fc.string({ maxLength: 6 })),
+      content: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary-ascii', maxLength: 40 }), fc.constant('')),
+      contentTokens: fc.option(fc.array(fc.integer({ min: 0, max: 199_997 }), { maxLength: 8 }), { nil: undefined }),
+    },
+    { requiredKeys: ['role', 'content'] },
+  );
+
+  it('returns exactly the un-memoised encoding on random conversations, whatever the budget', () => {
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(fc.array(fc.nat(), { maxLength: 16 }), fc.boolean()), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(0, 3, 40, 200, undefined),
+        fc.constantFrom(0, 1, 3, undefined),
+        (pool, calls, maxCacheTokens, maxCacheEntries) => {
+          const ct = new ChatTokenizer({ maxCacheTokens, maxCacheEntries });
+          // A growing conversation first (the common case), then arbitrary picks with repeats.
+          for (let k = 1; k <= pool.length; k++) expect(ct.encodeChat(pool.slice(0, k))).toEqual(unmemoised(pool.slice(0, k)));
+          for (const [picks, gen] of calls) {
+            const msgs = picks.map((i) => pool[i % pool.length]);
+            expect(ct.encodeChat(msgs, gen)).toEqual(unmemoised(msgs, gen));
+            const stats = ct.cacheStats;
+            expect(stats.tokens).toBeLessThanOrEqual(maxCacheTokens ?? Infinity);
+            expect(stats.entries).toBeLessThanOrEqual(maxCacheEntries ?? Infinity);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('returns a fresh array: mutating one prompt does not change the next', () => {
+    const ct = new ChatTokenizer();
+    const msgs = [user('hello there'), { role: 'assistant', content: 'hi' }];
+    const first = ct.encodeChat(msgs);
+    first.fill(0);
+    first.push(1, 2, 3);
+    expect(ct.encodeChat(msgs)).toEqual(unmemoised(msgs));
+    const one = ct.encodeChat([msgs[0]], false); // a prompt of a single memoised message
+    one.fill(0);
+    expect(ct.encodeChat([msgs[0]], false)).toEqual(unmemoised([msgs[0]], false));
+  });
+
+  it('encodes a conversation with more messages than one concat call takes', () => {
+    const ct = new ChatTokenizer();
+    const contents = ['alpha', 'beta gamma', '', 'delta\n', ' epsilon'];
+    const msgs = Array.from({ length: 9000 }, (_, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content: contents[i % contents.length] }));
+    expect(ct.encodeChat(msgs)).toEqual(unmemoised(msgs));
+  });
+
+  it('accepts frozen arrays and typed arrays as contentTokens', () => {
+    const ct = new ChatTokenizer();
+    const msgs: ChatMessageLike[] = [
+      { role: 'user', content: '', contentTokens: Object.freeze([11, 22, 33]) },
+      { role: 'assistant', content: '', contentTokens: Int32Array.of(44, 55) },
+    ];
+    expect(ct.encodeChat(msgs)).toEqual(unmemoised(msgs));
+  });
+
+  it('does not keep a message larger than the token budget', () => {
+    const big = loremText(createRng('big'), 40).text;
+    const small = loremText(createRng('small'), 5).text;
+    const ct = new ChatTokenizer({ maxCacheTokens: framedLength(big) - 1 });
+    ct.encodeChat([user(big), user(small)]);
+    expect(ct.cacheStats).toEqual({ entries: 1, tokens: framedLength(small) });
+    const before = ct.tokenizeCount;
+    expect(ct.encodeChat([user(big), user(small)])).toEqual(unmemoised([user(big), user(small)]));
+    expect(ct.tokenizeCount - before).toBe(1); // the big one again, the small one from the memo
+  });
+
+  it('evicts the least recently used messages first when the token budget is exceeded', () => {
+    const rng = createRng('lru');
+    const [a, b, c] = [loremText(rng, 10).text, loremText(rng, 10).text, loremText(rng, 10).text];
+    const ct = new ChatTokenizer({ maxCacheTokens: framedLength(a) + framedLength(b) });
+    ct.encodeChat([user(a)], false);
+    ct.encodeChat([user(b)], false);
+    ct.encodeChat([user(c)], false); // over budget: a, the oldest, goes
+    expect(ct.cacheStats).toEqual({ entries: 2, tokens: framedLength(b) + framedLength(c) });
+    let before = ct.tokenizeCount;
+    ct.encodeChat([user(b), user(c)], false);
+    expect(ct.tokenizeCount - before).toBe(0);
+    before = ct.tokenizeCount;
+    ct.encodeChat([user(a)], false);
+    expect(ct.tokenizeCount - before).toBe(1);
+  });
+
+  it('keeps a recently used message when an older one must go', () => {
+    const rng = createRng('recency');
+    const [a, b, c] = [loremText(rng, 10).text, loremText(rng, 10).text, loremText(rng, 10).text];
+    const ct = new ChatTokenizer({ maxCacheTokens: framedLength(a) + framedLength(b) });
+    ct.encodeChat([user(a)], false);
+    ct.encodeChat([user(b)], false);
+    ct.encodeChat([user(a)], false); // a is now the most recently used
+    ct.encodeChat([user(c)], false); // so b goes
+    let before = ct.tokenizeCount;
+    ct.encodeChat([user(a), user(c)], false);
+    expect(ct.tokenizeCount - before).toBe(0);
+    before = ct.tokenizeCount;
+    ct.encodeChat([user(b)], false);
+    expect(ct.tokenizeCount - before).toBe(1);
+  });
+
+  it('memoises the same content separately per role', () => {
+    const ct = new ChatTokenizer();
+    const msgs = [user('same words'), { role: 'assistant', content: 'same words' }];
+    expect(ct.encodeChat(msgs)).toEqual(unmemoised(msgs));
+    const before = ct.tokenizeCount;
+    expect(ct.encodeChat(msgs)).toEqual(unmemoised(msgs));
+    expect(ct.tokenizeCount - before).toBe(0);
+    expect(ct.cacheStats.entries).toBe(2);
+  });
+
+  it('counts encodeText in the same token budget', () => {
+    const text = loremText(createRng('text'), 30).text;
+    const ct = new ChatTokenizer({ maxCacheTokens: 40 });
+    ct.encodeChat([user('hello')], false);
+    expect(ct.encodeText(text)).toEqual(encode(text));
+    // 30 text tokens + the framed 'hello' message (5) fit; a second 30-token text evicts both.
+    expect(ct.cacheStats).toEqual({ entries: 2, tokens: 30 + framedLength('hello') });
+    ct.encodeText(loremText(createRng('text2'), 30).text);
+    expect(ct.cacheStats).toEqual({ entries: 1, tokens: 30 });
+  });
+
+  it('turns memoisation off with a zero budget', () => {
+    for (const opts of [{ maxCacheTokens: 0 }, { maxCacheEntries: 0 }]) {
+      const ct = new ChatTokenizer(opts);
+      ct.encodeChat([user('a'), user('b')]);
+      const before = ct.tokenizeCount;
+      expect(ct.encodeChat([user('a'), user('b')])).toEqual(unmemoised([user('a'), user('b')]));
+      expect(ct.tokenizeCount - before).toBe(2);
+      expect(ct.cacheStats).toEqual({ entries: 0, tokens: 0 });
+    }
+  });
+
+  it('rejects a bad token budget', () => {
+    expect(() => new ChatTokenizer({ maxCacheTokens: -1 })).toThrow(/maxCacheTokens/);
+    expect(() => new ChatTokenizer({ maxCacheTokens: 1.5 })).toThrow(/maxCacheTokens/);
+    expect(() => new ChatTokenizer({ maxCacheEntries: Number.NaN })).toThrow(/maxCacheEntries/);
   });
 });
