@@ -1,15 +1,15 @@
 /**
  * `kvlab cluster`: N mock workers and a router in one process (src/lab/cluster.ts). Takes every
- * `kvlab mocker` flag (copied from that command's definition, so the two never drift) except the
+ * `kvlab mocker` flag (the same flag table, addMockerFlags, so the two never drift) except the
  * ports, which the cluster picks: workers and their KV events on ephemeral ports, the router on
  * --port. Prints the front door and the workers; stops cleanly on SIGINT/SIGTERM.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 // Light imports only: the cluster (servers, tokenizer tables) is loaded when the command runs, so
 // --help and flag errors answer fast.
 import { resolveRouterOptions } from '../router-sim/server/options.ts';
 import type { RouterMode } from '../router-sim/types.ts';
-import { mockerOptionsFromFlags, registerMocker } from './mocker.ts';
+import { addMockerFlags, mockerOptionsFromFlags } from './mocker.ts';
 import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF } from './router.ts';
 import { untilSignal } from './signals.ts';
 import { intArg, portArg } from './flags.ts';
@@ -26,21 +26,13 @@ interface ClusterFlags extends MockerFlags {
   routerTtl: number;
 }
 
-function mockerFlagDefinitions(): Command['options'] {
-  const scratch = new Command();
-  registerMocker(scratch);
-  const mocker = scratch.commands.find((c) => c.name() === 'mocker');
-  if (!mocker) throw new Error('kvlab mocker command is not registered');
-  return mocker.options.filter((o) => !OWN_FLAGS.has(o.long ?? ''));
-}
-
 export function registerCluster(program: Command): void {
   const cmd = program
     .command('cluster')
     .description('Run N mock workers and a KV-aware router in one process')
     .option('--num-workers <n>', 'mock workers', intArg({ min: 1, max: 1024 }), 2)
     .option('--port <port>', "router's listen port (0 = ephemeral)", portArg(), 8000);
-  for (const o of mockerFlagDefinitions()) cmd.addOption(o);
+  addMockerFlags(cmd, OWN_FLAGS);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
     const mocker = mockerOptionsFromFlags({ ...flags, port: 0, kvEventsPort: 0 });
     const routerPart = {

@@ -113,36 +113,48 @@ async function runMocker(opts: MockerOptions): Promise<void> {
   out.write('kvlab mocker: stopped\n');
 }
 
+/**
+ * Add the mocker's flags to `cmd` (one table for `kvlab mocker` and `kvlab cluster`), except those whose
+ * long name is in `except` (flags the other command defines its own way).
+ */
+export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new Set()): Command {
+  const add = (flags: string, description: string, parse?: (v: string, prev: never) => unknown, defaultValue?: unknown): void => {
+    const long = flags.split(/[ ,]/)[0];
+    if (except.has(long)) return;
+    if (parse) cmd.option(flags, description, parse as (v: string) => unknown, defaultValue);
+    else cmd.option(flags, description);
+  };
+  add('--num-workers <n>', 'workers in this process (worker i listens on port + i)', intArg({ min: 1, max: 1024 }), D.numWorkers);
+  add('--host <host>', 'bind address', nonEmptyArg(), D.host);
+  add('--port <port>', 'first worker port (0 = ephemeral ports)', portArg(), D.port);
+  add('--model <name>', 'served model name', nonEmptyArg(), D.model);
+  add('--block-size <n>', 'tokens per KV block', intArg({ min: 1 }), D.blockSize);
+  add('--num-gpu-blocks <n>', 'KV capacity in blocks', intArg({ min: 1 }), D.numGpuBlocks);
+  add('--max-num-seqs <n>', 'running sequences at most', intArg({ min: 1 }), D.maxNumSeqs);
+  add('--max-num-batched-tokens <n>', 'token budget of one engine step', intArg({ min: 1 }), D.maxNumBatchedTokens);
+  add('--no-prefix-caching', 'disable prefix caching');
+  add('--no-chunked-prefill', 'disable chunked prefill');
+  add('--watermark <f>', 'share of blocks kept free at admission', floatArg({ min: 0, max: 1 }), D.watermark);
+  add('--speedup-ratio <f>', 'divides every simulated duration', floatArg({ min: Number.MIN_VALUE }), D.speedupRatio);
+  add('--decode-speedup-ratio <f>', 'extra divisor for decode steps', floatArg({ min: Number.MIN_VALUE }), D.decodeSpeedupRatio);
+  add('--max-model-len <n>', 'context length (longer requests get a 400)', intArg({ min: 1 }), D.maxModelLen);
+  add('--profile <file>', 'timing profile JSON (polynomial or table)');
+  add('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg({ min: 0, max: 1 }), D.reasoningRatio);
+  add('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', portArg());
+  add('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg());
+  add('--seed <n>', 'seed of output lengths, tokens and injected failures', intArg(), D.seed);
+  add('--failure-rate <f>', 'share of requests failed on purpose', floatArg({ min: 0, max: 1 }), D.failureRate);
+  add('--failure-codes <list>', 'statuses of injected failures, comma-separated', intListArg({ min: 400, max: 599 }), D.failureCodes);
+  add('--max-waiting <n>', 'waiting-queue bound (429 beyond it; unbounded when absent)', intArg({ min: 0 }));
+  add('--max-tokens-limit <n>', 'largest accepted max_tokens (default: max-model-len)', intArg({ min: 1 }));
+  add('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), D.defaultMaxTokens);
+  add('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg({ min: 1 }), D.bodyLimit);
+  return cmd;
+}
+
 export function registerMocker(program: Command): void {
-  program
-    .command('mocker')
-    .description('Run mock OpenAI-compatible inference workers (vLLM-like engine, KV events, metrics)')
-    .option('--num-workers <n>', 'workers in this process (worker i listens on port + i)', intArg({ min: 1, max: 1024 }), D.numWorkers)
-    .option('--host <host>', 'bind address', nonEmptyArg(), D.host)
-    .option('--port <port>', 'first worker port (0 = ephemeral ports)', portArg(), D.port)
-    .option('--model <name>', 'served model name', nonEmptyArg(), D.model)
-    .option('--block-size <n>', 'tokens per KV block', intArg({ min: 1 }), D.blockSize)
-    .option('--num-gpu-blocks <n>', 'KV capacity in blocks', intArg({ min: 1 }), D.numGpuBlocks)
-    .option('--max-num-seqs <n>', 'running sequences at most', intArg({ min: 1 }), D.maxNumSeqs)
-    .option('--max-num-batched-tokens <n>', 'token budget of one engine step', intArg({ min: 1 }), D.maxNumBatchedTokens)
-    .option('--no-prefix-caching', 'disable prefix caching')
-    .option('--no-chunked-prefill', 'disable chunked prefill')
-    .option('--watermark <f>', 'share of blocks kept free at admission', floatArg({ min: 0, max: 1 }), D.watermark)
-    .option('--speedup-ratio <f>', 'divides every simulated duration', floatArg({ min: Number.MIN_VALUE }), D.speedupRatio)
-    .option('--decode-speedup-ratio <f>', 'extra divisor for decode steps', floatArg({ min: Number.MIN_VALUE }), D.decodeSpeedupRatio)
-    .option('--max-model-len <n>', 'context length (longer requests get a 400)', intArg({ min: 1 }), D.maxModelLen)
-    .option('--profile <file>', 'timing profile JSON (polynomial or table)')
-    .option('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg({ min: 0, max: 1 }), D.reasoningRatio)
-    .option('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', portArg())
-    .option('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg())
-    .option('--seed <n>', 'seed of output lengths, tokens and injected failures', intArg(), D.seed)
-    .option('--failure-rate <f>', 'share of requests failed on purpose', floatArg({ min: 0, max: 1 }), D.failureRate)
-    .option('--failure-codes <list>', 'statuses of injected failures, comma-separated', intListArg({ min: 400, max: 599 }), D.failureCodes)
-    .option('--max-waiting <n>', 'waiting-queue bound (429 beyond it; unbounded when absent)', intArg({ min: 0 }))
-    .option('--max-tokens-limit <n>', 'largest accepted max_tokens (default: max-model-len)', intArg({ min: 1 }))
-    .option('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), D.defaultMaxTokens)
-    .option('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg({ min: 1 }), D.bodyLimit)
-    .action(async (flags: MockerFlags) => {
-      await runMocker(mockerOptionsFromFlags(flags));
-    });
+  const cmd = program.command('mocker').description('Run mock OpenAI-compatible inference workers (vLLM-like engine, KV events, metrics)');
+  addMockerFlags(cmd).action(async (flags: MockerFlags) => {
+    await runMocker(mockerOptionsFromFlags(flags));
+  });
 }
