@@ -24,7 +24,7 @@ import { bearerChecker } from '../../core/api-key.ts';
 import { clientErrorHandler } from '../../core/client-error-handler.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
 import { resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } from './options.ts';
-import { chatPromptTokens, completionPromptTokens } from './prompt.ts';
+import { PromptHasher } from './prompt.ts';
 import { KvStreamWatch } from './kv-stream-watch.ts';
 import { proxyCompletion, type ParsedCompletion, type ProxyDeps } from './proxy.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -101,12 +101,14 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
   const speculative: ProxyDeps['speculative'] = { sent: 0, completed: 0, failed: 0, pending: new Set() };
   const state: RouterState = { options, core, pool, metrics, subscribers, speculative };
   let counter = 0;
+  const tokenizer = new ChatTokenizer();
+  const prompts = new PromptHasher(tokenizer, options.blockSize);
   const deps: ProxyDeps = {
     core,
     pool,
     metrics,
     blockSize: options.blockSize,
-    tokenizer: new ChatTokenizer(),
+    tokenizer,
     nowMs: () => performance.now(),
     nextId: () => `rt-${++counter}`,
     speculative,
@@ -163,7 +165,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     const wantsSpec = parsed.nvext?.agent_hints?.speculative_prefill === true;
     const p: ParsedCompletion = {
       raw,
-      tokens: chatPromptTokens(deps.tokenizer, parsed.messages, options.maxModelLen),
+      ...prompts.chat(parsed.messages, options.maxModelLen),
       speculative: wantsSpec ? { model: parsed.model, messages: parsed.messages } : null,
     };
     return proxyCompletion(deps, '/v1/chat/completions', p, req, reply);
@@ -171,8 +173,8 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
 
   app.post('/v1/completions', async (req, reply) => {
     const { raw, json } = body(req.body);
-    const tokens = completionPromptTokens(parseBody(CompletionRequest, json).prompt, options.maxModelLen);
-    return proxyCompletion(deps, '/v1/completions', { raw, tokens, speculative: null }, req, reply);
+    const { promptTokens, hashes } = prompts.completion(parseBody(CompletionRequest, json).prompt, options.maxModelLen);
+    return proxyCompletion(deps, '/v1/completions', { raw, promptTokens, hashes, speculative: null }, req, reply);
   });
 
   app.get('/v1/models', async (req, reply) => {

@@ -1,12 +1,12 @@
 /**
- * Forwarding one completion request: tokenize and hash the prompt, ask the RouterCore for a worker,
- * forward with undici (the worker's pooled connections) and stream the answer back unchanged — each
- * upstream chunk is written as soon as it arrives, with backpressure (stream pipeline). On the way the
- * ResponseWatcher tells the core when the first token arrives (prefill done) and when the stream ends
- * (free the request's load). A worker that refuses the connection or answers 5xx before any byte is
- * marked down and the request is retried once on another worker. A client that goes away aborts the
- * upstream request. Responses carry `x-kvlab-worker: worker-<i>` (the router's name for the worker)
- * and, when the worker sent one, its own name as `x-kvlab-upstream-worker`.
+ * Forwarding one completion request: with the prompt's block hashes (prompt.ts), ask the RouterCore
+ * for a worker, forward with undici (the worker's pooled keep-alive connections, raw dispatch API)
+ * and relay the answer back unchanged, each upstream chunk written as soon as it arrives (relay.ts).
+ * On the way the ResponseWatcher tells the core when the first token arrives (prefill done) and when
+ * the stream ends (free the request's load). A worker that refuses the connection or answers 5xx
+ * before any byte is marked down and the request is retried once on another worker. A client that
+ * goes away aborts the upstream request. Responses carry `x-kvlab-worker: worker-<i>` (the router's
+ * name for the worker) and, when the worker sent one, its own name as `x-kvlab-upstream-worker`.
  *
  * Only failures of the worker mark it down: a request undici refuses to send as given (a header it
  * does not support or cannot encode) is the client's mistake and gets a 400, and hop-by-hop headers
@@ -14,21 +14,19 @@
  * In kv mode the KvStreamWatch hears of every routed and finished request (see kv-stream-watch.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PassThrough } from 'node:stream';
 import { blockHashes } from '../../core/block-hash.ts';
 import type { ChatTokenizer } from '../../core/chat-template.ts';
 import type { ChatRequestMessage } from '../../core/openai-schemas.ts';
-import { makeError, toErrorBody } from '../../core/errors.ts';
-import type { RouterCore } from '../router-core.ts';
-import type { RouterMetrics } from './metrics.ts';
+import { makeError } from '../../core/errors.ts';
 import { chatMessagesLike } from '../../core/prompt.ts';
-import { storedNewBlocks, type KvStreamWatch } from './kv-stream-watch.ts';
-import { ResponseWatcher } from './response-watch.ts';
+import type { RouterCore } from '../router-core.ts';
+import type { KvStreamWatch } from './kv-stream-watch.ts';
+import type { RouterMetrics } from './metrics.ts';
+import { errorCode, HOP_BY_HOP, Relay, type RelayContext } from './relay.ts';
 import { sendSpeculativePrefill, speculativeBody } from './speculative.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
-export const WORKER_HEADER = 'x-kvlab-worker';
-export const UPSTREAM_WORKER_HEADER = 'x-kvlab-upstream-worker';
+export { UPSTREAM_WORKER_HEADER, WORKER_HEADER } from './relay.ts';
 
 export interface ProxyDeps {
   core: RouterCore;
@@ -45,26 +43,13 @@ export interface ProxyDeps {
 
 export interface ParsedCompletion {
   raw: string;
-  /** Prompt tokens as the router's tokenizer sees them ([] when the request could not be interpreted). */
-  tokens: number[];
+  /** Prompt length in tokens, as the router's tokenizer sees the prompt. */
+  promptTokens: number;
+  /** Chained hashes of the prompt's full blocks. */
+  hashes: readonly number[];
   /** Chat requests asking for speculative prefill keep their messages here. */
   speculative: { model: unknown; messages: readonly ChatRequestMessage[] } | null;
 }
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'upgrade',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'trailer',
-  'host',
-  'content-length',
-  'expect',
-]);
 
 /**
  * Request headers worth forwarding (end-to-end ones: auth, content type, x-kvlab-*, ...).
@@ -72,15 +57,18 @@ const HOP_BY_HOP = new Set([
  * so are the headers the client's `connection` header names (hop-by-hop by declaration).
  */
 export function forwardHeaders(h: FastifyRequest['headers']): Record<string, string> {
-  const named = new Set(
-    String(h.connection ?? '')
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter((t) => t !== ''),
-  );
+  const named =
+    h.connection === undefined
+      ? null
+      : new Set(
+          String(h.connection)
+            .split(',')
+            .map((t) => t.trim().toLowerCase())
+            .filter((t) => t !== ''),
+        );
   const out: Record<string, string> = Object.create(null) as Record<string, string>; // a '__proto__' header stays a header
   for (const [k, v] of Object.entries(h)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || named.has(k) || k === 'accept-encoding') continue;
+    if (v === undefined || HOP_BY_HOP.has(k) || named?.has(k) || k === 'accept-encoding') continue;
     out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
@@ -93,169 +81,127 @@ export function forwardHeaders(h: FastifyRequest['headers']): Record<string, str
  */
 const REQUEST_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
-function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown; message?: unknown };
-  return typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : String(e?.message ?? err);
-}
 
 export async function proxyCompletion(deps: ProxyDeps, path: string, parsed: ParsedCompletion, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { core, pool, metrics } = deps;
-  const hashes = blockHashes(parsed.tokens, deps.blockSize);
-  const isl = parsed.tokens.length;
-  const id = deps.nextId();
-  const headers = forwardHeaders(request.headers);
-  const ac = new AbortController();
-  let clientGone = false;
-  const onClose = () => {
-    if (!reply.raw.writableFinished) {
-      clientGone = true;
-      ac.abort();
-    }
-  };
-  reply.raw.on('close', onClose);
-
+  const isl = parsed.promptTokens;
+  const x = new ProxiedRequest(deps, deps.nextId(), parsed, forwardHeaders(request.headers), reply);
+  const watch = deps.watch ?? null;
   let lastError = '';
   for (let attempt = 0; attempt < 2; attempt++) {
+    if (x.clientGone) return reply.hijack();
     const now = deps.nowMs();
-    for (const stale of deps.watch?.stale(now) ?? []) {
-      core.resetWorker(stale);
-      metrics.resyncs.inc({ worker: core.names[stale] });
+    if (watch) {
+      for (const stale of watch.stale(now)) {
+        core.resetWorker(stale);
+        metrics.resyncs.inc({ worker: core.names[stale] });
+      }
     }
-    const { decision } = core.route(id, hashes, isl, now);
+    const { decision } = core.route(x.id, parsed.hashes, isl, now);
     if (decision.worker === null) {
       if (attempt === 0) throw makeError('no_workers');
       throw makeError('upstream_unavailable', { upstream: 'any worker', detail: lastError });
     }
     const w = decision.worker;
     const ep = pool.endpoints[w];
-    deps.watch?.routed(id, w, now);
-    let upstream: Awaited<ReturnType<typeof ep.pool.request>>;
-    try {
-      upstream = await ep.pool.request({ path, method: 'POST', headers, body: parsed.raw, signal: ac.signal });
-    } catch (err) {
-      core.finish(id);
-      deps.watch?.finished(id, false, deps.nowMs());
-      if (clientGone) return reply;
-      lastError = errorCode(err);
-      if (REQUEST_ERRORS.has(lastError)) {
-        throw makeError('invalid_request', { detail: `the request cannot be forwarded: ${(err as Error).message}` });
-      }
-      pool.markDown(w);
-      if (attempt === 0) {
-        metrics.retries.inc();
-        continue;
-      }
-      throw makeError('upstream_unavailable', { upstream: ep.name, detail: lastError });
+    watch?.routed(x.id, w, now);
+    const relay = new Relay(x, w, ep.name, decision.overlapBlocks, attempt === 0);
+    x.relay = relay;
+    ep.pool.dispatch({ path, method: 'POST', headers: x.headers, body: parsed.raw }, relay);
+    const started = await relay.started;
+    if (started.kind === 'relaying') {
+      metrics.requests.inc({ worker: ep.name, mode: core.opts.mode });
+      metrics.overlapBlocks.observe(decision.overlapBlocks);
+      if (isl > 0) metrics.predictedHitRatio.observe(Math.min(1, (decision.overlapBlocks * deps.blockSize) / isl));
+      return reply;
     }
-    if (upstream.statusCode >= 500 && attempt === 0) {
-      await upstream.body.dump().catch(() => undefined);
-      core.finish(id);
-      deps.watch?.finished(id, false, deps.nowMs());
-      lastError = `HTTP ${upstream.statusCode}`;
-      pool.markDown(w);
+    if (x.clientGone) return reply.hijack();
+    if (started.kind === 'unrelayable') {
+      throw makeError('upstream_unavailable', { upstream: ep.name, detail: `its response cannot be relayed: ${started.error.message}` });
+    }
+    if (started.kind === 'server-error') lastError = `HTTP ${started.status}`;
+    else {
+      lastError = errorCode(started.error);
+      if (REQUEST_ERRORS.has(lastError)) {
+        throw makeError('invalid_request', { detail: `the request cannot be forwarded: ${started.error.message}` });
+      }
+    }
+    pool.markDown(w);
+    if (attempt === 0) {
       metrics.retries.inc();
       continue;
     }
-    metrics.requests.inc({ worker: ep.name, mode: core.opts.mode });
-    metrics.overlapBlocks.observe(decision.overlapBlocks);
-    if (isl > 0) metrics.predictedHitRatio.observe(Math.min(1, (decision.overlapBlocks * deps.blockSize) / isl));
-    return streamBack(deps, id, w, decision.overlapBlocks, upstream, parsed, headers, reply, () => clientGone);
+    throw makeError('upstream_unavailable', { upstream: ep.name, detail: lastError });
   }
   throw makeError('upstream_unavailable', { upstream: 'any worker', detail: lastError });
 }
 
-interface UpstreamResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: NodeJS.ReadableStream & { destroy(err?: Error): void };
+/** One proxied request, as its relays see it (methods, not per-request closures). */
+class ProxiedRequest implements RelayContext {
+  clientGone = false;
+  /** The current attempt. */
+  relay: Relay | null = null;
+  readonly promptTokens: number;
+  readonly blockSize: number;
+  readonly wantsAnswer: boolean;
+
+  constructor(
+    private readonly deps: ProxyDeps,
+    readonly id: string,
+    private readonly parsed: ParsedCompletion,
+    readonly headers: Record<string, string>,
+    readonly reply: FastifyReply,
+  ) {
+    this.promptTokens = parsed.promptTokens;
+    this.blockSize = deps.blockSize;
+    this.wantsAnswer = parsed.speculative !== null;
+    reply.raw.on('close', () => this.closed());
+  }
+
+  private closed(): void {
+    if (!this.reply.raw.writableFinished) this.clientGone = true;
+    this.relay?.clientClosed();
+  }
+
+  firstToken(): void {
+    this.deps.core.firstToken(this.id, this.deps.nowMs());
+  }
+
+  outputTokens(n: number): void {
+    this.deps.core.outputTokens(this.id, n);
+  }
+
+  freed(storedNewBlocks: boolean): void {
+    this.deps.core.finish(this.id);
+    this.deps.watch?.finished(this.id, storedNewBlocks, this.deps.nowMs());
+  }
+
+  markDown(worker: number): void {
+    this.deps.pool.markDown(worker);
+  }
+
+  answered(worker: number, answer: string): void {
+    if (this.parsed.speculative) launchSpeculative(this.deps, worker, this.parsed.speculative, answer, this.headers.authorization);
+  }
 }
 
-function streamBack(
-  deps: ProxyDeps,
-  id: string,
-  w: number,
-  overlapBlocks: number,
-  upstream: UpstreamResponse,
-  parsed: ParsedCompletion,
-  fwdHeaders: Record<string, string>,
-  reply: FastifyReply,
-  clientGone: () => boolean,
-): FastifyReply {
-  const { core, pool } = deps;
-  const ep = pool.endpoints[w];
-  reply.code(upstream.statusCode);
-  for (const [k, v] of Object.entries(upstream.headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || k === WORKER_HEADER) continue;
-    reply.header(k, v);
+/** Speculative prefill of the next turn on worker `w`, fire and forget (see speculative.ts). */
+function launchSpeculative(deps: ProxyDeps, w: number, spec: NonNullable<ParsedCompletion['speculative']>, answer: string, auth: string | undefined): void {
+  const { core } = deps;
+  const body = speculativeBody({ model: spec.model, messages: spec.messages, answer });
+  if (core.policy.recordCached) {
+    // kv-approx learns the history the speculative prefill makes the worker cache.
+    const history = [...chatMessagesLike(spec.messages), { role: 'assistant', content: answer }];
+    core.recordCached(w, blockHashes(deps.tokenizer.encodeChat(history), deps.blockSize), deps.nowMs());
   }
-  const upstreamName = upstream.headers[WORKER_HEADER];
-  if (upstreamName !== undefined) reply.header(UPSTREAM_WORKER_HEADER, upstreamName);
-  reply.header(WORKER_HEADER, ep.name);
-
-  const ok = upstream.statusCode >= 200 && upstream.statusCode < 300;
-  const contentType = String(upstream.headers['content-type'] ?? '');
-  const watcher = new ResponseWatcher(contentType.includes('text/event-stream'), {
-    onFirstToken: () => core.firstToken(id, deps.nowMs()),
-    onTokens: (n) => core.outputTokens(id, n),
+  deps.speculative.sent++;
+  deps.metrics.specSent.inc();
+  const p = sendSpeculativePrefill(deps.pool.endpoints[w].pool, body, auth ? { authorization: auth } : {}).then((done) => {
+    if (done) {
+      deps.speculative.completed++;
+      deps.metrics.specCompleted.inc();
+    } else deps.speculative.failed++;
   });
-  let freed = false;
-  const free = () => {
-    if (freed) return;
-    freed = true;
-    core.finish(id);
-    const completed = ok && watcher.finishReason !== null;
-    deps.watch?.finished(id, completed && storedNewBlocks(parsed.tokens.length, watcher.outputTokens, overlapBlocks, deps.blockSize), deps.nowMs());
-  };
-  // Manual piping (not stream.pipeline) so an upstream failure mid-stream can end an SSE response
-  // with an OpenAI error event instead of a cut connection. Backpressure: pause the upstream while
-  // the client's side is full.
-  const out = new PassThrough();
-  const src = upstream.body as NodeJS.ReadableStream & { destroy(err?: Error): void; destroyed?: boolean };
-  src.on('data', (chunk: Buffer) => {
-    watcher.feed(chunk);
-    if (!out.write(chunk)) src.pause();
-  });
-  out.on('drain', () => src.resume());
-  src.on('end', () => {
-    watcher.end();
-    free();
-    out.end();
-  });
-  src.on('error', (err: unknown) => {
-    free();
-    if (clientGone()) return;
-    pool.markDown(w);
-    if (watcher.sse && !out.destroyed) {
-      const body = toErrorBody(makeError('upstream_unavailable', { upstream: ep.name, detail: `stream interrupted (${errorCode(err)})` }));
-      out.end(`data: ${JSON.stringify(body)}\n\n`);
-    } else out.destroy(err as Error);
-  });
-  out.on('close', () => {
-    if (!src.destroyed) src.destroy();
-  });
-  reply.raw.on('close', free);
-  if (ok && parsed.speculative) {
-    const spec = parsed.speculative;
-    reply.raw.on('finish', () => {
-      if (clientGone() || watcher.finishReason === null) return;
-      const body = speculativeBody({ model: spec.model, messages: spec.messages, answer: watcher.answer });
-      if (core.policy.recordCached) {
-        // kv-approx learns the history the speculative prefill makes the worker cache.
-        const history = [...chatMessagesLike(spec.messages), { role: 'assistant', content: watcher.answer }];
-        core.recordCached(w, blockHashes(deps.tokenizer.encodeChat(history), deps.blockSize), deps.nowMs());
-      }
-      const auth = fwdHeaders.authorization;
-      deps.speculative.sent++;
-      deps.metrics.specSent.inc();
-      const p = sendSpeculativePrefill(ep.pool, body, auth ? { authorization: auth } : {}).then((done) => {
-        if (done) {
-          deps.speculative.completed++;
-          deps.metrics.specCompleted.inc();
-        } else deps.speculative.failed++;
-      });
-      deps.speculative.pending.add(p);
-      void p.finally(() => deps.speculative.pending.delete(p));
-    });
-  }
-  return reply.send(out);
+  deps.speculative.pending.add(p);
+  void p.finally(() => deps.speculative.pending.delete(p));
 }

@@ -1,14 +1,15 @@
 /**
  * Watches an upstream OpenAI response as its bytes pass through the proxy, without altering them:
- * for SSE streams it parses events (eventsource-parser) to see the first token (prefill done), count
- * generated chunks, collect the answer text (content only, reasoning excluded: the chat template drops
- * it from history), the finish reason, the usage and the [DONE] marker; for JSON bodies it buffers
- * (bounded) and reads the same facts at the end.
+ * for SSE streams the byte-level SseScanner (sse-scan.ts; no text decoding, no JSON parsing) reports
+ * each event, from which the watcher sees the first token (prefill done), counts generated chunks, and
+ * keeps the finish reason, the usage and the [DONE] marker — plus, only when asked (`collectAnswer`,
+ * for speculative prefill), the answer text (content only, reasoning excluded: the chat template drops
+ * it from history). For JSON bodies it buffers (bounded) and reads the same facts at the end.
  *
  * Approximation: one content chunk is counted as one token (true for the kvlab mocker and vLLM's
  * default streaming; servers that batch tokens per chunk are undercounted).
  */
-import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { SseScanner, type ScannedEvent } from './sse-scan.ts';
 
 export interface WatchCallbacks {
   /** The first generated token (content, reasoning or text) arrived. */
@@ -17,8 +18,12 @@ export interface WatchCallbacks {
   onTokens?(n: number): void;
 }
 
+export interface WatchOptions {
+  /** Keep the answer text (`answer`); default true. Off, the watcher does not decode any text. */
+  collectAnswer?: boolean;
+}
+
 interface ChoiceLike {
-  delta?: { content?: unknown; reasoning_content?: unknown };
   message?: { content?: unknown };
   text?: unknown;
   finish_reason?: unknown;
@@ -27,12 +32,12 @@ interface ChoiceLike {
 const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
 export class ResponseWatcher {
-  private readonly parser: EventSourceParser | null;
-  private readonly decoder = new TextDecoder();
-  private json = '';
+  private readonly scanner: SseScanner | null;
+  private readonly jsonParts: Buffer[] = [];
+  private jsonBytes = 0;
   private jsonOverflow = false;
   private sawFirst = false;
-  /** Answer text so far (content deltas / message content / completion text; no reasoning). */
+  /** Answer text so far (content deltas / message content / completion text; no reasoning); '' unless collectAnswer. */
   answer = '';
   finishReason: string | null = null;
   done = false;
@@ -43,8 +48,9 @@ export class ResponseWatcher {
   constructor(
     readonly sse: boolean,
     private readonly cb: WatchCallbacks = {},
+    opts: WatchOptions = {},
   ) {
-    this.parser = sse ? createParser({ onEvent: (ev) => this.onEvent(ev.data) }) : null;
+    this.scanner = sse ? new SseScanner((ev) => this.onEvent(ev), opts.collectAnswer ?? true) : null;
   }
 
   get firstTokenSeen(): boolean {
@@ -56,39 +62,34 @@ export class ResponseWatcher {
     return this.usageTokens ?? this.chunks;
   }
 
-  private readUsage(body: { usage?: { completion_tokens?: unknown } | null }): void {
-    const n = body?.usage?.completion_tokens;
-    if (typeof n === 'number' && Number.isInteger(n) && n >= 0) this.usageTokens = n;
-  }
-
   feed(bytes: Uint8Array): void {
-    const text = this.decoder.decode(bytes, { stream: true });
-    if (this.parser) this.parser.feed(text);
-    else if (!this.jsonOverflow) {
-      this.json += text;
-      if (this.json.length > MAX_JSON_BYTES) {
-        this.jsonOverflow = true;
-        this.json = '';
-      }
-    }
-  }
-
-  /** The upstream body ended. */
-  end(): void {
-    const rest = this.decoder.decode();
-    if (this.parser) {
-      if (rest) this.parser.feed(rest);
+    if (this.scanner) {
+      this.scanner.feed(bytes);
       return;
     }
-    this.json += rest;
     if (this.jsonOverflow) return;
+    this.jsonBytes += bytes.length;
+    if (this.jsonBytes > MAX_JSON_BYTES) {
+      this.jsonOverflow = true;
+      this.jsonParts.length = 0;
+      return;
+    }
+    this.jsonParts.push(Buffer.from(bytes)); // a copy: the caller may reuse its chunk's memory
+  }
+
+  /** The upstream body ended (an SSE event without its closing blank line is dropped, as the SSE spec says). */
+  end(): void {
+    if (this.scanner || this.jsonOverflow) return;
     let body: { choices?: ChoiceLike[]; usage?: { completion_tokens?: unknown } | null };
     try {
-      body = JSON.parse(this.json) as typeof body;
+      body = JSON.parse(Buffer.concat(this.jsonParts).toString('utf8')) as typeof body;
     } catch {
       return;
+    } finally {
+      this.jsonParts.length = 0;
     }
-    this.readUsage(body);
+    const n = body?.usage?.completion_tokens;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 0) this.usageTokens = n;
     const c = body?.choices?.[0];
     if (!c) return;
     const text = typeof c.message?.content === 'string' ? c.message.content : typeof c.text === 'string' ? c.text : '';
@@ -104,28 +105,19 @@ export class ResponseWatcher {
     this.cb.onFirstToken?.();
   }
 
-  private onEvent(data: string): void {
-    if (data === '[DONE]') {
+  private onEvent(ev: ScannedEvent): void {
+    if (ev.done) {
       this.done = true;
       return;
     }
-    let chunk: { choices?: ChoiceLike[]; usage?: { completion_tokens?: unknown } | null };
-    try {
-      chunk = JSON.parse(data) as typeof chunk;
-    } catch {
-      return;
-    }
-    this.readUsage(chunk);
-    const c = chunk?.choices?.[0];
-    if (!c) return;
-    const content = typeof c.delta?.content === 'string' ? c.delta.content : typeof c.text === 'string' ? c.text : '';
-    const reasoning = typeof c.delta?.reasoning_content === 'string' ? c.delta.reasoning_content : '';
-    if (content !== '' || reasoning !== '') {
+    if (ev.completionTokens !== null) this.usageTokens = ev.completionTokens;
+    if (ev.token) {
       this.markFirst();
       this.chunks++;
       this.cb.onTokens?.(1);
     }
-    this.answer += content;
-    if (typeof c.finish_reason === 'string') this.finishReason = c.finish_reason;
+    const content = ev.content ?? ev.text;
+    if (content !== null) this.answer += content;
+    if (ev.finishReason !== null) this.finishReason = ev.finishReason;
   }
 }

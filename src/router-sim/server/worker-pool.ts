@@ -38,7 +38,9 @@ export class WorkerPool {
       index,
       name: core.names[index],
       url,
-      pool: new Pool(url, { connections: opts.connections, headersTimeout: TEN_MINUTES, bodyTimeout: TEN_MINUTES, keepAliveTimeout: 30_000 }),
+      // One request per connection at a time (pipelining 1: a slow stream never holds up another),
+      // connections kept alive between requests; the proxy streams through the raw dispatch API.
+      pool: new Pool(url, { connections: opts.connections, pipelining: 1, headersTimeout: TEN_MINUTES, bodyTimeout: TEN_MINUTES, keepAliveTimeout: 30_000 }),
     }));
   }
 
