@@ -41,6 +41,12 @@ export class RouterCore {
   readonly names: readonly string[];
   private readonly up: boolean[];
   private readonly viewCache: WorkerView[];
+  // The request being routed, read by the policy through overlapOf / activeOverlapOf (bound once, so
+  // a decision allocates no closures).
+  private routing: readonly number[] = [];
+  private routingOverlaps: Uint32Array = new Uint32Array(0);
+  private readonly overlapOf = (w: number): number => this.routingOverlaps[w] ?? 0;
+  private readonly activeOverlapOf = (w: number): number => this.tracker.activeOverlap(w, this.routing);
   private readonly rng: Rng;
 
   constructor(readonly opts: RouterCoreOptions) {
@@ -94,16 +100,9 @@ export class RouterCore {
 
   /** Decide where request `id` goes and start tracking it there (unless no worker is live). */
   route(id: string, blockHashes: readonly number[], isl: number, nowMs: number): RoutedRequest {
-    const overlaps = this.indexer.overlaps(blockHashes);
-    const decision = this.policy.decide({
-      blockHashes,
-      isl,
-      workers: this.views(),
-      overlap: (w) => overlaps[w] ?? 0,
-      activeOverlap: (w) => this.tracker.activeOverlap(w, blockHashes),
-      nowMs,
-      rng: this.rng,
-    });
+    this.routing = blockHashes;
+    this.routingOverlaps = this.indexer.overlaps(blockHashes);
+    const decision = this.policy.decide({ blockHashes, isl, workers: this.views(), overlap: this.overlapOf, activeOverlap: this.activeOverlapOf, nowMs, rng: this.rng });
     if (decision.worker === null) return { decision, newTokens: 0 };
     const newTokens = Math.max(0, isl - decision.overlapBlocks * this.opts.blockSize);
     this.tracker.add(id, decision.worker, { blockHashes, isl, newTokens }, nowMs);
