@@ -37,13 +37,6 @@ const BLOCK_TAG = 0x6b766c62;
 /** Marks where the content ends inside a block. */
 const END_TAG = 0x656e6421;
 
-/** A copy of `a` with room for `n` items. */
-function grown<A extends Float64Array | Int32Array>(a: A, n: number): A {
-  const b = new (a.constructor as new (n: number) => A)(n);
-  b.set(a);
-  return b;
-}
-
 /** Most block hashes the run memo keeps (8 bytes each). */
 const MEMO_MAX_HASHES = 1 << 21;
 
@@ -53,12 +46,10 @@ export class TracePromptHasher {
   // Run memo (see `hash`): (parent hash, run id) → the hashes of the blocks ending inside that run.
   private readonly memo = new HashIndex(1024);
   private memoRunLength = -1;
-  // Entry e: parent, id, and its hashes at memoHashes[memoStart[e], memoStart[e + 1]).
-  private memoEntries = 0;
-  private memoParent = new Float64Array(1024);
-  private memoId = new Float64Array(1024);
-  private memoStart = new Int32Array(1025);
-  private memoHashes = new Float64Array(8192);
+  private memoParent: number[] = [];
+  private memoId: number[] = [];
+  private memoStart: number[] = [];
+  private memoHashes: number[] = [];
   private readonly pair = new Int32Array(2);
 
   constructor(
@@ -97,7 +88,7 @@ export class TracePromptHasher {
         const id = prompt.ids[j];
         const e = this.memoFind(parent, id);
         const start = e >= 0 ? this.memoStart[e] : 0;
-        const end = e >= 0 ? this.memoStart[e + 1] : 0;
+        const end = e >= 0 ? (this.memoStart[e + 1] ?? this.memoHashes.length) : 0;
         if (e >= 0 && end - start === last - b + 1) {
           for (let k = start; k < end; k++) hashes[b++] = this.memoHashes[k];
           continue;
@@ -139,8 +130,10 @@ export class TracePromptHasher {
 
   private resetMemo(runLength: number): void {
     this.memo.clear();
-    this.memoEntries = 0;
-    this.memoStart[0] = 0;
+    this.memoParent = [];
+    this.memoId = [];
+    this.memoStart = [];
+    this.memoHashes = [];
     this.memoRunLength = runLength;
   }
 
@@ -157,21 +150,13 @@ export class TracePromptHasher {
   }
 
   private memoAdd(parent: number, id: number, hashes: readonly number[], from: number, to: number): void {
-    const e = this.memoEntries;
-    const at = this.memoStart[e];
-    if (at + (to - from) > MEMO_MAX_HASHES) return;
+    if (this.memoHashes.length + (to - from) > MEMO_MAX_HASHES) return;
+    const e = this.memoParent.length;
     if (this.memo.putIfAbsent(this.memoKey(parent, id), e) >= 0) return; // a key collision: keep the first
-    if (e + 1 >= this.memoParent.length) {
-      this.memoParent = grown(this.memoParent, this.memoParent.length * 2);
-      this.memoId = grown(this.memoId, this.memoId.length * 2);
-      this.memoStart = grown(this.memoStart, this.memoStart.length * 2);
-    }
-    if (at + (to - from) > this.memoHashes.length) this.memoHashes = grown(this.memoHashes, Math.max(this.memoHashes.length * 2, at + (to - from)));
-    this.memoParent[e] = parent;
-    this.memoId[e] = id;
-    for (let k = from; k < to; k++) this.memoHashes[at + k - from] = hashes[k];
-    this.memoStart[e + 1] = at + (to - from);
-    this.memoEntries = e + 1;
+    this.memoParent.push(parent);
+    this.memoId.push(id);
+    this.memoStart.push(this.memoHashes.length);
+    for (let k = from; k < to; k++) this.memoHashes.push(hashes[k]);
   }
 
   /** The prompt's real tokens [start, end). */
