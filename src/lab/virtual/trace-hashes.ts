@@ -17,7 +17,6 @@
  * turns without speculative prefill.
  */
 import { hashBlock, ROOT_HASH } from '../../core/block-hash.ts';
-import { HashIndex } from '../../core/hash-index.ts';
 import { writeTokensForId } from '../../core/lorem.ts';
 import { promptLength, type TracePrompt } from '../../client/workloads/trace.ts';
 
@@ -37,20 +36,9 @@ const BLOCK_TAG = 0x6b766c62;
 /** Marks where the content ends inside a block. */
 const END_TAG = 0x656e6421;
 
-/** Most block hashes the run memo keeps (8 bytes each). */
-const MEMO_MAX_HASHES = 1 << 21;
-
 export class TracePromptHasher {
   // Scratch for one block's description: tag, 2 words per overlapped run, end marker + offset.
   private key: Int32Array;
-  // Run memo (see `hash`): (parent hash, run id) → the hashes of the blocks ending inside that run.
-  private readonly memo = new HashIndex(1024);
-  private memoRunLength = -1;
-  private memoParent: number[] = [];
-  private memoId: number[] = [];
-  private memoStart: number[] = [];
-  private memoHashes: number[] = [];
-  private readonly pair = new Int32Array(2);
 
   constructor(
     readonly blockSize: number,
@@ -61,12 +49,7 @@ export class TracePromptHasher {
     this.key = new Int32Array(8);
   }
 
-  /**
-   * Hashes, length and last partial block of `prompt`'s chat prompt (content runs of `runLength`
-   * tokens). When runs are at least a block long, the blocks ending inside a whole run depend only on
-   * the hash before them (which fixes every earlier token, the previous run's id included) and the
-   * run's id, so they are memoised by that pair: a trace's shared prefixes are hashed once.
-   */
+  /** Hashes, length and last partial block of `prompt`'s chat prompt (content runs of `runLength` tokens). */
   hash(prompt: TracePrompt, runLength: number): HashedPrompt {
     const bs = this.blockSize;
     const L = runLength;
@@ -74,89 +57,35 @@ export class TracePromptHasher {
     const contentEnd = H + promptLength(prompt, L);
     const total = contentEnd + this.tail.length;
     const full = Math.floor(total / bs);
+    const ids = prompt.ids;
     const hashes = new Array<number>(full);
     const need = 3 + 2 * (Math.ceil(bs / L) + 1);
     if (this.key.length < need) this.key = new Int32Array(need);
-    let b = 0;
-    if (L >= bs) {
-      if (this.memoRunLength !== L) this.resetMemo(L);
-      // Blocks ending in the head, then run by run while the run is whole.
-      for (const headEnd = Math.floor(H / bs); b < headEnd; b++) hashes[b] = this.block(hashes, b, prompt, L, contentEnd);
-      for (let j = 0; H + (j + 1) * L <= contentEnd; j++) {
-        const last = Math.floor((H + (j + 1) * L) / bs) - 1;
-        const parent = b > 0 ? hashes[b - 1] : ROOT_HASH;
-        const id = prompt.ids[j];
-        const e = this.memoFind(parent, id);
-        const start = e >= 0 ? this.memoStart[e] : 0;
-        const end = e >= 0 ? (this.memoStart[e + 1] ?? this.memoHashes.length) : 0;
-        if (e >= 0 && end - start === last - b + 1) {
-          for (let k = start; k < end; k++) hashes[b++] = this.memoHashes[k];
-          continue;
-        }
-        const first = b;
-        for (; b <= last; b++) hashes[b] = this.block(hashes, b, prompt, L, contentEnd);
-        this.memoAdd(parent, id, hashes, first, b);
-      }
-    }
-    for (; b < full; b++) hashes[b] = this.block(hashes, b, prompt, L, contentEnd);
-    return { length: total, hashes, tail: this.tokens(prompt, L, full * bs, total, contentEnd) };
-  }
-
-  /** Hash of block b, chained on hashes[b − 1]. */
-  private block(hashes: readonly number[], b: number, prompt: TracePrompt, L: number, contentEnd: number): number {
-    const bs = this.blockSize;
-    const H = this.head.length;
     const key = this.key;
-    const s = b * bs;
-    const e = s + bs;
-    let n = 0;
-    key[n++] = BLOCK_TAG;
-    // Runs overlapping [s, e) within the content [H, contentEnd).
-    const lo = Math.max(s, H);
-    const hi = Math.min(e, contentEnd);
-    if (lo < hi) {
-      for (let j = Math.floor((lo - H) / L), last = Math.floor((hi - 1 - H) / L); j <= last; j++) {
-        const id = prompt.ids[j];
-        key[n++] = id % TWO_32;
-        key[n++] = Math.floor(id / TWO_32);
+    let parent = ROOT_HASH;
+    for (let b = 0; b < full; b++) {
+      const s = b * bs;
+      const e = s + bs;
+      let n = 0;
+      key[n++] = BLOCK_TAG;
+      // Runs overlapping [s, e) within the content [H, contentEnd).
+      const lo = Math.max(s, H);
+      const hi = Math.min(e, contentEnd);
+      if (lo < hi) {
+        for (let j = Math.floor((lo - H) / L), last = Math.floor((hi - 1 - H) / L); j <= last; j++) {
+          const id = ids[j];
+          key[n++] = id % TWO_32;
+          key[n++] = Math.floor(id / TWO_32);
+        }
       }
+      if (s < contentEnd && contentEnd < e) {
+        key[n++] = END_TAG;
+        key[n++] = contentEnd - s;
+      }
+      parent = hashBlock(parent, key, 0, n);
+      hashes[b] = parent;
     }
-    if (s < contentEnd && contentEnd < e) {
-      key[n++] = END_TAG;
-      key[n++] = contentEnd - s;
-    }
-    return hashBlock(b > 0 ? hashes[b - 1] : ROOT_HASH, key, 0, n);
-  }
-
-  private resetMemo(runLength: number): void {
-    this.memo.clear();
-    this.memoParent = [];
-    this.memoId = [];
-    this.memoStart = [];
-    this.memoHashes = [];
-    this.memoRunLength = runLength;
-  }
-
-  /** The memo key of (parent, id): the pair hashed like a block (exact match checked on lookup). */
-  private memoKey(parent: number, id: number): number {
-    this.pair[0] = id % TWO_32;
-    this.pair[1] = Math.floor(id / TWO_32);
-    return hashBlock(parent, this.pair, 0, 2);
-  }
-
-  private memoFind(parent: number, id: number): number {
-    const e = this.memo.get(this.memoKey(parent, id));
-    return e >= 0 && this.memoParent[e] === parent && this.memoId[e] === id ? e : -1;
-  }
-
-  private memoAdd(parent: number, id: number, hashes: readonly number[], from: number, to: number): void {
-    if (this.memoHashes.length + (to - from) > MEMO_MAX_HASHES) return;
-    const e = this.memoParent.length;
-    if (this.memo.putIfAbsent(this.memoKey(parent, id), e) >= 0) return; // a key collision: keep the first
-    this.memoParent.push(parent);
-    this.memoId.push(id);
-    this.memoStart.push(this.memoHashes.length);
-    for (let k = from; k < to; k++) this.memoHashes.push(hashes[k]);
+    return { length: total, hashes, tail: this.tokens(prompt, L, full * bs, total, contentEnd) };
   }
 
   /** The prompt's real tokens [start, end). */

@@ -33,10 +33,7 @@ describe('trace prompt hashes', () => {
           const tokens = builder.build(new VirtualConversation(i, s).messagesFor(0));
           return { tokens, real: blockHashes(tokens, bs), got: hasher.hash(t.prompt, t.blockSize) };
         });
-        for (const [i, p] of prompts.entries()) {
-          // The shared hasher's run memo changes nothing: a fresh hasher gives the same hashes.
-          const t = tracePromptOf(w.scripts[i].turns[0].messages[0])!;
-          expect(new TracePromptHasher(bs, head, tail).hash(t.prompt, t.blockSize).hashes).toEqual(p.got.hashes);
+        for (const p of prompts) {
           expect(p.got.length).toBe(p.tokens.length);
           expect(p.got.hashes).toHaveLength(p.real.length);
           expect(Array.from(p.got.tail)).toEqual(Array.from(p.tokens.subarray(p.real.length * bs)));
