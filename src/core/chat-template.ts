@@ -54,8 +54,8 @@ export function templateOverhead(numMessages: number): number {
 
 /** Default bound on the tokens the memo holds (≈ 32 MB of token ids, plus the texts used as keys). */
 export const DEFAULT_MAX_CACHE_TOKENS = 4_000_000;
-/** Default bound on the memo's entries (so a flood of tiny distinct texts cannot grow it unboundedly). */
-export const DEFAULT_MAX_CACHE_ENTRIES = 65_536;
+/** Default bound on the memo's entries (a long-running server's memo reaches its plateau quickly). */
+export const DEFAULT_MAX_CACHE_ENTRIES = 4096;
 /** Role headers ([IM_START] encode(role) [NEWLINE]) kept; further roles' headers are not cached. */
 const MAX_CACHED_ROLES = 64;
 /** Most parts joined by one native `concat` call (its arguments live on the stack). */
@@ -64,7 +64,7 @@ const MAX_CONCAT_PARTS = 8192;
 export interface ChatTokenizerOptions {
   /** Most token ids the memo holds, summed over its entries (default 4 M); an entry with more is not kept. */
   maxCacheTokens?: number;
-  /** Most entries the memo holds (default 65,536); 0 turns memoisation off. */
+  /** Most entries the memo holds (default 4,096); 0 turns memoisation off. */
   maxCacheEntries?: number;
 }
 
