@@ -2,8 +2,10 @@
  * The HTTP transport of the benchmark client: sends one chat or completion request to an
  * OpenAI-compatible endpoint over a pooled undici Agent (never the global fetch), streaming by default
  * with `stream_options.include_usage`, and turns the answer into a `SendResult` (timings on the
- * caller's clock, tokens, cached tokens, serving worker, error). Retries connection errors, 429 and
- * 5xx with seeded exponential backoff (retry-policy.ts); the timings are those of the final attempt.
+ * caller's clock, tokens, cached tokens, serving worker, error). Each attempt runs on undici's
+ * dispatch callbacks (attempt.ts); the request headers are built once per transport and the body
+ * serialised once per request. Retries connection errors, 429 and 5xx with seeded exponential backoff
+ * (retry-policy.ts); the timings are those of the final attempt.
  *
  * Tokens come from the server's usage when given, else from the local tokenizer (core/tokenizer,
  * core/chat-template): an approximation whenever the served model's tokenizer differs.
@@ -13,14 +15,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Rng } from '../../core/rng.ts';
 import { createRng } from '../../core/rng.ts';
-import { countTokens } from '../../core/tokenizer.ts';
-import { ChatTokenizer, type ChatMessageLike } from '../../core/chat-template.ts';
+import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { TurnResult } from '../runner/types.ts';
-import { createSseDecoder, errorOf } from './sse.ts';
-import { StreamTimer, timingOfBody, tpotOf, type ResponseTiming } from './response-timing.ts';
-import { backoffDelayMs, isConnectionError, isRetryableStatus, parseRetryAfter, type BackoffOptions, DEFAULT_BACKOFF } from './retry-policy.ts';
+import { AttemptError, runAttempt, type AttemptOutcome, type FailureKind } from './attempt.ts';
+import { tpotOf } from './response-timing.ts';
+import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from './retry-policy.ts';
 
-export const WORKER_HEADER = 'x-kvlab-worker';
+export { WORKER_HEADER, type FailureKind } from './attempt.ts';
 
 export interface TransportOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:8000 (a trailing /v1 is accepted). */
@@ -56,8 +57,6 @@ export interface CompletionSendRequest extends SendRequest {
   prompt: string;
 }
 
-export type FailureKind = 'http' | 'stream' | 'connection' | 'timeout' | 'aborted' | 'other';
-
 /** One answer: the runner's TurnResult (status of the final attempt, times on the transport's clock) with a typed failure and the finish reason. */
 export interface SendResult extends TurnResult {
   failure: FailureKind | null;
@@ -91,34 +90,23 @@ export function apiBase(baseUrl: string): string {
   return `${u.origin}${path.endsWith('/v1') ? path : `${path}/v1`}`;
 }
 
-const chatTokenizer = new ChatTokenizer();
+/**
+ * The local tokenizer, loaded on first use: only answers without usage need it, and its ranks are
+ * tens of MB of heap that every major GC would otherwise mark (long GC pauses delay sends and reads).
+ */
+let localTokenizer: Promise<{ countTokens(text: string): number; chatTokens(messages: ChatMessageLike[]): number }> | null = null;
 
-function header(h: Record<string, string | string[] | undefined>, name: string): string | null {
-  const v = h[name];
-  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
-}
-
-class AttemptError extends Error {
-  constructor(
-    message: string,
-    readonly failure: FailureKind,
-    readonly status: number | null,
-    readonly retryable: boolean,
-    readonly retryAfterS: number | null = null,
-    readonly worker: string | null = null,
-  ) {
-    super(message);
-  }
-}
-
-interface AttemptOutcome {
-  status: number;
-  worker: string | null;
-  timing: ResponseTiming;
+function tokenizer(): NonNullable<typeof localTokenizer> {
+  localTokenizer ??= Promise.all([import('../../core/tokenizer.ts'), import('../../core/chat-template.ts')]).then(([tok, tpl]) => {
+    const chat = new tpl.ChatTokenizer();
+    return { countTokens: tok.countTokens, chatTokens: (messages) => chat.encodeChat(messages).length };
+  });
+  return localTokenizer;
 }
 
 export function createTransport(opts: TransportOptions): Transport {
   const base = apiBase(opts.baseUrl);
+  const { origin, pathname: basePath } = new URL(base);
   const ownAgent = opts.dispatcher ? null : createAgent();
   const dispatcher = opts.dispatcher ?? ownAgent!;
   const now = opts.now ?? (() => performance.now());
@@ -128,94 +116,25 @@ export function createTransport(opts: TransportOptions): Transport {
   const rng = opts.rng ?? createRng('transport');
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const baseHeaders = { ...(opts.headers ?? {}) };
+  // Built once: the same headers go with every request (the caller's last, so they win).
+  const postHeaders = Object.entries({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...baseHeaders }).flat();
 
-  async function attempt(path: string, body: Record<string, unknown>, startMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
-    const ac = new AbortController();
-    let timedOut = false;
-    const onAbort = () => ac.abort();
-    if (signal) {
-      if (signal.aborted) throw new AttemptError('aborted', 'aborted', null, false);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), ac.abort()), timeoutMs) : null;
-    const classify = (err: unknown, started: boolean): AttemptError => {
-      if (err instanceof AttemptError) return err;
-      if (timedOut) return new AttemptError(`timeout after ${timeoutMs} ms`, 'timeout', null, false);
-      if (signal?.aborted) return new AttemptError('aborted', 'aborted', null, false);
-      const msg = err instanceof Error ? err.message : String(err);
-      if (!started && isConnectionError(err)) return new AttemptError(`connection error: ${msg}`, 'connection', null, true);
-      return new AttemptError(started ? `stream interrupted: ${msg}` : `request failed: ${msg}`, started ? 'stream' : 'other', null, false);
-    };
-    let started = false;
-    try {
-      const res = await request(`${base}${path}`, {
-        method: 'POST',
-        dispatcher,
-        signal: ac.signal,
-        headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...baseHeaders },
-        body: JSON.stringify(body),
-      });
-      started = true;
-      const worker = header(res.headers, WORKER_HEADER);
-      if (res.statusCode < 200 || res.statusCode > 299) {
-        const text = await res.body.text().catch(() => '');
-        let message = text.slice(0, 300);
-        try {
-          message = errorOf(JSON.parse(text))?.message ?? message;
-        } catch {
-          /* not JSON: keep the text */
-        }
-        throw new AttemptError(
-          `HTTP ${res.statusCode}${message ? `: ${message}` : ''}`,
-          'http',
-          res.statusCode,
-          isRetryableStatus(res.statusCode),
-          parseRetryAfter(res.headers['retry-after']),
-          worker,
-        );
-      }
-      const contentType = header(res.headers, 'content-type') ?? '';
-      if (!contentType.includes('text/event-stream')) {
-        const text = await res.body.text();
-        const end = now();
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          throw new AttemptError(`response is not JSON: ${text.slice(0, 120)}`, 'stream', res.statusCode, false, null, worker);
-        }
-        const err = errorOf(parsed);
-        if (err) throw new AttemptError(err.message, 'stream', res.statusCode, false, null, worker);
-        return { status: res.statusCode, worker, timing: timingOfBody(parsed as Record<string, unknown>, startMs, end) };
-      }
-      const timer2 = new StreamTimer(startMs);
-      let readAt = startMs;
-      const decoder = createSseDecoder((item) => {
-        if (item.kind === 'chunk') timer2.chunk(item.data, readAt);
-        else if (item.kind === 'done') timer2.markDone();
-        else timer2.fail(item.error);
-      });
-      for await (const chunk of res.body) {
-        readAt = now();
-        decoder.push(chunk as Buffer);
-      }
-      readAt = now();
-      decoder.end();
-      return { status: res.statusCode, worker, timing: timer2.finish(readAt) };
-    } catch (err) {
-      throw classify(err, started);
-    } finally {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
+  function attempt(path: string, body: string, startMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
+    return runAttempt({ dispatcher, origin, path: `${basePath}${path}`, headers: postHeaders, body, startMs, now, timeoutMs, signal });
   }
 
-  async function send(path: string, body: Record<string, unknown>, signal: AbortSignal | undefined, localInputTokens: () => number): Promise<SendResult> {
+  async function send(
+    path: string,
+    body: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+    localInputTokens: (tok: Awaited<ReturnType<typeof tokenizer>>) => number,
+  ): Promise<SendResult> {
+    const text = JSON.stringify(body);
     let retries = 0;
     for (;;) {
       const startMs = now();
       try {
-        const out = await attempt(path, body, startMs, signal);
+        const out = await attempt(path, text, startMs, signal);
         return toResult(out, startMs, retries, localInputTokens);
       } catch (e) {
         const err = e as AttemptError;
@@ -257,14 +176,21 @@ export function createTransport(opts: TransportOptions): Transport {
     };
   }
 
-  function toResult(out: AttemptOutcome, startMs: number, retries: number, localInputTokens: () => number): SendResult {
+  async function toResult(
+    out: AttemptOutcome,
+    startMs: number,
+    retries: number,
+    localInputTokens: (tok: Awaited<ReturnType<typeof tokenizer>>) => number,
+  ): Promise<SendResult> {
     const t = out.timing;
     const u = t.usage;
     let error: string | null = null;
     if (t.error) error = `stream error: ${t.error.message}`;
     else if (!t.sawDone && t.finishReason === null) error = 'stream ended before [DONE]';
+    const needsLocal = u?.promptTokens == null || (u.completionTokens == null && (t.content !== '' || t.reasoning !== ''));
+    const tok = needsLocal ? await tokenizer() : null;
     const outputTokens =
-      u?.completionTokens ?? (t.content || t.reasoning ? countTokens(t.content) + (t.reasoning ? countTokens(t.reasoning) : 0) : 0);
+      u?.completionTokens ?? (tok && (t.content || t.reasoning) ? tok.countTokens(t.content) + (t.reasoning ? tok.countTokens(t.reasoning) : 0) : 0);
     return {
       ok: error === null,
       status: out.status,
@@ -276,7 +202,7 @@ export function createTransport(opts: TransportOptions): Transport {
       e2eMs: t.e2eMs,
       tpotMs: tpotOf(t.e2eMs, t.ttftMs, outputTokens),
       itlMs: t.itlMs,
-      inputTokens: u?.promptTokens ?? localInputTokens(),
+      inputTokens: u?.promptTokens ?? localInputTokens(tok!),
       outputTokens,
       cachedTokens: u?.cachedTokens ?? null,
       worker: out.worker,
@@ -298,11 +224,11 @@ export function createTransport(opts: TransportOptions): Transport {
     baseUrl: base,
     sendChat(req) {
       const body = bodyOf(req, { messages: req.messages });
-      return send('/chat/completions', body, req.signal, () => chatTokenizer.encodeChat(req.messages).length);
+      return send('/chat/completions', body, req.signal, (tok) => tok.chatTokens(req.messages));
     },
     sendCompletion(req) {
       const body = bodyOf(req, { prompt: req.prompt });
-      return send('/completions', body, req.signal, () => countTokens(req.prompt));
+      return send('/completions', body, req.signal, (tok) => tok.countTokens(req.prompt));
     },
     async listModels(signal) {
       const ac = new AbortController();

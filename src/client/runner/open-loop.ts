@@ -1,11 +1,12 @@
 /**
  * Open loop: every turn is sent at its scheduled time (`atMs` from the run's start), whatever is still
- * in flight; a late answer never delays a send. Each record carries how late its send was (`lateMs`).
+ * in flight; a late answer never delays a send. One pacer (pacer.ts) fires the sends: each wake-up
+ * sends everything due by then, and each record carries how late its send was (`lateMs`).
  * A turn without `atMs` is scheduled at the previous turn's time plus its `delayMs` (0 for turn 1).
  * With `keepHistory`, a turn carries the answers that have arrived by its send time.
  */
 import type { RunContext } from './run-context.ts';
-import { sleepUntil } from './clock.ts';
+import { pace } from './pacer.ts';
 
 interface Slot {
   atMs: number;
@@ -30,12 +31,13 @@ export function openLoopSlots(ctx: RunContext): Slot[] {
 export async function runOpenLoop(ctx: RunContext): Promise<void> {
   const slots = openLoopSlots(ctx);
   const inFlight: Promise<unknown>[] = [];
-  for (const s of slots) {
-    const due = ctx.startMs + s.atMs;
-    await sleepUntil(ctx.clock, due, ctx.stopSignal);
-    if (ctx.stopped) break;
-    const lateMs = Math.max(0, ctx.clock.now() - due);
-    inFlight.push(ctx.execute(s.scriptIndex, s.turnIndex, { lateMs }));
-  }
+  const start = ctx.startMs;
+  await pace(
+    ctx.clock,
+    slots,
+    (s) => start + s.atMs,
+    (s, lateMs) => inFlight.push(ctx.execute(s.scriptIndex, s.turnIndex, { lateMs })),
+    ctx.stopSignal,
+  );
   await Promise.all(inFlight);
 }

@@ -3,11 +3,13 @@
  * deadlines, the matching epoch time for timestamps sent to clients, and `at(deadline)` to run a
  * callback once a deadline has passed. This is the only place in the mocker that touches timers.
  *
- * `at` never fires early: it sleeps with setTimeout for whole milliseconds and, because libuv timers
- * have millisecond granularity, re-checks and yields with setImmediate for the last fraction of a
- * millisecond. A deadline already in the past runs on the next setImmediate (no sleep, but I/O still
- * gets a turn between engine steps).
+ * `at` never fires early and aims at the exact deadline (core/precise-timer, the rule the client's
+ * runner clock uses too: whole milliseconds on setTimeout rounded down — rounding up made every step's
+ * tokens up to 1 ms late — and the last fraction re-checked on setImmediate). A deadline already in the
+ * past runs on the next setImmediate (no sleep, but I/O still gets a turn between engine steps).
  */
+import { performance } from 'node:perf_hooks';
+import { nodeTimers, runAtPrecise, type TimerHost } from '../../core/precise-timer.ts';
 
 export interface DriverClock {
   /** Monotonic milliseconds. */
@@ -18,28 +20,20 @@ export interface DriverClock {
   at(atMs: number, fn: () => void): () => void;
 }
 
-export const realClock: DriverClock = {
-  now: () => performance.now(),
-  toEpochMs: (monoMs) => performance.timeOrigin + monoMs,
-  at(atMs, fn) {
-    let timeout: NodeJS.Timeout | null = null;
-    let immediate: NodeJS.Immediate | null = null;
-    const check = (): void => {
-      timeout = null;
-      immediate = null;
-      const remaining = atMs - performance.now();
-      if (remaining <= 0) fn();
-      else if (remaining >= 1) timeout = setTimeout(check, Math.ceil(remaining));
-      else immediate = setImmediate(check);
-    };
-    const remaining = atMs - performance.now();
-    if (remaining >= 1) timeout = setTimeout(check, Math.ceil(remaining));
-    else immediate = setImmediate(check);
-    return () => {
-      if (timeout) clearTimeout(timeout);
-      if (immediate) clearImmediate(immediate);
-      timeout = null;
-      immediate = null;
-    };
-  },
-};
+/** Node's timers plus the epoch time of the monotonic clock's origin. */
+export interface DriverTimerHost extends TimerHost {
+  timeOrigin: number;
+}
+
+export const nodeDriverTimers: DriverTimerHost = { ...nodeTimers, timeOrigin: performance.timeOrigin };
+
+export function createDriverClock(host: DriverTimerHost = nodeDriverTimers): DriverClock {
+  return {
+    now: () => host.now(),
+    toEpochMs: (monoMs) => host.timeOrigin + monoMs,
+    // Never synchronous: even a past deadline waits for the next turn of the loop.
+    at: (atMs, fn) => runAtPrecise(host, atMs, fn, { syncWhenDue: false, coarseStart: false }),
+  };
+}
+
+export const realClock: DriverClock = createDriverClock();

@@ -3,14 +3,18 @@
  *
  * - Idle and a request arrives: the next step starts at "now" (on the next turn of the event loop, so
  *   requests arriving together share the step).
- * - A step's tokens are delivered once its `endMs` deadline has passed; the next step starts AT that
- *   deadline (absolute times on a monotonic base), so lateness never accumulates into drift at high
- *   speedup ratios, and a late loop runs the next step at once instead of sleeping.
+ * - A step's tokens are delivered once its `endMs` deadline has passed (clock.ts wakes within
+ *   microseconds of it, never before); the next step starts AT that deadline (absolute times on a
+ *   monotonic base), so lateness never accumulates into drift at high speedup ratios, and a late loop
+ *   runs the next step at once instead of sleeping.
+ * - Within a step, first tokens are handed out before the other requests' tokens: all carry the same
+ *   step-end time, but the order decides which sockets are written first, and a first token written
+ *   behind a few hundred decode chunks would reach its client later than the engine's TTFT says.
  * - KV events are handed to `onKvEvents` as soon as a step (or an abort/reset) produces them, so the
  *   published stream always matches the engine's state.
  * - A listener that goes away (client disconnect) is aborted: its blocks are released.
  */
-import type { EngineRequest, KvEvent, StepResult } from '../engine/types.ts';
+import type { EngineRequest, KvEvent, RequestProgress, StepResult } from '../engine/types.ts';
 import { realClock, type DriverClock } from './clock.ts';
 
 /** What the driver needs of an engine (the engine class satisfies it). */
@@ -123,19 +127,23 @@ export class EngineDriver {
   private finishStep(res: StepResult): void {
     this.cancelWait = null;
     if (this.closed) return;
-    for (const p of res.progress) {
-      const listener = this.listeners.get(p.id);
-      if (!listener) continue;
-      if (p.finished) this.listeners.delete(p.id);
-      try {
-        if (p.tokens.length > 0) listener.onTokens({ tokens: p.tokens, atMs: res.endMs, first: p.first, cachedTokens: p.cachedTokens });
-        if (p.finished) listener.onFinished(res.endMs);
-      } catch (err) {
-        this.opts.onListenerError?.(err);
-      }
-    }
+    // Two passes, first tokens first (see the module comment); otherwise the engine's order.
+    for (const p of res.progress) if (p.first) this.deliver(p, res.endMs);
+    for (const p of res.progress) if (!p.first) this.deliver(p, res.endMs);
     if (this.engine.hasWork()) this.runStep(res.endMs);
     else this.busy = false;
+  }
+
+  private deliver(p: RequestProgress, atMs: number): void {
+    const listener = this.listeners.get(p.id);
+    if (!listener) return;
+    if (p.finished) this.listeners.delete(p.id);
+    try {
+      if (p.tokens.length > 0) listener.onTokens({ tokens: p.tokens, atMs, first: p.first, cachedTokens: p.cachedTokens });
+      if (p.finished) listener.onFinished(atMs);
+    } catch (err) {
+      this.opts.onListenerError?.(err);
+    }
   }
 
   private publish(events: readonly KvEvent[], atMs: number = this.clock.now()): void {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
 import { apiBase, createTransport, type TransportOptions } from '../../../src/client/http/transport.ts';
 import { buildHeaders, parseHeaderFlag } from '../../../src/client/http/headers.ts';
 import { backoffDelayMs } from '../../../src/client/http/retry-policy.ts';
@@ -171,6 +172,48 @@ describe('transport', () => {
     const r = await t.sendChat({ ...chat, signal: ac.signal });
     await t.close();
     expect(r).toMatchObject({ ok: false, failure: 'aborted' });
+  });
+
+  it('gives chunks of one socket read one timestamp and each later read its own', async () => {
+    const events = VLLM.split('\n\n').filter(Boolean).map((e) => `${e}\n\n`);
+    srv.handle = async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(events[0] + events[1]); // role chunk + first token in one write
+      await new Promise((r) => setTimeout(r, 20));
+      res.write(events[2]);
+      await new Promise((r) => setTimeout(r, 20));
+      res.end(events.slice(3).join(''));
+    };
+    let tick = 0;
+    const t = transport({ now: () => ++tick });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r.ok).toBe(true);
+    // Sent at tick 1; then one clock reading per socket read (2, 3, 4) and one at the end (5).
+    expect(r.ttftMs).toBe(1);
+    expect(r.itlMs).toEqual([1]);
+    expect(r.e2eMs).toBe(4);
+  });
+
+  it('cancels a request still waiting for a connection without ever sending it', async () => {
+    let release: () => void = () => {};
+    srv.handle = (_req, res) => {
+      release = () => sse(res, [VLLM]);
+    };
+    const agent = new Agent({ connections: 1 });
+    const t = transport({ dispatcher: agent });
+    const n0 = srv.seen.length;
+    const first = t.sendChat(chat);
+    await new Promise((r) => setTimeout(r, 50));
+    const ac = new AbortController();
+    const second = t.sendChat({ ...chat, signal: ac.signal });
+    ac.abort();
+    expect(await second).toMatchObject({ ok: false, failure: 'aborted' });
+    release();
+    expect(await first).toMatchObject({ ok: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(srv.seen.length - n0).toBe(1);
+    await agent.close();
   });
 
   it('records connection refused as an error (and retries it) instead of throwing', async () => {

@@ -104,6 +104,31 @@ describe('engine driver (virtual time)', () => {
     expect(steps.filter((s) => !s.idle).at(-1)!.startMs).toBe(5000);
   });
 
+  it('hands out a step’s first tokens before the other requests’ tokens, all stamped with the step end', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock });
+    const order: { id: string; first: boolean; at: number }[] = [];
+    const listen = (id: string) => ({ onTokens: (d: TokenDelivery) => order.push({ id, first: d.first, at: d.atMs }), onFinished: () => {} });
+    // Three requests decoding, then two new ones whose first tokens come in a step with their decodes.
+    for (const id of ['a', 'b', 'c']) driver.submit({ id, prompt: prompt(8, id.charCodeAt(0) * 10), output: prompt(20) }, listen(id));
+    for (let i = 0; i < 4; i++) clock.runNext();
+    order.length = 0;
+    for (const id of ['x', 'y']) driver.submit({ id, prompt: prompt(8, id.charCodeAt(0) * 10), output: prompt(5) }, listen(id));
+    let mixed: typeof order = [];
+    for (let i = 0; i < 20 && mixed.length === 0; i++) {
+      const before = order.length;
+      clock.runNext();
+      const step = order.slice(before);
+      if (step.some((d) => d.first) && step.some((d) => !d.first)) mixed = step;
+    }
+    expect(mixed.map((d) => d.id)).toEqual(['x', 'y', 'a', 'b', 'c']);
+    expect(new Set(mixed.map((d) => d.at)).size).toBe(1);
+    // The engine itself lists the running requests first: the driver reorders.
+    const engineOrder = steps.find((s) => s.progress.some((p) => p.first && p.id === 'x'))!.progress.map((p) => p.id);
+    expect(engineOrder.indexOf('a')).toBeLessThan(engineOrder.indexOf('x'));
+  });
+
   it('requests arriving together share the first step', () => {
     const clock = new FakeClock(0);
     const { engine, steps } = recordingEngine();
