@@ -97,8 +97,9 @@ export class VirtualCluster implements ScheduleHost {
   constructor(workload: Workload, cluster: VirtualClusterConfig, opts: Pick<VirtualRunOptions, 'seed' | 'maxEvents' | 'noProgressLimit' | 'defaultMaxTokens' | 'engineFactory'>) {
     const n = cluster.numWorkers;
     const names = Array.from({ length: n }, (_, i) => `worker-${i}`);
-    // The router trusts the mock Engine's hashes (trustedKvHashes below), so its events need no token ids.
-    const make = opts.engineFactory ?? ((config, timing) => new Engine(config, timing, { eventTokenIds: false }));
+    // The router trusts the mock Engine's hashes (trustedKvHashes below), so its events need no token
+    // ids; a step's result is consumed at the step's end, before the next step, so it is reused.
+    const make = opts.engineFactory ?? ((config, timing) => new Engine(config, timing, { eventTokenIds: false, reuseStepResults: true }));
     this.slots = names.map((name, i) => new EngineSlot(i, name, make(cluster.engine, cluster.timing, i)));
     this.startEvents = names.map((_, i) => ({ kind: STEP_START, worker: i }));
     this.endEvents = names.map((_, i) => ({ kind: STEP_END, worker: i }));

@@ -31,11 +31,16 @@ import type { EngineConfig, EngineOptions, EngineRequest, EngineStats, KvEvent, 
 
 const NOTHING: readonly never[] = Object.freeze([]);
 
+/** Empty a list keeping its backing store (`length = 0` would drop it). */
+function clear(list: unknown[]): void {
+  while (list.length > 0) list.pop();
+}
+
 /** A scratch list's items as an exact-size copy (a shared empty one when none), leaving it empty. */
 function takeAll<T>(scratch: T[]): readonly T[] {
   if (scratch.length === 0) return NOTHING;
   const out = scratch.slice();
-  while (scratch.length > 0) scratch.pop();
+  clear(scratch);
   return out;
 }
 
@@ -77,6 +82,10 @@ export class Engine {
   private readonly stepEvents: KvEvent[] = [];
   private readonly stepProgress: RequestProgress[] = [];
   private readonly stepPreempted: string[] = [];
+  /** EngineOptions.reuseStepResults: the one result object, its lists and progress entries. */
+  private readonly reuse: boolean;
+  private readonly result: StepResult;
+  private readonly progressPool: RequestProgress[] = [];
   private counters = { prefixQueries: 0, prefixHits: 0, promptTokens: 0, generationTokens: 0, preemptions: 0 };
 
   private readonly eventTokenIds: boolean;
@@ -84,6 +93,8 @@ export class Engine {
   constructor(config: EngineConfig, timing: TimingModel = DEFAULT_TIMING, opts: EngineOptions = {}) {
     checkConfig(config);
     this.eventTokenIds = opts.eventTokenIds ?? true;
+    this.reuse = opts.reuseStepResults ?? false;
+    this.result = { startMs: 0, endMs: 0, prefillTokens: 0, decodeSeqs: 0, progress: this.stepProgress, preempted: this.stepPreempted, events: this.stepEvents, idle: false };
     this.config = Object.freeze({ ...config });
     this.timing = timing;
     this.bs = config.blockSize;
@@ -159,11 +170,16 @@ export class Engine {
     if (!this.hasWork()) {
       return { startMs: nowMs, endMs: nowMs, prefillTokens: 0, decodeSeqs: 0, progress: [], preempted: [], events: [], idle: true };
     }
-    // Scratch lists, copied out at the end: most steps emit one token and no events, so the result's
-    // lists are sized exactly (or empty) instead of grown.
+    // Scratch lists: copied out at the end (most steps emit one token and no events, so the result's
+    // lists are sized exactly, or empty), or handed out as they are when results are reused.
     const events = this.stepEvents;
     const progress = this.stepProgress;
     const preempted = this.stepPreempted;
+    if (this.reuse) {
+      clear(events);
+      clear(progress);
+      clear(preempted);
+    }
     const { maxNumBatchedTokens, maxNumSeqs, enableChunkedPrefill } = this.config;
     const bs = this.bs;
     const running = this.running;
@@ -247,7 +263,8 @@ export class Engine {
       const first = seq.emitted === 1;
       const finished = seq.emitted === seq.outputLen;
       // One shape for every progress entry (cachedTokens only set on the first token).
-      const prog: RequestProgress = { id: seq.id, tokens: [token], first, finished, cachedTokens: first ? seq.cachedTokens : undefined };
+      const cachedTokens = first ? seq.cachedTokens : undefined;
+      const prog: RequestProgress = this.reuse ? this.reusedProgress(progress.length, seq.id, token, first, finished, cachedTokens) : { id: seq.id, tokens: [token], first, finished, cachedTokens };
       if (first) this.counters.promptTokens += seq.promptLen;
       if (finished) {
         if (this.pool.prefixCaching) this.storeFullBlocks(seq, seq.numTokens, events);
@@ -263,7 +280,28 @@ export class Engine {
       for (let i = 0; i < running.length; i++) if (running[i].status === RUNNING) running[j++] = running[i];
       running.length = j;
     }
+    if (this.reuse) {
+      const r = this.result;
+      r.startMs = nowMs;
+      r.endMs = endMs;
+      r.prefillTokens = prefillTokens;
+      r.decodeSeqs = decodeSeqs;
+      return r;
+    }
     return { startMs: nowMs, endMs, prefillTokens, decodeSeqs, progress: takeAll(progress), preempted: takeAll(preempted), events: takeAll(events), idle: false };
+  }
+
+  /** The k-th pooled progress entry, filled in (EngineOptions.reuseStepResults). */
+  private reusedProgress(k: number, id: string, token: number, first: boolean, finished: boolean, cachedTokens: number | undefined): RequestProgress {
+    const pool = this.progressPool;
+    if (k === pool.length) pool.push({ id, tokens: [token], first, finished, cachedTokens });
+    const p = pool[k];
+    p.id = id;
+    p.tokens[0] = token;
+    p.first = first;
+    p.finished = finished;
+    p.cachedTokens = cachedTokens;
+    return p;
   }
 
   stats(): EngineStats {
@@ -386,22 +424,20 @@ export class Engine {
     const bs = this.bs;
     const full = Math.floor(Math.min(upTo, seq.blocks.length * bs) / bs);
     if (seq.numHashed >= full) return;
+    // hashOf extends this same array, so a run of stored blocks is announced as one slice of it.
     const hashes = seq.ensureHashes(bs);
     let runStart = -1;
-    let runHashes: number[] = [];
     for (let b = seq.numHashed; b < full; b++) {
-      const hash = seq.hashOf(b, bs);
+      const hash = b < hashes.length ? hashes[b] : seq.hashOf(b, bs);
       if (this.pool.store(seq.blocks[b], hash)) {
         if (runStart < 0) runStart = b;
-        runHashes.push(hash);
       } else if (runStart >= 0) {
-        this.pool.announceStored(events, runHashes, runStart > 0 ? hashes[runStart - 1] : null, this.eventTokens(seq, runStart * bs, b * bs));
+        this.pool.announceStored(events, hashes.slice(runStart, b), runStart > 0 ? hashes[runStart - 1] : null, this.eventTokens(seq, runStart * bs, b * bs));
         runStart = -1;
-        runHashes = [];
       }
     }
     if (runStart >= 0) {
-      this.pool.announceStored(events, runHashes, runStart > 0 ? hashes[runStart - 1] : null, this.eventTokens(seq, runStart * bs, full * bs));
+      this.pool.announceStored(events, hashes.slice(runStart, full), runStart > 0 ? hashes[runStart - 1] : null, this.eventTokens(seq, runStart * bs, full * bs));
     }
     seq.numHashed = full;
   }

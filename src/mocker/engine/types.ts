@@ -124,4 +124,10 @@ export interface EngineOptions {
    * and the engine skips copying every stored token.
    */
   eventTokenIds?: boolean;
+  /**
+   * `step()` returns the same StepResult object every call — its lists and progress entries included —
+   * overwritten by the next step (default false: a fresh result per step). For drivers that are done
+   * with a step's result before they step again (the virtual cluster): a step then allocates nothing.
+   */
+  reuseStepResults?: boolean;
 }
