@@ -93,6 +93,29 @@ export class HashIndex {
     return next;
   }
 
+  /**
+   * The table position holding `key`, or −1: for reading (`valueAt`) or removing (`deleteAt`) it
+   * without probing again. Any insert or removal invalidates positions.
+   */
+  find(key: number): number {
+    const { keys, vals, mask } = this;
+    for (let i = this.home(key); ; i = (i + 1) & mask) {
+      if (vals[i] === EMPTY) return -1;
+      if (keys[i] === key) return i;
+    }
+  }
+
+  /** The value at a position from `find`. */
+  valueAt(pos: number): number {
+    return this.vals[pos];
+  }
+
+  /** Remove the entry at a position from `find`. */
+  deleteAt(pos: number): void {
+    if (this.vals[pos] === EMPTY) throw new RangeError(`hash index: no entry at position ${pos}`);
+    this.removeAt(pos);
+  }
+
   /** Remove `key`; returns whether it was present. */
   delete(key: number): boolean {
     const { keys, vals, mask } = this;

@@ -19,8 +19,6 @@ export class KvIndexer {
   private readonly words: number;
   private readonly slotOf: HashIndex;
   private bits: Uint32Array;
-  /** The hash each slot stands for (valid while the slot is in use). */
-  private hashOf: Float64Array;
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
   private readonly perWorker: Uint32Array;
@@ -31,7 +29,6 @@ export class KvIndexer {
     this.words = Math.ceil(numWorkers / 32);
     const slots = Number.isFinite(initialCapacity) ? Math.max(16, Math.ceil(initialCapacity)) : 1024;
     this.bits = new Uint32Array(slots * this.words);
-    this.hashOf = new Float64Array(slots);
     this.slotOf = new HashIndex(slots);
     this.perWorker = new Uint32Array(numWorkers);
   }
@@ -66,7 +63,7 @@ export class KvIndexer {
     for (let i = 0; i < list.length; i++) {
       const h = list[i];
       let slot = slotOf.putIfAbsent(h, this.peekSlot());
-      if (slot < 0) slot = this.allocSlot(h);
+      if (slot < 0) slot = this.allocSlot();
       const at = slot * words + word;
       const bits = this.bits;
       if ((bits[at] & bit) === 0) {
@@ -87,13 +84,17 @@ export class KvIndexer {
     const list = Array.isArray(hashes) ? (hashes as readonly number[]) : Array.from(hashes);
     for (let i = 0; i < list.length; i++) {
       const h = list[i];
-      const slot = this.slotOf.get(h);
-      if (slot < 0) continue;
+      const pos = this.slotOf.find(h);
+      if (pos < 0) continue;
+      const slot = this.slotOf.valueAt(pos);
       const at = slot * this.words + word;
       if ((this.bits[at] & bit) === 0) continue;
       this.bits[at] &= ~bit;
       removed++;
-      if (this.slotEmpty(slot)) this.freeSlot(slot);
+      if (this.slotEmpty(slot)) {
+        this.slotOf.deleteAt(pos);
+        this.freeSlots.push(slot);
+      }
     }
     this.perWorker[worker] -= removed;
     return removed;
@@ -106,12 +107,17 @@ export class KvIndexer {
     if (removed === 0) return 0;
     const word = worker >>> 5;
     const bit = 1 << (worker & 31);
-    // Slots, not the hash table: freeing a slot deletes from the table, which must not be mid-walk.
-    for (let slot = 0; slot < this.nextSlot; slot++) {
+    const emptied: number[] = [];
+    this.slotOf.forEach((slot, hash) => {
       const at = slot * this.words + word;
-      if ((this.bits[at] & bit) === 0) continue;
+      if ((this.bits[at] & bit) === 0) return;
       this.bits[at] &= ~bit;
-      if (this.slotEmpty(slot)) this.freeSlot(slot);
+      if (this.slotEmpty(slot)) emptied.push(hash);
+    });
+    // Deleted after the walk: a removal moves entries of the table.
+    for (const hash of emptied) {
+      this.freeSlots.push(this.slotOf.get(hash));
+      this.slotOf.delete(hash);
     }
     this.perWorker[worker] = 0;
     return removed;
@@ -171,26 +177,17 @@ export class KvIndexer {
     return n > 0 ? this.freeSlots[n - 1] : this.nextSlot;
   }
 
-  private allocSlot(hash: number): number {
+  private allocSlot(): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.nextSlot++;
-      if (slot >= this.hashOf.length) {
+      if ((slot + 1) * this.words > this.bits.length) {
         const bits = new Uint32Array(this.bits.length * 2);
         bits.set(this.bits);
         this.bits = bits;
-        const hashOf = new Float64Array(this.hashOf.length * 2);
-        hashOf.set(this.hashOf);
-        this.hashOf = hashOf;
       }
     }
-    this.hashOf[slot] = hash;
     return slot;
-  }
-
-  private freeSlot(slot: number): void {
-    this.slotOf.delete(this.hashOf[slot]);
-    this.freeSlots.push(slot);
   }
 
   private check(worker: number): void {

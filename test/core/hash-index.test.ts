@@ -45,6 +45,28 @@ describe('hash index', () => {
     for (const [k, v] of model) expect(idx.get(k)).toBe(v);
   });
 
+  it('find, valueAt and deleteAt reach an entry by its table position', () => {
+    const idx = new HashIndex(4);
+    const model = new Map<number, number>();
+    for (let k = 0; k < 300; k++) {
+      const key = (k * 2654435761) % Number.MAX_SAFE_INTEGER;
+      idx.set(key, k);
+      model.set(key, k);
+    }
+    for (const [key, v] of [...model].filter((_, i) => i % 3 === 0)) {
+      const pos = idx.find(key);
+      expect(idx.valueAt(pos)).toBe(v);
+      idx.deleteAt(pos);
+      model.delete(key);
+      expect(idx.find(key)).toBe(-1);
+      expect(idx.size).toBe(model.size);
+    }
+    for (const [k, v] of model) expect(idx.get(k)).toBe(v);
+    expect(idx.find(-1)).toBe(-1);
+    const empty = new HashIndex(4);
+    expect(() => empty.deleteAt(0)).toThrow(/no entry/);
+  });
+
   it('putIfAbsent returns the stored value, or stores the given one and returns -1', () => {
     const idx = new HashIndex(2);
     expect(idx.putIfAbsent(2 ** 52 + 1, 7)).toBe(-1);
