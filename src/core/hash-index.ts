@@ -4,8 +4,8 @@
  * two typed arrays with backward-shift deletion, so lookups, inserts and removals allocate nothing.
  * A `Map` with 53-bit keys boxes every key as a heap number and hashes a double per lookup; that was the
  * hottest spot of a 60 M-token replay. Keys are any safe non-negative integers (core/block-hash values,
- * or a driver's own precomputed hashes); they are re-mixed before probing. Values are safe integers ≥ 0
- * (block ids, counts, or other 53-bit hashes).
+ * or a driver's own precomputed hashes); they are re-mixed before probing. Values are numbers ≥ 0
+ * (block ids, counts, other 53-bit hashes, expiry times).
  *
  * Sizing: `maxEntries` sets the initial table (load ≤ 1/2). A `fixed` table refuses to grow past it
  * (the engine's pool, whose size is known); otherwise the table doubles when it would pass half full.

@@ -7,6 +7,7 @@
  * Approximation: real eviction depends on the worker's memory pressure; a TTL and a size bound are the
  * router's guess. Pure: `nowMs` is passed in.
  */
+import { HashIndex } from '../core/hash-index.ts';
 import { KvIndexer } from './indexer.ts';
 
 export interface ApproxIndexOptions {
@@ -18,7 +19,8 @@ export interface ApproxIndexOptions {
 
 export class ApproxIndex {
   readonly indexer: KvIndexer;
-  private readonly expiry: Map<number, number>[];
+  /** Per worker: block hash → when its entry expires (a typed table: 53-bit keys). */
+  private readonly expiry: HashIndex[];
   // FIFO of (expiresAt, worker, hash) in insertion order = expiry order (constant TTL). Entries made
   // stale by a refresh are skipped when they reach the head.
   private qExp: number[] = [];
@@ -31,7 +33,7 @@ export class ApproxIndex {
     if (!(opts.ttlMs > 0)) throw new RangeError(`ttlMs must be > 0, got ${opts.ttlMs}`);
     if (!Number.isInteger(opts.maxBlocks) || opts.maxBlocks <= 0) throw new RangeError(`maxBlocks must be a positive integer, got ${opts.maxBlocks}`);
     this.indexer = new KvIndexer(opts.numWorkers);
-    this.expiry = Array.from({ length: opts.numWorkers }, () => new Map<number, number>());
+    this.expiry = Array.from({ length: opts.numWorkers }, () => new HashIndex(1024));
   }
 
   /** (worker, block) entries currently held. */
@@ -50,8 +52,8 @@ export class ApproxIndex {
     const exp = nowMs + this.opts.ttlMs;
     const m = this.expiry[worker];
     for (const h of hashes) {
-      if (!m.has(h)) this.entries++;
-      m.set(h, exp);
+      if (m.putIfAbsent(h, exp) < 0) this.entries++;
+      else m.set(h, exp);
       this.qExp.push(exp);
       this.qWorker.push(worker);
       this.qHash.push(h);
