@@ -26,40 +26,45 @@ export function ratioTone(ratio: number | null, lowerIsBetter: boolean): Tone | 
   return ratio < 1 === lowerIsBetter ? 'good' : 'bad';
 }
 
+/** The summary metrics a run's or a cell's row can show: the column and how to read it off a Summary. */
+const SUMMARY_METRICS = {
+  requests: { column: { key: 'requests', title: 'requests' }, value: (s) => s.requests },
+  failed: { column: { key: 'failed', title: 'failed' }, value: (s) => s.failed },
+  duration: { column: { key: 'duration', title: 'duration', unit: 's', digits: 1 }, value: (s) => s.durationS },
+  rps: { column: { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 }, value: (s) => s.requestsPerS },
+  otps: { column: { key: 'otps', title: 'output', unit: 'tok/s', digits: 1 }, value: (s) => s.outputTokensPerS },
+  hit: { column: { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' }, value: (s) => s.cacheHitRatio },
+  ttftMean: { column: { key: 'ttftMean', title: 'TTFT mean', unit: 'ms' }, value: (s) => s.ttftMs?.mean },
+  ttftP50: { column: { key: 'ttftP50', title: 'TTFT p50', unit: 'ms' }, value: (s) => s.ttftMs?.p50 },
+  ttftP99: { column: { key: 'ttftP99', title: 'TTFT p99', unit: 'ms' }, value: (s) => s.ttftMs?.p99 },
+  e2eP50: { column: { key: 'e2eP50', title: 'E2E p50', unit: 'ms' }, value: (s) => s.e2eMs?.p50 },
+  tpotP50: { column: { key: 'tpotP50', title: 'TPOT p50', unit: 'ms' }, value: (s) => s.tpotMs?.p50 },
+} satisfies Record<string, { column: Column; value: (s: Summary) => number | null | undefined }>;
+
+type SummaryMetric = keyof typeof SUMMARY_METRICS;
+
+const RUN_METRICS: readonly SummaryMetric[] = ['requests', 'failed', 'duration', 'rps', 'otps', 'hit', 'ttftP50', 'ttftP99', 'e2eP50', 'tpotP50'];
+const CELL_METRICS: readonly SummaryMetric[] = ['requests', 'failed', 'rps', 'otps', 'hit', 'ttftMean', 'ttftP50', 'ttftP99'];
+
+const metricColumns = (keys: readonly SummaryMetric[]): Column[] => keys.map((k) => SUMMARY_METRICS[k].column);
+
+function metricValues(keys: readonly SummaryMetric[], s: Summary): Row {
+  const row: Row = {};
+  for (const k of keys) row[k] = SUMMARY_METRICS[k].value(s) ?? null;
+  return row;
+}
+
 export function overviewTable(runs: readonly NamedStats[]): Table {
   const withGoodput = runs.some((r) => r.goodput);
-  const columns: Column[] = [
-    { key: 'run', title: 'run' },
-    { key: 'requests', title: 'requests' },
-    { key: 'failed', title: 'failed' },
-    { key: 'duration', title: 'duration', unit: 's', digits: 1 },
-    { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 },
-    { key: 'otps', title: 'output', unit: 'tok/s', digits: 1 },
-    { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' },
-    { key: 'ttftP50', title: 'TTFT p50', unit: 'ms' },
-    { key: 'ttftP99', title: 'TTFT p99', unit: 'ms' },
-    { key: 'e2eP50', title: 'E2E p50', unit: 'ms' },
-    { key: 'tpotP50', title: 'TPOT p50', unit: 'ms' },
-    { key: 'speedup', title: 'turn1/later TTFT', kind: 'ratio' },
-  ];
+  const columns: Column[] = [{ key: 'run', title: 'run' }, ...metricColumns(RUN_METRICS), { key: 'speedup', title: 'turn1/later TTFT', kind: 'ratio' }];
   if (withGoodput) {
     columns.push({ key: 'goodShare', title: 'goodput', unit: '%', kind: 'percent' });
     columns.push({ key: 'goodRate', title: 'goodput', unit: 'req/s', digits: 2 });
   }
   const rows: Row[] = runs.map(({ name, stats, goodput }) => {
-    const s = stats.summary;
     return {
       run: name,
-      requests: s.requests,
-      failed: s.failed,
-      duration: s.durationS,
-      rps: s.requestsPerS,
-      otps: s.outputTokensPerS,
-      hit: s.cacheHitRatio,
-      ttftP50: s.ttftMs.p50,
-      ttftP99: s.ttftMs.p99,
-      e2eP50: s.e2eMs.p50,
-      tpotP50: s.tpotMs.p50,
+      ...metricValues(RUN_METRICS, stats.summary),
       speedup: stats.firstVsLaterSpeedup,
       goodShare: goodput?.share ?? null,
       goodRate: goodput?.ratePerS ?? null,
@@ -209,32 +214,11 @@ export function experimentTable(name: string, cells: readonly CellRow[]): Table 
   const keys = [...new Set(cells.flatMap((c) => Object.keys(c.params)))];
   return {
     title: `Experiment cells — ${name}`,
-    columns: [
-      ...keys.map((k): Column => ({ key: `param:${k}`, title: k })),
-      { key: 'requests', title: 'requests' },
-      { key: 'failed', title: 'failed' },
-      { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 },
-      { key: 'otps', title: 'output', unit: 'tok/s', digits: 1 },
-      { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' },
-      { key: 'ttftMean', title: 'TTFT mean', unit: 'ms' },
-      { key: 'ttftP50', title: 'TTFT p50', unit: 'ms' },
-      { key: 'ttftP99', title: 'TTFT p99', unit: 'ms' },
-    ],
+    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k })), ...metricColumns(CELL_METRICS)],
     rows: cells.map((c) => {
       const row: Row = {};
       for (const k of keys) row[`param:${k}`] = c.params[k] ?? null;
-      const s = c.summary;
-      return {
-        ...row,
-        requests: s.requests,
-        failed: s.failed,
-        rps: s.requestsPerS,
-        otps: s.outputTokensPerS,
-        hit: s.cacheHitRatio ?? null,
-        ttftMean: s.ttftMs?.mean ?? null,
-        ttftP50: s.ttftMs?.p50 ?? null,
-        ttftP99: s.ttftMs?.p99 ?? null,
-      };
+      return { ...row, ...metricValues(CELL_METRICS, c.summary) };
     }),
   };
 }
