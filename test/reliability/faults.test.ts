@@ -75,6 +75,24 @@ async function fakePublisher(): Promise<{ endpoint: string; send(events: KvCache
 
 const stored = (p: { hashes: number[]; tokens: number[] }): KvCacheEvent => ({ type: 'BlockStored', blockHashes: p.hashes, parentHash: null, tokenIds: p.tokens, blockSize: BS });
 
+type FakePublisher = Awaited<ReturnType<typeof fakePublisher>>;
+
+/**
+ * Tell the router that `worker` caches `p`: the batch is resent until the subscription is live and
+ * applied. Copies sent before the first was applied may still be on their way, so a marker batch
+ * follows and is awaited too: batches of one stream arrive in order, so once the marker is applied no
+ * copy of `p` can arrive later (a late copy would count as a sign of life of the stream).
+ */
+async function teach(pub: FakePublisher, core: RunningRouter['state']['core'], worker: number, p: { hashes: number[]; tokens: number[] }, markerSeed: number): Promise<void> {
+  await waitFor(async () => {
+    await pub.send([stored(p)]);
+    return core.indexer.overlaps(p.hashes)[worker] === p.hashes.length;
+  }, `the router to learn worker-${worker} has the prompt`);
+  const marker = promptBlocks(loremText(createRng(markerSeed), 20).text);
+  await pub.send([stored(marker)]);
+  await waitFor(() => core.indexer.overlaps(marker.hashes)[worker] === marker.hashes.length, 'the marker batch to be applied');
+}
+
 describe('a worker killed mid-stream', () => {
   it('ends its in-flight request with a clean error, is avoided at once, and serves again after a restart on the same port', async () => {
     const fast = await mocker({ port: 0, speedupRatio: 1000, seed: 1 });
@@ -173,10 +191,7 @@ describe('kv mode and a KV-event stream that restarts, drops or goes silent', ()
 
     const content = loremText(createRng(2), 200).text;
     const p = promptBlocks(content);
-    await waitFor(async () => {
-      await pubs[1].send([stored(p)]); // worker-1 caches the prompt (resent until the subscription is live)
-      return core.indexer.overlaps(p.hashes)[1] === p.hashes.length;
-    }, 'the router to learn worker-1 has the prompt');
+    await teach(pubs[1], core, 1, p, 1002); // worker-1 caches the prompt
     const resyncs = r.state.subscribers!.stats.resyncs[1];
     expect((await chat(r.url, content, { max_tokens: 1 })).worker).toBe('worker-1');
 
@@ -199,10 +214,7 @@ describe('kv mode and a KV-event stream that restarts, drops or goes silent', ()
 
     const content = loremText(createRng(5), 200).text;
     const p = promptBlocks(content);
-    await waitFor(async () => {
-      await pubs[1].send([stored(p)]);
-      return core.indexer.overlaps(p.hashes)[1] === p.hashes.length;
-    }, 'the router to learn worker-1 has the prompt');
+    await teach(pubs[1], core, 1, p, 1005);
     const resyncs = r.state.subscribers!.stats.resyncs[1];
     // Worker-1 answers 20 tokens: it stores new blocks, but its stream says nothing from now on.
     const routed = await chat(r.url, content, { max_tokens: 20, ignore_eos: true });
