@@ -4,7 +4,9 @@
  * the heap after GC; the baseline is the first sample at or after `warmupS` with at least
  * `warmupRequests` requests answered (bounded caches — the tokenizers' LRUs, the KV pools and the
  * router's index — fill up in that time; a short run counts requests, not seconds, so a slow machine
- * does not take its baseline before the caches are full). At the end it stops the load and checks
+ * does not take its baseline before the caches are full). The measured window, `durationS - warmupS`,
+ * starts at the baseline, so on a slow machine the run lasts longer rather than measuring less
+ * (schedule.ts). At the end it stops the load and checks
  * that nothing leaked:
  * - every engine has zero running and waiting requests and zero active KV blocks, and the router
  *   tracks no request in flight (aborted streams released everything);
@@ -17,6 +19,7 @@ import { startCluster } from '../src/lab/cluster.ts';
 import { createRng } from '../src/core/rng.ts';
 import { growth, heapAfterGc, type HeapSample } from './heap.ts';
 import { startLoad } from './load.ts';
+import { MAX_WARMUP_FACTOR, SampleSchedule } from './schedule.ts';
 
 export interface SoakOptions {
   durationS: number;
@@ -85,14 +88,12 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       o.onSample?.(s);
       return s;
     };
-    let baseline: HeapSample | null = null;
-    let next = Math.min(o.sampleEveryS, o.warmupS);
-    while (elapsedS() < o.durationS) {
-      await sleep(Math.max(0, (Math.min(next, o.durationS) - elapsedS()) * 1000));
-      const s = sample();
-      if (baseline === null && s.atS >= o.warmupS && s.requests >= o.warmupRequests) baseline = s;
-      next = next < o.warmupS ? Math.min(next + o.sampleEveryS, o.warmupS) : next + o.sampleEveryS;
+    const schedule = new SampleSchedule(o);
+    for (;;) {
+      await sleep(Math.max(0, (schedule.nextAtS() - elapsedS()) * 1000));
+      if (!schedule.record(sample())) break;
     }
+    const baseline = schedule.baseline;
     const underLoad = samples[samples.length - 1];
     const durationS = elapsedS();
     await load.stop();
@@ -140,7 +141,7 @@ export function problemsOf(r: SoakResult): string[] {
   }
   if (r.routerInFlight !== 0) out.push(`the router still tracks ${r.routerInFlight} requests in flight`);
   const limit = r.options.maxHeapGrowth;
-  if (r.heap.baselineAtS === null) out.push(`the warm-up (${r.options.warmupS} s and ${r.options.warmupRequests} requests) did not end before the load did: lengthen --duration`);
+  if (r.heap.baselineAtS === null) out.push(`the warm-up (${r.options.warmupS} s and ${r.options.warmupRequests} requests) did not end within ${MAX_WARMUP_FACTOR * r.options.warmupS} s: lower --warmup-requests`);
   else if (r.heap.samples[r.heap.samples.length - 1].atS <= r.heap.baselineAtS) out.push('no heap sample after the baseline: lengthen --duration or shorten --sample-every');
   if (r.heap.growthUnderLoad >= limit) out.push(`heap after GC grew ${(100 * r.heap.growthUnderLoad).toFixed(1)} % under load (limit ${100 * limit} %)`);
   if (r.heap.growthDrained >= limit) out.push(`heap after GC grew ${(100 * r.heap.growthDrained).toFixed(1)} % after the load drained (limit ${100 * limit} %)`);
