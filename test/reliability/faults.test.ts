@@ -22,7 +22,7 @@ import { createTransport } from '../../src/client/http/transport.ts';
 import { buildMultiturn } from '../../src/client/workloads/index.ts';
 import { startMocker, type RunningMocker } from '../../src/mocker/index.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../../src/router-sim/index.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const MODEL = 'kvlab-mock';
 const BS = 16;

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRun } from '../../src/analysis/stats/load-run.ts';
 import { runExperiment } from '../../src/lab/run-experiment.ts';
 import { startMocker, type RunningMocker } from '../../src/mocker/index.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = ['--import', 'tsx'];

@@ -50,14 +50,7 @@ export async function chat(baseUrl: string, body: Record<string, unknown>, heade
   return out;
 }
 
-/** Poll `cond` every `stepMs` until it holds; throws after `timeoutMs` (a bound, not a timing assertion). */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000, stepMs = 10): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+export { waitFor } from '../helpers/wait.ts';
 
 /** Values of one metric family from Prometheus text, keyed by the label part ('' when unlabelled). */
 export function metricValues(text: string, name: string): Map<string, number> {

@@ -8,6 +8,7 @@ import { backoffDelayMs } from '../../../src/client/http/retry-policy.ts';
 import { createRng } from '../../../src/core/rng.ts';
 import { json, sse, startFakeHttp, type FakeHttp } from '../helpers/fake-http.ts';
 import { MID_STREAM_ERROR, REASONING, VLLM } from './fixtures.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 let srv: FakeHttp;
 const FAST = { baseMs: 1, factor: 2, maxMs: 5, jitter: 0.1 };
@@ -18,6 +19,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv.close();
 });
+
+/** Wait until `cond` holds, polling every millisecond (bounded: a test never hangs on it). */
+const until = (cond: () => boolean): Promise<void> => waitFor(cond, 'the client to read what was sent', 10_000, 1);
 
 function transport(over: Partial<TransportOptions> = {}) {
   return createTransport({ baseUrl: srv.url, backoff: FAST, ...over });
@@ -56,16 +60,17 @@ describe('transport', () => {
   });
 
   it('TTFT counts the first reasoning token, TTFAT the first answer token', async () => {
+    let tick = 0;
     srv.handle = async (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const events = REASONING.split('\n\n').filter(Boolean);
       for (const e of events) {
+        const before = tick;
         res.write(`${e}\n\n`);
-        await new Promise((r) => setTimeout(r, 5));
+        await until(() => tick > before); // the client has read it: the next write is a read of its own
       }
       res.end();
     };
-    let tick = 0;
     // A clock that advances 1 ms per reading, so each read gets a distinct time.
     const t = transport({ now: () => tick++ });
     const r = await t.sendChat(chat);
@@ -176,15 +181,15 @@ describe('transport', () => {
 
   it('gives chunks of one socket read one timestamp and each later read its own', async () => {
     const events = VLLM.split('\n\n').filter(Boolean).map((e) => `${e}\n\n`);
+    let tick = 0;
     srv.handle = async (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(events[0] + events[1]); // role chunk + first token in one write
-      await new Promise((r) => setTimeout(r, 20));
+      await until(() => tick >= 2); // read by the client (tick 2)
       res.write(events[2]);
-      await new Promise((r) => setTimeout(r, 20));
+      await until(() => tick >= 3);
       res.end(events.slice(3).join(''));
     };
-    let tick = 0;
     const t = transport({ now: () => ++tick });
     const r = await t.sendChat(chat);
     await t.close();
@@ -204,7 +209,7 @@ describe('transport', () => {
     const t = transport({ dispatcher: agent });
     const n0 = srv.seen.length;
     const first = t.sendChat(chat);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => srv.seen.length - n0 === 1); // the first holds the only connection
     const ac = new AbortController();
     const second = t.sendChat({ ...chat, signal: ac.signal });
     ac.abort();

@@ -1,4 +1,5 @@
 /** Shared helpers of the mock-server tests (not a test file). */
+import { waitFor } from '../../helpers/wait.ts';
 
 export interface Sample {
   name: string;
@@ -39,13 +40,7 @@ export function metricValue(samples: Sample[], name: string, match: Record<strin
 }
 
 /** Wait (yielding to I/O, bounded) until `cond` holds; throws with `what` if it never does. */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await cond())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export const until = (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> => waitFor(cond, what, timeoutMs, 5);
 
 /** The JSON chunks of an SSE body, and whether it ended with [DONE]. */
 export function parseSse(body: string): { chunks: Record<string, any>[]; done: boolean } {
