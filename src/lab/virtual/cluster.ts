@@ -38,7 +38,8 @@ import { PromptBuilder, type TemplateMessage } from './prompt-builder.ts';
 import { builtPrompt, planTurn, wantsSpeculativePrefill, type PlanLimits, type PlannedPrompt } from './request-plan.ts';
 import { TracePromptHasher } from './trace-hashes.ts';
 import { tracePromptOf } from '../../client/workloads/trace.ts';
-import { createSchedule, type ScheduleDriver, type ScheduleHost } from './schedule.ts';
+import { createSchedule } from './schedule.ts';
+import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
 import {
   DEFAULT_MAX_EVENTS,
   DEFAULT_NO_PROGRESS_LIMIT,

@@ -16,7 +16,7 @@
 import type { Schedule } from '../../client/workloads/types.ts';
 import { checkClientsSchedule } from '../../client/runner/clients-loop.ts';
 import type { Rng } from '../../core/rng.ts';
-import type { ScheduleDriver, ScheduleHost } from './schedule.ts';
+import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
 
 type ClientsSpec = Extract<Schedule, { kind: 'clients' }>;
 

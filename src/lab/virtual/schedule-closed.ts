@@ -4,7 +4,7 @@
  * turn's completion (turn 1: from when the conversation gets its slot). When a conversation ends —
  * all turns done, or a failure in one that keeps history — its slot starts the next conversation.
  */
-import type { ScheduleDriver, ScheduleHost } from './schedule.ts';
+import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
 
 export class ClosedSchedule implements ScheduleDriver {
   private next = 0;

@@ -8,7 +8,7 @@
  * the answers that have arrived); here it waits for turn k, so histories are always complete.
  * Single-turn scripts (the trace) are identical in both.
  */
-import type { ScheduleDriver, ScheduleHost } from './schedule.ts';
+import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
 
 export class OpenSchedule implements ScheduleDriver {
   /** Scheduled send time of every turn, per conversation. */
