@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildRunsReport } from '../../src/analysis/report/build-report.ts';
+import { loadRun } from '../../src/analysis/stats/load-run.ts';
 import { writeReport } from '../../src/analysis/report/write-report.ts';
 import { scriptSafeJs, scriptSafeJson } from '../../src/analysis/render/html.ts';
 import { genRecords, runFileFor, tempDir, writeExperimentDir, writeRunDir } from './fixtures.ts';
@@ -49,6 +51,19 @@ describe('writeReport', () => {
     expect(html).toContain('1 cell run folder(s) missing');
     const svg = await readFile(join(out, 'sweep.svg'), 'utf8');
     expect(svg).toContain('cluster.router.mode');
+  });
+
+  it('plots TTFT per turn only for runs with more than one turn, and not at all when every run has one', async () => {
+    const single = genRecords({ seed: 'single', turns: 1 });
+    await writeRunDir(join(tmp.dir, 'single'), single, runFileFor(single));
+    const mixed = buildRunsReport([await loadRun(join(tmp.dir, 'single')), await loadRun(join(tmp.dir, 'kv'))]);
+    const perTurn = mixed.plots.find((p) => p.id === 'ttft-per-turn');
+    const values = (perTurn?.spec.data as { values: { series: string; turn: number }[] }).values;
+    expect(new Set(values.map((v) => v.series))).toEqual(new Set(['kv </script><!-- x'])); // the kv run, by its label
+    expect(Math.max(...values.map((v) => v.turn))).toBe(4);
+    const alone = buildRunsReport([await loadRun(join(tmp.dir, 'single'))]);
+    expect(alone.plots.map((p) => p.id)).not.toContain('ttft-per-turn');
+    expect(alone.plots.map((p) => p.id)).toContain('ttft-cdf');
   });
 
   it('rejects bad inputs with one-line messages', async () => {

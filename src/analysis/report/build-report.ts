@@ -1,9 +1,10 @@
 /**
  * The content of a report, as data: tables and Vega-Lite specs for a set of runs (compared against
  * the first one when there are several) or for an experiment (its cells table and sweep plot, and
- * every cell whose run folder exists as a run). Which plots appear depends on the data: worker bars
- * only when records carry workers, comparisons only with two runs or more, group tables only when
- * records carry labels, workers or document types. Pure: rendering and writing are elsewhere.
+ * every cell whose run folder exists as a run). Which plots appear depends on the data: TTFT per turn
+ * only for runs with more than one turn, worker bars only when records carry workers, comparisons
+ * only with two runs or more, group tables only when records carry labels, workers or document types.
+ * Pure: rendering and writing are elsewhere.
  */
 import type { Slos } from '../../core/goodput.ts';
 import { goodput } from '../../core/goodput.ts';
@@ -83,10 +84,10 @@ function runPlots(runs: readonly NamedRun[]): ReportPlot[] {
   const plots: ReportPlot[] = [];
   const series: RecordSeries[] = runs.map((r) => ({ name: r.name, records: r.loaded.records }));
   const anyTtft = runs.some((r) => r.stats.summary.ttftMs.count > 0);
-  if (anyTtft) {
-    plots.push({ id: 'ttft-per-turn', title: 'TTFT per turn', spec: ttftPerTurnSpec(turnSeries(runs)) });
-    plots.push({ id: 'ttft-cdf', title: 'TTFT CDF', spec: ttftCdfSpec(series) });
-  }
+  // Per turn, only series with more than one turn say anything (single-turn runs are one point at turn 1).
+  const multiTurn = turnSeries(runs).filter((s) => s.perTurn.filter((t) => t.ttftMs.p50 !== null).length > 1);
+  if (multiTurn.length > 0) plots.push({ id: 'ttft-per-turn', title: 'TTFT per turn', spec: ttftPerTurnSpec(multiTurn) });
+  if (anyTtft) plots.push({ id: 'ttft-cdf', title: 'TTFT CDF', spec: ttftCdfSpec(series) });
   if (runs.some((r) => r.stats.summary.succeeded > 0)) {
     plots.push({ id: 'latency-over-time', title: 'TTFT and E2E over time', spec: latencyOverTimeSpec(series) });
   }
