@@ -6,8 +6,7 @@
  * router's index — fill up in that time; a short run counts requests, not seconds, so a slow machine
  * does not take its baseline before the caches are full). The measured window, `durationS - warmupS`,
  * starts at the baseline, so on a slow machine the run lasts longer rather than measuring less
- * (schedule.ts). At the end it stops the load and checks
- * that nothing leaked:
+ * (schedule.ts). At the end it stops the load and checks that nothing leaked:
  * - every engine has zero running and waiting requests and zero active KV blocks, and the router
  *   tracks no request in flight (aborted streams released everything);
  * - the heap after GC grew less than `maxHeapGrowth` from the baseline, both at the last sample under
