@@ -74,7 +74,6 @@ export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
   }
 }
 
-
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** The router-policy flags shared by `kvlab router` and `kvlab cluster`. */

@@ -1,12 +1,14 @@
 /**
- * OpenAI request prompts → what the tokenizer takes, shared by the mock workers and the router so both
- * read a request the same way (and so hash the same blocks): chat messages with their content parts
- * joined, and the one prompt of a completions request (a string or token ids; a list holding one
- * prompt is unwrapped; several prompts are refused).
+ * OpenAI request prompts → token ids, shared by the mock workers and the router so both read a
+ * request the same way (and so hash the same blocks): chat messages with their content parts joined
+ * through the chat template, and the one prompt of a completions request (a string or token ids; a
+ * list holding one prompt is unwrapped; several prompts are refused). Text is measured in bytes
+ * before it is tokenized, so a prompt far over the context length costs no BPE work.
  */
-import type { ChatMessageLike } from './chat-template.ts';
+import type { ChatMessageLike, ChatTokenizer } from './chat-template.ts';
 import { makeError } from './errors.ts';
 import { messageText, type ChatRequestMessage, type CompletionPrompt } from './openai-schemas.ts';
+import { encode } from './tokenizer.ts';
 
 /** Chat messages → the chat template's input (content parts joined, reasoning left out). */
 export function chatMessagesLike(messages: readonly ChatRequestMessage[]): ChatMessageLike[] {
@@ -37,4 +39,19 @@ export function checkPromptBytes(bytes: number, maxModelLen: number, param: stri
       `long, which is at least ${Math.ceil(bytes / MAX_TOKEN_BYTES)} tokens. Please reduce the length of the messages or completion.`,
     param,
   });
+}
+
+/** Prompt tokens of a chat request (throws context_length_exceeded for prompts certainly too long). */
+export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[], maxModelLen = Infinity): number[] {
+  const flat = chatMessagesLike(messages);
+  let bytes = 0;
+  for (const m of flat) bytes += Buffer.byteLength(m.content, 'utf8') + Buffer.byteLength(m.role, 'utf8');
+  checkPromptBytes(bytes, maxModelLen, 'messages');
+  return tok.encodeChat(flat);
+}
+
+/** Tokens of a completions prompt given as text (throws context_length_exceeded for text certainly too long). */
+export function textPromptTokens(text: string, maxModelLen = Infinity): number[] {
+  checkPromptBytes(Buffer.byteLength(text, 'utf8'), maxModelLen, 'prompt');
+  return encode(text);
 }

@@ -1,37 +1,26 @@
 /**
  * Request prompt → token ids, with the context-length checks that must happen before any expensive
- * work. Chat prompts go through core/chat-template (memoised per message, reasoning dropped, content
- * parts joined); text prompts are encoded as is, or taken as token ids.
+ * work (core/prompt, shared with the router). Chat prompts go through core/chat-template (memoised per
+ * message, reasoning dropped, content parts joined); text prompts are encoded as is, or taken as token
+ * ids (checked against the vocabulary here: the router takes them as they are).
  *
  * The cheap pre-check: no o200k token is longer than MAX_TOKEN_BYTES UTF-8 bytes (128: a run of
  * spaces; a test checks this against the whole vocabulary), so a prompt of more than
  * maxModelLen · MAX_TOKEN_BYTES bytes certainly has more than maxModelLen tokens and is rejected
  * without tokenizing it. Below that bound the prompt is tokenized and checked exactly.
  */
-import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError } from '../../core/errors.ts';
-import type { ChatRequestMessage, CompletionPrompt } from '../../core/openai-schemas.ts';
-import { chatMessagesLike, checkPromptBytes, MAX_TOKEN_BYTES, singlePrompt } from '../../core/prompt.ts';
-import { encode, isValidToken } from '../../core/tokenizer.ts';
+import type { CompletionPrompt } from '../../core/openai-schemas.ts';
+import { chatPromptTokens, MAX_TOKEN_BYTES, singlePrompt, textPromptTokens } from '../../core/prompt.ts';
+import { isValidToken } from '../../core/tokenizer.ts';
 
-export { MAX_TOKEN_BYTES };
-
-/** Prompt tokens of a chat request (throws context_length_exceeded for prompts far too long). */
-export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[], maxModelLen: number): number[] {
-  const flat = chatMessagesLike(messages);
-  let bytes = 0;
-  for (const m of flat) bytes += Buffer.byteLength(m.content, 'utf8') + Buffer.byteLength(m.role, 'utf8');
-  checkPromptBytes(bytes, maxModelLen, 'messages');
-  return tok.encodeChat(flat);
-}
+export { chatPromptTokens, MAX_TOKEN_BYTES };
 
 /** Prompt tokens of a completions request: one string or one list of token ids. */
 export function completionPromptTokens(prompt: CompletionPrompt, maxModelLen: number): number[] {
   const one = singlePrompt(prompt);
-
   if (typeof one === 'string') {
-    checkPromptBytes(Buffer.byteLength(one, 'utf8'), maxModelLen, 'prompt');
-    const tokens = encode(one);
+    const tokens = textPromptTokens(one, maxModelLen);
     if (tokens.length === 0) throw makeError('invalid_request', { detail: 'prompt: must not be empty', param: 'prompt' });
     return tokens;
   }

@@ -18,10 +18,7 @@
 import { blockHashes } from '../../core/block-hash.ts';
 import type { ChatTokenizer } from '../../core/chat-template.ts';
 import type { ChatRequestMessage, CompletionPrompt } from '../../core/openai-schemas.ts';
-import { chatMessagesLike, checkPromptBytes, MAX_TOKEN_BYTES, singlePrompt } from '../../core/prompt.ts';
-import { encode } from '../../core/tokenizer.ts';
-
-export { checkPromptBytes, MAX_TOKEN_BYTES };
+import { chatPromptTokens, singlePrompt, textPromptTokens } from '../../core/prompt.ts';
 
 export interface PromptBlocks {
   /** Prompt length in tokens. */
@@ -38,18 +35,12 @@ export class PromptHasher {
   ) {}
 
   chat(messages: readonly ChatRequestMessage[], maxModelLen = Infinity): PromptBlocks {
-    const flat = chatMessagesLike(messages);
-    let bytes = 0;
-    for (const m of flat) bytes += Buffer.byteLength(m.content, 'utf8') + Buffer.byteLength(m.role, 'utf8');
-    checkPromptBytes(bytes, maxModelLen, 'messages');
-    return this.blocksOf(this.tokenizer.encodeChat(flat));
+    return this.blocksOf(chatPromptTokens(this.tokenizer, messages, maxModelLen));
   }
 
   completion(prompt: CompletionPrompt, maxModelLen = Infinity): PromptBlocks {
     const one = singlePrompt(prompt);
-    if (typeof one !== 'string') return this.blocksOf(one);
-    checkPromptBytes(Buffer.byteLength(one, 'utf8'), maxModelLen, 'prompt');
-    return this.blocksOf(encode(one));
+    return this.blocksOf(typeof one === 'string' ? textPromptTokens(one, maxModelLen) : one);
   }
 
   private blocksOf(tokens: readonly number[]): PromptBlocks {
