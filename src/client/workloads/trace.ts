@@ -25,6 +25,7 @@
  */
 import { tokensToLoremText, writeTokensForId } from '../../core/lorem.ts';
 import { createRng } from '../../core/rng.ts';
+import { SlotList } from '../../core/slot-list.ts';
 import { int, num, optional, resolveParams } from './params.ts';
 import type { TraceRow } from './trace-loader.ts';
 import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
@@ -55,13 +56,10 @@ export class LoremRunCache {
   private readonly slotOf = new Map<number, number>();
   private slab = new Int32Array(0);
   private slots = 0;
-  // Recency list over slots (least recent at `head`), so a hit never mutates the Map and eviction
-  // never iterates it (a Map iterator skips deleted entries one by one).
+  // Recency list over slots (core/slot-list), so a hit never mutates the Map and eviction never
+  // iterates it (a Map iterator skips deleted entries one by one).
   private idOf: number[] = [];
-  private prev = new Int32Array(0);
-  private next = new Int32Array(0);
-  private head = -1;
-  private tail = -1;
+  private readonly recency = new SlotList(0);
 
   constructor(
     readonly blockSize: number,
@@ -82,22 +80,22 @@ export class LoremRunCache {
   private slotFor(id: number): number {
     let slot = this.slotOf.get(id);
     if (slot !== undefined) {
-      this.unlink(slot);
-      this.append(slot);
+      this.recency.unlink(slot);
+      this.recency.append(slot);
       return slot;
     }
     if (this.slots < this.maxRuns) {
       slot = this.slots++;
       if (slot * this.blockSize >= this.slab.length) this.grow();
     } else {
-      slot = this.head;
-      this.unlink(slot);
+      slot = this.recency.head;
+      this.recency.unlink(slot);
       this.slotOf.delete(this.idOf[slot]);
     }
     writeTokensForId(id, this.blockSize, this.slab, slot * this.blockSize);
     this.idOf[slot] = id;
     this.slotOf.set(id, slot);
-    this.append(slot);
+    this.recency.append(slot);
     return slot;
   }
 
@@ -106,29 +104,7 @@ export class LoremRunCache {
     const slab = new Int32Array(runs * this.blockSize);
     slab.set(this.slab);
     this.slab = slab;
-    const prev = new Int32Array(runs);
-    prev.set(this.prev);
-    this.prev = prev;
-    const next = new Int32Array(runs);
-    next.set(this.next);
-    this.next = next;
-  }
-
-  private unlink(slot: number): void {
-    const p = this.prev[slot];
-    const n = this.next[slot];
-    if (p >= 0) this.next[p] = n;
-    else this.head = n;
-    if (n >= 0) this.prev[n] = p;
-    else this.tail = p;
-  }
-
-  private append(slot: number): void {
-    this.prev[slot] = this.tail;
-    this.next[slot] = -1;
-    if (this.tail >= 0) this.next[this.tail] = slot;
-    else this.head = slot;
-    this.tail = slot;
+    this.recency.grow(runs);
   }
 }
 

@@ -2,8 +2,8 @@
  * The KV block pool of one engine: integer block ids 0..capacity−1 with reference counts, a
  * chained-hash → block map for full (hashed) blocks, an LRU list of cached blocks nobody references
  * (refcount 0, hash still valid) and a free list of blocks holding nothing reusable. Everything lives in
- * preallocated typed arrays; the LRU is a doubly linked list over prev/next index arrays, so touching,
- * evicting and releasing a block are O(1) and allocate nothing.
+ * preallocated typed arrays; the LRU is a doubly linked list over block ids (core/slot-list), so
+ * touching, evicting and releasing a block are O(1) and allocate nothing.
  *
  * Eviction happens only when a block is needed and the free list is empty: the LRU head (the block
  * released longest ago) loses its hash and a BlockRemoved event is emitted. A block whose hash is
@@ -15,6 +15,7 @@
  * (as vLLM batches them), consecutive evictions one BlockRemoved.
  */
 import { HashIndex } from '../../core/hash-index.ts';
+import { SlotList } from '../../core/slot-list.ts';
 import type { KvEvent } from './types.ts';
 
 const FREE = 0;
@@ -30,13 +31,10 @@ export class KvPool {
   private readonly refs: Int32Array;
   private readonly hashes: Float64Array;
   private readonly state: Uint8Array;
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
   private readonly freeStack: Int32Array;
   private freeTop = 0;
-  private lruHead = -1;
-  private lruTail = -1;
-  private lruSize = 0;
+  /** Cached blocks nobody references, least recently released at the head. */
+  private readonly lru: SlotList;
   private heldCount = 0;
   private readonly byHash: HashIndex;
 
@@ -49,8 +47,7 @@ export class KvPool {
     this.refs = new Int32Array(capacity);
     this.hashes = new Float64Array(capacity).fill(NO_HASH);
     this.state = new Uint8Array(capacity);
-    this.prev = new Int32Array(capacity).fill(-1);
-    this.next = new Int32Array(capacity).fill(-1);
+    this.lru = new SlotList(capacity);
     this.freeStack = new Int32Array(capacity);
     // Lowest ids on top of the stack, so fresh pools hand out 0, 1, 2, ...
     for (let i = 0; i < capacity; i++) this.freeStack[i] = capacity - 1 - i;
@@ -65,12 +62,12 @@ export class KvPool {
 
   /** Cached blocks nobody references (the LRU pool). */
   get cachedFree(): number {
-    return this.lruSize;
+    return this.lru.size;
   }
 
   /** Blocks that can be handed out now: free list plus evictable cached blocks. */
   get available(): number {
-    return this.freeTop + this.lruSize;
+    return this.freeTop + this.lru.size;
   }
 
   refCount(block: number): number {
@@ -89,7 +86,7 @@ export class KvPool {
   /** Take one more reference on a cached block (a prefix hit); leaves the LRU if it was there. */
   acquire(block: number): void {
     if (this.state[block] === CACHED) {
-      this.lruUnlink(block);
+      this.lru.unlink(block);
       this.state[block] = HELD;
       this.heldCount++;
     } else if (this.state[block] !== HELD) {
@@ -106,9 +103,9 @@ export class KvPool {
     let block: number;
     if (this.freeTop > 0) {
       block = this.freeStack[--this.freeTop];
-    } else if (this.lruHead >= 0) {
-      block = this.lruHead;
-      this.lruUnlink(block);
+    } else if (this.lru.head >= 0) {
+      block = this.lru.head;
+      this.lru.unlink(block);
       const hash = this.hashes[block];
       this.byHash.delete(hash);
       this.hashes[block] = NO_HASH;
@@ -164,7 +161,7 @@ export class KvPool {
     this.heldCount--;
     if (this.hashes[block] !== NO_HASH) {
       this.state[block] = CACHED;
-      this.lruAppend(block);
+      this.lru.append(block);
     } else {
       this.state[block] = FREE;
       this.freeStack[this.freeTop++] = block;
@@ -177,17 +174,12 @@ export class KvPool {
    */
   clear(events: KvEvent[]): boolean {
     if (this.heldCount > 0) return false;
-    for (let b = this.lruHead; b >= 0; ) {
-      const nextBlock = this.next[b];
-      this.prev[b] = -1;
-      this.next[b] = -1;
+    for (let b = this.lru.head; b >= 0; b = this.lru.nextOf(b)) {
       this.hashes[b] = NO_HASH;
       this.state[b] = FREE;
       this.freeStack[this.freeTop++] = b;
-      b = nextBlock;
     }
-    this.lruHead = this.lruTail = -1;
-    this.lruSize = 0;
+    this.lru.clear();
     this.byHash.clear();
     events.push({ type: 'AllBlocksCleared' });
     return true;
@@ -228,20 +220,21 @@ export class KvPool {
         if (h === NO_HASH) fail(`cached block ${b} has no hash`);
       }
       if (h !== NO_HASH && this.byHash.get(h) !== b) fail(`block ${b} has hash ${h} but the map points to ${this.byHash.get(h)}`);
-      if (s === FREE && this.prev[b] !== -1) fail(`free block ${b} is linked in the LRU`);
+      if (s === FREE && (this.lru.prevOf(b) !== -1 || this.lru.head === b)) fail(`free block ${b} is linked in the LRU`);
     }
     if (held !== this.heldCount) fail(`held count ${this.heldCount} but ${held} blocks are held`);
     if (held > this.capacity) fail(`held ${held} > capacity ${this.capacity}`);
     if (free !== this.freeTop) fail(`free list has ${this.freeTop} entries but ${free} blocks are free`);
     for (let i = 0; i < this.freeTop; i++) if (this.state[this.freeStack[i]] !== FREE) fail(`free list entry ${this.freeStack[i]} is not free`);
-    if (cached !== this.lruSize) fail(`LRU size ${this.lruSize} but ${cached} blocks are cached-free`);
+    const lruSize = this.lru.size;
+    if (cached !== lruSize) fail(`LRU size ${lruSize} but ${cached} blocks are cached-free`);
     let walked = 0;
-    for (let b = this.lruHead, p = -1; b >= 0; p = b, b = this.next[b]) {
+    for (let b = this.lru.head, p = -1; b >= 0; p = b, b = this.lru.nextOf(b)) {
       if (this.state[b] !== CACHED) fail(`LRU holds block ${b}, which is not cached-free`);
-      if (this.prev[b] !== p) fail(`LRU back link of block ${b} is broken`);
-      if (++walked > this.lruSize) fail('LRU list is longer than its size (cycle?)');
+      if (this.lru.prevOf(b) !== p) fail(`LRU back link of block ${b} is broken`);
+      if (++walked > lruSize) fail('LRU list is longer than its size (cycle?)');
     }
-    if (walked !== this.lruSize) fail(`LRU walk found ${walked} blocks, size says ${this.lruSize}`);
+    if (walked !== lruSize) fail(`LRU walk found ${walked} blocks, size says ${lruSize}`);
     let mapped = 0;
     this.byHash.forEach((b, h) => {
       mapped++;
@@ -249,27 +242,6 @@ export class KvPool {
     });
     if (mapped !== this.byHash.size) fail(`map holds ${mapped} entries, size says ${this.byHash.size}`);
     if (!this.prefixCaching && this.byHash.size > 0) fail('hashes cached with prefix caching off');
-  }
-
-  private lruAppend(block: number): void {
-    this.prev[block] = this.lruTail;
-    this.next[block] = -1;
-    if (this.lruTail >= 0) this.next[this.lruTail] = block;
-    else this.lruHead = block;
-    this.lruTail = block;
-    this.lruSize++;
-  }
-
-  private lruUnlink(block: number): void {
-    const p = this.prev[block];
-    const n = this.next[block];
-    if (p >= 0) this.next[p] = n;
-    else this.lruHead = n;
-    if (n >= 0) this.prev[n] = p;
-    else this.lruTail = p;
-    this.prev[block] = -1;
-    this.next[block] = -1;
-    this.lruSize--;
   }
 }
 
