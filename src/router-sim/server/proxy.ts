@@ -81,7 +81,6 @@ export function forwardHeaders(h: FastifyRequest['headers']): Record<string, str
  */
 const REQUEST_ERRORS = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
-
 export async function proxyCompletion(deps: ProxyDeps, path: string, parsed: ParsedCompletion, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { core, pool, metrics } = deps;
   const isl = parsed.promptTokens;
