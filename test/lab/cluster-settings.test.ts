@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLUSTER_DEFAULTS, embeddedClusterOptions, resolveCluster, virtualClusterConfig } from '../../src/lab/cluster-settings.ts';
 import { DEFAULT_ENGINE_CONFIG } from '../../src/mocker/engine/index.ts';
+import { prefillOnly } from '../mocker/engine/timing-probe.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kvlab-cluster-settings-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -35,7 +36,7 @@ describe('cluster settings', () => {
   it('loads a timing profile relative to the experiment, and names the field when it cannot', () => {
     writeFileSync(join(root, 'p.json'), JSON.stringify({ kind: 'polynomial', prefill: [0, 0.01, 50], decode: [0, 0, 3] }));
     const c = resolveCluster({ profile: 'p.json' }, root);
-    expect(c.timing?.prefillMs(100)).toBeCloseTo(51, 6);
+    expect(prefillOnly(c.timing!, 100)).toBeCloseTo(51, 6);
     expect(virtualClusterConfig(c).timing).toBe(c.timing);
     expect(embeddedClusterOptions(c, 0).mocker?.profile).toBe(c.timing);
     expect(() => resolveCluster({ profile: 'missing.json' }, root)).toThrow(/cluster\.profile/);

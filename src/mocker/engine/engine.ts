@@ -13,7 +13,9 @@
  *     (keeping `watermark` of the pool free) last; the head blocks the rest (strict FCFS). Admission looks
  *     up the leading full blocks in the prefix cache; the last known token is always computed, so
  *     cachedTokens = min(hits·blockSize, tokens − 1). Blocks for all known tokens are taken at admission.
- *  3. Duration = prefillMs(new tokens)/speedup + (any decode ? decodeMs(usage)/(speedup·decodeSpeedup) : 0).
+ *  3. Duration: the timing model (timing/) gets the step's batch — per scheduled request its new tokens
+ *     and the tokens already in its context, cached prefix included — and returns a prefill and a decode
+ *     part; duration = prefillMs/speedup + decodeMs/(speedup·decodeSpeedup).
  *     A request whose computed tokens reach its known tokens emits its next output token at the end.
  * Blocks get their chained hash (BlockStored) when their tokens are computed; on finish the block
  * holding the last output token is stored too (as if its KV were written), so a follow-up prompt of
@@ -26,7 +28,8 @@
 import { Deque } from './deque.ts';
 import { KvPool } from './kv-pool.ts';
 import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
-import { DEFAULT_TIMING, type TimingModel } from './timing.ts';
+import { DEFAULT_TIMING } from './timing/polynomial.ts';
+import { emptyBatch, type StepBatch, type StepTime, type TimingModel } from './timing/types.ts';
 import type { EngineConfig, EngineOptions, EngineRequest, EngineStats, KvEvent, RequestProgress, StepResult } from './types.ts';
 
 const NOTHING: readonly never[] = Object.freeze([]);
@@ -79,6 +82,9 @@ export class Engine {
   // backing store and the next push allocates a new one).
   private readonly schedSeqs: (Sequence | null)[];
   private readonly schedChunks: Int32Array;
+  /** The batch handed to the timing model (refilled every step) and its answer. */
+  private readonly batch: StepBatch;
+  private readonly stepTime: StepTime = { prefillMs: 0, decodeMs: 0 };
   private readonly stepEvents: KvEvent[] = [];
   private readonly stepProgress: RequestProgress[] = [];
   private readonly stepPreempted: string[] = [];
@@ -102,6 +108,8 @@ export class Engine {
     this.watermarkBlocks = Math.floor(config.watermark * config.numGpuBlocks);
     this.schedChunks = new Int32Array(config.maxNumSeqs);
     this.schedSeqs = new Array<Sequence | null>(config.maxNumSeqs).fill(null);
+    this.batch = emptyBatch(config.maxNumSeqs);
+    this.batch.capacityTokens = config.numGpuBlocks * config.blockSize;
   }
 
   /** Queue a request (FCFS). Throws RangeError when it can never run or its id is in use. */
@@ -223,6 +231,7 @@ export class Engine {
     }
 
     // 2. Admission (not in a step that preempted, as vLLM).
+    let admitted = 0;
     if (preempted.length === 0) {
       while (this.waiting.length > 0 && running.length < maxNumSeqs && budget > 0) {
         const seq = this.waiting.peekFront()!;
@@ -234,17 +243,31 @@ export class Engine {
         sched[nSched++] = seq;
         budget -= chunk;
         prefillTokens += chunk;
+        admitted++;
       }
     }
 
-    // 3. Duration.
-    const { speedupRatio, decodeSpeedupRatio } = this.config;
-    let durationMs = 0;
-    if (prefillTokens > 0) durationMs += this.timing.prefillMs(prefillTokens) / speedupRatio;
-    if (decodeSeqs > 0) {
-      const capacityTokens = this.config.numGpuBlocks * bs;
-      durationMs += this.timing.decodeMs(this.pool.held * bs, capacityTokens) / (speedupRatio * decodeSpeedupRatio);
+    // 3. Duration, from the batch as scheduled (before any token is computed).
+    const batch = this.batch;
+    for (let k = 0; k < nSched; k++) {
+      const seq = sched[k]!;
+      const chunk = chunks[k];
+      batch.newTokens[k] = chunk;
+      batch.contextTokens[k] = seq.numComputed;
+      batch.decoding[k] = seq.prefilling ? 0 : 1;
+      batch.emits[k] = seq.numComputed + chunk === seq.numTokens ? 1 : 0;
     }
+    batch.size = nSched;
+    batch.admitted = admitted;
+    batch.prefillTokens = prefillTokens;
+    batch.decodeSeqs = decodeSeqs;
+    batch.heldKvTokens = this.pool.held * bs;
+    const { speedupRatio, decodeSpeedupRatio } = this.config;
+    const st = this.stepTime;
+    this.timing.stepTime(batch, st);
+    let durationMs = 0;
+    if (prefillTokens > 0) durationMs += st.prefillMs / speedupRatio;
+    if (decodeSeqs > 0) durationMs += st.decodeMs / (speedupRatio * decodeSpeedupRatio);
     const endMs = nowMs + Math.max(0, durationMs);
 
     // 4. Execute: advance computed tokens, store filled blocks, emit tokens, finish.

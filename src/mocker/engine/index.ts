@@ -5,17 +5,5 @@
 export * from './types.ts';
 export { Engine } from './engine.ts';
 export { KvPool } from './kv-pool.ts';
-export {
-  DEFAULT_DECODE,
-  DEFAULT_DECODE_MIN_MS,
-  DEFAULT_PREFILL,
-  DEFAULT_TIMING,
-  polynomialTiming,
-  tableTiming,
-  type PolynomialTimingSpec,
-  type Quadratic,
-  type TablePoints,
-  type TableTimingSpec,
-  type TimingModel,
-} from './timing.ts';
+export * from './timing/index.ts';
 export { loadProfile, ProfileError } from './profile.ts';

@@ -1,12 +1,19 @@
 /**
  * Timing profiles: a parsed JSON object that replaces the default timing model. Pure (no fs: the caller
- * reads and parses the file). Two kinds:
+ * reads and parses the file). Three kinds:
  *   { "kind": "polynomial", "prefill": [c2, c1, c0], "decode": [c2, c1, c0], "decodeMinMs"?: 1 }
  *   { "kind": "table", "prefill": [[tokens, ms], ...], "decode": [[usage, ms], ...] }
- * Free-form provenance may go in "name", "description" or "meta" (e.g. what a fitter measured); any
- * other key is rejected so a typo cannot silently fall back to a default. Every error names the field.
+ *   { "kind": "roofline", "coefficients": { computeScale, memoryScale, ... }, "deployment"?: {...} }
+ * A roofline profile holds only the fitted corrections: the model and GPU they apply to come from the
+ * caller (a RooflineSpec); `deployment` records what it was fitted on (free-form). Free-form provenance
+ * may go in "name", "description" or "meta"; any other key is rejected so a typo cannot silently fall
+ * back to a default. Every error names the field.
  */
-import { polynomialTiming, tableTiming, type Quadratic, type TablePoints, type TimingModel } from './timing.ts';
+import { polynomialTiming } from './timing/polynomial.ts';
+import { COEFFICIENT_NAMES, RooflineTiming, type RooflineCoefficients, type RooflineSpec } from './timing/roofline.ts';
+import { tableTiming, type TablePoints } from './timing/table.ts';
+import type { TimingModel } from './timing/types.ts';
+import type { Quadratic } from './timing/polynomial.ts';
 
 export class ProfileError extends Error {
   readonly code = 'bad_profile';
@@ -64,12 +71,35 @@ function checkKeys(obj: Record<string, unknown>, allowed: readonly string[]): vo
   }
 }
 
-/** Validate a parsed profile and build its timing model; throws ProfileError naming the bad field. */
-export function loadProfile(obj: unknown): TimingModel {
+/** A validated profile: a ready timing model, or roofline corrections waiting for a deployment. */
+export type ParsedProfile =
+  | { kind: 'polynomial' | 'table'; timing: TimingModel; name?: string }
+  | { kind: 'roofline'; coefficients: RooflineCoefficients; deployment?: Record<string, unknown>; name?: string };
+
+function rooflineCoefficients(v: unknown): RooflineCoefficients {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProfileError('profile.coefficients', `must be an object, got ${describe(v)}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!(COEFFICIENT_NAMES as readonly string[]).includes(k)) {
+      throw new ProfileError(`profile.coefficients.${k}`, `is not a known coefficient (expected ${COEFFICIENT_NAMES.join(', ')})`);
+    }
+  }
+  const out = {} as RooflineCoefficients;
+  for (const k of COEFFICIENT_NAMES) {
+    const x = finite(o[k], `profile.coefficients.${k}`);
+    if (x < 0) throw new ProfileError(`profile.coefficients.${k}`, `must be ≥ 0, got ${x}`);
+    out[k] = x;
+  }
+  return out;
+}
+
+/** Validate a parsed profile; throws ProfileError naming the bad field. */
+export function parseProfile(obj: unknown): ParsedProfile {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ProfileError('profile', `must be a JSON object, got ${describe(obj)}`);
   const p = obj as Record<string, unknown>;
   if (p.name !== undefined && typeof p.name !== 'string') throw new ProfileError('profile.name', `must be a string, got ${describe(p.name)}`);
   if (p.description !== undefined && typeof p.description !== 'string') throw new ProfileError('profile.description', `must be a string, got ${describe(p.description)}`);
+  const name = p.name as string | undefined;
   switch (p.kind) {
     case 'polynomial': {
       checkKeys(p, [...COMMON_KEYS, 'decodeMinMs']);
@@ -80,15 +110,36 @@ export function loadProfile(obj: unknown): TimingModel {
         decodeMinMs = finite(p.decodeMinMs, 'profile.decodeMinMs');
         if (decodeMinMs < 0) throw new ProfileError('profile.decodeMinMs', `must be ≥ 0, got ${decodeMinMs}`);
       }
-      return polynomialTiming({ prefill, decode, decodeMinMs });
+      return { kind: 'polynomial', timing: polynomialTiming({ prefill, decode, decodeMinMs }), name };
     }
     case 'table': {
       checkKeys(p, COMMON_KEYS);
       const prefill = table(p.prefill, 'profile.prefill', 'tokens', [0, Number.MAX_SAFE_INTEGER]);
       const decode = table(p.decode, 'profile.decode', 'usage', [0, 1]);
-      return tableTiming({ prefill, decode });
+      return { kind: 'table', timing: tableTiming({ prefill, decode }), name };
+    }
+    case 'roofline': {
+      checkKeys(p, ['kind', 'coefficients', 'deployment', 'name', 'description', 'meta']);
+      const coefficients = rooflineCoefficients(p.coefficients);
+      let deployment: Record<string, unknown> | undefined;
+      if (p.deployment !== undefined) {
+        if (typeof p.deployment !== 'object' || p.deployment === null || Array.isArray(p.deployment)) throw new ProfileError('profile.deployment', `must be an object, got ${describe(p.deployment)}`);
+        deployment = p.deployment as Record<string, unknown>;
+      }
+      return { kind: 'roofline', coefficients, deployment, name };
     }
     default:
-      throw new ProfileError('profile.kind', `must be "polynomial" or "table", got ${describe(p.kind)}`);
+      throw new ProfileError('profile.kind', `must be "polynomial", "table" or "roofline", got ${describe(p.kind)}`);
   }
+}
+
+/**
+ * Validate a parsed profile and build its timing model; throws ProfileError naming the bad field. A
+ * roofline profile needs the deployment it times (`roofline`): without one it is an error.
+ */
+export function loadProfile(obj: unknown, roofline?: Readonly<RooflineSpec>): TimingModel {
+  const parsed = parseProfile(obj);
+  if (parsed.kind !== 'roofline') return parsed.timing;
+  if (!roofline) throw new ProfileError('profile.kind', 'is "roofline": it needs a model and a GPU to time (--model and --gpu)');
+  return new RooflineTiming(roofline, parsed.coefficients);
 }

@@ -5,7 +5,7 @@
  */
 import { makeError } from '../../core/errors.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../engine/types.ts';
-import type { TimingModel } from '../engine/timing.ts';
+import type { TimingModel } from '../engine/timing/types.ts';
 
 export interface MockerOptions extends EngineConfig {
   /** Workers started in this process; worker i listens on port + i. */
@@ -116,8 +116,8 @@ export function resolveMockerOptions(partial: Partial<MockerOptions> = {}): Reso
   int(o, 'bodyLimit', 1);
   if (o.maxTokensLimit !== null) int(o, 'maxTokensLimit', 1);
   int(o, 'defaultMaxTokens', 1);
-  if (o.profile !== null && (typeof o.profile?.prefillMs !== 'function' || typeof o.profile?.decodeMs !== 'function')) {
-    bad('profile', 'must be a timing model (prefillMs, decodeMs) or null');
+  if (o.profile !== null && typeof o.profile?.stepTime !== 'function') {
+    bad('profile', 'must be a timing model (stepTime) or null');
   }
   return Object.freeze({
     ...o,
