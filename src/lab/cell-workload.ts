@@ -12,12 +12,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KvlabError } from '../core/errors.ts';
 import {
+  DEFAULT_CALIBRATION_FILE,
   DEFAULT_DOCUMENTS_DIR,
   DEFAULT_TRACE_FILE,
   EXAMPLE_SPEC_FILE,
   getWorkload,
   loadConversationsInput,
   loadDocuments,
+  loadSharedPrefixPresets,
   loadTrace,
   type WorkloadName,
 } from '../client/workloads/index.ts';
@@ -88,6 +90,9 @@ export class WorkloadCache {
         break;
       case 'trace':
         loaded = { rows: await loadTrace(path ?? DEFAULT_TRACE_FILE) };
+        break;
+      case 'shared-prefix':
+        loaded = { presets: loadSharedPrefixPresets(path ?? DEFAULT_CALIBRATION_FILE) };
         break;
       case 'conversations':
         loaded = input !== undefined && input !== null && typeof input === 'object' ? inlineConversations(input, baseDir) : await loadConversationsInput(path ?? EXAMPLE_SPEC_FILE);

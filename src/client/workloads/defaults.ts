@@ -148,3 +148,34 @@ export const TRACE_DEFAULTS: Readonly<TraceParams> = Object.freeze({
   maxIsl: undefined,
   seed: 0,
 });
+
+// shared-prefix
+export interface SharedPrefixParams {
+  /** A named preset (data/vllm-real/calibration.json `presets`): its numbers replace these defaults; explicit parameters still win. */
+  preset?: string;
+  /** Tokens of each group's shared system prompt. */
+  systemPromptLen: number;
+  /** Tokens of each user's question. */
+  questionLen: number;
+  /** Tokens asked of every answer (ignore_eos). */
+  outputLen: number;
+  /** Shared system prompts (inference-perf's num_groups). */
+  numGroups: number;
+  /** Users per system prompt, each with its own question (num_prompts_per_group). */
+  usersPerGroup: number;
+  /** Load stages "rate:durationS,…": a constant request rate (req/s) for a duration, one after the other. */
+  stages: string;
+  seed: number;
+}
+
+/** The `general` preset of inference-perf's shared-prefix load (as in data/vllm-real/calibration.json). */
+export const SHARED_PREFIX_DEFAULTS: Readonly<SharedPrefixParams> = Object.freeze({
+  preset: undefined,
+  systemPromptLen: 100,
+  questionLen: 447,
+  outputLen: 248,
+  numGroups: 9,
+  usersPerGroup: 5,
+  stages: '8:600,20:600',
+  seed: 0,
+});

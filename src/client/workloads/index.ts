@@ -7,6 +7,7 @@ import { conversations } from './conversations.ts';
 import { documents } from './documents.ts';
 import { multiturn } from './multiturn.ts';
 import { prefixRatio } from './prefix-ratio.ts';
+import { sharedPrefix } from './shared-prefix.ts';
 import { trace } from './trace.ts';
 import type { WorkloadDefinition } from './types.ts';
 
@@ -16,6 +17,7 @@ export const WORKLOADS = Object.freeze({
   conversations,
   'prefix-ratio': prefixRatio,
   trace,
+  'shared-prefix': sharedPrefix,
 });
 
 export type WorkloadName = keyof typeof WORKLOADS;
@@ -46,3 +48,6 @@ export { loadConversationsInput, DEFAULT_CORPUS_DIR, EXAMPLE_SPEC_FILE } from '.
 export { buildPrefixRatio, PREFIX_RATIO_DEFAULTS, type PrefixRatioParams } from './prefix-ratio.ts';
 export { buildTrace, TRACE_DEFAULTS, type TraceParams, type TraceInputs } from './trace.ts';
 export { loadTrace, parseTraceJsonl, DEFAULT_TRACE_FILE, type TraceRow } from './trace-loader.ts';
+export { buildSharedPrefix, SHARED_PREFIX_DEFAULTS, type SharedPrefixParams, type SharedPrefixInputs, type SharedPrefixPreset } from './shared-prefix.ts';
+export { loadSharedPrefixPresets, presetsOf, DEFAULT_CALIBRATION_FILE } from './shared-prefix-presets.ts';
+export { parseStages, stageArrivals, type Stage } from './stages.ts';

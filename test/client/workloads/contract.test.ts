@@ -48,6 +48,7 @@ const CASES: Record<WorkloadName, { params: Record<string, unknown>; inputs?: un
   'prefix-ratio': { params: { isl: 200, osl: 20, requests: 12, concurrency: 3, numPrefixPrompts: 3, prefixRatio: 0.5 } },
   // The seed only matters when rows are spread over several tree copies.
   trace: { params: { blockSize: 16, prefixRootMultiplier: 3 }, inputs: { rows: SMALL_ROWS } },
+  'shared-prefix': { params: { systemPromptLen: 20, questionLen: 30, outputLen: 8, numGroups: 3, usersPerGroup: 2, stages: '4:3,10:1' } },
 };
 
 function build(name: WorkloadName, seed: number): Workload {
@@ -118,8 +119,9 @@ describe.each(WORKLOAD_NAMES)('workload %s', (name) => {
 });
 
 describe('workload registry', () => {
-  it('lists the five generators with their defaults', () => {
-    expect(Object.keys(WORKLOADS).sort()).toEqual(['conversations', 'documents', 'multiturn', 'prefix-ratio', 'trace']);
+  it('lists the six generators with their defaults', () => {
+    expect(Object.keys(WORKLOADS).sort()).toEqual(['conversations', 'documents', 'multiturn', 'prefix-ratio', 'shared-prefix', 'trace']);
+    expect(WORKLOADS['shared-prefix'].defaults.stages).toBe('8:600,20:600');
     expect(WORKLOADS.multiturn.defaults.numUsers).toBe(10);
     expect(WORKLOADS.documents.defaults.parallel).toBe(4);
     expect(WORKLOADS['prefix-ratio'].defaults.isl).toBe(14000);
