@@ -14,6 +14,7 @@ import {
   DOCUMENTS_DEFAULTS,
   MULTITURN_DEFAULTS,
   PREFIX_RATIO_DEFAULTS,
+  SHARED_PREFIX_DEFAULTS,
   TRACE_DEFAULTS,
 } from '../client/workloads/defaults.ts';
 import { DEFAULT_DOCUMENTS_DIR } from '../client/workloads/documents-loader.ts';
@@ -124,7 +125,7 @@ async function run(build: (signal: AbortSignal) => BenchCommandOptions): Promise
 const d = (v: unknown): string => `(default ${String(v)})`;
 
 export function registerBench(program: Command): void {
-  const bench = program.command('bench').description('Benchmark an OpenAI-compatible endpoint with a workload (multiturn, documents, conversations, prefix-ratio, trace)');
+  const bench = program.command('bench').description('Benchmark an OpenAI-compatible endpoint with a workload (multiturn, documents, conversations, prefix-ratio, trace, shared-prefix)');
 
   addShared(
     bench
@@ -287,6 +288,36 @@ export function registerBench(program: Command): void {
         promptLenMultiplier: f.promptLenMultiplier,
         maxIsl: f.maxIsl,
         blockSize: f.blockSize,
+        seed: f.seed,
+      },
+    }));
+  });
+
+  addShared(
+    bench
+      .command('shared-prefix')
+      .description("inference-perf shared-prefix load: shared system prompts × users' questions, in stages of constant rate")
+      .option('--preset <name>', 'a named preset of the calibration file: general, general-lite, codegen, roleplay, reasoning, reasoning-lite')
+      .option('--presets-file <file>', 'calibration file whose `presets` the names refer to (default: data/vllm-real/calibration.json)')
+      .option('--system-prompt-len <n>', `tokens of each shared system prompt ${d(SHARED_PREFIX_DEFAULTS.systemPromptLen)}`, intArg({ min: 0 }))
+      .option('--question-len <n>', `tokens of each user's question ${d(SHARED_PREFIX_DEFAULTS.questionLen)}`, intArg({ min: 0 }))
+      .option('--output-len <n>', `tokens of every answer (ignore_eos) ${d(SHARED_PREFIX_DEFAULTS.outputLen)}`, intArg({ min: 1 }))
+      .option('--num-groups <n>', `shared system prompts ${d(SHARED_PREFIX_DEFAULTS.numGroups)}`, intArg({ min: 1 }))
+      .option('--users-per-group <n>', `users (questions) per system prompt ${d(SHARED_PREFIX_DEFAULTS.usersPerGroup)}`, intArg({ min: 1 }))
+      .option('--stages <list>', `load stages rate:seconds,… ${d(SHARED_PREFIX_DEFAULTS.stages)}`),
+  ).action(async (f: SharedFlags & Record<string, unknown>) => {
+    await run((signal) => ({
+      workload: 'shared-prefix',
+      shared: sharedOptions(f, signal),
+      presetsFile: f.presetsFile as string | undefined,
+      params: {
+        preset: f.preset,
+        systemPromptLen: f.systemPromptLen,
+        questionLen: f.questionLen,
+        outputLen: f.outputLen,
+        numGroups: f.numGroups,
+        usersPerGroup: f.usersPerGroup,
+        stages: f.stages,
         seed: f.seed,
       },
     }));

@@ -8,11 +8,13 @@
 import { join } from 'node:path';
 import { makeError } from '../core/errors.ts';
 import {
+  DEFAULT_CALIBRATION_FILE,
   DEFAULT_DOCUMENTS_DIR,
   DEFAULT_TRACE_FILE,
   getWorkload,
   loadConversationsInput,
   loadDocuments,
+  loadSharedPrefixPresets,
   loadTrace,
   type WorkloadName,
 } from './workloads/index.ts';
@@ -66,6 +68,8 @@ export interface BenchCommandOptions {
   outputFile?: string;
   /** conversations: write an .xlsx of the run here. */
   excelOutput?: string;
+  /** shared-prefix: the calibration file whose `presets` name the presets (default: the shipped one). */
+  presetsFile?: string;
   /** conversations: fail when an answer differs from the input file's reference answer. */
   verifyOutput?: boolean;
 }
@@ -95,6 +99,10 @@ async function prepare(o: BenchCommandOptions): Promise<Prepared[]> {
     case 'trace': {
       const rows = await loadTrace(o.inputDataset ?? DEFAULT_TRACE_FILE);
       return [{ label, outputDir: out, workload: def.build(o.params, { rows }), expected: null }];
+    }
+    case 'shared-prefix': {
+      const presets = loadSharedPrefixPresets(o.presetsFile ?? DEFAULT_CALIBRATION_FILE);
+      return [{ label, outputDir: out, workload: def.build(o.params, { presets }), expected: null }];
     }
     case 'prefix-ratio': {
       const ratios = o.prefixRatios && o.prefixRatios.length > 0 ? o.prefixRatios : [undefined];
