@@ -55,7 +55,8 @@ const STEP_END = 2;
 const WAKE = 3;
 
 type SimEvent =
-  | { kind: typeof SEND; conv: number; warmup: boolean }
+  /** A turn reaches the router; the client sent it at `sentMs` (earlier by the frontend latency). */
+  | { kind: typeof SEND; conv: number; warmup: boolean; sentMs: number }
   | { kind: typeof STEP_START | typeof STEP_END; worker: number }
   | { kind: typeof WAKE; fn: (nowMs: number) => void };
 
@@ -83,6 +84,8 @@ export class VirtualCluster implements ScheduleHost {
   private readonly records: RequestRecord[] = [];
   private readonly maxEvents: number;
   private readonly noProgressLimit: number;
+  /** Latency outside the engines (TimingModel.frontendMs over the speedup): a turn reaches the router this long after it is sent. */
+  private readonly frontendMs: number;
   private nowMs = 0;
   private runStartMs = 0;
   private lastActivityMs = 0;
@@ -128,6 +131,7 @@ export class VirtualCluster implements ScheduleHost {
     this.hashOnlyTraces = opts.engineFactory === undefined;
     this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.noProgressLimit = opts.noProgressLimit ?? DEFAULT_NO_PROGRESS_LIMIT;
+    this.frontendMs = (cluster.timing?.frontendMs ?? 0) / cluster.engine.speedupRatio;
     this.conversations = workload.scripts.map((s, i) => new VirtualConversation(i, s));
     this.schedule = createSchedule(workload.schedule, this, this.rng.fork('schedule'));
   }
@@ -135,7 +139,8 @@ export class VirtualCluster implements ScheduleHost {
   // ScheduleHost
 
   sendAt(atMs: number, conv: number, warmup = false): void {
-    this.queue.push(Math.max(atMs, this.nowMs), { kind: SEND, conv, warmup });
+    const sentMs = Math.max(atMs, this.nowMs);
+    this.queue.push(sentMs + this.frontendMs, { kind: SEND, conv, warmup, sentMs });
   }
 
   wakeAt(atMs: number, fn: (nowMs: number) => void): void {
@@ -164,7 +169,7 @@ export class VirtualCluster implements ScheduleHost {
       }
       switch (ev.kind) {
         case SEND:
-          this.send(ev.conv, ev.warmup);
+          this.send(ev.conv, ev.warmup, ev.sentMs);
           break;
         case STEP_START:
           this.startStep(this.slots[ev.worker]);
@@ -192,7 +197,7 @@ export class VirtualCluster implements ScheduleHost {
     this.lastActivityMs = this.nowMs;
   }
 
-  private send(conv: number, warmup: boolean): void {
+  private send(conv: number, warmup: boolean, sentMs: number): void {
     this.progressed();
     const c = this.conversations[conv];
     const k = c.nextTurn;
@@ -204,23 +209,23 @@ export class VirtualCluster implements ScheduleHost {
     const messages = traced === undefined ? c.messagesFor(k) : null;
     const prompt = traced ?? builtPrompt(this.prompts, messages!, this.limits.blockSize);
     const planned = planTurn(prompt, turn, this.rng.fork(`out/${conv}/${k}`), this.limits);
-    if (!planned.ok) return this.fail(c, k, null, planned.status, planned.error, warmup);
+    if (!planned.ok) return this.fail(c, k, null, planned.status, planned.error, warmup, sentMs);
     const req = planned.request;
     const id = `${conv}/${k}`;
     const { decision } = this.router.route(id, prompt.hashes, prompt.length, now);
     if (decision.worker === null) {
       const err = makeError('no_workers');
-      return this.fail(c, k, null, err.status, err.message, warmup);
+      return this.fail(c, k, null, err.status, err.message, warmup, sentMs);
     }
     const slot = this.slots[decision.worker];
     try {
       slot.engine.add({ id, prompt: prompt.tokens, promptHashes: prompt.hashes, output: req.output, ...(prompt.hashOnly ? { promptLength: prompt.length } : {}) });
     } catch (err) {
       this.router.finish(id);
-      if (err instanceof RangeError) return this.fail(c, k, slot.name, 400, err.message, warmup);
+      if (err instanceof RangeError) return this.fail(c, k, slot.name, 400, err.message, warmup, sentMs);
       throw err;
     }
-    const r = new InFlightRequest(id, conv, k, slot.index, now, prompt.length, req.output.length, req.reasoningCount, warmup);
+    const r = new InFlightRequest(id, conv, k, slot.index, sentMs, prompt.length, req.output.length, req.reasoningCount, warmup);
     r.output = req.output;
     if (speculative) r.messages = messages;
     this.inFlight.set(id, r);
@@ -246,8 +251,8 @@ export class VirtualCluster implements ScheduleHost {
     return { length: h.length, tokens: h.tail, hashOnly: true, hashes: h.hashes };
   }
 
-  private fail(c: VirtualConversation, k: number, worker: string | null, status: number, error: string, warmup: boolean): void {
-    if (!warmup) this.records.push(failedRecord(c.id, k, this.nowMs - this.runStartMs, worker, status, error, c.script.tags));
+  private fail(c: VirtualConversation, k: number, worker: string | null, status: number, error: string, warmup: boolean, sentMs: number): void {
+    if (!warmup) this.records.push(failedRecord(c.id, k, sentMs - this.runStartMs, worker, status, error, c.script.tags));
     c.complete(k, null);
     this.schedule.turnDone(c.index, false, this.nowMs, warmup);
   }
