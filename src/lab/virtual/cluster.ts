@@ -98,7 +98,9 @@ export class VirtualCluster implements ScheduleHost {
   private preemptions = 0;
   private ran = false;
 
-  constructor(workload: Workload, cluster: VirtualClusterConfig, opts: Pick<VirtualRunOptions, 'seed' | 'maxEvents' | 'noProgressLimit' | 'defaultMaxTokens' | 'engineFactory'>) {
+  private readonly observeStep: VirtualRunOptions['observeStep'];
+
+  constructor(workload: Workload, cluster: VirtualClusterConfig, opts: Pick<VirtualRunOptions, 'seed' | 'maxEvents' | 'noProgressLimit' | 'defaultMaxTokens' | 'engineFactory' | 'observeStep'>) {
     const n = cluster.numWorkers;
     const names = Array.from({ length: n }, (_, i) => `worker-${i}`);
     // The router trusts the mock Engine's hashes (trustedKvHashes below), so its events need no token
@@ -132,6 +134,7 @@ export class VirtualCluster implements ScheduleHost {
     this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.noProgressLimit = opts.noProgressLimit ?? DEFAULT_NO_PROGRESS_LIMIT;
     this.frontendMs = (cluster.timing?.frontendMs ?? 0) / cluster.engine.speedupRatio;
+    this.observeStep = opts.observeStep;
     this.conversations = workload.scripts.map((s, i) => new VirtualConversation(i, s));
     this.schedule = createSchedule(workload.schedule, this, this.rng.fork('schedule'));
   }
@@ -268,6 +271,7 @@ export class VirtualCluster implements ScheduleHost {
     const end = slot.startStep(this.nowMs);
     if (end === null) return;
     const res = slot.pending!;
+    this.observeStep?.(slot.index, res);
     if (res.prefillTokens > 0 || res.decodeSeqs > 0 || res.progress.length > 0) this.progressed();
     this.queue.push(end, this.endEvents[slot.index]);
   }

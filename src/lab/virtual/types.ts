@@ -48,6 +48,8 @@ export interface VirtualRunOptions {
   defaultMaxTokens?: number;
   /** Builds each worker's engine (default: the mock Engine). A seam for tests of the loop itself. */
   engineFactory?: EngineFactory;
+  /** Called with every step an engine starts (not idle polls), in order: a seam for step-level logs (calibration). */
+  observeStep?: (worker: number, step: StepResult) => void;
 }
 
 export interface VirtualWorkerStats {
