@@ -1,0 +1,14 @@
+/**
+ * src/models: real model architectures and GPU specs (data with sources, in data/) and the pure
+ * arithmetic on them that a roofline step-time model and KV-capacity planning need. Imports only
+ * src/core.
+ */
+export { ModelsError, type ModelsErrorReason } from './models-error.ts';
+export {
+  parseHfConfig,
+  type AttentionSpec,
+  type ModelSpec,
+  type MoeSpec,
+  type QuantizationSpec,
+  type WeightDtype,
+} from './model-spec.ts';
