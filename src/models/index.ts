@@ -12,3 +12,15 @@ export {
   type QuantizationSpec,
   type WeightDtype,
 } from './model-spec.ts';
+export { gpuMemoryBytes, type GpuLink, type GpuSpec } from './gpu-spec.ts';
+export {
+  findGpu,
+  findModel,
+  findModelEntry,
+  listGpus,
+  listModels,
+  loadCatalog,
+  type CatalogModel,
+  type PublishedParams,
+} from './catalog.ts';
+export { BYTES_PER_PARAM, kvBytesPerToken, paramCounts, weightBytes, type ParamCounts } from './sizes.ts';
