@@ -23,4 +23,14 @@ export {
   type CatalogModel,
   type PublishedParams,
 } from './catalog.ts';
-export { BYTES_PER_PARAM, kvBytesPerToken, paramCounts, weightBytes, type ParamCounts } from './sizes.ts';
+export {
+  BYTES_PER_PARAM,
+  kvBytesPerToken,
+  paramCounts,
+  vllmKvBlocks,
+  weightBytes,
+  type ParamCounts,
+  type VllmKvBlocks,
+  type VllmKvBlocksInput,
+} from './sizes.ts';
+export { estimateVllmReserve, vllmBatchDefaults, type VllmBatchLimits, type VllmReserve } from './vllm-reserve.ts';
