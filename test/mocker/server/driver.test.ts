@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine, type EngineConfig, type KvEvent, type StepResult } from '../../../src/mocker/engine/index.ts';
 import type { DriverClock } from '../../../src/mocker/server/clock.ts';
 import { EngineDriver, type TokenDelivery } from '../../../src/mocker/server/driver.ts';
+import { createRng } from '../../../src/core/rng.ts';
 
 /** Virtual clock: callbacks run in deadline order; each runs `lateness` ms after its deadline. */
 class FakeClock implements DriverClock {
@@ -160,6 +161,106 @@ describe('engine driver (virtual time)', () => {
     expect(finished).toBe(false);
     expect(engine.stats()).toMatchObject({ running: 0, waiting: 0, activeBlocks: 0 });
     engine.assertInvariants();
+  });
+
+  it('publishes a step’s KV events at the step’s end, before its tokens, never at its start', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const log: string[] = [];
+    const driver = new EngineDriver(engine, { clock, onKvEvents: (events, atMs) => log.push(`events@${atMs}:${events.map((e) => e.type).join(',')}`) });
+    driver.submit({ id: 'a', prompt: prompt(40), output: prompt(2, 500) }, { onTokens: (d) => log.push(`tokens@${d.atMs}`), onFinished: () => {} });
+    clock.runNext(); // the first step is computed: its 10 blocks are stored in the engine...
+    expect(steps[0].events.length).toBeGreaterThan(0);
+    expect(engine.cachedBlockHashes().size).toBe(10);
+    expect(log).toEqual([]); // ...but not announced while the step runs
+    clock.runNext();
+    const end = steps[0].endMs;
+    expect(log).toEqual([`events@${end}:BlockStored`, `tokens@${end}`]);
+  });
+
+  it('holds an abort’s and a reset’s events during a step and publishes them after the step’s own, at its end', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const batches: { types: string[]; atMs: number }[] = [];
+    const driver = new EngineDriver(engine, { clock, onKvEvents: (events, atMs) => batches.push({ types: events.map((e) => e.type), atMs }) });
+    driver.submit({ id: 'a', prompt: prompt(40), output: prompt(5, 500) }, { onTokens: () => {}, onFinished: () => {} });
+    clock.runNext(); // step 1 computed (stores the prompt's blocks)
+    expect(driver.abort('a')).toBe(true); // no block referenced any more...
+    expect(driver.resetPrefixCache().ok).toBe(true); // ...so the reset clears the engine's cache now
+    expect(engine.cachedBlockHashes().size).toBe(0);
+    expect(batches).toEqual([]);
+    clock.runAll();
+    // One batch at the step's end: what the step stored, then the clear — replayed in order, empty.
+    expect(batches).toEqual([{ types: ['BlockStored', 'AllBlocksCleared'], atMs: steps[0].endMs }]);
+    // Idle: a reset is published at once.
+    driver.submit({ id: 'b', prompt: prompt(8, 900), output: prompt(1) }, { onTokens: () => {}, onFinished: () => {} });
+    clock.runAll();
+    batches.length = 0;
+    clock.t = 10_000;
+    driver.resetPrefixCache();
+    expect(batches).toEqual([{ types: ['AllBlocksCleared'], atMs: 10_000 }]);
+  });
+
+  it('a consumer replaying the stream in order always holds the engine’s cache as of the last ended step, and never a block before its step ended', () => {
+    const rng = createRng('driver-events');
+    const clock = new FakeClock(0.5);
+    const small: EngineConfig = { ...CONFIG, numGpuBlocks: 40 }; // evictions and preemptions happen
+    const { engine, steps } = recordingEngine(small);
+    const replay = new Set<number>();
+    /** When each block hash was last computed: the end of the step that stored it. */
+    const storedAt = new Map<number, number>();
+    let batches = 0;
+    const driver = new EngineDriver(engine, {
+      clock,
+      onKvEvents: (events, atMs) => {
+        batches++;
+        for (const e of events) {
+          if (e.type === 'BlockStored') {
+            for (const h of e.blockHashes) {
+              replay.add(h);
+              expect(clock.now()).toBeGreaterThanOrEqual(storedAt.get(h)!);
+            }
+          } else if (e.type === 'BlockRemoved') e.blockHashes.forEach((h) => replay.delete(h));
+          else replay.clear();
+        }
+        // Published at the step's end (or at once when idle): the engine's cache is exactly the replay.
+        expect(replay).toEqual(engine.cachedBlockHashes());
+        expect(atMs).toBeLessThanOrEqual(clock.now());
+      },
+    });
+    const step = engine.step.bind(engine);
+    engine.step = (now: number) => {
+      const r = step(now);
+      for (const e of r.events) if (e.type === 'BlockStored') for (const h of e.blockHashes) storedAt.set(h, r.endMs);
+      return r;
+    };
+    const live: string[] = [];
+    let next = 0;
+    for (let i = 0; i < 400; i++) {
+      const roll = rng.next();
+      if (roll < 0.3) {
+        const id = `r${next++}`;
+        // Prompts share prefixes (groups of 3), so hits, stores and evictions mix.
+        const p = [...prompt(12, 1000 * (next % 3)), ...prompt(rng.int(1, 20), 50_000 + next * 100)];
+        try {
+          driver.submit({ id, prompt: p, output: prompt(rng.int(1, 6)) }, { onTokens: () => {}, onFinished: () => live.splice(live.indexOf(id), 1) });
+          live.push(id);
+        } catch {
+          // refused by the engine (too long for the small pool): nothing registered
+        }
+      } else if (roll < 0.4 && live.length > 0) {
+        const id = live[rng.int(0, live.length - 1)];
+        driver.abort(id);
+        live.splice(live.indexOf(id), 1);
+      } else if (roll < 0.45) {
+        driver.resetPrefixCache();
+      } else clock.runNext();
+    }
+    clock.runAll();
+    expect(steps.filter((s) => s.events.length > 0).length).toBeGreaterThan(10);
+    expect(steps.some((s) => s.events.some((e) => e.type === 'BlockRemoved'))).toBe(true);
+    expect(batches).toBeGreaterThan(10);
+    expect(replay).toEqual(engine.cachedBlockHashes());
   });
 
   it('hands every step’s KV events to the sink, which then mirror the engine cache', () => {
