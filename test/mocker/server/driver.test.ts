@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, type EngineConfig, type KvEvent, type StepResult } from '../../../src/mocker/engine/index.ts';
-import type { DriverClock } from '../../../src/mocker/server/clock.ts';
+import { createDriverClock, type DriverClock } from '../../../src/mocker/server/clock.ts';
 import { EngineDriver, type TokenDelivery } from '../../../src/mocker/server/driver.ts';
 import { createRng } from '../../../src/core/rng.ts';
+import { FakeTimerHost } from '../../core/helpers/fake-timer-host.ts';
 
 /** Virtual clock: callbacks run in deadline order; each runs `lateness` ms after its deadline. */
 class FakeClock implements DriverClock {
@@ -282,6 +283,39 @@ describe('engine driver (virtual time)', () => {
     expect(driver.resetPrefixCache().ok).toBe(true);
     expect(cache.size).toBe(0);
     expect(engine.cachedBlockHashes().size).toBe(0);
+  });
+
+  it('keeps 60 s of steps on the engine’s own deadlines when every timer wakes 0–2 ms late (no drift)', () => {
+    const rng = createRng('late-timers');
+    let lateness = 0;
+    // Node's timers modelled on libuv (test/core/helpers), each setTimeout waking a random 0–2 ms late.
+    const host = new FakeTimerHost(0, 0.02, () => {
+      const ms = rng.uniform(0, 2);
+      lateness += ms;
+      return ms;
+    });
+    const clock = createDriverClock(host);
+    const { engine, steps } = recordingEngine({ ...CONFIG, blockSize: 16, numGpuBlocks: 4096, maxNumSeqs: 4, maxNumBatchedTokens: 512, maxModelLen: 32_768 });
+    const driver = new EngineDriver(engine, { clock });
+    const late: number[] = [];
+    for (const id of ['a', 'b']) {
+      driver.submit(
+        { id, prompt: prompt(200, id === 'a' ? 1 : 5000), output: prompt(9000) },
+        { onTokens: (d) => late.push(host.now() - d.atMs), onFinished: () => {} },
+      );
+    }
+    host.run();
+    const busy = steps.filter((s) => !s.idle);
+    expect(busy.at(-1)!.endMs - busy[0].startMs).toBeGreaterThanOrEqual(60_000);
+    // Step k starts exactly at the engine's computed end of step k − 1: absolute deadlines.
+    for (let k = 1; k < busy.length; k++) expect(busy[k].startMs).toBe(busy[k - 1].endMs);
+    // Every delivery is on or after its deadline and late by at most one wake-up (2 ms) plus loop turns...
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...late)).toBeLessThanOrEqual(2.1);
+    // ...although the wake-ups were late by seconds in total: nothing accumulated.
+    expect(lateness).toBeGreaterThan(5_000);
+    expect(late.at(-1)!).toBeLessThanOrEqual(2.1);
+    expect(busy.length).toBeGreaterThan(8000);
   });
 
   it('refuses requests the engine rejects without registering them, and stops on close', () => {
