@@ -7,6 +7,12 @@
  *   microseconds of it, never before); the next step starts AT that deadline (absolute times on a
  *   monotonic base), so lateness never accumulates into drift at high speedup ratios, and a late loop
  *   runs the next step at once instead of sleeping.
+ * - Except: a step never starts before a request that arrived after the previous deadline (the loop
+ *   was late, busy elsewhere, when it came in). Starting at the old deadline would admit it to a step
+ *   that began before it existed — in virtual time it would wait for the next step — and its engine
+ *   TTFT would come out shorter than its own prefill (down to 0 once the loop is a prefill behind).
+ *   So the next step starts at the later of the deadline and the last arrival; only a late loop with
+ *   new arrivals moves the timeline, timer lateness alone never does.
  * - Within a step, first tokens are handed out before the other requests' tokens: all carry the same
  *   step-end time, but the order decides which sockets are written first, and a first token written
  *   behind a few hundred decode chunks would reach its client later than the engine's TTFT says.
@@ -69,6 +75,8 @@ export class EngineDriver {
   private busy = false;
   private closed = false;
   private stepsRun = 0;
+  /** When the last request was submitted (monotonic ms). */
+  private lastSubmitMs = -Infinity;
 
   constructor(
     private readonly engine: DrivableEngine,
@@ -92,6 +100,7 @@ export class EngineDriver {
     if (this.closed) throw new Error('engine driver is closed');
     this.engine.add(req);
     this.listeners.set(req.id, listener);
+    this.lastSubmitMs = this.clock.now();
     this.kick();
   }
 
@@ -149,7 +158,8 @@ export class EngineDriver {
     // Two passes, first tokens first (see the module comment); otherwise the engine's order.
     for (const p of res.progress) if (p.first) this.deliver(p, res.endMs);
     for (const p of res.progress) if (!p.first) this.deliver(p, res.endMs);
-    if (this.engine.hasWork()) this.runStep(res.endMs);
+    // At the deadline, or at a later arrival the late loop took in meanwhile (module comment).
+    if (this.engine.hasWork()) this.runStep(Math.max(res.endMs, this.lastSubmitMs));
     else this.busy = false;
   }
 

@@ -131,6 +131,34 @@ describe('engine driver (virtual time)', () => {
     expect(engineOrder.indexOf('a')).toBeLessThan(engineOrder.indexOf('x'));
   });
 
+  it('never starts a step before a request that the late loop took in after the deadline', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock });
+    const firstAt = new Map<string, number>();
+    const listen = (id: string) => ({ onTokens: (d: TokenDelivery) => d.first && firstAt.set(id, d.atMs), onFinished: () => {} });
+    driver.submit({ id: 'a', prompt: prompt(40), output: prompt(20, 500) }, listen('a'));
+    clock.runNext(); // step 1 computed
+    const deadline = steps[0].endMs;
+    // On time: a request arriving during a step joins the next one, which starts at the deadline.
+    clock.t = deadline - 1;
+    driver.submit({ id: 'b', prompt: prompt(8, 900), output: prompt(2) }, listen('b'));
+    clock.runNext();
+    expect(steps[1].startMs).toBe(deadline);
+    // Late: the loop was busy 30 ms past step 2's deadline when 'c' came in.
+    const late = steps[1].endMs + 30;
+    clock.t = late;
+    driver.submit({ id: 'c', prompt: prompt(40, 2000), output: prompt(2) }, listen('c'));
+    clock.runNext(); // step 2 ends; step 3 (with c's prefill) is computed
+    expect(steps[2].startMs).toBe(late);
+    clock.runNext(); // step 3 ends: c's first token
+    expect(firstAt.get('c')! - late).toBeGreaterThanOrEqual(steps[2].endMs - steps[2].startMs);
+    // Without new arrivals the chain goes on from the deadlines again.
+    clock.runAll();
+    const busy = steps.filter((s) => !s.idle);
+    for (let k = 3; k < busy.length; k++) expect(busy[k].startMs).toBe(busy[k - 1].endMs);
+  });
+
   it('requests arriving together share the first step', () => {
     const clock = new FakeClock(0);
     const { engine, steps } = recordingEngine();
