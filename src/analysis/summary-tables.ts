@@ -2,9 +2,13 @@
  * The tables of a run, a comparison and an experiment, as table models (tables.ts) shared by the
  * terminal and the HTML report: overview (totals, throughput, cache hits, key percentiles, goodput),
  * latency distributions, TTFT per turn, group tables (label, worker, document type), comparison
- * ratios (green when b is better by more than 2 %, red when worse) and experiment cells. Pure.
+ * ratios (green when b is better by more than 2 %, red when worse) and experiment cells. Runs and cells
+ * carry the serving check (core/serving-check): mean serving overhead, its share of TTFT and the
+ * verdict, red and marked ⚠ when CPU-bound; on the virtual clock those columns are left out and the
+ * table's note says n/a. Pure.
  */
 import type { Dist, Summary, TurnSummary } from '../core/records.ts';
+import { OVERHEAD_SHARE_LIMIT, servingCheck, servingCheckLabel, type ServingCheck, type ServingClock } from '../core/serving-check.ts';
 import type { Goodput } from '../core/goodput.ts';
 import type { Group } from './stats/groupings.ts';
 import type { Comparison, MetricRatio } from './stats/compare.ts';
@@ -15,6 +19,8 @@ export interface NamedStats {
   name: string;
   stats: RunStats;
   goodput?: Goodput | null;
+  /** The clock the run was measured on (default 'real'). */
+  clock?: ServingClock;
 }
 
 /** Ratios within this band of 1 are not coloured. */
@@ -54,6 +60,41 @@ function metricValues(keys: readonly SummaryMetric[], s: Summary): Row {
   return row;
 }
 
+interface ServingPart {
+  columns: Column[];
+  rows: Row[];
+  tones: Array<Partial<Record<string, Tone>>>;
+  note: string | null;
+}
+
+/**
+ * The serving check's columns for rows with these checks: mean overhead, its share of TTFT and the
+ * verdict (red when CPU-bound). No columns when every row is on the virtual clock (the note says n/a).
+ */
+export function servingPart(checks: readonly ServingCheck[]): ServingPart {
+  if (checks.every((c) => c.status === 'virtual')) {
+    return { columns: [], rows: checks.map(() => ({})), tones: checks.map(() => ({})), note: checks.length > 0 ? 'serving overhead: n/a (virtual clock)' : null };
+  }
+  const columns: Column[] = [
+    { key: 'overhead', title: 'serving overhead', unit: 'ms' },
+    { key: 'overheadShare', title: 'overhead', unit: '% of TTFT', kind: 'percent' },
+    { key: 'check', title: 'check' },
+  ];
+  const rows = checks.map((c): Row => ({ overhead: c.overheadMs, overheadShare: c.overheadShare, check: servingCheckLabel(c) }));
+  const tones = checks.map((c): Partial<Record<string, Tone>> => {
+    if (c.status !== 'cpu-bound') return c.status === 'ok' ? {} : { check: 'dim' };
+    return c.reasons.includes('overhead') ? { overhead: 'bad', overheadShare: 'bad', check: 'bad' } : { check: 'bad' };
+  });
+  const flagged = checks.filter((c) => c.status === 'cpu-bound').length;
+  const note = flagged > 0 ? `⚠ CPU-bound (${flagged} of ${checks.length}): serving overhead or send lateness above ${OVERHEAD_SHARE_LIMIT * 100} % of mean TTFT; the machine, not the engine, made these numbers` : null;
+  return { columns, rows, tones, note };
+}
+
+function joinNotes(...notes: Array<string | null | undefined>): string | undefined {
+  const kept = notes.filter((n): n is string => typeof n === 'string' && n.length > 0);
+  return kept.length > 0 ? kept.join(' · ') : undefined;
+}
+
 export function overviewTable(runs: readonly NamedStats[]): Table {
   const withGoodput = runs.some((r) => r.goodput);
   const columns: Column[] = [{ key: 'run', title: 'run' }, ...metricColumns(RUN_METRICS), { key: 'speedup', title: 'turn1/later TTFT', kind: 'ratio' }];
@@ -61,20 +102,21 @@ export function overviewTable(runs: readonly NamedStats[]): Table {
     columns.push({ key: 'goodShare', title: 'goodput', unit: '%', kind: 'percent' });
     columns.push({ key: 'goodRate', title: 'goodput', unit: 'req/s', digits: 2 });
   }
-  const rows: Row[] = runs.map(({ name, stats, goodput }) => {
+  const serving = servingPart(runs.map((r) => servingCheck(r.stats.summary, r.clock ?? 'real')));
+  columns.push(...serving.columns);
+  const rows: Row[] = runs.map(({ name, stats, goodput }, i) => {
     return {
       run: name,
       ...metricValues(RUN_METRICS, stats.summary),
       speedup: stats.firstVsLaterSpeedup,
       goodShare: goodput?.share ?? null,
       goodRate: goodput?.ratePerS ?? null,
+      ...serving.rows[i],
     };
   });
   const slos = runs.find((r) => r.goodput)?.goodput?.slos;
-  const note = slos
-    ? `goodput: requests meeting ${Object.entries(slos).map(([k, v]) => `${k} ≤ ${v}`).join(' and ')}`
-    : undefined;
-  return { title: 'Overview', columns, rows, note };
+  const goodNote = slos ? `goodput: requests meeting ${Object.entries(slos).map(([k, v]) => `${k} ≤ ${v}`).join(' and ')}` : null;
+  return { title: 'Overview', columns, rows, tones: serving.tones, note: joinNotes(goodNote, serving.note) };
 }
 
 const LATENCIES: Array<[string, (s: Summary) => Dist]> = [
@@ -83,6 +125,8 @@ const LATENCIES: Array<[string, (s: Summary) => Dist]> = [
   ['e2e_ms', (s) => s.e2eMs],
   ['tpot_ms', (s) => s.tpotMs],
   ['itl_ms', (s) => s.itlMs],
+  ['serving_overhead_ms', (s) => s.servingOverheadMs],
+  ['send_late_ms', (s) => s.sendLateMs],
 ];
 
 export function latencyTable(name: string, summary: Summary): Table {
@@ -100,7 +144,7 @@ export function latencyTable(name: string, summary: Summary): Table {
       stat('max'),
       { key: 'count', title: 'samples' },
     ],
-    rows: LATENCIES.filter(([, pick]) => pick(summary).count > 0).map(([metric, pick]) => {
+    rows: LATENCIES.filter(([, pick]) => (pick(summary)?.count ?? 0) > 0).map(([metric, pick]) => {
       const d = pick(summary);
       return { metric, min: d.min, mean: d.mean, p50: d.p50, p90: d.p90, p95: d.p95, p99: d.p99, max: d.max, count: d.count };
     }),
@@ -210,15 +254,19 @@ export interface CellRow {
   summary: Summary;
 }
 
-export function experimentTable(name: string, cells: readonly CellRow[]): Table {
+/** The experiment's cells; `clock` is the experiment's (summary.json), real when unknown. */
+export function experimentTable(name: string, cells: readonly CellRow[], clock: ServingClock = 'real'): Table {
   const keys = [...new Set(cells.flatMap((c) => Object.keys(c.params)))];
+  const serving = servingPart(cells.map((c) => servingCheck(c.summary, clock)));
   return {
     title: `Experiment cells — ${name}`,
-    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k })), ...metricColumns(CELL_METRICS)],
-    rows: cells.map((c) => {
+    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k })), ...metricColumns(CELL_METRICS), ...serving.columns],
+    rows: cells.map((c, i) => {
       const row: Row = {};
       for (const k of keys) row[`param:${k}`] = c.params[k] ?? null;
-      return { ...row, ...metricValues(CELL_METRICS, c.summary) };
+      return { ...row, ...metricValues(CELL_METRICS, c.summary), ...serving.rows[i] };
     }),
+    tones: serving.tones,
+    note: joinNotes(serving.note),
   };
 }

@@ -29,6 +29,15 @@ export interface RequestRecord {
   error: string | null;
   /** HTTP status when the server answered, else null. */
   status?: number | null;
+  /**
+   * Client TTFT − the engine's own TTFT (its `nvext.timing`: first_token_ms − arrival_ms), ms: what
+   * the client, the network, the router and the server's HTTP path add before the first token. Null
+   * when the answer carried no engine timing (a target that does not send it, a failed or non-streamed
+   * request) and in virtual time (no serving path: see core/serving-check).
+   */
+  servingOverheadMs?: number | null;
+  /** Open loop: how late the send was against its scheduled time, ms (null in closed loops). */
+  lateMs?: number | null;
   label?: string | null;
   /** Workload-specific tags (document type, prefix group, ratio, ...). */
   tags?: Record<string, string | number | boolean>;
@@ -66,6 +75,12 @@ export interface Summary {
   e2eMs: Dist;
   tpotMs: Dist;
   itlMs: Dist;
+  /** Per request: client TTFT − engine TTFT, over the requests that carried the engine's timing. */
+  servingOverheadMs: Dist;
+  /** Mean serving overhead / mean TTFT of the same requests; null when none carried engine timing. */
+  servingOverheadShare: number | null;
+  /** Open loop: lateness of the sends against their schedule (count 0 in closed loops). */
+  sendLateMs: Dist;
   errors: Record<string, number>;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Summaries of request records (DESIGN.md results contract): order statistics per metric, totals,
- * throughput, cache hit ratio, error counts, and the per-turn table. Pure; shared by the real client,
+ * throughput, cache hit ratio, serving overhead (and its share of TTFT, over the requests that carried
+ * the engine's timing), send lateness, error counts, and the per-turn table. Pure; shared by the real client,
  * the virtual cluster and src/analysis so every run.json is computed the same way.
  *
  * Percentiles use linear interpolation between closest ranks (numpy's default, which vLLM's and
@@ -74,7 +75,11 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   let anyCached = false;
   const errors: Record<string, number> = {};
   const itl: number[] = [];
+  const overhead: number[] = [];
+  let overheadTtft = 0;
+  const late: number[] = [];
   for (const r of records) {
+    if (r.lateMs !== null && r.lateMs !== undefined && Number.isFinite(r.lateMs)) late.push(r.lateMs);
     if (r.ok) {
       succeeded++;
       inputTokens += r.inputTokens ?? 0;
@@ -85,12 +90,19 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
         hitIn += r.inputTokens;
       }
       if (r.itlMs) for (const g of r.itlMs) itl.push(g);
+      const o = r.servingOverheadMs;
+      if (o !== null && o !== undefined && Number.isFinite(o) && r.ttftMs !== null && Number.isFinite(r.ttftMs)) {
+        overhead.push(o);
+        overheadTtft += r.ttftMs;
+      }
     } else {
       const key = errorKey(r);
       errors[key] = (errors[key] ?? 0) + 1;
     }
   }
   const d = durationS > 0 ? durationS : 0;
+  let overheadSum = 0;
+  for (const o of overhead) overheadSum += o;
   return {
     requests: records.length,
     succeeded,
@@ -107,6 +119,9 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     e2eMs: dist(values(records, (r) => r.e2eMs)),
     tpotMs: dist(values(records, (r) => r.tpotMs)),
     itlMs: dist(itl),
+    servingOverheadMs: dist(overhead),
+    servingOverheadShare: overhead.length > 0 && overheadTtft > 0 ? overheadSum / overheadTtft : null,
+    sendLateMs: dist(late),
     errors,
   };
 }

@@ -1,9 +1,12 @@
 /**
  * What an experiment writes as summary.json (DESIGN.md results contract: `{ experiment, clock, cells:
  * [{ params, runDir, summary }] }`) and the one-line progress report of a finished cell. Each cell
- * also carries what multi-turn experiments are judged by: turn-1 vs later-turn TTFT. Pure.
+ * also carries what multi-turn experiments are judged by: turn-1 vs later-turn TTFT, and the serving
+ * check (core/serving-check): a real-clock cell whose serving overhead or send lateness is too large a
+ * share of its TTFT is marked ⚠ in its progress line, its entry and the notes. Pure.
  */
 import type { Dist, RequestRecord, Summary } from '../core/records.ts';
+import { servingCheck, type ServingCheck } from '../core/serving-check.ts';
 import { dist, firstVsLaterSpeedup } from '../core/summary.ts';
 
 export type Clock = 'real' | 'virtual';
@@ -20,6 +23,8 @@ export interface CellEntry {
   laterTurnsTtftMs: Dist;
   /** The run stopped early (Ctrl-C). */
   interrupted: boolean;
+  /** Serving overhead and send lateness against the limits ('virtual' on the virtual clock). */
+  servingCheck: ServingCheck;
 }
 
 export interface SummaryDoc {
@@ -37,10 +42,25 @@ export interface SummaryDoc {
   cells: CellEntry[];
 }
 
-export function cellEntry(params: Record<string, unknown>, runDir: string, summary: Summary, records: readonly RequestRecord[], interrupted: boolean): CellEntry {
+export function cellEntry(
+  params: Record<string, unknown>,
+  runDir: string,
+  summary: Summary,
+  records: readonly RequestRecord[],
+  interrupted: boolean,
+  clock: Clock,
+): CellEntry {
   const later: number[] = [];
   for (const r of records) if (r.ok && r.turn > 1 && r.ttftMs !== null) later.push(r.ttftMs);
-  return { params, runDir, summary, firstVsLaterSpeedup: firstVsLaterSpeedup(records), laterTurnsTtftMs: dist(later), interrupted };
+  return { params, runDir, summary, firstVsLaterSpeedup: firstVsLaterSpeedup(records), laterTurnsTtftMs: dist(later), interrupted, servingCheck: servingCheck(summary, clock) };
+}
+
+/** The note summary.json carries when cells are CPU-bound (null when none is). */
+export function cpuBoundNote(cells: readonly CellEntry[]): string | null {
+  const flagged = cells.filter((c) => c.servingCheck.status === 'cpu-bound');
+  if (flagged.length === 0) return null;
+  const first = flagged[0];
+  return `${flagged.length} of ${cells.length} cells are CPU-bound (marked ⚠)${flagged.length > 1 ? ', the first' : ''}: ${paramsText(first.params)}: ${first.servingCheck.message}`;
 }
 
 function fmt(v: number | null | undefined, digits = 1): string {
@@ -59,7 +79,10 @@ export function cellLabel(experiment: string, params: Record<string, unknown>): 
   return parts.length > 0 ? parts.join(' ') : experiment;
 }
 
-/** `[ 3/10] router.mode=kv workload.prefixRatio=0.5: 200 ok, TTFT mean 162.3 ms p90 250.1 ms, hit 59.9 %, 18.3 s` */
+/**
+ * `[ 3/10] router.mode=kv workload.prefixRatio=0.5: 200 ok, TTFT mean 162.3 ms p90 250.1 ms, hit 59.9 %,
+ * overhead 2.1 ms (1.3 %), 18.3 s`; a CPU-bound cell ends with ` ⚠ CPU-bound` and a second line saying why.
+ */
 export function progressLine(index: number, total: number, entry: CellEntry): string {
   const s = entry.summary;
   const width = String(total).length;
@@ -67,7 +90,11 @@ export function progressLine(index: number, total: number, entry: CellEntry): st
   parts.push(`TTFT mean ${fmt(s.ttftMs.mean)} ms p90 ${fmt(s.ttftMs.p90)} ms`);
   if (entry.laterTurnsTtftMs.count > 0) parts.push(`turns 2+ TTFT mean ${fmt(entry.laterTurnsTtftMs.mean)} ms`);
   if (s.cacheHitRatio !== null) parts.push(`hit ${fmt(s.cacheHitRatio * 100)} %`);
+  const check = entry.servingCheck;
+  if (check.overheadMs !== null) parts.push(`overhead ${fmt(check.overheadMs)} ms (${fmt((check.overheadShare ?? 0) * 100)} %)`);
+  else if (check.status === 'unavailable') parts.push('overhead unavailable');
   parts.push(`${fmt(s.durationS)} s`);
   if (entry.interrupted) parts.push('INTERRUPTED');
-  return `[${String(index + 1).padStart(width)}/${total}] ${paramsText(entry.params)}: ${parts.join(', ')}`;
+  const line = `[${String(index + 1).padStart(width)}/${total}] ${paramsText(entry.params)}: ${parts.join(', ')}`;
+  return check.status === 'cpu-bound' ? `${line} ⚠ CPU-bound\n  ⚠ ${check.message}` : line;
 }

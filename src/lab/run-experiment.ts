@@ -21,7 +21,7 @@ import { WorkloadCache } from './cell-workload.ts';
 import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
 import { runEmbeddedCell, runRemoteCell } from './real-cell.ts';
 import { writeReportAtomically } from './report-files.ts';
-import { cellEntry, cellLabel, progressLine, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
+import { cellEntry, cellLabel, cpuBoundNote, progressLine, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
 
 export interface Target {
   label: string;
@@ -218,7 +218,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       interrupted = true;
       break;
     }
-    const entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted);
+    const entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
     summary.cells.push(entry);
     if (run.interrupted) interrupted = true;
     if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${run.interrupted ? ', the last one partly' : ''}`);
@@ -227,6 +227,11 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     if (interrupted) break;
   }
   if (interrupted && !notes.some((n) => n.startsWith('interrupted'))) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran`);
+  const cpuBound = cpuBoundNote(summary.cells);
+  if (cpuBound !== null) {
+    notes.push(cpuBound);
+    progress({ kind: 'note', message: cpuBound });
+  }
   create();
   writeJsonAtomic(summaryPath, summary);
 

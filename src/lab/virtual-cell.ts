@@ -2,7 +2,8 @@
  * One experiment cell in virtual time: `runVirtual` on the cell's workload and cluster, then the
  * run folder written by the client's own writer (RunFolder + buildRunFile), so a virtual run folder
  * is read exactly like a real one. Records get the client-only fields a real run has (no retries;
- * open-loop sends are never late in virtual time). The run's duration is the virtual duration.
+ * open-loop sends are never late in virtual time; no serving overhead is measured, so the run's
+ * serving check is 'n/a (virtual clock)'). The run's duration is the virtual duration.
  */
 import type { Workload } from '../client/workloads/types.ts';
 import type { BenchRecord } from '../client/runner/types.ts';
@@ -28,7 +29,8 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
   const startedAt = new Date().toISOString();
   const result = runVirtual({ workload, cluster: virtualClusterConfig(cluster), seed });
   const label = meta.label;
-  const records: BenchRecord[] = result.records.map((r) => ({ ...r, label, retries: 0, lateMs: workload.schedule.kind === 'open' ? 0 : null }));
+  // No serving path in virtual time: the overhead is not measured (null), and the check says n/a.
+  const records: BenchRecord[] = result.records.map((r) => ({ ...r, label, servingOverheadMs: null, retries: 0, lateMs: workload.schedule.kind === 'open' ? 0 : null }));
   const folder = RunFolder.open(runDir);
   try {
     for (const r of records) folder.append(r);
@@ -44,6 +46,7 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
         virtualStats: result.stats,
       },
       target: 'virtual',
+      clock: 'virtual',
       startedAt,
       durationS: result.durationMs / 1000,
     });

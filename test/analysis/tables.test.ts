@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatCell, formatTable, type Table } from '../../src/analysis/tables.ts';
-import { comparisonTables, overviewTable, ratioTone } from '../../src/analysis/summary-tables.ts';
+import { comparisonTables, experimentTable, overviewTable, ratioTone } from '../../src/analysis/summary-tables.ts';
+import { summarize } from '../../src/core/summary.ts';
 import { compare } from '../../src/analysis/stats/compare.ts';
 import { summarizeRun } from '../../src/analysis/stats/run-stats.ts';
 import { goodput } from '../../src/core/goodput.ts';
-import { genRecords } from './fixtures.ts';
+import { genRecords, rec } from './fixtures.ts';
 
 const table: Table = {
   title: 'Latency',
@@ -69,5 +70,37 @@ describe('terminal tables', () => {
     expect(metrics.rows[ttftMean].ratio).toBeCloseTo(0.5, 10);
     expect(metrics.tones?.[ttftMean].ratio).toBe('good');
     expect(turns.rows.length).toBe(a.perTurn.length);
+  });
+});
+
+describe('serving check in the tables', () => {
+  const fine = summarize([rec({ ttftMs: 100, servingOverheadMs: 3 })], 1);
+  const slow = summarize([rec({ ttftMs: 100, servingOverheadMs: 45 })], 1);
+  const remote = summarize([rec({ ttftMs: 100 })], 1);
+
+  it('marks a CPU-bound cell ⚠ and red, and says why in the note', () => {
+    const t = experimentTable('x', [
+      { params: { mode: 'kv' }, summary: fine },
+      { params: { mode: 'rr' }, summary: slow },
+      { params: { mode: 'remote' }, summary: remote },
+    ], 'real');
+    expect(t.rows.map((r) => r.check)).toEqual(['ok', '⚠ CPU-bound', 'unavailable']);
+    expect(t.rows.map((r) => r.overhead)).toEqual([3, 45, null]);
+    expect(t.tones?.[1]).toMatchObject({ overhead: 'bad', overheadShare: 'bad', check: 'bad' });
+    expect(t.tones?.[0]).toEqual({});
+    expect(t.note).toMatch(/^⚠ CPU-bound \(1 of 3\)/);
+    const text = formatTable(t, { color: false });
+    expect(text).toContain('serving overhead (ms)');
+    expect(text).toContain('overhead (% of TTFT)');
+    expect(text).toMatch(/rr .*45.0 .*⚠ CPU-bound/);
+  });
+
+  it('leaves the columns out on the virtual clock and says n/a', () => {
+    const t = experimentTable('x', [{ params: { mode: 'kv' }, summary: slow }], 'virtual');
+    expect(t.columns.some((c) => c.key === 'check' || c.key === 'overhead')).toBe(false);
+    expect(t.note).toBe('serving overhead: n/a (virtual clock)');
+    const ov = overviewTable([{ name: 'v', stats: summarizeRun([rec({})], 1), clock: 'virtual' }]);
+    expect(ov.columns.some((c) => c.key === 'check')).toBe(false);
+    expect(ov.note).toBe('serving overhead: n/a (virtual clock)');
   });
 });

@@ -15,7 +15,7 @@ function rec(turn: number, ttftMs: number): RequestRecord {
 }
 
 function cell(params: Record<string, unknown>, records: RequestRecord[]): CellEntry {
-  return cellEntry(params, 'x', summarize(records), records, false);
+  return cellEntry(params, 'x', summarize(records), records, false, 'virtual');
 }
 
 describe('demo headlines', () => {

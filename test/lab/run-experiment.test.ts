@@ -77,6 +77,19 @@ describe('runExperiment on the virtual clock', () => {
     expect(readJson(join(outDir, dirs[1], 'run.json')).config.params).toEqual({ 'router.mode': 'kv', 'workload.speculativePrefill': true });
   });
 
+  it('says the serving overhead is n/a on the virtual clock: null per request, no verdict columns, never a warning', async () => {
+    const result = await run;
+    const summary = readJson(result.summaryPath);
+    for (const cell of summary.cells) expect(cell.servingCheck).toMatchObject({ status: 'virtual', message: 'serving overhead: n/a (virtual clock)' });
+    const dir = join(outDir, summary.cells[0].runDir);
+    expect(readJson(join(dir, 'run.json')).servingCheck.status).toBe('virtual');
+    expect(JSON.parse(readFileSync(join(dir, 'requests.jsonl'), 'utf8').split('\n')[0]).servingOverheadMs).toBeNull();
+    const html = readFileSync(result.reportPath!, 'utf8');
+    expect(html).toContain('serving overhead: n/a (virtual clock)');
+    expect(html).not.toContain('class="warnings"');
+    expect(summary.notes.join(' ')).not.toContain('CPU-bound');
+  });
+
   it('writes report.html and the resolved experiment next to the runs', async () => {
     const result = await run;
     expect(result.reportPath).toBe(join(outDir, 'report.html'));

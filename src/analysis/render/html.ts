@@ -1,6 +1,6 @@
 /**
- * The self-contained report.html: title, tables (the same table models the terminal prints), the
- * runs' configs, and every plot rendered live by vega-embed (SVG renderer, tooltips). vega, vega-lite
+ * The self-contained report.html: title, warnings (⚠, e.g. CPU-bound runs), tables (the same table
+ * models the terminal prints), the runs' configs, and every plot rendered live by vega-embed (SVG renderer, tooltips). vega, vega-lite
  * and vega-embed are inlined, the specs are inlined as JSON, and nothing refers to another file or
  * URL, so the page works offline from file://. Pure: the caller passes the library sources.
  *
@@ -30,6 +30,8 @@ export interface ReportModel {
   title: string;
   /** Where the data came from (folders), one line each. */
   sources: string[];
+  /** Shown first, marked ⚠: what makes numbers untrustworthy (CPU-bound runs), one line each. */
+  warnings?: string[];
   overview: Table[];
   plots: ReportPlot[];
   sections: ReportSection[];
@@ -76,7 +78,7 @@ h3{font-size:14px;margin:18px 0 6px}.sources{color:#666;font-size:12px;margin:0 
 table{border-collapse:collapse;font-size:12.5px}th,td{padding:3px 9px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
 th{background:#f6f6f6;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.good{color:#0a7d28;font-weight:600}td.bad{color:#b3261e;font-weight:600}td.dim{color:#999}
-.note{color:#666;font-size:12px;margin:4px 0}.table{overflow-x:auto}
+.note{color:#666;font-size:12px;margin:4px 0}.warnings{background:#fff4e5;border-left:4px solid #b3261e;padding:8px 8px 8px 28px;color:#5f1b14}.table{overflow-x:auto}
 figure{margin:18px 0}figcaption{font-weight:600;margin-bottom:6px}
 pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px}details{margin:8px 0}
 `;
@@ -114,6 +116,8 @@ export function buildReportHtml(model: ReportModel, assets: VegaAssets): string 
     })
     .join('\n');
   const plotsJson = scriptSafeJson(model.plots.map((p) => ({ id: p.id, spec: p.spec })));
+  const warned = model.warnings ?? [];
+  const warnings = warned.length > 0 ? `<ul class="warnings">${warned.map((w) => `<li>⚠ ${escapeHtml(w)}</li>`).join('')}</ul>\n` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -125,7 +129,7 @@ export function buildReportHtml(model: ReportModel, assets: VegaAssets): string 
 <body>
 <h1>${escapeHtml(model.title)}</h1>
 <ul class="sources">${model.sources.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
-<section><h2>Summary</h2>${model.overview.map(tableHtml).join('\n')}</section>
+${warnings}<section><h2>Summary</h2>${model.overview.map(tableHtml).join('\n')}</section>
 <section><h2>Plots</h2>
 ${figures}
 </section>

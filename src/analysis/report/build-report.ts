@@ -4,9 +4,11 @@
  * every cell whose run folder exists as a run). Which plots appear depends on the data: TTFT per turn
  * only for runs with more than one turn, worker bars only when records carry workers, comparisons
  * only with two runs or more, group tables only when records carry labels, workers or document types.
+ * Runs and cells the serving check (core/serving-check) finds CPU-bound are listed as warnings first.
  * Pure: rendering and writing are elsewhere.
  */
 import type { Slos } from '../../core/goodput.ts';
+import type { Summary } from '../../core/records.ts';
 import { goodput } from '../../core/goodput.ts';
 import { perTurn } from '../../core/summary.ts';
 import { compareTurnsSpec } from '../plots/compare-turns.ts';
@@ -20,7 +22,8 @@ import type { ReportModel, ReportPlot, ReportSection } from '../render/html.ts';
 import { compare } from '../stats/compare.ts';
 import { byDocType, byLabel, byWorker, firstVsLater, groupRecords, hasGroups, NO_GROUP } from '../stats/groupings.ts';
 import type { LoadedExperiment } from '../stats/load-experiment.ts';
-import { runDurationS, runName, uniqueNames, type LoadedRun } from '../stats/run-data.ts';
+import { runClock, runDurationS, runName, uniqueNames, type LoadedRun } from '../stats/run-data.ts';
+import { servingCheck, type ServingClock } from '../../core/serving-check.ts';
 import { summarizeRun, type RunStats } from '../stats/run-stats.ts';
 import {
   comparisonTables,
@@ -47,14 +50,17 @@ interface NamedRun {
   name: string;
   loaded: LoadedRun;
   stats: RunStats;
+  clock: ServingClock;
 }
 
-function named(runs: readonly LoadedRun[], names: readonly string[]): NamedRun[] {
+/** `clock`: the experiment's, when known; else each run's own (run.json). */
+function named(runs: readonly LoadedRun[], names: readonly string[], clock?: ServingClock): NamedRun[] {
   const unique = uniqueNames(names);
   return runs.map((loaded, i) => ({
     name: unique[i],
     loaded,
     stats: summarizeRun(loaded.records, runDurationS(loaded)),
+    clock: clock ?? runClock(loaded),
   }));
 }
 
@@ -63,7 +69,18 @@ function namedStats(runs: readonly NamedRun[], slos?: Slos): NamedStats[] {
     name: r.name,
     stats: r.stats,
     goodput: slos ? goodput(r.loaded.records, slos, r.stats.summary.durationS) : null,
+    clock: r.clock,
   }));
+}
+
+/** One warning line per CPU-bound run or cell (core/serving-check). */
+function cpuBoundWarnings(items: ReadonlyArray<{ name: string; summary: Summary; clock: ServingClock }>): string[] {
+  const out: string[] = [];
+  for (const it of items) {
+    const c = servingCheck(it.summary, it.clock);
+    if (c.status === 'cpu-bound') out.push(`${it.name}: ${c.message}`);
+  }
+  return out;
 }
 
 /** One series per run; a single run with several labels gets one series per label instead. */
@@ -151,7 +168,8 @@ export function buildRunsReport(runs: readonly LoadedRun[], opts: BuildReportOpt
   }
   sections.push(...nr.map(runSection));
   const title = opts.title ?? (nr.length === 1 ? `kvlab report — ${nr[0].name}` : `kvlab report — ${nr.map((r) => r.name).join(' vs ')}`);
-  return { title, sources: runs.map(sourceLine), overview, plots, sections };
+  const warnings = cpuBoundWarnings(nr.map((r) => ({ name: r.name, summary: r.stats.summary, clock: r.clock })));
+  return { title, sources: runs.map(sourceLine), warnings, overview, plots, sections };
 }
 
 /** 'mode=kv, prefixRatio=0.5': a cell's parameters with the last path segment as the name. */
@@ -161,7 +179,8 @@ export function cellName(params: Record<string, unknown>): string {
 }
 
 export function buildExperimentReport(exp: LoadedExperiment, opts: BuildReportOptions = {}): ReportModel {
-  const overview: Table[] = [experimentTable(exp.name, exp.cells)];
+  const clock: ServingClock | undefined = exp.clock === 'virtual' || exp.clock === 'real' ? exp.clock : undefined;
+  const overview: Table[] = [experimentTable(exp.name, exp.cells, clock)];
   const plots: ReportPlot[] = [];
   const axes = pickSweepAxes(exp.cells, { x: opts.sweepX, series: opts.sweepSeries });
   if (axes) {
@@ -171,6 +190,7 @@ export function buildExperimentReport(exp: LoadedExperiment, opts: BuildReportOp
   const nr = named(
     withRuns.map((c) => c.loaded!),
     withRuns.map((c) => cellName(c.params)),
+    clock,
   );
   if (nr.length > 0) {
     overview.push(overviewTable(namedStats(nr, opts.slos)));
@@ -184,6 +204,8 @@ export function buildExperimentReport(exp: LoadedExperiment, opts: BuildReportOp
   return {
     title: opts.title ?? `kvlab experiment — ${exp.name}`,
     sources,
+    // From summary.json's cells (what the experiment printed), which cover cells without a run folder too.
+    warnings: cpuBoundWarnings(exp.cells.map((c) => ({ name: cellName(c.params), summary: c.summary, clock: clock ?? 'real' }))),
     overview,
     plots,
     sections: nr.map(runSection),

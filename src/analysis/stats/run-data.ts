@@ -1,9 +1,10 @@
 /**
  * The in-memory form of one run folder (DESIGN.md "Results contract") as the analysis sees it: the
  * run.json content when there is one (a killed run may have none) and the request records that could
- * be read. Plus the run's display name and its duration. Pure.
+ * be read. Plus the run's display name, its duration and its clock. Pure.
  */
 import type { RequestRecord, RunFile } from '../../core/records.ts';
+import type { ServingClock } from '../../core/serving-check.ts';
 import { spanS } from '../../core/summary.ts';
 
 /** A value of an experiment matrix parameter (router modes by name, switches as booleans). */
@@ -36,4 +37,11 @@ export function uniqueNames(names: readonly string[]): string[] {
     seen.set(n, k);
     return k === 1 ? n : `${n} (${k})`;
   });
+}
+
+/** The clock a run was measured on: virtual when run.json says so (target or config.clock), else real. */
+export function runClock(r: LoadedRun): ServingClock {
+  const run = r.run;
+  if (!run) return 'real';
+  return run.target === 'virtual' || run.config?.clock === 'virtual' ? 'virtual' : 'real';
 }

@@ -8,6 +8,9 @@
  *   in vLLM's benchmark; role-only and usage-only chunks carry no token). Chunks that arrive in the
  *   same socket read share that read's timestamp, so a burst shows as 0 ms gaps: what the client saw.
  * - E2E: send to end of stream. TPOT = (E2E − TTFT) / (output tokens − 1), null below 2 tokens.
+ * - Engine TTFT: the server's own `nvext.timing.first_token_ms − arrival_ms` (kvlab's mock stamps it on
+ *   its final chunks and bodies; the last stamp wins), null when the answer carried none. Client TTFT
+ *   minus engine TTFT is the serving overhead (core/records).
  *
  * Approximation: without streaming there is no first-token time, so TTFT, TTFAT, ITL and TPOT are null.
  */
@@ -24,6 +27,8 @@ export interface ResponseTiming {
   ttfatMs: number | null;
   e2eMs: number;
   itlMs: number[];
+  /** The server's own TTFT from `nvext.timing`, ms; null when the answer carried none. */
+  engineTtftMs: number | null;
   /** The answer text (content), reasoning excluded. */
   content: string;
   /** Reasoning text (reasoning_content / reasoning), if any. */
@@ -62,6 +67,16 @@ interface Pieces {
   finishReason: string | null;
 }
 
+/** Engine TTFT of a chunk's or body's `nvext.timing` (first_token_ms − arrival_ms), or null. */
+export function engineTtftOf(body: Record<string, unknown>): number | null {
+  const nv = rec(body.nvext);
+  const t = nv ? rec(nv.timing) : null;
+  if (!t) return null;
+  const arrival = num(t.arrival_ms);
+  const first = num(t.first_token_ms);
+  return arrival === null || first === null ? null : first - arrival;
+}
+
 /** Text pieces of the first choice of a chunk or body: chat `delta`/`message` or completions `text`. */
 export function piecesOf(body: Record<string, unknown>): Pieces {
   const choices = Array.isArray(body.choices) ? body.choices : [];
@@ -93,6 +108,7 @@ export class StreamTimer {
   private tokenChunks = 0;
   private done = false;
   private error: SseError | null = null;
+  private engineTtft: number | null = null;
 
   constructor(private readonly startMs: number) {}
 
@@ -100,6 +116,7 @@ export class StreamTimer {
   chunk(data: Record<string, unknown>, atMs: number): void {
     const u = usageOf(data);
     if (u) this.usage = u;
+    if (data.nvext !== undefined) this.engineTtft = engineTtftOf(data) ?? this.engineTtft;
     const p = piecesOf(data);
     if (p.finishReason) this.finishReason = p.finishReason;
     if (p.content === '' && p.reasoning === '') return;
@@ -127,6 +144,7 @@ export class StreamTimer {
       ttfatMs: this.firstAnswerAt === null ? null : this.firstAnswerAt - this.startMs,
       e2eMs: endMs - this.startMs,
       itlMs: this.itl,
+      engineTtftMs: this.engineTtft,
       content: this.content,
       reasoning: this.reasoning,
       usage: this.usage,
@@ -146,6 +164,7 @@ export function timingOfBody(body: Record<string, unknown>, startMs: number, end
     ttfatMs: null,
     e2eMs: endMs - startMs,
     itlMs: [],
+    engineTtftMs: engineTtftOf(body),
     content: p.content,
     reasoning: p.reasoning,
     usage: usageOf(body),

@@ -199,6 +199,7 @@ export function createTransport(opts: TransportOptions): Transport {
       sentAtMs: startMs,
       ttftMs: t.ttftMs,
       ttfatMs: t.ttfatMs,
+      engineTtftMs: t.engineTtftMs,
       e2eMs: t.e2eMs,
       tpotMs: tpotOf(t.e2eMs, t.ttftMs, outputTokens),
       itlMs: t.itlMs,

@@ -1,7 +1,8 @@
 /**
  * The terminal summary of a bench run, in the spirit of autocannon and vLLM's bench: thresholds first
- * (✓/✗ with the observed value), then totals, latency percentiles with their sample counts, TTFT by
- * turn, the first-vs-later speedup, the per-document-type table and errors. Pure: run file in, text
+ * (✓/✗ with the observed value), then totals, latency percentiles with their sample counts (serving
+ * overhead = client TTFT − engine TTFT among them) and the serving check's line (⚠ when the machine,
+ * not the engine, made the numbers), TTFT by turn, the first-vs-later speedup, the per-document-type table and errors. Pure: run file in, text
  * out; ANSI colour only when asked (the CLI asks on a TTY).
  */
 import type { Dist } from '../../core/records.ts';
@@ -75,8 +76,14 @@ export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
   rows.push(distRow('TTFT', s.ttftMs));
   if (s.ttfatMs.count > 0 && s.ttfatMs.mean !== s.ttftMs.mean) rows.push(distRow('TTFAT', s.ttfatMs));
   rows.push(distRow('E2E', s.e2eMs), distRow('TPOT', s.tpotMs), distRow('ITL', s.itlMs));
+  if (s.servingOverheadMs?.count > 0) rows.push(distRow('overhead', s.servingOverheadMs));
   if (run.sendLateMs) rows.push(distRow('send late', run.sendLateMs));
   out.push(...table(rows));
+  const check = run.servingCheck;
+  if (check) {
+    if (check.status === 'cpu-bound') out.push(paint(c, 'yellow', `  ⚠ ${check.message}`));
+    else out.push(paint(c, 'dim', `  ${check.message}`));
+  }
   if (run.perTurn.length > 1) {
     out.push('');
     out.push(paint(c, 'bold', 'TTFT by turn (ms)'));

@@ -2,11 +2,13 @@
  * Builds a bench run's run.json content (DESIGN.md "Results contract") from its records: core's
  * summary, per-turn table and first-vs-later speedup, plus what the client adds: thresholds, goodput,
  * a per-document-type table (records tagged `docType`), open-loop send lateness, retries, warmup and
- * interruption facts. Pure: compute here, write in output/, print in render-summary.
+ * interruption facts, and the serving check (core/serving-check: can the real-clock numbers be trusted
+ * as the engine's?). Pure: compute here, write in output/, print in render-summary.
  */
 import { SCHEMA_VERSION, type Dist, type RequestRecord, type RunFile } from '../../core/records.ts';
-import { dist, firstVsLaterSpeedup, perTurn, summarize } from '../../core/summary.ts';
+import { firstVsLaterSpeedup, perTurn, summarize } from '../../core/summary.ts';
 import { goodput, type Goodput, type Slos } from '../../core/goodput.ts';
+import { servingCheck, type ServingCheck, type ServingClock } from '../../core/serving-check.ts';
 import type { BenchRecord } from '../runner/types.ts';
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.ts';
 
@@ -33,6 +35,8 @@ export interface BenchRunFile extends RunFile {
   warmup: { requests: number; failed: number; durationS: number } | null;
   interrupted: boolean;
   cancelledInFlight: number;
+  /** Serving overhead and send lateness against the limits (core/serving-check). */
+  servingCheck: ServingCheck;
 }
 
 /** What the caller knows of a run besides its records: the head of run.json, plus client-only facts. */
@@ -42,6 +46,8 @@ export interface RunMeta extends Pick<RunFile, 'command' | 'label' | 'config' | 
   warmup?: { requests: number; failed: number; durationMs: number } | null;
   interrupted?: boolean;
   cancelledInFlight?: number;
+  /** The clock the run was measured on (default 'real'; the virtual cluster passes 'virtual'). */
+  clock?: ServingClock;
 }
 
 /** Records grouped by the value of one tag (records without it are left out). */
@@ -71,7 +77,6 @@ export function byTag(records: readonly RequestRecord[], tag: string): TagGroup[
 
 export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): BenchRunFile {
   const summary = summarize(records, meta.durationS);
-  const late = records.map((r) => r.lateMs).filter((x): x is number => x !== null && x !== undefined);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: 'kvlab',
@@ -87,10 +92,11 @@ export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): Be
     byDocType: byTag(records, DOC_TYPE_TAG),
     thresholds: evaluateThresholds(meta.thresholds ?? [], records, summary),
     goodput: meta.slos ? goodput(records, meta.slos, meta.durationS) : null,
-    sendLateMs: late.length > 0 ? dist(late) : null,
+    sendLateMs: summary.sendLateMs.count > 0 ? summary.sendLateMs : null,
     retries: records.reduce((a, r) => a + (r.retries ?? 0), 0),
     warmup: meta.warmup ? { requests: meta.warmup.requests, failed: meta.warmup.failed, durationS: meta.warmup.durationMs / 1000 } : null,
     interrupted: meta.interrupted ?? false,
     cancelledInFlight: meta.cancelledInFlight ?? 0,
+    servingCheck: servingCheck(summary, meta.clock ?? 'real'),
   };
 }

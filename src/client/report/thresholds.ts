@@ -3,7 +3,8 @@
  * `e2e_ms:p(99)<=2000`, `error_rate<0.01`, `requests_per_s:rate>=5`. Pure: parse once, evaluate
  * against a run's records and summary. A threshold with no data fails (nothing was shown to pass).
  *
- * Latency metrics (ttft_ms, ttfat_ms, e2e_ms, tpot_ms, itl_ms) take the successful requests' values and
+ * Latency metrics (ttft_ms, ttfat_ms, e2e_ms, tpot_ms, itl_ms, serving_overhead_ms — client TTFT − the
+ * engine's, no data against a target without engine timing) take the successful requests' values and
  * the stats avg/mean, min, max, med, pN / p(N) (any N in 0..100, decimals allowed), count and rate
  * (count per second). Run-level metrics (error_rate, requests_per_s, output_tokens_per_s) take no stat
  * or one of rate/avg/mean/value; error_rate also takes count (failed requests). Percentiles use
@@ -12,7 +13,7 @@
 import type { RequestRecord, Summary } from '../../core/records.ts';
 import { percentileSorted } from '../../core/summary.ts';
 
-export const TREND_METRICS = ['ttft_ms', 'ttfat_ms', 'e2e_ms', 'tpot_ms', 'itl_ms'] as const;
+export const TREND_METRICS = ['ttft_ms', 'ttfat_ms', 'e2e_ms', 'tpot_ms', 'itl_ms', 'serving_overhead_ms'] as const;
 export const RUN_METRICS = ['error_rate', 'requests_per_s', 'output_tokens_per_s'] as const;
 export type ThresholdMetric = (typeof TREND_METRICS)[number] | (typeof RUN_METRICS)[number];
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==';
@@ -97,7 +98,8 @@ function trendValues(records: readonly RequestRecord[], metric: (typeof TREND_ME
       for (const g of r.itlMs ?? []) out.push(g);
       continue;
     }
-    const v = metric === 'ttft_ms' ? r.ttftMs : metric === 'ttfat_ms' ? r.ttfatMs : metric === 'e2e_ms' ? r.e2eMs : r.tpotMs;
+    const v =
+      metric === 'ttft_ms' ? r.ttftMs : metric === 'ttfat_ms' ? r.ttfatMs : metric === 'e2e_ms' ? r.e2eMs : metric === 'serving_overhead_ms' ? r.servingOverheadMs : r.tpotMs;
     if (v !== null && v !== undefined && Number.isFinite(v)) out.push(v);
   }
   return out.sort((a, b) => a - b);

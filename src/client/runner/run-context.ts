@@ -140,6 +140,12 @@ function failedResult(sentAtMs: number, message: string, nowMs: number): TurnRes
   };
 }
 
+/** Client TTFT − engine TTFT (core/records `servingOverheadMs`); null unless a successful answer carried both. */
+export function servingOverheadOf(r: TurnResult): number | null {
+  if (!r.ok || r.ttftMs === null || r.engineTtftMs === null || r.engineTtftMs === undefined) return null;
+  return r.ttftMs - r.engineTtftMs;
+}
+
 export function toRecord(
   r: TurnResult,
   conversationId: string,
@@ -156,6 +162,7 @@ export function toRecord(
     ttftMs: r.ttftMs,
     ttfatMs: r.ttfatMs,
     e2eMs: r.e2eMs,
+    servingOverheadMs: servingOverheadOf(r),
     tpotMs: r.tpotMs,
     itlMs: r.itlMs,
     inputTokens: r.inputTokens,

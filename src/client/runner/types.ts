@@ -31,6 +31,8 @@ export interface TurnResult {
   sentAtMs: number;
   ttftMs: number | null;
   ttfatMs: number | null;
+  /** The server's own TTFT (its `nvext.timing`), when the answer carried it. */
+  engineTtftMs?: number | null;
   e2eMs: number | null;
   tpotMs: number | null;
   itlMs: number[];

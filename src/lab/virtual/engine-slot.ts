@@ -5,8 +5,9 @@
  * events are handed over at its end, and the next step starts right then while work remains.
  * Requests added during a step wait for the next one (the engine queues them).
  *
- * Approximation: KV events are delivered at the step's END (the real driver publishes them when the
- * step is computed, i.e. at its start); a router in the virtual cluster learns a block one step later.
+ * KV events reach the router at the step's END, before its tokens are delivered — when the real
+ * driver publishes them too (vLLM publishes a step's batch after the model step), so both clocks'
+ * routers learn a block at the same moment and never before it is computed.
  */
 import type { StepResult } from '../../mocker/engine/index.ts';
 import type { VirtualEngine } from './types.ts';

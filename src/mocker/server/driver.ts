@@ -7,11 +7,25 @@
  *   microseconds of it, never before); the next step starts AT that deadline (absolute times on a
  *   monotonic base), so lateness never accumulates into drift at high speedup ratios, and a late loop
  *   runs the next step at once instead of sleeping.
+ * - Except: a step never starts before a request that arrived after the previous deadline (the loop
+ *   was late, busy elsewhere, when it came in). Starting at the old deadline would admit it to a step
+ *   that began before it existed — in virtual time it would wait for the next step — and its engine
+ *   TTFT would come out shorter than its own prefill (down to 0 once the loop is a prefill behind).
+ *   So the next step starts at the later of the deadline and the last arrival; only a late loop with
+ *   new arrivals moves the timeline, timer lateness alone never does.
  * - Within a step, first tokens are handed out before the other requests' tokens: all carry the same
  *   step-end time, but the order decides which sockets are written first, and a first token written
  *   behind a few hundred decode chunks would reach its client later than the engine's TTFT says.
- * - KV events are handed to `onKvEvents` as soon as a step (or an abort/reset) produces them, so the
- *   published stream always matches the engine's state.
+ * - KV events are published when the step that produced them ENDS, as vLLM publishes a step's batch
+ *   after the model step: a router must never route on blocks not yet computed. A step's batch holds
+ *   everything the step did to the cache in the engine's order — the evictions its allocations made
+ *   at its start (so for one step the router may still count a block the worker already dropped, as
+ *   with vLLM) and the blocks it stored — and goes out at the step's deadline, before its tokens are
+ *   delivered (a client that sends its next turn on the answer finds the router already knowing the
+ *   blocks). Events of an abort or a prefix-cache reset are published at once when no step is being
+ *   computed; during a step they join the end of that step's batch, so the stream stays in the
+ *   engine's order and a consumer replaying it in order always reaches the engine's cache. A closed
+ *   driver publishes nothing more (the step in flight never ends).
  * - A listener that goes away (client disconnect) is aborted: its blocks are released.
  */
 import type { EngineRequest, KvEvent, RequestProgress, StepResult } from '../engine/types.ts';
@@ -54,9 +68,15 @@ export class EngineDriver {
   readonly clock: DriverClock;
   private readonly listeners = new Map<string, RequestListener>();
   private cancelWait: (() => void) | null = null;
+  /** The step being computed (between its start and its deadline). */
+  private pending: StepResult | null = null;
+  /** Abort/reset events that arrived during `pending`: published after its own, at its end. */
+  private readonly deferred: KvEvent[] = [];
   private busy = false;
   private closed = false;
   private stepsRun = 0;
+  /** When the last request was submitted (monotonic ms). */
+  private lastSubmitMs = -Infinity;
 
   constructor(
     private readonly engine: DrivableEngine,
@@ -80,19 +100,20 @@ export class EngineDriver {
     if (this.closed) throw new Error('engine driver is closed');
     this.engine.add(req);
     this.listeners.set(req.id, listener);
+    this.lastSubmitMs = this.clock.now();
     this.kick();
   }
 
   /** Abort a request (client gone): no more callbacks, blocks released. False if it was not in flight. */
   abort(id: string): boolean {
     if (!this.listeners.delete(id)) return false;
-    this.publish(this.engine.abort(id));
+    this.publishNowOrAtStepEnd(this.engine.abort(id));
     return true;
   }
 
   resetPrefixCache(): { ok: boolean } {
     const { ok, events } = this.engine.resetPrefixCache();
-    this.publish(events);
+    this.publishNowOrAtStepEnd(events);
     return { ok };
   }
 
@@ -102,6 +123,8 @@ export class EngineDriver {
     this.cancelWait?.();
     this.cancelWait = null;
     for (const id of [...this.listeners.keys()]) this.abort(id);
+    this.pending = null;
+    this.deferred.length = 0;
     this.busy = false;
   }
 
@@ -115,22 +138,28 @@ export class EngineDriver {
     this.cancelWait = null;
     if (this.closed) return;
     const res = this.engine.step(startMs);
-    this.publish(res.events, startMs);
     if (res.idle) {
       this.busy = false;
       return;
     }
     this.stepsRun++;
+    this.pending = res;
     this.cancelWait = this.clock.at(res.endMs, () => this.finishStep(res));
   }
 
   private finishStep(res: StepResult): void {
     this.cancelWait = null;
     if (this.closed) return;
+    this.pending = null;
+    if (this.deferred.length > 0) {
+      this.publish([...res.events, ...this.deferred], res.endMs);
+      this.deferred.length = 0;
+    } else this.publish(res.events, res.endMs);
     // Two passes, first tokens first (see the module comment); otherwise the engine's order.
     for (const p of res.progress) if (p.first) this.deliver(p, res.endMs);
     for (const p of res.progress) if (!p.first) this.deliver(p, res.endMs);
-    if (this.engine.hasWork()) this.runStep(res.endMs);
+    // At the deadline, or at a later arrival the late loop took in meanwhile (module comment).
+    if (this.engine.hasWork()) this.runStep(Math.max(res.endMs, this.lastSubmitMs));
     else this.busy = false;
   }
 
@@ -146,7 +175,13 @@ export class EngineDriver {
     }
   }
 
-  private publish(events: readonly KvEvent[], atMs: number = this.clock.now()): void {
+  private publishNowOrAtStepEnd(events: readonly KvEvent[]): void {
+    if (events.length === 0) return;
+    if (this.pending !== null) this.deferred.push(...events);
+    else this.publish(events, this.clock.now());
+  }
+
+  private publish(events: readonly KvEvent[], atMs: number): void {
     if (events.length > 0) this.opts.onKvEvents?.(events, atMs);
   }
 }

@@ -67,6 +67,21 @@ describe('stream timing', () => {
     expect(r).toMatchObject({ ttftMs: null, ttfatMs: null, e2eMs: 50, content: 'hey', reasoning: 'hmm', finishReason: 'stop' });
   });
 
+  it('reads the engine’s own TTFT from nvext.timing on the final chunks (the last stamp wins), null without one', () => {
+    const t = new StreamTimer(0);
+    t.chunk({ choices: [{ delta: { content: 'a' }, finish_reason: null }] }, 40);
+    t.chunk({ choices: [{ delta: { content: 'b' }, finish_reason: 'length' }], nvext: { timing: { arrival_ms: 1_000_000.5, first_token_ms: 1_000_010.5 } } }, 41);
+    t.chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 }, nvext: { timing: { arrival_ms: 1_000_000.5, first_token_ms: 1_000_012.5 } } }, 42);
+    expect(t.finish(43).engineTtftMs).toBe(12);
+    // Dynamo's nvext without timing, and a timing without a first token, say nothing.
+    const dynamo = new StreamTimer(0);
+    dynamo.chunk({ choices: [{ delta: { content: 'a' } }], nvext: { worker_id: { prefill_worker_id: 7 } } }, 5);
+    dynamo.chunk({ choices: [], nvext: { timing: { arrival_ms: 1, first_token_ms: null } } }, 6);
+    expect(dynamo.finish(7).engineTtftMs).toBeNull();
+    expect(replay(VLLM, 0, 0, 1).engineTtftMs).toBeNull();
+    expect(timingOfBody({ choices: [], nvext: { timing: { arrival_ms: 5, first_token_ms: 8 } } }, 0, 10).engineTtftMs).toBe(3);
+  });
+
   it('reads completions `text` chunks', () => {
     const t = new StreamTimer(0);
     t.chunk({ choices: [{ text: 'ab', finish_reason: null }] }, 5);

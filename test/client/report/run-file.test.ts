@@ -83,6 +83,19 @@ describe('terminal summary', () => {
     }
   });
 
+  it('shows the serving overhead beside the latencies, and the check’s line (⚠ when CPU-bound)', () => {
+    const fine = buildRunFile([rec({ servingOverheadMs: 2 }), rec({ servingOverheadMs: 4 })], meta);
+    expect(fine.servingCheck).toMatchObject({ status: 'ok', overheadMs: 3 });
+    const fineText = renderSummary(fine, { color: false });
+    expect(fineText).toMatch(/overhead\s+2\.0\s+3\.0/);
+    expect(fineText).toContain('  serving overhead 3.0 ms (3.0 % of TTFT)');
+    expect(fineText).not.toContain('⚠');
+    const slow = buildRunFile([rec({ servingOverheadMs: 60 })], meta);
+    expect(slow.servingCheck.status).toBe('cpu-bound');
+    expect(renderSummary(slow, { color: false })).toContain('  ⚠ this machine adds 60 ms (60 %) to TTFT: results are CPU-bound; lower --speedup-ratio or use --clock virtual');
+    expect(renderSummary(buildRunFile(records, meta), { color: false })).toContain('serving overhead unavailable');
+  });
+
   it('uses ANSI colour only when asked', () => {
     expect(renderSummary(run, { color: false })).not.toContain('\x1b[');
     expect(renderSummary(run, { color: true })).toContain('\x1b[');

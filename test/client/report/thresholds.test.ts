@@ -79,6 +79,13 @@ describe('threshold evaluation', () => {
     expect(check('output_tokens_per_s>50').observed).toBe(55);
   });
 
+  it('takes the serving overhead of the requests that carried engine timing, and fails without any', () => {
+    const withTiming = [rec(40, true, { servingOverheadMs: 2 }), rec(50, true, { servingOverheadMs: 8 }), rec(60)];
+    const [r] = evaluateThresholds([parseThreshold('serving_overhead_ms:max<5')], withTiming, summarize(withTiming, 1));
+    expect(r).toMatchObject({ observed: 8, ok: false });
+    expect(check('serving_overhead_ms:p99<5')).toEqual({ observed: null, ok: false });
+  });
+
   it('fails a threshold that has no data', () => {
     const [r] = evaluateThresholds([parseThreshold('ttft_ms:p95<1000')], [], summarize([], 0));
     expect(r).toMatchObject({ observed: null, ok: false });

@@ -4,6 +4,8 @@ import { createRng } from '../../../src/core/rng.ts';
 import type { Schedule, Workload } from '../../../src/client/workloads/types.ts';
 import { VirtualClock } from '../helpers/virtual-clock.ts';
 import { fakeServer, script, scripts, turn } from '../helpers/fake-send.ts';
+import { toRecord } from '../../../src/client/runner/run-context.ts';
+import type { TurnResult } from '../../../src/client/runner/types.ts';
 
 function workload(s: ReturnType<typeof scripts>, schedule: Schedule): Workload {
   return { name: 'test', scripts: s, schedule, params: {} };
@@ -81,6 +83,19 @@ describe('closed loop', () => {
     const sc = script('a', [turn('x')], { tags: { docType: 'CODE' } });
     const out = await clock.drive(runWorkload(workload([sc], { kind: 'closed', concurrency: 1 }), { send: srv.send, clock, label: 'L' }));
     expect(out.records[0]).toMatchObject({ label: 'L', tags: { docType: 'CODE' }, conversationId: 'a', turn: 1, retries: 0, lateMs: null });
+  });
+});
+
+describe('records', () => {
+  it('carry the serving overhead (client TTFT − engine TTFT), null without engine timing or on failure', () => {
+    const r: TurnResult = {
+      ok: true, status: 200, error: null, failure: null, sentAtMs: 1000, ttftMs: 42, ttfatMs: 42, engineTtftMs: 30, e2eMs: 60, tpotMs: 1,
+      itlMs: [], inputTokens: 5, outputTokens: 3, cachedTokens: 0, worker: 'w', content: 'x', reasoning: '', retries: 0,
+    };
+    expect(toRecord(r, 'a', 1, 400, null, null, undefined)).toMatchObject({ sentAtMs: 600, ttftMs: 42, servingOverheadMs: 12 });
+    expect(toRecord({ ...r, engineTtftMs: null }, 'a', 1, 0, null, null, undefined).servingOverheadMs).toBeNull();
+    expect(toRecord({ ...r, engineTtftMs: undefined }, 'a', 1, 0, null, null, undefined).servingOverheadMs).toBeNull();
+    expect(toRecord({ ...r, ok: false, error: 'stream error: x' }, 'a', 1, 0, null, null, undefined).servingOverheadMs).toBeNull();
   });
 });
 

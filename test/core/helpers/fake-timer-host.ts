@@ -2,7 +2,8 @@
  * A model of Node's timers on libuv, in virtual time, for testing precise-wake logic without sleeping:
  * - `setTimeout(f, n)` counts whole milliseconds of the loop clock: it fires once floor(now) reaches
  *   floor(now at the call) + n (n below 1 counts as 1, as in Node), i.e. anywhere from n − 1 to n ms
- *   after the call depending on where in its millisecond the call fell, plus `wakeMs` of wake-up delay;
+ *   after the call depending on where in its millisecond the call fell, plus `wakeMs` of wake-up delay
+ *   (a number, or a function drawn once per timer: e.g. a seeded random lateness of a busy loop);
  * - `setImmediate(f)` runs on the next loop turn, `turnMs` later.
  * `run()` executes callbacks in time order until none is left (bounded).
  */
@@ -17,7 +18,7 @@ export class FakeTimerHost {
   constructor(
     start = 0,
     private readonly turnMs = 0.02,
-    private readonly wakeMs = 0.05,
+    private readonly wakeMs: number | (() => number) = 0.05,
   ) {
     this.t = start;
   }
@@ -27,7 +28,8 @@ export class FakeTimerHost {
   setTimeout = (fn: () => void, ms: number): unknown => {
     this.timeouts++;
     const n = ms >= 1 ? Math.floor(ms) : 1;
-    return this.push(Math.floor(this.t) + n + this.wakeMs, fn, 'timeout');
+    const wake = typeof this.wakeMs === 'function' ? this.wakeMs() : this.wakeMs;
+    return this.push(Math.floor(this.t) + n + wake, fn, 'timeout');
   };
 
   setImmediate = (fn: () => void): unknown => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Engine, type EngineConfig, type KvEvent, type StepResult } from '../../../src/mocker/engine/index.ts';
-import type { DriverClock } from '../../../src/mocker/server/clock.ts';
+import { createDriverClock, type DriverClock } from '../../../src/mocker/server/clock.ts';
 import { EngineDriver, type TokenDelivery } from '../../../src/mocker/server/driver.ts';
+import { createRng } from '../../../src/core/rng.ts';
+import { FakeTimerHost } from '../../core/helpers/fake-timer-host.ts';
 
 /** Virtual clock: callbacks run in deadline order; each runs `lateness` ms after its deadline. */
 class FakeClock implements DriverClock {
@@ -129,6 +131,34 @@ describe('engine driver (virtual time)', () => {
     expect(engineOrder.indexOf('a')).toBeLessThan(engineOrder.indexOf('x'));
   });
 
+  it('never starts a step before a request that the late loop took in after the deadline', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock });
+    const firstAt = new Map<string, number>();
+    const listen = (id: string) => ({ onTokens: (d: TokenDelivery) => d.first && firstAt.set(id, d.atMs), onFinished: () => {} });
+    driver.submit({ id: 'a', prompt: prompt(40), output: prompt(20, 500) }, listen('a'));
+    clock.runNext(); // step 1 computed
+    const deadline = steps[0].endMs;
+    // On time: a request arriving during a step joins the next one, which starts at the deadline.
+    clock.t = deadline - 1;
+    driver.submit({ id: 'b', prompt: prompt(8, 900), output: prompt(2) }, listen('b'));
+    clock.runNext();
+    expect(steps[1].startMs).toBe(deadline);
+    // Late: the loop was busy 30 ms past step 2's deadline when 'c' came in.
+    const late = steps[1].endMs + 30;
+    clock.t = late;
+    driver.submit({ id: 'c', prompt: prompt(40, 2000), output: prompt(2) }, listen('c'));
+    clock.runNext(); // step 2 ends; step 3 (with c's prefill) is computed
+    expect(steps[2].startMs).toBe(late);
+    clock.runNext(); // step 3 ends: c's first token
+    expect(firstAt.get('c')! - late).toBeGreaterThanOrEqual(steps[2].endMs - steps[2].startMs);
+    // Without new arrivals the chain goes on from the deadlines again.
+    clock.runAll();
+    const busy = steps.filter((s) => !s.idle);
+    for (let k = 3; k < busy.length; k++) expect(busy[k].startMs).toBe(busy[k - 1].endMs);
+  });
+
   it('requests arriving together share the first step', () => {
     const clock = new FakeClock(0);
     const { engine, steps } = recordingEngine();
@@ -162,6 +192,106 @@ describe('engine driver (virtual time)', () => {
     engine.assertInvariants();
   });
 
+  it('publishes a step’s KV events at the step’s end, before its tokens, never at its start', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const log: string[] = [];
+    const driver = new EngineDriver(engine, { clock, onKvEvents: (events, atMs) => log.push(`events@${atMs}:${events.map((e) => e.type).join(',')}`) });
+    driver.submit({ id: 'a', prompt: prompt(40), output: prompt(2, 500) }, { onTokens: (d) => log.push(`tokens@${d.atMs}`), onFinished: () => {} });
+    clock.runNext(); // the first step is computed: its 10 blocks are stored in the engine...
+    expect(steps[0].events.length).toBeGreaterThan(0);
+    expect(engine.cachedBlockHashes().size).toBe(10);
+    expect(log).toEqual([]); // ...but not announced while the step runs
+    clock.runNext();
+    const end = steps[0].endMs;
+    expect(log).toEqual([`events@${end}:BlockStored`, `tokens@${end}`]);
+  });
+
+  it('holds an abort’s and a reset’s events during a step and publishes them after the step’s own, at its end', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const batches: { types: string[]; atMs: number }[] = [];
+    const driver = new EngineDriver(engine, { clock, onKvEvents: (events, atMs) => batches.push({ types: events.map((e) => e.type), atMs }) });
+    driver.submit({ id: 'a', prompt: prompt(40), output: prompt(5, 500) }, { onTokens: () => {}, onFinished: () => {} });
+    clock.runNext(); // step 1 computed (stores the prompt's blocks)
+    expect(driver.abort('a')).toBe(true); // no block referenced any more...
+    expect(driver.resetPrefixCache().ok).toBe(true); // ...so the reset clears the engine's cache now
+    expect(engine.cachedBlockHashes().size).toBe(0);
+    expect(batches).toEqual([]);
+    clock.runAll();
+    // One batch at the step's end: what the step stored, then the clear — replayed in order, empty.
+    expect(batches).toEqual([{ types: ['BlockStored', 'AllBlocksCleared'], atMs: steps[0].endMs }]);
+    // Idle: a reset is published at once.
+    driver.submit({ id: 'b', prompt: prompt(8, 900), output: prompt(1) }, { onTokens: () => {}, onFinished: () => {} });
+    clock.runAll();
+    batches.length = 0;
+    clock.t = 10_000;
+    driver.resetPrefixCache();
+    expect(batches).toEqual([{ types: ['AllBlocksCleared'], atMs: 10_000 }]);
+  });
+
+  it('a consumer replaying the stream in order always holds the engine’s cache as of the last ended step, and never a block before its step ended', () => {
+    const rng = createRng('driver-events');
+    const clock = new FakeClock(0.5);
+    const small: EngineConfig = { ...CONFIG, numGpuBlocks: 40 }; // evictions and preemptions happen
+    const { engine, steps } = recordingEngine(small);
+    const replay = new Set<number>();
+    /** When each block hash was last computed: the end of the step that stored it. */
+    const storedAt = new Map<number, number>();
+    let batches = 0;
+    const driver = new EngineDriver(engine, {
+      clock,
+      onKvEvents: (events, atMs) => {
+        batches++;
+        for (const e of events) {
+          if (e.type === 'BlockStored') {
+            for (const h of e.blockHashes) {
+              replay.add(h);
+              expect(clock.now()).toBeGreaterThanOrEqual(storedAt.get(h)!);
+            }
+          } else if (e.type === 'BlockRemoved') e.blockHashes.forEach((h) => replay.delete(h));
+          else replay.clear();
+        }
+        // Published at the step's end (or at once when idle): the engine's cache is exactly the replay.
+        expect(replay).toEqual(engine.cachedBlockHashes());
+        expect(atMs).toBeLessThanOrEqual(clock.now());
+      },
+    });
+    const step = engine.step.bind(engine);
+    engine.step = (now: number) => {
+      const r = step(now);
+      for (const e of r.events) if (e.type === 'BlockStored') for (const h of e.blockHashes) storedAt.set(h, r.endMs);
+      return r;
+    };
+    const live: string[] = [];
+    let next = 0;
+    for (let i = 0; i < 400; i++) {
+      const roll = rng.next();
+      if (roll < 0.3) {
+        const id = `r${next++}`;
+        // Prompts share prefixes (groups of 3), so hits, stores and evictions mix.
+        const p = [...prompt(12, 1000 * (next % 3)), ...prompt(rng.int(1, 20), 50_000 + next * 100)];
+        try {
+          driver.submit({ id, prompt: p, output: prompt(rng.int(1, 6)) }, { onTokens: () => {}, onFinished: () => live.splice(live.indexOf(id), 1) });
+          live.push(id);
+        } catch {
+          // refused by the engine (too long for the small pool): nothing registered
+        }
+      } else if (roll < 0.4 && live.length > 0) {
+        const id = live[rng.int(0, live.length - 1)];
+        driver.abort(id);
+        live.splice(live.indexOf(id), 1);
+      } else if (roll < 0.45) {
+        driver.resetPrefixCache();
+      } else clock.runNext();
+    }
+    clock.runAll();
+    expect(steps.filter((s) => s.events.length > 0).length).toBeGreaterThan(10);
+    expect(steps.some((s) => s.events.some((e) => e.type === 'BlockRemoved'))).toBe(true);
+    expect(batches).toBeGreaterThan(10);
+    expect(replay).toEqual(engine.cachedBlockHashes());
+  });
+
   it('hands every step’s KV events to the sink, which then mirror the engine cache', () => {
     const clock = new FakeClock(1);
     const { engine } = recordingEngine();
@@ -181,6 +311,39 @@ describe('engine driver (virtual time)', () => {
     expect(driver.resetPrefixCache().ok).toBe(true);
     expect(cache.size).toBe(0);
     expect(engine.cachedBlockHashes().size).toBe(0);
+  });
+
+  it('keeps 60 s of steps on the engine’s own deadlines when every timer wakes 0–2 ms late (no drift)', () => {
+    const rng = createRng('late-timers');
+    let lateness = 0;
+    // Node's timers modelled on libuv (test/core/helpers), each setTimeout waking a random 0–2 ms late.
+    const host = new FakeTimerHost(0, 0.02, () => {
+      const ms = rng.uniform(0, 2);
+      lateness += ms;
+      return ms;
+    });
+    const clock = createDriverClock(host);
+    const { engine, steps } = recordingEngine({ ...CONFIG, blockSize: 16, numGpuBlocks: 4096, maxNumSeqs: 4, maxNumBatchedTokens: 512, maxModelLen: 32_768 });
+    const driver = new EngineDriver(engine, { clock });
+    const late: number[] = [];
+    for (const id of ['a', 'b']) {
+      driver.submit(
+        { id, prompt: prompt(200, id === 'a' ? 1 : 5000), output: prompt(9000) },
+        { onTokens: (d) => late.push(host.now() - d.atMs), onFinished: () => {} },
+      );
+    }
+    host.run();
+    const busy = steps.filter((s) => !s.idle);
+    expect(busy.at(-1)!.endMs - busy[0].startMs).toBeGreaterThanOrEqual(60_000);
+    // Step k starts exactly at the engine's computed end of step k − 1: absolute deadlines.
+    for (let k = 1; k < busy.length; k++) expect(busy[k].startMs).toBe(busy[k - 1].endMs);
+    // Every delivery is on or after its deadline and late by at most one wake-up (2 ms) plus loop turns...
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...late)).toBeLessThanOrEqual(2.1);
+    // ...although the wake-ups were late by seconds in total: nothing accumulated.
+    expect(lateness).toBeGreaterThan(5_000);
+    expect(late.at(-1)!).toBeLessThanOrEqual(2.1);
+    expect(busy.length).toBeGreaterThan(8000);
   });
 
   it('refuses requests the engine rejects without registering them, and stops on close', () => {
