@@ -53,12 +53,13 @@ export interface FitResult<S> {
 
 /**
  * Plausible corrections for vLLM on a datacenter GPU, before any fit: GEMMs at ~65 % of peak, ~80 % of
- * HBM bandwidth, attention kernels at ~50 %, ~1 ms of scheduling per step, 15 µs per all-reduce, a few
+ * HBM bandwidth for weights and ~65 % for paged KV reads, attention kernels at ~50 %, ~1 ms of scheduling per step, 15 µs per all-reduce, a few
  * ms in the API server. Only the ridge uses them: the fitted values come from the data.
  */
 export const PRIOR: Readonly<RooflineCoefficients> = Object.freeze({
   computeScale: 1.5,
   memoryScale: 1.25,
+  kvScale: 1.5,
   attentionScale: 2,
   stepOverheadMs: 1,
   requestOverheadMs: 0.2,
@@ -70,6 +71,7 @@ export const PRIOR: Readonly<RooflineCoefficients> = Object.freeze({
 export const PRIOR_SCALE: Readonly<RooflineCoefficients> = Object.freeze({
   computeScale: 1,
   memoryScale: 1,
+  kvScale: 1,
   attentionScale: 2,
   stepOverheadMs: 2,
   requestOverheadMs: 0.5,

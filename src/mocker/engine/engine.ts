@@ -66,6 +66,7 @@ function checkConfig(c: EngineConfig): void {
   if (typeof c.watermark !== 'number' || !(c.watermark >= 0 && c.watermark < 1)) throw new RangeError(`engine config watermark must be in [0, 1), got ${String(c.watermark)}`);
   if (typeof c.enablePrefixCaching !== 'boolean') throw new RangeError('engine config enablePrefixCaching must be a boolean');
   if (typeof c.enableChunkedPrefill !== 'boolean') throw new RangeError('engine config enableChunkedPrefill must be a boolean');
+  if (c.asyncScheduling !== undefined && typeof c.asyncScheduling !== 'boolean') throw new RangeError('engine config asyncScheduling must be a boolean');
 }
 
 export class Engine {
@@ -92,6 +93,8 @@ export class Engine {
   private readonly reuse: boolean;
   private readonly result: StepResult;
   private readonly progressPool: RequestProgress[] = [];
+  /** Non-idle steps run so far. */
+  private stepCount = 0;
   private counters = { prefixQueries: 0, prefixHits: 0, promptTokens: 0, generationTokens: 0, preemptions: 0 };
 
   private readonly eventTokenIds: boolean;
@@ -136,6 +139,8 @@ export class Engine {
       throw new RangeError(`request ${id}: promptHashes has ${req.promptHashes.length} hashes, expected ${Math.floor(p / this.bs)} (block size ${this.bs})`);
     }
     const seq = new Sequence(req);
+    // Async scheduling: the next step is already planned while the engine is busy.
+    seq.eligibleStep = this.stepCount + 1 + (this.config.asyncScheduling === true && this.hasWork() ? 1 : 0);
     this.byId.set(id, seq);
     this.waiting.pushBack(seq);
   }
@@ -189,6 +194,7 @@ export class Engine {
       clear(preempted);
     }
     const { maxNumBatchedTokens, maxNumSeqs, enableChunkedPrefill } = this.config;
+    const step = ++this.stepCount;
     const bs = this.bs;
     const running = this.running;
     const sched = this.schedSeqs;
@@ -235,6 +241,8 @@ export class Engine {
     if (preempted.length === 0) {
       while (this.waiting.length > 0 && running.length < maxNumSeqs && budget > 0) {
         const seq = this.waiting.peekFront()!;
+        // Not yet planned for (async scheduling), unless the step would otherwise be empty.
+        if (seq.eligibleStep > step && nSched > 0) break;
         const chunk = this.admit(seq, budget, events);
         if (chunk < 0) break;
         this.waiting.popFront();

@@ -39,6 +39,8 @@ export class Sequence {
   /** Prompt tokens served from the cache at first admission (−1 before it). */
   cachedTokens = -1;
   status = WAITING;
+  /** The first step (Engine's step count) that may admit it (EngineConfig.asyncScheduling). */
+  eligibleStep = 0;
 
   constructor(req: EngineRequest) {
     this.id = req.id;

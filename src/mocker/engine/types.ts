@@ -19,6 +19,13 @@ export interface EngineConfig {
   /** Extra divisor for decode steps only. */
   decodeSpeedupRatio: number;
   maxModelLen: number;
+  /**
+   * vLLM's async scheduling (its default since v0.12 for plain decoding): the scheduler plans step k+1
+   * while step k runs, so a request that arrives while a step runs joins the step after next (at once
+   * when the engine is idle or would otherwise run an empty step). Default false (the Dynamo mocker's
+   * synchronous loop).
+   */
+  asyncScheduling?: boolean;
 }
 
 export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze({

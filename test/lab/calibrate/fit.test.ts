@@ -39,7 +39,7 @@ const dot = (row: Float64Array, c: RooflineCoefficients): number => COEFFICIENT_
 
 describe('linearized runs', () => {
   it('reproduce the simulated mean TTFT and decode span exactly at the coefficients they were simulated with', () => {
-    const c = { ...PRIOR, memoryScale: 1.4, stepOverheadMs: 2.5, frontendMs: 6 };
+    const c = { ...PRIOR, memoryScale: 1.4, kvScale: 1.7, stepOverheadMs: 2.5, frontendMs: 6 };
     const { linear } = simulate(c, '6:20,14:10', 60);
     expect(linear.requests).toBe(260);
     expect(dot(linear.ttft, c)).toBeCloseTo(linear.ttftMs, 6);
@@ -50,7 +50,7 @@ describe('linearized runs', () => {
 
 describe('fitCoefficients', () => {
   it('fits hidden coefficients on three loads and predicts a fourth, different one within 3 %', () => {
-    const hidden: RooflineCoefficients = { computeScale: 1.9, memoryScale: 1.1, attentionScale: 3, stepOverheadMs: 3, requestOverheadMs: 0.4, tokenOverheadMs: 0.01, allReduceMs: 0.015, frontendMs: 8 };
+    const hidden: RooflineCoefficients = { computeScale: 1.9, memoryScale: 1.1, kvScale: 1.6, attentionScale: 3, stepOverheadMs: 3, requestOverheadMs: 0.4, tokenOverheadMs: 0.01, allReduceMs: 0.015, frontendMs: 8 };
     const loads = [
       ['3:20', 40, 2048],
       ['10:20', 40, 2048],

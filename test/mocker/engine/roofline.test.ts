@@ -34,6 +34,7 @@ const LLAMA_8B: RooflineSpec = {
 const IDEAL: RooflineCoefficients = {
   computeScale: 1,
   memoryScale: 1,
+  kvScale: 1,
   attentionScale: 1,
   stepOverheadMs: 0,
   requestOverheadMs: 0,
@@ -108,7 +109,7 @@ describe('roofline timing, against hand calculations', () => {
   });
 
   it('applies the fitted corrections: scales multiply ideal parts, overheads add', () => {
-    const c = { ...IDEAL, memoryScale: 1.25, stepOverheadMs: 2, requestOverheadMs: 0.5, tokenOverheadMs: 0.01 };
+    const c = { ...IDEAL, memoryScale: 1.25, kvScale: 1.25, stepOverheadMs: 2, requestOverheadMs: 0.5, tokenOverheadMs: 0.01 };
     const fitted = new RooflineTiming(LLAMA_8B, c);
     const b = batchOf([{ t: 1, s: 999, decoding: true }, { t: 1, s: 499, decoding: true }]);
     expect(total(fitted, b)).toBeCloseTo(1.25 * total(ideal, b) + 2 + 2 * 0.01, 9);
@@ -126,7 +127,7 @@ describe('roofline timing, against hand calculations', () => {
   });
 
   it('features times coefficients and the breakdown both add up to the step time', () => {
-    const c: RooflineCoefficients = { computeScale: 1.6, memoryScale: 1.2, attentionScale: 2.5, stepOverheadMs: 1.5, requestOverheadMs: 0.3, tokenOverheadMs: 0.02, allReduceMs: 0.015, frontendMs: 4 };
+    const c: RooflineCoefficients = { computeScale: 1.6, memoryScale: 1.2, kvScale: 1.4, attentionScale: 2.5, stepOverheadMs: 1.5, requestOverheadMs: 0.3, tokenOverheadMs: 0.02, allReduceMs: 0.015, frontendMs: 4 };
     const tp2 = new RooflineTiming({ ...LLAMA_8B, tp: 2, headsPerGpu: 16, kvHeadsPerGpu: 4, kvBytesPerTokenPerGpu: 65_536 }, c);
     for (const b of [
       batchOf([{ t: 1, s: 999, decoding: true }, { t: 700, s: 112 }, { t: 1, s: 3000, decoding: true }], 1),
@@ -139,7 +140,7 @@ describe('roofline timing, against hand calculations', () => {
       const acc = emptyBreakdown();
       expect(tp2.breakdown(b, acc)).toBeCloseTo(t, 9);
       expect(Object.values(acc).reduce((x, y) => x + y, 0)).toBeCloseTo(t, 9);
-      expect(f[6]).toBe(64); // 2 all-reduces per layer with tp 2
+      expect(f[7]).toBe(64); // 2 all-reduces per layer with tp 2
     }
   });
 

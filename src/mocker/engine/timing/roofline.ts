@@ -13,8 +13,9 @@
  *   speed; it does not overlap the GEMMs.
  * - attention, per request with t new tokens over s tokens already in its context (the cached prefix
  *   included): FLOPs 4·heads·headDim·layers·(t·s + t(t+1)/2) (causal), bytes (s + t) · KV bytes per
- *   token (read the context, write the new tokens); time = max(attentionScale · compute, memoryScale ·
- *   bytes), summed over requests. Sliding-window layers attend over at most the window.
+ *   token (read the context, write the new tokens); time = max(attentionScale · compute, kvScale ·
+ *   bytes), summed over requests. Sliding-window layers attend over at most the window. KV reads have
+ *   their own scale: paged blocks are gathered, not streamed like weights.
  * - tensor parallelism: 2 all-reduces per layer of N·hidden activations (ring: 2(tp−1)/tp of the bytes
  *   over the interconnect, at memory efficiency) plus `allReduceMs` of latency each.
  * - overheads a pure roofline misses: `stepOverheadMs` per step (scheduling, launch), `requestOverheadMs`
@@ -70,6 +71,7 @@ export interface RooflineSpec {
 export interface RooflineCoefficients {
   computeScale: number;
   memoryScale: number;
+  kvScale: number;
   attentionScale: number;
   stepOverheadMs: number;
   requestOverheadMs: number;
@@ -82,6 +84,7 @@ export interface RooflineCoefficients {
 export const COEFFICIENT_NAMES = [
   'computeScale',
   'memoryScale',
+  'kvScale',
   'attentionScale',
   'stepOverheadMs',
   'requestOverheadMs',
@@ -92,6 +95,16 @@ export const COEFFICIENT_NAMES = [
 
 /** Number of step features (every coefficient but frontendMs). */
 export const STEP_FEATURES = COEFFICIENT_NAMES.length - 1;
+
+// Positions in the feature vector (COEFFICIENT_NAMES order).
+const F_COMPUTE = 0;
+const F_MEMORY = 1;
+const F_KV = 2;
+const F_ATTENTION = 3;
+const F_STEP = 4;
+const F_REQUEST = 5;
+const F_TOKEN = 6;
+const F_ALLREDUCE = 7;
 
 /** Ideal times of one step's parts, ms (before coefficients). */
 export interface IdealParts {
@@ -186,20 +199,20 @@ export class RooflineTiming implements TimingModel {
     out.fill(0, 0, STEP_FEATURES);
     const c = this.c;
     const p = this.ideal(batch, false);
-    if (c.computeScale * p.gemmCompute >= c.memoryScale * p.gemmMemory) out[0] += p.gemmCompute;
-    else out[1] += p.gemmMemory;
-    out[1] += p.activations + p.allReduceBandwidth;
+    if (c.computeScale * p.gemmCompute >= c.memoryScale * p.gemmMemory) out[F_COMPUTE] += p.gemmCompute;
+    else out[F_MEMORY] += p.gemmMemory;
+    out[F_MEMORY] += p.activations + p.allReduceBandwidth;
     const n = batch.size;
     for (let i = 0; i < n; i++) {
       const ac = this.attentionCompute(batch.newTokens[i], batch.contextTokens[i]);
       const am = this.kvBytesTime(batch.newTokens[i], batch.contextTokens[i]);
-      if (c.attentionScale * ac >= c.memoryScale * am) out[2] += ac;
-      else out[1] += am;
+      if (c.attentionScale * ac >= c.kvScale * am) out[F_ATTENTION] += ac;
+      else out[F_KV] += am;
     }
-    out[3] = 1;
-    out[4] = p.admitted;
-    out[5] = p.emits;
-    out[6] = p.allReduces;
+    out[F_STEP] = 1;
+    out[F_REQUEST] = p.admitted;
+    out[F_TOKEN] = p.emits;
+    out[F_ALLREDUCE] = p.allReduces;
     let t = 0;
     for (let k = 0; k < STEP_FEATURES; k++) t += out[k] * this.c[COEFFICIENT_NAMES[k]];
     return t;
@@ -217,7 +230,7 @@ export class RooflineTiming implements TimingModel {
     let attention = 0;
     for (let i = 0; i < batch.size; i++) {
       const ac = c.attentionScale * this.attentionCompute(batch.newTokens[i], batch.contextTokens[i]);
-      const am = c.memoryScale * this.kvBytesTime(batch.newTokens[i], batch.contextTokens[i]);
+      const am = c.kvScale * this.kvBytesTime(batch.newTokens[i], batch.contextTokens[i]);
       if (ac >= am) acc.attentionCompute += ac;
       else acc.kvRead += am;
       attention += Math.max(ac, am);
@@ -239,7 +252,7 @@ export class RooflineTiming implements TimingModel {
       if (decodeOnly && batch.decoding[i] === 0) continue;
       const tn = batch.newTokens[i];
       const s = batch.contextTokens[i];
-      t += Math.max(c.attentionScale * this.attentionCompute(tn, s), c.memoryScale * this.kvBytesTime(tn, s));
+      t += Math.max(c.attentionScale * this.attentionCompute(tn, s), c.kvScale * this.kvBytesTime(tn, s));
     }
     return t + c.stepOverheadMs + c.requestOverheadMs * p.admitted + c.tokenOverheadMs * p.emits;
   }
