@@ -15,6 +15,7 @@ import { registerReport } from './cli/report.ts';
 import { registerRouter } from './cli/router.ts';
 import { registerCluster } from './cli/cluster.ts';
 import { registerExperiment } from './cli/experiment.ts';
+import { registerPredict } from './cli/predict.ts';
 
 const USAGE_CODES = new Set(['bad_flag', 'bad_experiment_file', 'invalid_config']);
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRouter(program);
   registerCluster(program);
   registerExperiment(program);
+  registerPredict(program);
   return program;
 }
 
