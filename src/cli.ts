@@ -16,6 +16,7 @@ import { registerRouter } from './cli/router.ts';
 import { registerCluster } from './cli/cluster.ts';
 import { registerExperiment } from './cli/experiment.ts';
 import { registerPredict } from './cli/predict.ts';
+import { registerCalibrate } from './cli/calibrate.ts';
 
 const USAGE_CODES = new Set(['bad_flag', 'bad_experiment_file', 'invalid_config']);
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCluster(program);
   registerExperiment(program);
   registerPredict(program);
+  registerCalibrate(program);
   return program;
 }
 

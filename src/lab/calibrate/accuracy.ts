@@ -8,6 +8,7 @@
 import { sampleCorrelation } from 'simple-statistics';
 import type { RooflineCoefficients } from '../../mocker/engine/timing/roofline.ts';
 import { fitCoefficients, type FitOptions } from './fit.ts';
+import type { CasePool } from './case-pool.ts';
 import type { CaseRun, MeasuredCase } from './measured-cases.ts';
 
 export interface Prediction {
@@ -84,17 +85,21 @@ export function accuracyOf(predictions: Prediction[]): AccuracyReport {
  * Leave-one-out: for each case, fit on the others (starting from `start`, e.g. the all-case fit, to
  * save iterations) and predict it. `onFold` reports progress.
  */
-export function leaveOneOut(
+export async function leaveOneOut(
   cases: readonly MeasuredCase[],
   opts: FitOptions & { patience?: number } = {},
   onFold?: (i: number, p: Prediction) => void,
-): AccuracyReport {
-  const predictions = cases.map((held, i) => {
-    const rest = cases.filter((_, j) => j !== i);
-    const fit = fitCoefficients(rest, opts);
-    const p = predictionOf(held, held.run(fit.coefficients), fit.coefficients);
+  pool?: CasePool,
+): Promise<AccuracyReport> {
+  const predictions: Prediction[] = [];
+  for (const [i, held] of cases.entries()) {
+    const restIndices = cases.map((_, j) => j).filter((j) => j !== i);
+    const rest = restIndices.map((j) => cases[j]);
+    const fit = await fitCoefficients(rest, { ...opts, runAll: pool ? (c) => pool.runAll(restIndices, c) : undefined });
+    const run = pool ? (await pool.runAll([i], fit.coefficients))[0] : held.run(fit.coefficients);
+    const p = predictionOf(held, run, fit.coefficients);
     onFold?.(i, p);
-    return p;
-  });
+    predictions.push(p);
+  }
   return accuracyOf(predictions);
 }

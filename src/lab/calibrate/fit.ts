@@ -3,7 +3,8 @@
  * any coefficients and reports its mean TTFT and mean decode span as linear functions of them
  * (linearize.ts), plus what was measured. One iteration: simulate every case with the current
  * coefficients, then solve for the coefficients that best match every case's measured TTFT and span
- * in relative terms — rows (a · c) / measured − 1 — by non-negative least squares, with a weak ridge
+ * in relative terms — rows (a · c) / measured − 1 — by non-negative least squares (Huber-weighted, so
+ * a run the model cannot explain does not drag the others), with a weak ridge
  * toward physically plausible values (`prior`) so coefficients the data cannot pin stay sensible.
  * The trajectories (who shares which step, which max() branch binds) move with the coefficients, so
  * iterate until the coefficients settle (a fixed point), damping the step when they oscillate.
@@ -32,6 +33,12 @@ export interface FitOptions {
   /** Relative weights of the TTFT and span rows (default 1 and 1). */
   ttftWeight?: number;
   spanWeight?: number;
+  /**
+   * Huber threshold on relative residuals (default 0.1): a row whose current error exceeds it is
+   * down-weighted in proportion, so one run the model cannot explain does not drag every other fit
+   * (iteratively reweighted least squares). Infinity: plain least squares.
+   */
+  huber?: number;
   maxIterations?: number;
   /** Stop when no coefficient moves by more than this share of its scale (default 0.005). */
   tolerance?: number;
@@ -40,6 +47,9 @@ export interface FitOptions {
   /** Called after each iteration (progress). */
   onIteration?: (it: number, c: Readonly<RooflineCoefficients>, rms: number) => void;
 }
+
+/** Simulate every case with coefficients c (in case order); may run them in parallel. */
+export type RunAll<S> = (c: Readonly<RooflineCoefficients>) => S[] | Promise<S[]>;
 
 export interface FitResult<S> {
   coefficients: RooflineCoefficients;
@@ -114,9 +124,15 @@ export function solveLinear(
     A.push(free.map((k) => (w * coef[k]) / target));
     b.push(rhs);
   };
+  const delta = opts.huber ?? 0.1;
+  // Huber weights from the current residuals (the rows' simulated means at the current coefficients).
+  const robust = (simulated: number, measured: number): number => {
+    const r = Math.abs(simulated / measured - 1);
+    return r <= delta ? 1 : Math.sqrt(delta / r);
+  };
   for (const r of rows) {
-    push(r.linear.ttft, r.measured.ttftMs, wT);
-    push(r.linear.span, r.measured.spanMs, wS);
+    push(r.linear.ttft, r.measured.ttftMs, wT * robust(r.linear.ttftMs, r.measured.ttftMs));
+    push(r.linear.span, r.measured.spanMs, wS * robust(r.linear.spanMs, r.measured.spanMs));
   }
   free.forEach((k, i) => {
     const row = new Array<number>(free.length).fill(0);
@@ -145,15 +161,19 @@ function rmsOf(xs: number[]): number {
  * stops when the coefficients stop moving or the residuals have not improved for `patience`
  * iterations, and returns the iterate with the smallest residuals.
  */
-export function fitCoefficients<S extends { linear: LinearRun }>(cases: readonly FitCase<S>[], opts: FitOptions & { patience?: number } = {}): FitResult<S> {
+export async function fitCoefficients<S extends { linear: LinearRun }>(
+  cases: readonly FitCase<S>[],
+  opts: FitOptions & { patience?: number; runAll?: RunAll<S> } = {},
+): Promise<FitResult<S>> {
   if (cases.length === 0) throw new RangeError('fit: no cases');
+  const runAll: RunAll<S> = opts.runAll ?? ((c) => cases.map((k) => k.run(c)));
   const maxIt = opts.maxIterations ?? 12;
   const tol = opts.tolerance ?? 0.005;
   const patience = opts.patience ?? 3;
   const scale = toVector(opts.priorScale ?? PRIOR_SCALE);
   const rmsOfRuns = (runs: S[]): number => rmsOf(residuals(runs.map((s, i) => ({ linear: s.linear, measured: cases[i].measured }))));
   let c: RooflineCoefficients = { ...(opts.start ?? opts.prior ?? PRIOR) };
-  let runs = cases.map((k) => k.run(c));
+  let runs = await runAll(c);
   let best = { c, runs, rms: rmsOfRuns(runs), it: 0 };
   let damping = 1;
   let lastRms = best.rms;
@@ -164,7 +184,7 @@ export function fitCoefficients<S extends { linear: LinearRun }>(cases: readonly
     const next = toVector(target).map((v, k) => Math.max(0, cur[k] + damping * (v - cur[k])));
     const moved = Math.max(...next.map((v, k) => Math.abs(v - cur[k]) / scale[k]));
     c = toCoefficients(next);
-    runs = cases.map((k) => k.run(c));
+    runs = await runAll(c);
     const rms = rmsOfRuns(runs);
     opts.onIteration?.(it, c, rms);
     if (rms < best.rms) best = { c, runs, rms, it };

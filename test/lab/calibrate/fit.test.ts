@@ -49,7 +49,7 @@ describe('linearized runs', () => {
 });
 
 describe('fitCoefficients', () => {
-  it('fits hidden coefficients on three loads and predicts a fourth, different one within 3 %', () => {
+  it('fits hidden coefficients on three loads and predicts a fourth, different one within 3 %', async () => {
     const hidden: RooflineCoefficients = { computeScale: 1.9, memoryScale: 1.1, kvScale: 1.6, attentionScale: 3, stepOverheadMs: 3, requestOverheadMs: 0.4, tokenOverheadMs: 0.01, allReduceMs: 0.015, frontendMs: 8 };
     const loads = [
       ['3:20', 40, 2048],
@@ -61,7 +61,7 @@ describe('fitCoefficients', () => {
       const truth = simulate(hidden, stages, out, mnbt).linear;
       return { id: `case-${i}`, measured: { ttftMs: truth.ttftMs, spanMs: truth.spanMs }, run: (c) => simulate(c, stages, out, mnbt) };
     });
-    const fit = fitCoefficients(cases.slice(0, 3), { ridge: 0.001 });
+    const fit = await fitCoefficients(cases.slice(0, 3), { ridge: 0.001 });
     for (const [i, r] of fit.runs.entries()) {
       expect(Math.abs(r.linear.ttftMs / cases[i].measured.ttftMs - 1), `TTFT of ${cases[i].id}`).toBeLessThan(0.02);
       expect(Math.abs(r.linear.spanMs / cases[i].measured.spanMs - 1), `span of ${cases[i].id}`).toBeLessThan(0.02);
