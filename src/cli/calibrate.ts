@@ -5,10 +5,12 @@
  * profile file and the report.
  */
 import type { Command } from 'commander';
-import { KvlabError, makeError } from '../core/errors.ts';
+import { makeError } from '../core/errors.ts';
+import { addDeploymentFlags, asFlagError, deploymentOptionsOf, type DeploymentFlags } from './deployment-flags.ts';
 import { floatArg, intArg, nonEmptyArg } from './flags.ts';
 
-interface CalibrateFlags {
+interface CalibrateFlags extends DeploymentFlags {
+  groups?: number;
   measurements?: string;
   output?: string;
   report?: boolean;
@@ -19,18 +21,12 @@ interface CalibrateFlags {
   quiet?: boolean;
 }
 
-function asFlagError(err: unknown): unknown {
-  if (err instanceof KvlabError && (err.code === 'model_not_found' || err.code === 'invalid_config') && err.param) {
-    const flag = `--${err.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    return makeError('bad_flag', { flag, detail: err.message.replace(/^Invalid [^:]*: /, '') });
-  }
-  return err;
-}
-
 export function registerCalibrate(program: Command): void {
-  program
-    .command('calibrate')
-    .description('Fit a roofline timing profile to real measurements (--measurements FILE) and report its accuracy (--report: leave-one-out)')
+  addDeploymentFlags(
+    program
+      .command('calibrate')
+      .description('Fit a roofline timing profile to real measurements (--measurements FILE, --report: leave-one-out accuracy) or to kvlab bench runs against a deployment (RUN_DIR… --model --gpu --tp)'),
+  )
     .argument('[runDirs...]', 'kvlab bench run folders measured against a deployment (with --model, --gpu, --tp)')
     .option('--measurements <file>', 'aggregate measurements in the format of data/vllm-real/calibration.json', nonEmptyArg())
     .option('-o, --output <file>', 'write the fitted profile here (JSON; use with predict/mocker --profile)')
@@ -38,16 +34,33 @@ export function registerCalibrate(program: Command): void {
     .option('--duration-scale <f>', 'shorten every load stage by this factor for a quicker fit (same rates)', floatArg({ min: 0.01, max: 1 }), 1)
     .option('--threads <n>', 'worker threads for the simulations (default: the cores)', intArg({ min: 1, max: 256 }))
     .option('--seed <n>', 'seed of the simulated workloads', intArg(), 0)
+    .option('--groups <n>', 'run folders: slices of consecutive requests fitted apart (default 8)', intArg({ min: 1, max: 100 }))
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress lines on stderr')
     .action(async (runDirs: string[], f: CalibrateFlags) => {
-      if (!f.measurements) {
-        if (runDirs.length === 0) throw makeError('bad_flag', { flag: '--measurements', detail: 'give --measurements FILE or run folders to calibrate from' });
+      if (f.measurements && runDirs.length > 0) throw makeError('bad_flag', { flag: '--measurements', detail: 'give --measurements FILE or run folders, not both' });
+      if (!f.measurements && runDirs.length === 0) throw makeError('bad_flag', { flag: '--measurements', detail: 'give --measurements FILE or run folders to calibrate from' });
+      const { writeFile } = await import('node:fs/promises');
+      const say = f.quiet || f.json ? undefined : (line: string): void => void process.stderr.write(`${line}\n`);
+      const out: string[] = [];
+      if (runDirs.length > 0) {
+        const { calibrateFromRuns } = await import('../lab/calibrate/from-runs.ts');
+        const { renderRunFit } = await import('../lab/calibrate/render-report.ts');
+        let res;
+        try {
+          res = await calibrateFromRuns({ ...(await deploymentOptionsOf(f)), runDirs, groups: f.groups, onProgress: say });
+        } catch (err) {
+          throw asFlagError(err);
+        }
+        if (f.output) await writeFile(f.output, `${JSON.stringify(res.profile, null, 2)}\n`);
+        if (f.json) return void process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+        out.push(`coefficients: ${Object.entries(res.profile.coefficients).map(([k, v]) => `${k} ${+v.toPrecision(4)}`).join(', ')}`);
+        if (f.output) out.push(`profile written to ${f.output}`);
+        out.push('', renderRunFit(res.groups));
+        return void process.stdout.write(`${out.join('\n')}\n`);
       }
       const { calibrateFromMeasurements } = await import('../lab/calibrate/from-measurements.ts');
       const { renderAccuracy } = await import('../lab/calibrate/render-report.ts');
-      const { writeFile } = await import('node:fs/promises');
-      const say = f.quiet || f.json ? undefined : (line: string): void => void process.stderr.write(`${line}\n`);
       let res;
       try {
         res = await calibrateFromMeasurements({ file: f.measurements!, durationScale: f.durationScale, threads: f.threads, seed: f.seed, report: f.report, onProgress: say });
@@ -59,7 +72,6 @@ export function registerCalibrate(program: Command): void {
         process.stdout.write(`${JSON.stringify({ profile: res.profile, inSample: res.inSample, leaveOneOut: res.leaveOneOut }, null, 2)}\n`);
         return;
       }
-      const out: string[] = [];
       out.push(`coefficients: ${Object.entries(res.profile.coefficients).map(([k, v]) => `${k} ${+v.toPrecision(4)}`).join(', ')}`);
       if (f.output) out.push(`profile written to ${f.output}`);
       out.push('');

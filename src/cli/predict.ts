@@ -3,22 +3,11 @@
  * runPredict → JSON or the terminal view. Unknown model or GPU names exit 2 with the known ones listed.
  */
 import type { Command } from 'commander';
-import { KvlabError, makeError } from '../core/errors.ts';
 import { ROUTER_MODES, type RouterMode } from '../router-sim/types.ts';
-import { enumArg, floatArg, intArg, nonEmptyArg } from './flags.ts';
+import { addDeploymentFlags, asFlagError, deploymentOptionsOf, type DeploymentFlags } from './deployment-flags.ts';
+import { enumArg, intArg, nonEmptyArg } from './flags.ts';
 
-interface PredictFlags {
-  model?: string;
-  modelConfig?: string;
-  gpu: string;
-  tp: number;
-  maxNumSeqs?: number;
-  maxNumBatchedTokens?: number;
-  gpuMemoryUtilization?: number;
-  blockSize: number;
-  maxModelLen?: number;
-  weightDtype?: 'bf16' | 'fp16' | 'fp8';
-  numGpuBlocks?: number;
+interface PredictFlags extends DeploymentFlags {
   preset?: string;
   presetsFile?: string;
   stages?: string;
@@ -34,30 +23,12 @@ interface PredictFlags {
   json?: boolean;
 }
 
-/** Errors about names and numbers the user typed are usage errors (exit 2) naming the flag. */
-function asFlagError(err: unknown): unknown {
-  if (err instanceof KvlabError && (err.code === 'model_not_found' || err.code === 'invalid_config') && err.param) {
-    const flag = `--${err.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    return makeError('bad_flag', { flag, detail: err.message.replace(/^Invalid [^:]*: /, '') });
-  }
-  return err;
-}
-
 export function registerPredict(program: Command): void {
-  program
-    .command('predict')
-    .description('Predict what a deployment (model × GPU × TP × vLLM settings) does under a load, on the virtual cluster with the roofline timing model')
-    .option('--model <name|config.json>', 'a catalogue model (Hugging Face id or bare name) or a config.json path')
-    .option('--model-config <file>', "a Hugging Face config.json for a model the catalogue lacks")
-    .requiredOption('--gpu <name>', 'GPU type: H100-SXM-80GB, H200-SXM-141GB, A100-SXM-80GB, L40S, B200 (aliases accepted)')
-    .option('--tp <n>', 'tensor-parallel degree', intArg({ min: 1, max: 64 }), 1)
-    .option('--max-num-seqs <n>', "vLLM's max running sequences (default: vLLM's for the GPU)", intArg({ min: 1 }))
-    .option('--max-num-batched-tokens <n>', "vLLM's token budget per step (default: vLLM's for the GPU)", intArg({ min: 1 }))
-    .option('--gpu-memory-utilization <f>', "vLLM's share of GPU memory (default 0.9)", floatArg({ min: Number.MIN_VALUE, max: 1 }))
-    .option('--block-size <n>', 'tokens per KV block', intArg({ min: 1 }), 16)
-    .option('--max-model-len <n>', "context length (default: the model's, capped by the KV cache)", intArg({ min: 1 }))
-    .option('--weight-dtype <dtype>', "weights' format (default: the checkpoint's)", enumArg(['bf16', 'fp16', 'fp8'] as const))
-    .option('--num-gpu-blocks <n>', 'KV blocks per replica instead of deriving them as vLLM does', intArg({ min: 1 }))
+  addDeploymentFlags(
+    program
+      .command('predict')
+      .description('Predict what a deployment (model × GPU × TP × vLLM settings) does under a load, on the virtual cluster with the roofline timing model'),
+  )
     .option('--preset <name>', 'shared-prefix preset: general, general-lite, codegen, roleplay, reasoning, reasoning-lite')
     .option('--presets-file <file>', 'calibration file whose presets the names refer to (default: data/vllm-real/calibration.json)')
     .option('--stages <list>', "load stages rate:seconds,… (default: the preset's)")
@@ -72,30 +43,17 @@ export function registerPredict(program: Command): void {
     .option('--seed <n>', 'seed of the workload', intArg(), 0)
     .option('--json', 'print the prediction as JSON')
     .action(async (f: PredictFlags) => {
-      const [{ runPredict }, { renderPrediction }, { loadRooflineProfile }, { modelOf }, { loadSharedPrefixPresets, DEFAULT_CALIBRATION_FILE }, { findGpu }] = await Promise.all([
+      const [{ runPredict }, { renderPrediction }, { loadRooflineProfile }, { loadSharedPrefixPresets, DEFAULT_CALIBRATION_FILE }] = await Promise.all([
         import('../lab/predict/predict.ts'),
         import('../lab/predict/render.ts'),
         import('../lab/predict/profile.ts'),
-        import('../lab/predict/model-arg.ts'),
         import('../client/workloads/shared-prefix-presets.ts'),
-        import('../models/index.ts'),
       ]);
       let result;
       try {
-        const modelArg = f.modelConfig ?? f.model;
-        if (!modelArg) throw makeError('bad_flag', { flag: '--model', detail: 'required: a catalogue model name or a config.json (--model-config)' });
         const profile = loadRooflineProfile(f.profile);
         result = runPredict({
-          model: modelOf(modelArg),
-          gpu: findGpu(f.gpu),
-          tp: f.tp,
-          maxNumSeqs: f.maxNumSeqs,
-          maxNumBatchedTokens: f.maxNumBatchedTokens,
-          gpuMemoryUtilization: f.gpuMemoryUtilization,
-          blockSize: f.blockSize,
-          maxModelLen: f.maxModelLen,
-          weightDtype: f.weightDtype,
-          numGpuBlocks: f.numGpuBlocks,
+          ...(await deploymentOptionsOf(f)),
           coefficients: profile.coefficients,
           profileName: profile.name,
           presets: loadSharedPrefixPresets(f.presetsFile ?? DEFAULT_CALIBRATION_FILE),

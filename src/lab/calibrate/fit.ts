@@ -181,7 +181,12 @@ export async function fitCoefficients<S extends { linear: LinearRun }>(
     const rows = runs.map((s, i) => ({ linear: s.linear, measured: cases[i].measured }));
     const target = solveLinear(rows, { ...opts, current: c });
     const cur = toVector(c);
-    const next = toVector(target).map((v, k) => Math.max(0, cur[k] + damping * (v - cur[k])));
+    // A trust region: one iteration moves a coefficient by at most its prior scale, so a wild
+    // least-squares step (trajectories far from linear) cannot throw the simulation into overload.
+    const next = toVector(target).map((v, k) => {
+      const step = Math.max(-scale[k], Math.min(scale[k], damping * (v - cur[k])));
+      return Math.max(0, cur[k] + step);
+    });
     const moved = Math.max(...next.map((v, k) => Math.abs(v - cur[k]) / scale[k]));
     c = toCoefficients(next);
     runs = await runAll(c);

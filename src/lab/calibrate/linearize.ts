@@ -51,19 +51,32 @@ function firstEndAfter(log: StepLog, t: number): number {
  * run's start at virtual time 0), `frontendMs` the latency they spent before reaching the engine.
  */
 export function linearize(log: StepLog, records: readonly RequestRecord[], frontendMs: number): LinearRun {
+  return linearizeGroups(log, records, frontendMs, () => 0, 1)[0];
+}
+
+/**
+ * As `linearize`, one row pair per group of requests: `groupOf` puts a record in group 0..groups−1
+ * (or null: left out). A group without a finished request throws.
+ */
+export function linearizeGroups(
+  log: StepLog,
+  records: readonly RequestRecord[],
+  frontendMs: number,
+  groupOf: (r: RequestRecord, index: number) => number | null,
+  groups: number,
+): LinearRun[] {
   log.check();
   const F = STEP_FEATURES;
   const n = log.steps;
   // Prefix sums of the feature rows: P[k] = Σ_{j<k} f_j.
   const P = new Float64Array((n + 1) * F);
   for (let k = 0; k < n; k++) for (let f = 0; f < F; f++) P[(k + 1) * F + f] = P[k * F + f] + log.features[k * F + f];
-  const ttft = new Float64Array(N_COEFFICIENTS);
-  const span = new Float64Array(N_COEFFICIENTS);
-  let ttftSum = 0;
-  let spanSum = 0;
-  let count = 0;
-  for (const r of records) {
-    if (!r.ok || r.ttftMs === null || r.e2eMs === null) continue;
+  const out = Array.from({ length: groups }, () => ({ ttft: new Float64Array(N_COEFFICIENTS), span: new Float64Array(N_COEFFICIENTS), ttftMs: 0, spanMs: 0, requests: 0 }));
+  records.forEach((r, index) => {
+    if (!r.ok || r.ttftMs === null || r.e2eMs === null) return;
+    const g = groupOf(r, index);
+    if (g === null) return;
+    const o = out[g];
     const arrive = r.sentAtMs + frontendMs;
     const first = stepEndingAt(log, r.sentAtMs + r.ttftMs);
     const last = stepEndingAt(log, r.sentAtMs + r.e2eMs);
@@ -72,18 +85,22 @@ export function linearize(log: StepLog, records: readonly RequestRecord[], front
     const d0 = log.endMs[k0] - log.startMs[k0];
     const w0 = d0 > 0 ? Math.min(1, Math.max(0, (log.endMs[k0] - arrive) / d0)) : 1;
     for (let f = 0; f < F; f++) {
-      ttft[f] += w0 * log.features[k0 * F + f] + P[(first + 1) * F + f] - P[(k0 + 1) * F + f];
-      span[f] += P[(last + 1) * F + f] - P[(first + 1) * F + f];
+      o.ttft[f] += w0 * log.features[k0 * F + f] + P[(first + 1) * F + f] - P[(k0 + 1) * F + f];
+      o.span[f] += P[(last + 1) * F + f] - P[(first + 1) * F + f];
     }
-    ttftSum += r.ttftMs;
-    spanSum += r.e2eMs - r.ttftMs;
-    count++;
+    o.ttftMs += r.ttftMs;
+    o.spanMs += r.e2eMs - r.ttftMs;
+    o.requests++;
+  });
+  for (const [g, o] of out.entries()) {
+    if (o.requests === 0) throw new Error(`linearize: no finished request in group ${g} to fit on`);
+    for (let f = 0; f < F; f++) {
+      o.ttft[f] /= o.requests;
+      o.span[f] /= o.requests;
+    }
+    o.ttft[N_COEFFICIENTS - 1] = 1; // frontendMs, paid once per request before the engine
+    o.ttftMs /= o.requests;
+    o.spanMs /= o.requests;
   }
-  if (count === 0) throw new Error('linearize: no finished request to fit on');
-  for (let f = 0; f < F; f++) {
-    ttft[f] /= count;
-    span[f] /= count;
-  }
-  ttft[N_COEFFICIENTS - 1] = 1; // frontendMs, paid once per request before the engine
-  return { ttft, span, ttftMs: ttftSum / count, spanMs: spanSum / count, requests: count };
+  return out;
 }

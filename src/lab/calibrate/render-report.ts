@@ -5,6 +5,7 @@
  */
 import type { AccuracyReport, ErrorStats, Prediction } from './accuracy.ts';
 import { errorStats } from './accuracy.ts';
+import type { GroupComparison } from './from-runs.ts';
 import type { Measurements } from './measurements.ts';
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -40,6 +41,19 @@ export function renderAccuracy(title: string, r: AccuracyReport, reference?: Mea
   for (const [model, ps] of byModel) {
     lines.push(
       `  ${model.padEnd(44)} n=${ps.length}  ${abs(errorStats(ps.map((p) => p.ttft)).medianApe)} / ${abs(errorStats(ps.map((p) => p.e2e)).medianApe)} / ${abs(errorStats(ps.map((p) => p.itl)).medianApe)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** A run-folder fit: per slice of each run, measured vs fitted mean TTFT and decode span. */
+export function renderRunFit(groups: readonly GroupComparison[]): string {
+  const lines = ['run / slice (requests)                        TTFT ms: measured   fitted  error   E2E−TTFT ms: measured   fitted  error'];
+  for (const g of groups) {
+    const name = `${g.run.split('/').pop()} #${g.group} (${g.requests})`;
+    lines.push(
+      `${name.padEnd(46)}${num(g.ttft.measured).padStart(17)} ${num(g.ttft.fitted).padStart(8)} ${pct(g.ttft.fitted / g.ttft.measured - 1).padStart(7)}` +
+        `${num(g.span.measured).padStart(22)} ${num(g.span.fitted).padStart(8)} ${pct(g.span.fitted / g.span.measured - 1).padStart(7)}`,
     );
   }
   return lines.join('\n');
