@@ -7,10 +7,20 @@
  * own rule), and the lab divides the workload's own times by S too (cell-workload.ts), so a cell at S
  * is the same scenario as at 1, run S× faster, and the virtual and real clocks measure the same thing.
  * Recorded times are as measured (compressed): multiply by S for the uncompressed scenario.
+ *
+ * `deployment` ({model, gpu, tp, …}) times the engines as that real deployment: the roofline model
+ * with the corrections of `profile` (a roofline profile; the shipped one when absent), and engine
+ * settings derived as vLLM derives them (KV blocks, block size 16, batch limits, async scheduling)
+ * wherever the cluster section does not set them itself.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_ENGINE_CONFIG, loadProfile, type EngineConfig, type TimingModel } from '../mocker/engine/index.ts';
+import { DEFAULT_ENGINE_CONFIG, loadProfile, RooflineTiming, type EngineConfig, type TimingModel } from '../mocker/engine/index.ts';
+import { KvlabError } from '../core/errors.ts';
+import { findGpu } from '../models/index.ts';
+import { resolveDeployment, type Deployment } from './deployment.ts';
+import { modelOf } from './predict/model-arg.ts';
+import { loadRooflineProfile } from './predict/profile.ts';
 import type { ClusterOptions } from './cluster.ts';
 import type { VirtualClusterConfig } from './virtual/index.ts';
 import { ExperimentFileError, type ClusterSettings, type RouterMode } from './experiment-file.ts';
@@ -20,9 +30,11 @@ export interface ResolvedCluster {
   engine: EngineConfig;
   reasoningRatio: number;
   router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number };
-  /** The profile's path as written (resolved), or null for the engine's default curves. */
+  /** The profile's path as written (resolved), or null for the engine's default curves (or the shipped roofline profile). */
   profilePath: string | null;
   timing: TimingModel | undefined;
+  /** The real deployment the engines are timed as, when the section names one. */
+  deployment: Deployment | null;
 }
 
 /** What an experiment gets when its cluster section leaves a setting out. */
@@ -53,9 +65,43 @@ function readProfile(path: string): TimingModel {
   }
 }
 
+/** The deployment of a cluster section (errors name the field). */
+function deploymentOf(c: ClusterSettings): Deployment | null {
+  const d = c.deployment;
+  if (!d) return null;
+  try {
+    return resolveDeployment({
+      model: modelOf(d.model),
+      gpu: findGpu(d.gpu),
+      tp: d.tp,
+      gpuMemoryUtilization: d.gpuMemoryUtilization,
+      weightDtype: d.weightDtype,
+      asyncScheduling: d.asyncScheduling,
+      maxNumSeqs: c.maxNumSeqs,
+      maxNumBatchedTokens: c.maxNumBatchedTokens,
+      blockSize: c.blockSize,
+      maxModelLen: c.maxModelLen,
+      numGpuBlocks: c.numGpuBlocks,
+    });
+  } catch (err) {
+    const field = err instanceof KvlabError && err.param ? `cluster.deployment.${err.param}` : 'cluster.deployment';
+    throw new ExperimentFileError(`field '${field}': ${(err as Error).message}`, field);
+  }
+}
+
+/** The roofline timing of a deployment with the profile's corrections (the shipped profile when none). */
+function rooflineTiming(d: Deployment, profilePath: string | null): TimingModel {
+  try {
+    return new RooflineTiming(d.roofline, loadRooflineProfile(profilePath ?? undefined).coefficients);
+  } catch (err) {
+    throw new ExperimentFileError(`field 'cluster.profile': ${(err as Error).message}`, 'cluster.profile');
+  }
+}
+
 /** Fill defaults; `baseDir` resolves a relative profile path (the experiment file's folder). */
 export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedCluster {
-  const d = DEFAULT_ENGINE_CONFIG;
+  const deployment = deploymentOf(c);
+  const d = deployment ? { ...DEFAULT_ENGINE_CONFIG, ...deployment.engine } : DEFAULT_ENGINE_CONFIG;
   const profilePath = c.profile === undefined ? null : resolve(baseDir, c.profile);
   return {
     numWorkers: c.numWorkers ?? CLUSTER_DEFAULTS.numWorkers,
@@ -70,6 +116,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       speedupRatio: c.speedupRatio ?? d.speedupRatio,
       decodeSpeedupRatio: c.decodeSpeedupRatio ?? d.decodeSpeedupRatio,
       maxModelLen: c.maxModelLen ?? d.maxModelLen,
+      ...(d.asyncScheduling !== undefined ? { asyncScheduling: d.asyncScheduling } : {}),
     },
     reasoningRatio: c.reasoningRatio ?? CLUSTER_DEFAULTS.reasoningRatio,
     router: {
@@ -79,7 +126,8 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       routerTtlS: c.router?.routerTtlS ?? CLUSTER_DEFAULTS.router.routerTtlS,
     },
     profilePath,
-    timing: profilePath === null ? undefined : readProfile(profilePath),
+    timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),
+    deployment,
   };
 }
 
@@ -112,5 +160,13 @@ export function embeddedClusterOptions(c: ResolvedCluster, seed: number): Cluste
 
 /** The resolved settings as written into each run's run.json (the profile by path, not as functions). */
 export function clusterConfigRecord(c: ResolvedCluster): Record<string, unknown> {
-  return { numWorkers: c.numWorkers, engine: c.engine, reasoningRatio: c.reasoningRatio, router: c.router, profile: c.profilePath };
+  const d = c.deployment;
+  return {
+    numWorkers: c.numWorkers,
+    engine: c.engine,
+    reasoningRatio: c.reasoningRatio,
+    router: c.router,
+    profile: c.profilePath ?? (d ? 'default roofline' : null),
+    ...(d ? { deployment: { model: d.model.id, gpu: d.gpu.name, tp: d.tp, weightDtype: d.weightDtype, timing: 'roofline' } } : {}),
+  };
 }

@@ -33,6 +33,19 @@ export const RouterSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A real deployment the engines are timed as (roofline model); see src/lab/deployment.ts. */
+export const DeploymentSettingsSchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1 }),
+    gpu: Type.String({ minLength: 1 }),
+    tp: Type.Optional(PositiveInt),
+    gpuMemoryUtilization: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    weightDtype: Type.Optional(Type.Union([Type.Literal('bf16'), Type.Literal('fp16'), Type.Literal('fp8')])),
+    asyncScheduling: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
 export const ClusterSettingsSchema = Type.Object(
   {
     numWorkers: Type.Optional(PositiveInt),
@@ -49,6 +62,7 @@ export const ClusterSettingsSchema = Type.Object(
     maxModelLen: Type.Optional(PositiveInt),
     reasoningRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     profile: Type.Optional(Type.String()),
+    deployment: Type.Optional(DeploymentSettingsSchema),
   },
   { additionalProperties: false },
 );

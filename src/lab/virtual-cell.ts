@@ -9,6 +9,7 @@ import type { Workload } from '../client/workloads/types.ts';
 import type { BenchRecord } from '../client/runner/types.ts';
 import { RunFolder } from '../client/output/run-folder.ts';
 import { buildRunFile, type BenchRunFile } from '../client/report/run-file.ts';
+import { emptyBreakdown, meteredTiming, meterShares, RooflineTiming, type StepMeter } from '../mocker/engine/index.ts';
 import { runVirtual, type VirtualStats } from './virtual/index.ts';
 import { virtualClusterConfig, type ResolvedCluster } from './cluster-settings.ts';
 
@@ -27,7 +28,11 @@ export interface CellRun {
 
 export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, seed: number, runDir: string, meta: CellRunMeta): CellRun & { stats: VirtualStats } {
   const startedAt = new Date().toISOString();
-  const result = runVirtual({ workload, cluster: virtualClusterConfig(cluster), seed });
+  // A roofline-timed cluster also reports where its engines' time went.
+  const meter: StepMeter | null = cluster.timing instanceof RooflineTiming ? { parts: emptyBreakdown(), steps: 0 } : null;
+  const config = virtualClusterConfig(cluster);
+  if (meter) config.timing = meteredTiming(cluster.timing as RooflineTiming, meter);
+  const result = runVirtual({ workload, cluster: config, seed });
   const label = meta.label;
   // No serving path in virtual time: the overhead is not measured (null), and the check says n/a.
   const records: BenchRecord[] = result.records.map((r) => ({ ...r, label, servingOverheadMs: null, retries: 0, lateMs: workload.schedule.kind === 'open' ? 0 : null }));
@@ -44,6 +49,7 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
         seed,
         ...meta.config,
         virtualStats: result.stats,
+        ...(meter ? { stepBreakdown: meterShares(meter) } : {}),
       },
       target: 'virtual',
       clock: 'virtual',

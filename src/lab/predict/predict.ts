@@ -10,9 +10,8 @@
 import { summarize } from '../../core/summary.ts';
 import type { Dist } from '../../core/records.ts';
 import { buildSharedPrefix, type SharedPrefixParams, type SharedPrefixPreset } from '../../client/workloads/shared-prefix.ts';
-import { emptyBreakdown, type RooflineCoefficients, type StepBreakdown } from '../../mocker/engine/timing/roofline.ts';
+import { emptyBreakdown, meteredTiming, meterShares, type RooflineCoefficients, type StepBreakdown, type StepMeter } from '../../mocker/engine/timing/roofline.ts';
 import type { RouterMode } from '../../router-sim/types.ts';
-import type { StepBatch, StepTime } from '../../mocker/engine/timing/types.ts';
 import { resolveDeployment, type Deployment, type DeploymentOptions } from '../deployment.ts';
 import { simulate } from '../calibrate/simulate.ts';
 
@@ -71,27 +70,10 @@ export function runPredict(o: PredictOptions): PredictResult {
   const replicas = o.replicas ?? 1;
   const routerMode = o.routerMode ?? (replicas > 1 ? 'kv' : 'round-robin');
   const workload = buildSharedPrefix({ seed: o.seed ?? 0, ...o.workload }, { presets: o.presets });
-  const acc = emptyBreakdown();
-  let steps = 0;
-  const res = simulate(d, workload, o.coefficients, {
-    seed: o.seed ?? 0,
-    replicas,
-    routerMode,
-    // Meter where the time goes: the same step time, by part.
-    wrapTiming: (model) => ({
-      kind: model.kind,
-      frontendMs: model.frontendMs,
-      stepTime(batch: StepBatch, out: StepTime): void {
-        model.stepTime(batch, out);
-        model.breakdown(batch, acc);
-        steps++;
-      },
-    }),
-  });
+  const meter: StepMeter = { parts: emptyBreakdown(), steps: 0 };
+  const res = simulate(d, workload, o.coefficients, { seed: o.seed ?? 0, replicas, routerMode, wrapTiming: (model) => meteredTiming(model, meter) });
   const s = summarize(res.records, res.durationMs / 1000);
   const outMean = s.succeeded > 0 ? s.outputTokens / s.succeeded : 0;
-  const total = Object.values(acc).reduce((a, b) => a + b, 0);
-  const share = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, total > 0 ? v / total : 0])) as Record<keyof StepBreakdown, number>;
   return {
     deployment: {
       model: d.model.id ?? d.model.source ?? 'config.json',
@@ -120,7 +102,7 @@ export function runPredict(o: PredictOptions): PredictResult {
     itl_ms_derived: s.ttftMs.mean !== null && s.e2eMs.mean !== null && outMean > 1 ? (s.e2eMs.mean - s.ttftMs.mean) / (outMean - 1) : null,
     throughput: { requests_per_s: s.requestsPerS, output_tokens_per_s: s.outputTokensPerS, input_tokens_per_s: s.durationS > 0 ? s.inputTokens / s.durationS : 0 },
     cache_hit_ratio: s.cacheHitRatio,
-    step_breakdown: { ...share, engine_s: total / 1000, steps },
+    step_breakdown: meterShares(meter),
     simulated_s: res.durationMs / 1000,
   };
 }

@@ -139,5 +139,6 @@ export function engineConfigOf(o: MockerOptions): EngineConfig {
     speedupRatio: o.speedupRatio,
     decodeSpeedupRatio: o.decodeSpeedupRatio,
     maxModelLen: o.maxModelLen,
+    ...(o.asyncScheduling !== undefined ? { asyncScheduling: o.asyncScheduling } : {}),
   };
 }

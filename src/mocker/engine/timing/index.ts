@@ -9,10 +9,13 @@ export {
   checkCoefficients,
   COEFFICIENT_NAMES,
   emptyBreakdown,
+  meteredTiming,
+  meterShares,
   RooflineTiming,
   STEP_FEATURES,
   type IdealParts,
   type RooflineCoefficients,
   type RooflineSpec,
   type StepBreakdown,
+  type StepMeter,
 } from './roofline.ts';

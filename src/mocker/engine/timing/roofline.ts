@@ -308,6 +308,32 @@ export class RooflineTiming implements TimingModel {
   }
 }
 
+/** A step-time meter: the parts summed over every step timed, and the steps. */
+export interface StepMeter {
+  parts: StepBreakdown;
+  steps: number;
+}
+
+/** The same timing as `model`, adding every step's parts to `meter` (for reports; costs a second pass per step). */
+export function meteredTiming(model: RooflineTiming, meter: StepMeter): TimingModel {
+  return {
+    kind: model.kind,
+    frontendMs: model.frontendMs,
+    stepTime(batch: StepBatch, out: StepTime): void {
+      model.stepTime(batch, out);
+      model.breakdown(batch, meter.parts);
+      meter.steps++;
+    },
+  };
+}
+
+/** Each part's share of the metered time (0..1), the engine seconds and the steps. */
+export function meterShares(meter: StepMeter): Record<keyof StepBreakdown, number> & { engine_s: number; steps: number } {
+  const total = Object.values(meter.parts).reduce((a, b) => a + b, 0);
+  const shares = Object.fromEntries(Object.entries(meter.parts).map(([k, v]) => [k, total > 0 ? v / total : 0])) as Record<keyof StepBreakdown, number>;
+  return { ...shares, engine_s: total / 1000, steps: meter.steps };
+}
+
 function checkSpec(s: RooflineSpec): void {
   const positive = ['tp', 'layers', 'hidden', 'headsPerGpu', 'kvHeadsPerGpu', 'headDim', 'denseWeightBytes', 'kvBytesPerTokenPerGpu', 'activationElementBytes', 'gemmFlops', 'attentionFlops', 'memoryBandwidth', 'linkBandwidth'] as const;
   for (const k of positive) {
