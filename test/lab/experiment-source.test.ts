@@ -11,8 +11,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('shipped experiments', () => {
   const shipped = listShipped();
 
-  it('are the five experiments of the lab, each named after its file', () => {
-    expect(shipped.map((s) => s.name)).toEqual(['cache-pressure', 'multi-turn-cache', 'prefix-ratio-sweep', 'speculative-prefill', 'trace-replay']);
+  it('are the seven experiments of the lab, each named after its file', () => {
+    expect(shipped.map((s) => s.name)).toEqual(['cache-pressure', 'multi-turn-cache', 'prefix-ratio-sweep-8b', 'prefix-ratio-sweep', 'speculative-prefill-8b', 'speculative-prefill', 'trace-replay']);
     for (const s of shipped) expect(basename(s.path)).toBe(`${s.name}.json`);
   });
 
@@ -28,6 +28,18 @@ describe('shipped experiments', () => {
     expect(prefix.cluster.numWorkers).toBe(8);
     expect(prefix.workload).toMatchObject({ kind: 'prefix-ratio', isl: 14000, osl: 200, requests: 200, numPrefixPrompts: 20, concurrency: 20 });
     expect(prefix.matrix).toEqual({ 'workload.prefixRatio': [0.1, 0.3, 0.5, 0.7, 0.9], 'router.mode': ['kv', 'round-robin'] });
+    // The -8b variants are the same experiments, timed as a real model on an H100 at speedup 1.
+    for (const [base, variant, model] of [
+      ['prefix-ratio-sweep', 'prefix-ratio-sweep-8b', 'meta-llama/Llama-3.1-8B-Instruct'],
+      ['speculative-prefill', 'speculative-prefill-8b', 'deepseek-ai/DeepSeek-R1-Distill-Llama-8B'],
+    ]) {
+      const a = loadExperimentFile(base).experiment;
+      const b = loadExperimentFile(variant).experiment;
+      expect(b.workload).toEqual(a.workload);
+      expect(b.matrix).toEqual(a.matrix);
+      expect(b.cluster.deployment).toEqual({ model, gpu: 'H100-SXM-80GB' });
+      expect(b.cluster.speedupRatio).toBeUndefined();
+    }
     const spec = loadExperimentFile('speculative-prefill').experiment;
     expect(spec.workload).toMatchObject({ kind: 'multiturn', numUsers: 10, numTurns: 5, numUserTokens: 128, maxCompletionTokens: 256, meanDelayMs: 5000 });
     expect(spec.cluster.reasoningRatio).toBeGreaterThan(0);
