@@ -1,5 +1,5 @@
 /**
- * The results contract (DESIGN.md "Results contract"): one `RequestRecord` per request, written as a
+ * The results contract (docs/DESIGN.md "Results contract"): one `RequestRecord` per request, written as a
  * line of requests.jsonl by every runner (real HTTP client and virtual cluster alike), and the
  * `RunFile` written as run.json. Field names are the closed, unit-suffixed vocabulary used in plots.
  */

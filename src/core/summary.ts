@@ -1,5 +1,5 @@
 /**
- * Summaries of request records (DESIGN.md results contract): order statistics per metric, totals,
+ * Summaries of request records (docs/DESIGN.md results contract): order statistics per metric, totals,
  * throughput, cache hit ratio, serving overhead (and its share of TTFT, over the requests that carried
  * the engine's timing), send lateness, error counts, and the per-turn table. Pure; shared by the real client,
  * the virtual cluster and src/analysis so every run.json is computed the same way.

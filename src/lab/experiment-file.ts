@@ -4,7 +4,7 @@
  *
  * Matrix keys are dotted paths into the experiment. `cluster.` may be left out for cluster settings
  * (`router.mode` ≡ `cluster.router.mode`, `enablePrefixCaching` ≡ `cluster.enablePrefixCaching`); the
- * key is kept as written in each cell's `params` (DESIGN.md results contract).
+ * key is kept as written in each cell's `params` (docs/DESIGN.md results contract).
  *
  * `workload` is `{ kind, input?, ...parameters }`: `kind` names a workload of the client's registry,
  * the parameters are that workload's (unknown names are rejected here, values are checked when the

@@ -1,5 +1,5 @@
 /**
- * What an experiment writes as summary.json (DESIGN.md results contract: `{ experiment, clock, cells:
+ * What an experiment writes as summary.json (docs/DESIGN.md results contract: `{ experiment, clock, cells:
  * [{ params, runDir, summary }] }`) and the one-line progress report of a finished cell. Each cell
  * also carries what multi-turn experiments are judged by: turn-1 vs later-turn TTFT, and the serving
  * check (core/serving-check): a real-clock cell whose serving overhead or send lateness is too large a

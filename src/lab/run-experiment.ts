@@ -5,7 +5,7 @@
  * - real: an embedded cluster per cell on ephemeral 127.0.0.1 ports, driven by the real HTTP client;
  * - real with `targets`: each target URL instead of a cluster (a real deployment). The target label
  *   becomes a parameter `target`; cluster settings and cluster axes of the matrix are ignored (noted).
- * Each cell gets a run folder (DESIGN.md results contract); summary.json is rewritten atomically after
+ * Each cell gets a run folder (docs/DESIGN.md results contract); summary.json is rewritten atomically after
  * every cell, so an interrupted or failed experiment keeps what it measured; then writeReport renders
  * plots and report.html. Ctrl-C (the `signal`): a real cell stops sending, its finished requests are
  * already on disk and its run.json is written; no further cell starts; summary and report are written.

@@ -1,5 +1,5 @@
 /**
- * Reading an experiment folder (DESIGN.md "Results contract"): summary.json and, for each cell, its
+ * Reading an experiment folder (docs/DESIGN.md "Results contract"): summary.json and, for each cell, its
  * run folder (relative to the experiment folder). A cell whose run folder is missing keeps the
  * summary from summary.json and has no records. I/O.
  */

@@ -1,5 +1,5 @@
 /**
- * The in-memory form of one run folder (DESIGN.md "Results contract") as the analysis sees it: the
+ * The in-memory form of one run folder (docs/DESIGN.md "Results contract") as the analysis sees it: the
  * run.json content when there is one (a killed run may have none) and the request records that could
  * be read. Plus the run's display name, its duration and its clock. Pure.
  */

@@ -1,5 +1,5 @@
 /**
- * A run folder (DESIGN.md "Results contract"): requests.jsonl gets one line per request as each one
+ * A run folder (docs/DESIGN.md "Results contract"): requests.jsonl gets one line per request as each one
  * completes (a synchronous write per line, so a killed run leaves every finished request on disk),
  * and run.json is written atomically at the end (temporary file + rename: readers never see half).
  */

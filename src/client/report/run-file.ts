@@ -1,5 +1,5 @@
 /**
- * Builds a bench run's run.json content (DESIGN.md "Results contract") from its records: core's
+ * Builds a bench run's run.json content (docs/DESIGN.md "Results contract") from its records: core's
  * summary, per-turn table and first-vs-later speedup, plus what the client adds: thresholds, goodput,
  * a per-document-type table (records tagged `docType`), open-loop send lateness, retries, warmup and
  * interruption facts, and the serving check (core/serving-check: can the real-clock numbers be trusted

@@ -1,7 +1,7 @@
 /**
  * The virtual cluster: N mock engines behind one RouterCore, driven by a workload's schedule on ONE
  * discrete-event queue in virtual time. No HTTP, no clocks, no ZeroMQ: the same pure engine and router
- * the real servers use, with the loop standing in for the drivers (DESIGN.md "pure cores, I/O shells").
+ * the real servers use, with the loop standing in for the drivers (docs/DESIGN.md "pure cores, I/O shells").
  *
  * Events: a turn send, an engine step start (an idle engine got work), an engine step end, a
  * schedule wake-up. Ties run in insertion order, so a run is a pure function of its inputs.
