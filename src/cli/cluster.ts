@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 // --help and flag errors answer fast.
 import { resolveRouterOptions } from '../router-sim/server/options.ts';
 import type { RouterMode } from '../router-sim/types.ts';
-import { addMockerFlags, mockerOptionsFromFlags } from './mocker.ts';
+import { addMockerFlags, mockerOptionsOf, type mockerOptionsFromFlags } from './mocker.ts';
+import { addDeploymentFlags } from './deployment-flags.ts';
 import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF } from './router.ts';
 import { untilSignal } from './signals.ts';
 import { intArg, portArg } from './flags.ts';
@@ -32,9 +33,9 @@ export function registerCluster(program: Command): void {
     .description('Run N mock workers and a KV-aware router in one process')
     .option('--num-workers <n>', 'mock workers', intArg({ min: 1, max: 1024 }), 2)
     .option('--port <port>', "router's listen port (0 = ephemeral)", portArg(), 8000);
-  addMockerFlags(cmd, OWN_FLAGS);
+  addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
-    const mocker = mockerOptionsFromFlags({ ...flags, port: 0, kvEventsPort: 0 });
+    const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0 });
     const routerPart = {
       mode: flags.routerMode,
       port: flags.port,

@@ -10,9 +10,12 @@ import { KvlabError, makeError } from '../core/errors.ts';
 import { loadProfile } from '../mocker/engine/profile.ts';
 import { DEFAULT_MOCKER_OPTIONS as D, resolveMockerOptions, type MockerOptions } from '../mocker/server/options.ts';
 import { floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
+import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
+import { deploymentOverrides } from './mocker-deployment.ts';
 import { untilSignal } from './signals.ts';
 
-interface MockerFlags {
+interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
+  tp?: number;
   numWorkers: number;
   host: string;
   port: number;
@@ -61,8 +64,8 @@ function readProfile(file: string): MockerOptions['profile'] {
   }
 }
 
-/** Flags → validated options (errors become one-line `bad_flag` errors naming the flag). */
-export function mockerOptionsFromFlags(f: MockerFlags): MockerOptions {
+/** Flags → validated options (errors become one-line `bad_flag` errors naming the flag); `over` wins over the flags (a deployment's settings). */
+export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptions> = {}): MockerOptions {
   const partial: Partial<MockerOptions> = {
     numWorkers: f.numWorkers,
     host: f.host,
@@ -78,7 +81,7 @@ export function mockerOptionsFromFlags(f: MockerFlags): MockerOptions {
     speedupRatio: f.speedupRatio,
     decodeSpeedupRatio: f.decodeSpeedupRatio,
     maxModelLen: f.maxModelLen,
-    profile: f.profile !== undefined ? readProfile(f.profile) : null,
+    profile: f.profile !== undefined && over.profile === undefined ? readProfile(f.profile) : null,
     reasoningRatio: f.reasoningRatio,
     kvEventsPort: f.kvEventsPort ?? null,
     apiKey: f.apiKey ?? null,
@@ -89,6 +92,7 @@ export function mockerOptionsFromFlags(f: MockerFlags): MockerOptions {
     maxTokensLimit: f.maxTokensLimit ?? null,
     defaultMaxTokens: f.defaultMaxTokens,
     bodyLimit: f.bodyLimit,
+    ...over,
   };
   try {
     return resolveMockerOptions(partial);
@@ -127,7 +131,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--num-workers <n>', 'workers in this process (worker i listens on port + i)', intArg({ min: 1, max: 1024 }), D.numWorkers);
   add('--host <host>', 'bind address', nonEmptyArg(), D.host);
   add('--port <port>', 'first worker port (0 = ephemeral ports)', portArg(), D.port);
-  add('--model <name>', 'served model name', nonEmptyArg(), D.model);
+  add('--model <name>', 'served model name; with --gpu a catalogue model (Hugging Face id) or config.json, timed as that model', nonEmptyArg(), D.model);
   add('--block-size <n>', 'tokens per KV block', intArg({ min: 1 }), D.blockSize);
   add('--num-gpu-blocks <n>', 'KV capacity in blocks', intArg({ min: 1 }), D.numGpuBlocks);
   add('--max-num-seqs <n>', 'running sequences at most', intArg({ min: 1 }), D.maxNumSeqs);
@@ -138,7 +142,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--speedup-ratio <f>', 'divides every simulated duration', floatArg({ min: Number.MIN_VALUE }), D.speedupRatio);
   add('--decode-speedup-ratio <f>', 'extra divisor for decode steps', floatArg({ min: Number.MIN_VALUE }), D.decodeSpeedupRatio);
   add('--max-model-len <n>', 'context length (longer requests get a 400)', intArg({ min: 1 }), D.maxModelLen);
-  add('--profile <file>', 'timing profile JSON (polynomial or table)');
+  add('--profile <file>', 'timing profile JSON (polynomial or table; with --gpu a roofline profile, e.g. from kvlab calibrate)');
   add('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg({ min: 0, max: 1 }), D.reasoningRatio);
   add('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', portArg());
   add('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg());
@@ -152,9 +156,15 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   return cmd;
 }
 
+/** The options of a mocker (or cluster) command: the flags, and with --gpu the deployment's settings. */
+export async function mockerOptionsOf(cmd: Command, flags: MockerFlags, fixed: Partial<MockerFlags> = {}): Promise<MockerOptions> {
+  const over = await deploymentOverrides({ ...flags, tp: flags.tp ?? 1 }, (key) => cmd.getOptionValueSource(key) === 'cli');
+  return mockerOptionsFromFlags({ ...flags, ...fixed }, over ?? {});
+}
+
 export function registerMocker(program: Command): void {
-  const cmd = program.command('mocker').description('Run mock OpenAI-compatible inference workers (vLLM-like engine, KV events, metrics)');
-  addMockerFlags(cmd).action(async (flags: MockerFlags) => {
-    await runMocker(mockerOptionsFromFlags(flags));
+  const cmd = program.command('mocker').description('Run mock OpenAI-compatible inference workers (vLLM-like engine, KV events, metrics); --model M --gpu G times them as a real deployment');
+  addDeploymentFlags(addMockerFlags(cmd), false).action(async (flags: MockerFlags) => {
+    await runMocker(await mockerOptionsOf(cmd, flags));
   });
 }
