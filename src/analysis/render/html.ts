@@ -30,7 +30,9 @@ export interface ReportModel {
   title: string;
   /** Where the data came from (folders), one line each. */
   sources: string[];
-  /** Shown first, marked ⚠: what makes numbers untrustworthy (CPU-bound runs), one line each. */
+  /** Shown first, as paragraphs: what the report finds and shows (an experiment's description). */
+  lead?: string[];
+  /** Shown next, marked ⚠: what makes numbers untrustworthy (CPU-bound runs), one line each. */
   warnings?: string[];
   overview: Table[];
   plots: ReportPlot[];
@@ -78,7 +80,7 @@ h3{font-size:14px;margin:18px 0 6px}.sources{color:#666;font-size:12px;margin:0 
 table{border-collapse:collapse;font-size:12.5px}th,td{padding:3px 9px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
 th{background:#f6f6f6;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
 td.good{color:#0a7d28;font-weight:600}td.bad{color:#b3261e;font-weight:600}td.dim{color:#999}
-.note{color:#666;font-size:12px;margin:4px 0}.warnings{background:#fff4e5;border-left:4px solid #b3261e;padding:8px 8px 8px 28px;color:#5f1b14}.table{overflow-x:auto}
+.lead{max-width:60em;margin:6px 0}.note{color:#666;font-size:12px;margin:4px 0}.warnings{background:#fff4e5;border-left:4px solid #b3261e;padding:8px 8px 8px 28px;color:#5f1b14}.table{overflow-x:auto}
 figure{margin:18px 0}figcaption{font-weight:600;margin-bottom:6px}
 pre{background:#f7f7f7;padding:10px;overflow:auto;font-size:12px}details{margin:8px 0}
 `;
@@ -128,6 +130,7 @@ export function buildReportHtml(model: ReportModel, assets: VegaAssets): string 
 </head>
 <body>
 <h1>${escapeHtml(model.title)}</h1>
+${(model.lead ?? []).map((p) => `<p class="lead">${escapeHtml(p)}</p>`).join('\n')}
 <ul class="sources">${model.sources.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
 ${warnings}<section><h2>Summary</h2>${model.overview.map(tableHtml).join('\n')}</section>
 <section><h2>Plots</h2>

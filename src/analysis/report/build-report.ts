@@ -203,6 +203,7 @@ export function buildExperimentReport(exp: LoadedExperiment, opts: BuildReportOp
   ];
   return {
     title: opts.title ?? `kvlab experiment — ${exp.name}`,
+    lead: [...(exp.description ? exp.description.split('\n').filter((l) => l.trim() !== '') : []), ...exp.notes],
     sources,
     // From summary.json's cells (what the experiment printed), which cover cells without a run folder too.
     warnings: cpuBoundWarnings(exp.cells.map((c) => ({ name: cellName(c.params), summary: c.summary, clock: clock ?? 'real' }))),

@@ -23,6 +23,9 @@ export interface LoadedExperiment {
   dir: string;
   name: string;
   clock: string | null;
+  /** summary.json's description (what the experiment shows) and notes, when present. */
+  description: string | null;
+  notes: string[];
   cells: ExperimentCell[];
 }
 
@@ -52,7 +55,7 @@ export async function loadExperiment(dir: string): Promise<LoadedExperiment> {
   } catch {
     throw new Error(`not an experiment folder: ${path} cannot be read`);
   }
-  let doc: { experiment?: unknown; clock?: unknown; cells?: unknown };
+  let doc: { experiment?: unknown; clock?: unknown; cells?: unknown; description?: unknown; notes?: unknown };
   try {
     doc = JSON.parse(text);
   } catch {
@@ -81,5 +84,12 @@ export async function loadExperiment(dir: string): Promise<LoadedExperiment> {
       loaded,
     });
   }
-  return { dir, name: experimentName(doc.experiment, dir), clock: typeof doc.clock === 'string' ? doc.clock : null, cells };
+  return {
+    dir,
+    name: experimentName(doc.experiment, dir),
+    clock: typeof doc.clock === 'string' ? doc.clock : null,
+    description: typeof doc.description === 'string' && doc.description !== '' ? doc.description : null,
+    notes: Array.isArray(doc.notes) ? doc.notes.filter((n): n is string => typeof n === 'string') : [],
+    cells,
+  };
 }
