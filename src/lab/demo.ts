@@ -1,23 +1,22 @@
 /**
- * `npm run demo` / `kvlab demo`: the two headline experiments on one clock (the embedded real-time
- * cluster by default), shrunk by `--set` overrides so the whole demo takes a few minutes, then ONE
- * report over both (a combined summary.json whose cells carry an `experiment` parameter) and the
- * headline numbers: kv vs round-robin mean TTFT at each prefix ratio, and turn-2+ TTFT with vs
- * without speculative prefill.
+ * `npm run demo` / `kvlab demo`: the finding and the evidence that the real path reproduces it.
  *
- * Why the overrides: the embedded cluster runs every worker, the router and the client in ONE Node
- * process, so BPE tokenization and HTTP handling (a few ms per request, independent of the speedup
- * ratio) compete with the simulated GPUs. The demo keeps prompts shorter and concurrency lower than
- * Dynamo's benchmark, and runs the engine at speedupRatio 1 (speculative prefill: 0.5, its effect is
- * a few ms per turn), so simulated time dominates what is measured. The full-size experiments run
- * as shipped on the virtual clock (`kvlab experiment prefix-ratio-sweep`).
+ * 1. The finding, on the virtual clock (seconds, deterministic): the shipped `prefix-ratio-sweep`
+ *    (kv vs round-robin over prefix ratios 0.1–0.9) and `speculative-prefill`, as shipped.
+ * 2. The evidence: a few of the same cells — the sweep at ratios 0.5 and 0.9 with 80 requests per
+ *    cell, and speculative prefill — run on BOTH clocks: the virtual cluster and the embedded real
+ *    cluster (mock workers and router over HTTP on 127.0.0.1, the real client). Each pair's mean TTFT,
+ *    their agreement, and the serving overhead the real path added (client TTFT − the engines' own
+ *    TTFT, core/serving-check) are printed side by side, so a busy machine that distorts the real
+ *    clock is visible instead of silently inverting a ranking.
+ * One report (the finding's cells) leads with both tables; the check's two folders hold their own runs.
  */
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { writeJsonAtomic } from '../client/output/run-folder.ts';
 import type { Dist } from '../core/records.ts';
 import { defaultOutDir, runExperiment, SUMMARY_FILE, type ExperimentProgress, type ExperimentResult } from './run-experiment.ts';
-import type { CellEntry, Clock, SummaryDoc } from './experiment-summary.ts';
+import { paramsText, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
 import { writeReportAtomically } from './report-files.ts';
 
 export const DEMO_EXPERIMENTS = Object.freeze({
@@ -25,19 +24,23 @@ export const DEMO_EXPERIMENTS = Object.freeze({
   speculative: 'speculative-prefill',
 });
 
-/** The overrides that fit each experiment into the demo's budget (see the module comment). */
-export const DEMO_SETS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  [DEMO_EXPERIMENTS.prefix]: ['cluster.speedupRatio=1', 'workload.isl=4000', 'workload.osl=100', 'workload.requests=100', 'workload.concurrency=8'],
-  [DEMO_EXPERIMENTS.speculative]: ['cluster.speedupRatio=0.5', 'workload.meanDelayMs=500'],
+/** The cells run on both clocks (each experiment as shipped, narrowed by these overrides). */
+export const CHECK_SETS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  [DEMO_EXPERIMENTS.prefix]: ['matrix.workload.prefixRatio=[0.5,0.9]', 'workload.requests=80'],
+  [DEMO_EXPERIMENTS.speculative]: [],
 });
 
+/** Two clocks agree on a cell when their mean TTFTs are within this share of the virtual one. */
+export const AGREEMENT_LIMIT = 0.15;
+
 export interface DemoOptions {
-  clock?: Clock;
   /** Default: results/demo-<timestamp>. */
   outDir?: string;
-  /** Extra overrides per experiment name, applied after the demo's own. */
+  /** Extra overrides per experiment name, applied to every run of it (finding and check). */
   sets?: Record<string, string[]>;
-  onProgress?: (experiment: string, e: ExperimentProgress) => void;
+  /** Skip the real-clock check (the finding only). */
+  realCheck?: boolean;
+  onProgress?: (stage: string, e: ExperimentProgress) => void;
   signal?: AbortSignal;
   png?: boolean;
 }
@@ -58,10 +61,25 @@ export interface DemoHeadlines {
   speculative: SpeculativeHeadline;
 }
 
+/** One cell on both clocks. */
+export interface ClockPair {
+  experiment: string;
+  params: Record<string, unknown>;
+  /** The metric compared: mean TTFT (turns 2+ for speculative prefill, the experiment's subject). */
+  metric: string;
+  virtualMs: number | null;
+  realMs: number | null;
+  /** |real − virtual| / virtual. */
+  difference: number | null;
+  /** The real cell's serving check line (overhead and share, or why unavailable). */
+  serving: CellEntry['servingCheck'] | null;
+}
+
 export interface DemoResult {
   outDir: string;
   reportPath: string | null;
   headlines: DemoHeadlines;
+  pairs: ClockPair[];
   experiments: ExperimentResult[];
   interrupted: boolean;
 }
@@ -81,6 +99,30 @@ export function demoHeadlines(prefixCells: readonly CellEntry[], speculativeCell
   };
 }
 
+/** The metric a cell of `experiment` is judged by: turns 2+ TTFT for speculative prefill, else all TTFT. */
+function metricOf(experiment: string, c: CellEntry): number | null {
+  return experiment === DEMO_EXPERIMENTS.speculative ? mean(c.laterTurnsTtftMs) : mean(c.summary.ttftMs);
+}
+
+/** Pair each virtual cell with the real cell of the same parameters. Pure. */
+export function clockPairs(experiment: string, virtualCells: readonly CellEntry[], realCells: readonly CellEntry[]): ClockPair[] {
+  return virtualCells.map((v) => {
+    const key = JSON.stringify(v.params);
+    const r = realCells.find((c) => JSON.stringify(c.params) === key) ?? null;
+    const virtualMs = metricOf(experiment, v);
+    const realMs = r ? metricOf(experiment, r) : null;
+    return {
+      experiment,
+      params: v.params,
+      metric: experiment === DEMO_EXPERIMENTS.speculative ? 'turns 2+ TTFT' : 'TTFT',
+      virtualMs,
+      realMs,
+      difference: virtualMs !== null && realMs !== null && virtualMs > 0 ? Math.abs(realMs - virtualMs) / virtualMs : null,
+      serving: r?.servingCheck ?? null,
+    };
+  });
+}
+
 function ms(v: number | null): string {
   return v === null ? '   -   ' : `${v.toFixed(1).padStart(7)}`;
 }
@@ -98,59 +140,103 @@ export function renderHeadlines(h: DemoHeadlines): string[] {
   return lines;
 }
 
-/** One summary.json over both experiments (each cell's runDir points into its experiment's folder). */
-function combinedSummary(results: readonly { name: string; result: ExperimentResult }[], clock: Clock): SummaryDoc {
+/** Whether kv beats round-robin at `ratio` among pairs, on each clock. */
+function kvWins(pairs: readonly ClockPair[], ratio: number, pick: (p: ClockPair) => number | null): boolean | null {
+  const at = (mode: string) => pairs.find((p) => p.params['workload.prefixRatio'] === ratio && p.params['router.mode'] === mode);
+  const kv = at('kv');
+  const rr = at('round-robin');
+  const a = kv ? pick(kv) : null;
+  const b = rr ? pick(rr) : null;
+  return a === null || b === null ? null : a < b;
+}
+
+/** The two-clock table as text lines. Pure. */
+export function renderClockPairs(pairs: readonly ClockPair[]): string[] {
+  const lines = [
+    'The same cells on both clocks (mean, ms): virtual cluster vs embedded real cluster over HTTP on 127.0.0.1',
+    `  ${'cell'.padEnd(52)} virtual     real   diff   serving overhead (real)`,
+  ];
+  for (const p of pairs) {
+    const name = `${p.experiment} ${paramsText(p.params)} (${p.metric})`;
+    const diff = p.difference === null ? '   -  ' : `${(p.difference * 100).toFixed(0).padStart(4)} %`;
+    const flag = p.difference !== null && p.difference > AGREEMENT_LIMIT ? ' ✗' : p.difference !== null ? ' ✓' : '';
+    lines.push(`  ${name.padEnd(52)} ${ms(p.virtualMs)}  ${ms(p.realMs)}  ${diff}${flag}  ${p.serving?.message ?? '-'}`);
+  }
+  const at09 = pairs.some((p) => p.params['workload.prefixRatio'] === 0.9);
+  if (at09) {
+    const yes = (b: boolean | null): string => (b === null ? 'n/a' : b ? 'yes' : 'NO');
+    lines.push(`  kv faster than round-robin at ratio 0.9: virtual ${yes(kvWins(pairs, 0.9, (p) => p.virtualMs))}, real ${yes(kvWins(pairs, 0.9, (p) => p.realMs))}`);
+  }
+  const agree = pairs.filter((p) => p.difference !== null);
+  if (agree.length > 0) {
+    const within = agree.filter((p) => p.difference! <= AGREEMENT_LIMIT).length;
+    lines.push(`  ${within} of ${agree.length} cells agree within ${AGREEMENT_LIMIT * 100} %${within < agree.length ? ' — where they do not, the serving overhead column says how much of it this machine added' : ''}`);
+  }
+  return lines;
+}
+
+/** One summary.json over the finding's experiments (each cell's runDir points into its experiment's folder). */
+function combinedSummary(results: readonly { name: string; result: ExperimentResult }[], lead: string[]): SummaryDoc {
   const first = results[0].result.summary;
   return {
     experiment: 'demo',
-    description: `kvlab demo: ${results.map((r) => r.name).join(' and ')}`,
+    description: [...lead, ...results.map((r) => `${r.name}: ${r.result.summary.description}`)].join('\n'),
     source: results.map((r) => r.result.summary.source).filter(Boolean).join(' | ') || null,
-    clock,
+    clock: 'virtual',
     targets: null,
     speedupRatios: [...new Set(results.flatMap((r) => r.result.summary.speedupRatios))],
     startedAt: first.startedAt,
     notes: results.flatMap((r) => r.result.summary.notes.map((n) => `${r.name}: ${n}`)),
-    cells: results.flatMap((r) => r.result.cells.map((c) => ({ ...c, params: { ...c.params, experiment: r.name }, runDir: join(r.name, c.runDir) }))),
+    cells: results.flatMap((r) => r.result.cells.map((c) => ({ ...c, params: { ...c.params, experiment: r.name }, runDir: join('virtual', r.name, c.runDir) }))),
   };
 }
 
 export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
-  const clock = o.clock ?? 'real';
   const outDir = resolve(o.outDir ?? defaultOutDir('demo'));
   mkdirSync(outDir, { recursive: true });
-  const done: { name: string; result: ExperimentResult }[] = [];
+  const names = [DEMO_EXPERIMENTS.prefix, DEMO_EXPERIMENTS.speculative];
+  const experiments: ExperimentResult[] = [];
   let interrupted = false;
-  for (const name of [DEMO_EXPERIMENTS.prefix, DEMO_EXPERIMENTS.speculative]) {
-    if (o.signal?.aborted) {
+  const run = async (stage: string, name: string, clock: Clock, sets: readonly string[]): Promise<ExperimentResult | null> => {
+    if (interrupted || o.signal?.aborted) {
       interrupted = true;
-      break;
+      return null;
     }
     const result = await runExperiment({
       file: name,
       clock,
-      outDir: join(outDir, name),
-      sets: [...(DEMO_SETS[name] ?? []), ...(o.sets?.[name] ?? [])],
+      outDir: join(outDir, stage, name),
+      sets: [...sets, ...(o.sets?.[name] ?? [])],
       report: false,
       signal: o.signal,
-      onProgress: (e) => o.onProgress?.(name, e),
+      onProgress: (e) => o.onProgress?.(`${stage} ${name}`, e),
     });
-    done.push({ name, result });
-    if (result.interrupted) {
-      interrupted = true;
-      break;
+    experiments.push(result);
+    if (result.interrupted) interrupted = true;
+    return result;
+  };
+  // 1. The finding, on the virtual clock.
+  const finding: { name: string; result: ExperimentResult }[] = [];
+  for (const name of names) {
+    const result = await run('virtual', name, 'virtual', []);
+    if (result) finding.push({ name, result });
+  }
+  // 2. The evidence: the check cells on both clocks.
+  const pairs: ClockPair[] = [];
+  if (o.realCheck !== false) {
+    for (const name of names) {
+      const v = await run('check-virtual', name, 'virtual', CHECK_SETS[name] ?? []);
+      const r = await run('check-real', name, 'real', CHECK_SETS[name] ?? []);
+      if (v && r) pairs.push(...clockPairs(name, v.cells, r.cells));
     }
   }
+  const cellsOf = (name: string) => finding.find((d) => d.name === name)?.result.cells ?? [];
+  const headlines = demoHeadlines(cellsOf(DEMO_EXPERIMENTS.prefix), cellsOf(DEMO_EXPERIMENTS.speculative));
   let reportPath: string | null = null;
-  if (done.some((d) => d.result.cells.length > 0)) {
-    writeJsonAtomic(join(outDir, SUMMARY_FILE), combinedSummary(done, clock));
+  if (finding.some((d) => d.result.cells.length > 0)) {
+    const lead = ['The finding (virtual clock, the shipped experiments):', ...renderHeadlines(headlines), ...(pairs.length > 0 ? ['', ...renderClockPairs(pairs)] : [])];
+    writeJsonAtomic(join(outDir, SUMMARY_FILE), combinedSummary(finding, lead));
     reportPath = await writeReportAtomically(outDir, { sweepX: 'workload.prefixRatio', sweepSeries: 'router.mode', title: 'kvlab demo', png: o.png });
   }
-  const cellsOf = (name: string) => done.find((d) => d.name === name)?.result.cells ?? [];
-  return {
-    outDir,
-    reportPath,
-    headlines: demoHeadlines(cellsOf(DEMO_EXPERIMENTS.prefix), cellsOf(DEMO_EXPERIMENTS.speculative)),
-    experiments: done.map((d) => d.result),
-    interrupted,
-  };
+  return { outDir, reportPath, headlines, pairs, experiments, interrupted };
 }

@@ -30,6 +30,6 @@ export { listShipped, loadExperimentFile, readExperimentFile, resolveExperimentP
 export { cellEntry, progressLine, paramsText, type CellEntry, type SummaryDoc, type Clock } from './experiment-summary.ts';
 export { resolveCluster, virtualClusterConfig, embeddedClusterOptions, CLUSTER_DEFAULTS, type ResolvedCluster } from './cluster-settings.ts';
 export { compressWorkloadTime, WorkloadCache } from './cell-workload.ts';
-export { runDemo, demoHeadlines, renderHeadlines, DEMO_SETS, type DemoOptions, type DemoResult, type DemoHeadlines } from './demo.ts';
+export { runDemo, demoHeadlines, renderHeadlines, CHECK_SETS, type DemoOptions, type DemoResult, type DemoHeadlines } from './demo.ts';
 export { startCluster, type ClusterOptions, type RunningCluster } from './cluster.ts';
 export { runVirtual } from './virtual/index.ts';

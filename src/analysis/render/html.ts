@@ -101,6 +101,25 @@ const EMBED = `
 })();
 `;
 
+/** Lead lines: prose as paragraphs; runs of lines indented by two spaces (aligned tables) as one <pre>. */
+function leadHtml(lines: readonly string[]): string {
+  const out: string[] = [];
+  let table: string[] = [];
+  const flush = (): void => {
+    if (table.length > 0) out.push(`<pre class="lead">${escapeHtml(table.join('\n'))}</pre>`);
+    table = [];
+  };
+  for (const l of lines) {
+    if (l.startsWith('  ')) table.push(l);
+    else {
+      flush();
+      if (l.trim() !== '') out.push(`<p class="lead">${escapeHtml(l)}</p>`);
+    }
+  }
+  flush();
+  return out.join('\n');
+}
+
 export function buildReportHtml(model: ReportModel, assets: VegaAssets): string {
   const figures = model.plots
     .map(
@@ -130,7 +149,7 @@ export function buildReportHtml(model: ReportModel, assets: VegaAssets): string 
 </head>
 <body>
 <h1>${escapeHtml(model.title)}</h1>
-${(model.lead ?? []).map((p) => `<p class="lead">${escapeHtml(p)}</p>`).join('\n')}
+${leadHtml(model.lead ?? [])}
 <ul class="sources">${model.sources.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
 ${warnings}<section><h2>Summary</h2>${model.overview.map(tableHtml).join('\n')}</section>
 <section><h2>Plots</h2>
