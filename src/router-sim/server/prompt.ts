@@ -25,6 +25,8 @@ export interface PromptBlocks {
   promptTokens: number;
   /** Chained hashes of the prompt's full blocks. */
   hashes: readonly number[];
+  /** The prompt's token ids (handed to kvlab workers, see proxy.ts). */
+  tokens: readonly number[];
 }
 
 /** Computes a request's prompt length and block hashes (tokenizing through the memoised chat template). */
@@ -44,6 +46,6 @@ export class PromptHasher {
   }
 
   private blocksOf(tokens: readonly number[]): PromptBlocks {
-    return { promptTokens: tokens.length, hashes: blockHashes(tokens, this.blockSize) };
+    return { promptTokens: tokens.length, hashes: blockHashes(tokens, this.blockSize), tokens };
   }
 }
