@@ -16,6 +16,12 @@
  * new messages, one Map lookup per message and one native block copy of the prompt, so its cost per new
  * token stays flat as the history grows (bench: tokenizer).
  *
+ * A message longer than SECOND_SIGHT_CHARS is memoised only when it comes a second time (a bounded set
+ * of fingerprints remembers long messages seen once): a server fed one-off long prompts would
+ * otherwise fill the memo with arrays no request reuses, and the garbage collector's copying and
+ * marking of them cost more per request than tokenizing. A long document repeated turn after turn is
+ * tokenized twice, then memoised.
+ *
  * Approximations: real models' templates differ (system prompts, BOS, separators); only the structure
  * (fixed per-message overhead, content encoded separately) matters to kvlab. The memo's budget counts
  * token ids, not the texts kept as keys (about 4 characters per token in natural text; more for long
@@ -68,6 +74,11 @@ export interface ChatTokenizerOptions {
   maxCacheEntries?: number;
 }
 
+/** Texts longer than this (UTF-16 units, about 2,000 tokens) are memoised from their second sighting. */
+export const SECOND_SIGHT_CHARS = 8192;
+/** Fingerprints of long texts seen once, at most (the set is emptied when full). */
+const MAX_SEEN_ONCE = 4096;
+
 /** Memo group of plain texts (encodeText); framed messages are grouped by their role string. */
 const TEXT_GROUP = null;
 type Group = string | typeof TEXT_GROUP;
@@ -90,6 +101,8 @@ interface MemoEntry {
  */
 class TokenMemo {
   private readonly groups = new Map<Group, Map<string, MemoEntry>>();
+  /** Fingerprints of long keys seen once (a collision only memoises a text one sighting early). */
+  private readonly seenOnce = new Set<number>();
   private newest: MemoEntry | null = null;
   private oldest: MemoEntry | null = null;
   private held = 0;
@@ -110,9 +123,13 @@ class TokenMemo {
     return e.tokens;
   }
 
-  /** Keeps `tokens` for (group, key), not yet held, unless they alone exceed the token budget. */
+  /**
+   * Keeps `tokens` for (group, key), not yet held, unless they alone exceed the token budget or the key
+   * is long and seen for the first time.
+   */
   add(group: Group, key: string, tokens: readonly number[]): void {
     if (tokens.length > this.maxTokens || this.maxEntries === 0) return;
+    if (key.length > SECOND_SIGHT_CHARS && !this.secondSight(group, key)) return;
     let map = this.groups.get(group);
     if (map === undefined) this.groups.set(group, (map = new Map()));
     const e: MemoEntry = { group, key, tokens, newer: null, older: null };
@@ -125,6 +142,15 @@ class TokenMemo {
 
   get entries(): number {
     return this.count;
+  }
+
+  /** True when (group, key) was seen once before (and forgets it); else remembers it. */
+  private secondSight(group: Group, key: string): boolean {
+    const f = fingerprint(group, key);
+    if (this.seenOnce.delete(f)) return true;
+    if (this.seenOnce.size >= MAX_SEEN_ONCE) this.seenOnce.clear();
+    this.seenOnce.add(f);
+    return false;
   }
 
   get tokens(): number {
@@ -156,6 +182,16 @@ class TokenMemo {
     else this.oldest = e.newer;
     e.newer = e.older = null;
   }
+}
+
+/** A 30-bit fingerprint of a long key: its group, its length and 64 characters spread over it. */
+function fingerprint(group: Group, key: string): number {
+  let h = Math.imul(key.length, 0x9e3779b1);
+  if (group !== null) for (let i = 0; i < group.length; i++) h = Math.imul(h ^ group.charCodeAt(i), 0x01000193);
+  const step = Math.max(1, Math.floor(key.length / 64));
+  for (let i = 0; i < key.length; i += step) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  return h & 0x3fffffff;
 }
 
 function checkLimit(name: string, v: number): number {
