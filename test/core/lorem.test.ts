@@ -67,6 +67,8 @@ describe('loremTokens / loremText', () => {
 
   it('rejects non-lorem ids when rendering text directly', () => {
     expect(() => tokensToLoremText([198])).toThrow(/not a lorem token/);
+    const id = LOREM_TOKEN_IDS[0];
+    for (const bad of [-1, id + 0.5, 10 ** 9, Number.NaN]) expect(() => tokensToLoremText([id, bad])).toThrow(/not a lorem token/);
   });
 });
 
