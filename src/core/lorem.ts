@@ -133,6 +133,17 @@ export function loremTokens(rng: Rng, n: number): number[] {
   return out;
 }
 
+/**
+ * The same `n` tokens as `loremTokens` with the same `rng` draws, in a typed array: a workload that
+ * keeps many long prompts until they are sent holds them off the JavaScript heap (the garbage
+ * collector neither copies nor scans them).
+ */
+export function loremTokenArray(rng: Rng, n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = VOCAB.ids[Math.floor(rng.next() * V)];
+  return out;
+}
+
 /** `n` lorem tokens and their text (decodes/re-encodes exactly; starts with a space when n > 0). */
 export function loremText(rng: Rng, n: number): { text: string; tokens: number[] } {
   const tokens = loremTokens(rng, n);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   isLoremToken,
   LOREM_TOKEN_IDS,
+  loremTokenArray,
   LOREM_WORDS,
   loremText,
   loremTokens,
@@ -51,6 +52,13 @@ describe('loremTokens / loremText', () => {
     expect(loremTokens(createRng(1), 300)).toEqual(a);
     expect(loremTokens(createRng(2), 300)).not.toEqual(a);
     expect(loremTokens(createRng(1), 0)).toEqual([]);
+  });
+
+  it('draws the same tokens into a typed array with the same rng draws', () => {
+    const a = createRng('typed');
+    const b = createRng('typed');
+    expect(Array.from(loremTokenArray(a, 500))).toEqual(loremTokens(b, 500));
+    expect(a.next()).toBe(b.next());
   });
 
   it('gives text that starts with a space and re-encodes to its tokens', () => {

@@ -13,18 +13,23 @@ export function loremMessage(role: Role, tokens: number[]): ScriptMessage {
 
 /**
  * A lorem message whose content is `parts` joined (e.g. a shared prefix and a request's own tokens),
- * its text and token ids built only when first read, then kept: a real client reads only the text,
- * the virtual cluster only the ids, and a long prompt built up front would otherwise hold both.
+ * its text (or token ids) built each time it is read: a real client reads the text once, when it sends
+ * the request, and the virtual cluster reads the ids once per use, so a workload of long prompts holds
+ * only their token ids (typed arrays: off the JavaScript heap) until each is sent, and the text lives
+ * only as long as its request. `texts[i]`, when given, is the text of `parts[i]` (built once per prefix).
  */
-export function lazyLoremMessage(role: Role, parts: readonly (readonly number[])[], texts: readonly (string | null)[] = []): ScriptMessage {
-  let content: string | null = null;
-  let tokens: number[] | null = null;
+export function lazyLoremMessage(role: Role, parts: readonly ArrayLike<number>[], texts: readonly (string | null)[] = []): ScriptMessage {
   const msg = { role } as ScriptMessage;
-  Object.defineProperty(msg, 'content', {
+  Object.defineProperty(msg, 'content', { enumerable: true, get: () => parts.map((p, i) => texts[i] ?? tokensToLoremText(p)).join('') });
+  Object.defineProperty(msg, 'contentTokens', {
     enumerable: true,
-    get: () => (content ??= parts.map((p, i) => texts[i] ?? tokensToLoremText(p)).join('')),
+    get: () => {
+      const out = new Array<number>(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) for (let i = 0; i < p.length; i++) out[at++] = p[i];
+      return out;
+    },
   });
-  Object.defineProperty(msg, 'contentTokens', { enumerable: true, get: () => (tokens ??= ([] as number[]).concat(...parts)) });
   return msg;
 }
 
