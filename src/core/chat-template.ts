@@ -124,12 +124,16 @@ class TokenMemo {
   }
 
   /**
-   * Keeps `tokens` for (group, key), not yet held, unless they alone exceed the token budget or the key
-   * is long and seen for the first time.
+   * Whether `n` tokens for (group, key), not yet held, will be kept: not when they alone exceed the token
+   * budget, nor when the key is long and seen for the first time. Call once per miss, before `add`.
    */
+  admits(group: Group, key: string, n: number): boolean {
+    if (n > this.maxTokens || this.maxEntries === 0) return false;
+    return key.length <= SECOND_SIGHT_CHARS || this.secondSight(group, key);
+  }
+
+  /** Keeps `tokens` for (group, key), not yet held and admitted (`admits`). */
   add(group: Group, key: string, tokens: readonly number[]): void {
-    if (tokens.length > this.maxTokens || this.maxEntries === 0) return;
-    if (key.length > SECOND_SIGHT_CHARS && !this.secondSight(group, key)) return;
     let map = this.groups.get(group);
     if (map === undefined) this.groups.set(group, (map = new Map()));
     const e: MemoEntry = { group, key, tokens, newer: null, older: null };
@@ -214,7 +218,8 @@ function joinParts(parts: (readonly number[])[], total: number): number[] {
 
 /**
  * Encodes chats with the template above. Each text message is memoised framed (header, content,
- * IM_END) under (role, content); `encodeText` memoises plain texts in the same memo and budget; role
+ * IM_END) under (role, content) — one the memo does not keep goes into the prompt unframed, without
+ * a copy; `encodeText` memoises plain texts in the same memo and budget; role
  * headers are cached per role. A prompt is assembled by one copy of its parts, so a memoised call
  * costs its new messages' tokenization, a Map lookup per message and one block copy of the prompt.
  */
@@ -237,7 +242,21 @@ export class ChatTokenizer {
     for (let k = 0; k < messages.length; k++) {
       const m = messages[k];
       if (m.contentTokens === undefined) {
-        const framed = this.framedMessage(m.role, m.content);
+        let framed = this.memo.get(m.role, m.content);
+        if (framed === undefined) {
+          this.misses++;
+          const head = this.header(m.role);
+          const content = encode(m.content);
+          const n = head.length + content.length + 1;
+          if (!this.memo.admits(m.role, m.content, n)) {
+            // not kept: its parts go into the prompt as they are (no framed copy)
+            parts.push(head, content, IM_END_PART);
+            total += n;
+            continue;
+          }
+          framed = ([] as number[]).concat(head, content, IM_END_PART);
+          this.memo.add(m.role, m.content, framed);
+        }
         parts.push(framed);
         total += framed.length;
       } else {
@@ -261,7 +280,7 @@ export class ChatTokenizer {
     if (t === undefined) {
       this.misses++;
       t = encode(text);
-      this.memo.add(TEXT_GROUP, text, t);
+      if (this.memo.admits(TEXT_GROUP, text, t.length)) this.memo.add(TEXT_GROUP, text, t);
     }
     return t as number[];
   }
@@ -274,17 +293,6 @@ export class ChatTokenizer {
   /** What the memo holds now: entries and their token ids in total (role headers not counted). */
   get cacheStats(): { entries: number; tokens: number } {
     return { entries: this.memo.entries, tokens: this.memo.tokens };
-  }
-
-  /** [header] content [IM_END] of a text message, memoised under (role, content). */
-  private framedMessage(role: string, content: string): readonly number[] {
-    let t = this.memo.get(role, content);
-    if (t === undefined) {
-      this.misses++;
-      t = ([] as number[]).concat(this.header(role), encode(content), IM_END_PART);
-      this.memo.add(role, content, t);
-    }
-    return t;
   }
 
   /** [IM_START] encode(role) [NEWLINE], cached for the first MAX_CACHED_ROLES roles seen. */
