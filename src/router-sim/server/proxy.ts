@@ -29,7 +29,7 @@ import type { RouterCore } from '../router-core.ts';
 import type { KvStreamWatch } from './kv-stream-watch.ts';
 import type { RouterMetrics } from './metrics.ts';
 import { errorCode, HOP_BY_HOP, Relay, type RelayContext } from './relay.ts';
-import { sendSpeculativePrefill, speculativeBody } from './speculative.ts';
+import { preprocessedSpeculativeBody, sendSpeculativePrefill, speculativeBody } from './speculative.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
 export { UPSTREAM_WORKER_HEADER, WORKER_HEADER } from './relay.ts';
@@ -218,12 +218,20 @@ class ProxiedRequest implements RelayContext {
 /** Speculative prefill of the next turn on worker `w`, fire and forget (see speculative.ts). */
 function launchSpeculative(deps: ProxyDeps, w: number, spec: NonNullable<ParsedCompletion['speculative']>, answer: string, auth: string | undefined): void {
   const { core } = deps;
-  const body = speculativeBody({ model: spec.model, messages: spec.messages, answer });
-  if (core.policy.recordCached) {
-    // kv-approx learns the history the speculative prefill makes the worker cache.
-    const history = [...chatMessagesLike(spec.messages), { role: 'assistant', content: answer }];
-    core.recordCached(w, blockHashes(deps.tokenizer.encodeChat(history), deps.blockSize), deps.nowMs());
-  }
+  const cap = deps.pool.capabilities[w];
+  let blocks: { tokens: number[]; hashes: number[] } | null = null;
+  // The history as the worker will tokenize it (the memo makes this cost the answer's tokens only).
+  const history = (): { tokens: number[]; hashes: number[] } => {
+    if (blocks === null) {
+      const tokens = deps.tokenizer.encodeChat([...chatMessagesLike(spec.messages), { role: 'assistant', content: answer }]);
+      blocks = { tokens, hashes: blockHashes(tokens, deps.blockSize) };
+    }
+    return blocks;
+  };
+  // A kvlab worker gets it preprocessed too (it has never seen these messages as text).
+  const body = cap === null ? speculativeBody({ model: spec.model, messages: spec.messages, answer }) : preprocessedSpeculativeBody(spec.model, history().tokens, history().hashes, cap);
+  // kv-approx learns the history the speculative prefill makes the worker cache.
+  if (core.policy.recordCached) core.recordCached(w, history().hashes, deps.nowMs());
   deps.speculative.sent++;
   deps.metrics.specSent.inc();
   const p = sendSpeculativePrefill(deps.pool.endpoints[w].pool, body, auth ? { authorization: auth } : {}).then((done) => {
