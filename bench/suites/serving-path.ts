@@ -77,7 +77,7 @@ export const servingPath: Suite = {
   id: 'serving-path',
   title: 'Serving path: CPU per 16k-token request (worker, router, client)',
   async run(opts, log) {
-    const runs = repetitions(opts, 2, 3);
+    const runs = repetitions(opts, 2, 5);
     const count = opts.quick ? 30 : 100;
     const pairs: Pair[] = [];
     try {
@@ -86,9 +86,10 @@ export const servingPath: Suite = {
       const old = await startPair(false);
       pairs.push(old);
       // Warm-up (JIT, connection pools, the tokenizer's piece memo), not counted.
-      await measure(fresh, 10, LONG, 'warm/new');
-      await measure(old, 10, LONG, 'warm/old');
-      await measure(fresh, 10, SHORT, 'warm/short');
+      const warm = opts.quick ? 10 : 40;
+      await measure(fresh, warm, LONG, 'warm/new');
+      await measure(old, warm, LONG, 'warm/old');
+      await measure(fresh, warm, SHORT, 'warm/short');
       const v = { worker: [] as number[], router: [] as number[], client: [] as number[] };
       const b = { worker: [] as number[], router: [] as number[], client: [] as number[] };
       const s = { worker: [] as number[], router: [] as number[], client: [] as number[] };

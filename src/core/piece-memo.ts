@@ -38,9 +38,14 @@ export class PieceMemo {
    * piece (a UTF-8 byte per token at most).
    */
   copy(text: Uint16Array, start: number, end: number, out: Int32Array, at: number): number {
+    if (end - start > MAX_PIECE_CHARS) return -1;
+    return this.copyHashed(text, start, end, hashOf(text, start, end), out, at);
+  }
+
+  /** `copy` with the piece's hash already computed (`hashOf`, or `hashStep`s then `hashFinish`). */
+  copyHashed(text: Uint16Array, start: number, end: number, h: number, out: Int32Array, at: number): number {
     const len = end - start;
     if (len > MAX_PIECE_CHARS) return -1;
-    const h = hashOf(text, start, end);
     const mask = SLOTS - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
@@ -98,12 +103,26 @@ export class PieceMemo {
   }
 }
 
-/** 32-bit hash of the code units `text[start, end)` (FNV-1a, then a final avalanche). */
-function hashOf(text: Uint16Array, start: number, end: number): number {
-  let h = 0x811c9dc5 ^ (end - start);
-  for (let i = start; i < end; i++) h = Math.imul(h ^ text[i], 0x01000193);
+/** Start of a piece hash. */
+export const HASH_SEED = 0x811c9dc5;
+
+/** One code unit into a piece hash (FNV-1a). */
+export function hashStep(h: number, unit: number): number {
+  return Math.imul(h ^ unit, 0x01000193);
+}
+
+/** A piece hash of `len` units made final (length mixed in, then an avalanche). */
+export function hashFinish(h: number, len: number): number {
+  h ^= len;
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
   return h;
+}
+
+/** 32-bit hash of the code units `text[start, end)`. */
+export function hashOf(text: Uint16Array, start: number, end: number): number {
+  let h = HASH_SEED;
+  for (let i = start; i < end; i++) h = hashStep(h, text[i]);
+  return hashFinish(h, end - start);
 }

@@ -20,7 +20,7 @@ import {
   EndOfText,
 } from 'gpt-tokenizer/encoding/o200k_base';
 import { pieceEnd } from './o200k-split.ts';
-import { PieceMemo } from './piece-memo.ts';
+import { HASH_SEED, hashFinish, hashStep, PieceMemo } from './piece-memo.ts';
 
 /** Encode options that make special-token text plain text (no throw, no special ids). */
 const PLAIN_TEXT = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() };
@@ -130,6 +130,27 @@ function encodeRange(text: string, codes: Uint16Array, from: number, to: number)
   }
   const n = to;
   for (let i = 0; i < n; ) {
+    // The most common piece — a space and lower-case ASCII letters (" the") — is found and hashed in
+    // one pass; it is what asciiPieceEnd would find when the letters end at an ASCII character other
+    // than an apostrophe (a contraction) or at the end of the text.
+    if (codes[i] === 32) {
+      let h = hashStep(HASH_SEED, 32);
+      let e = i + 1;
+      for (; e < n; e++) {
+        const d = codes[e];
+        if (d < 97 || d > 122) break;
+        h = hashStep(h, d);
+      }
+      if (e > i + 1 && (e === n || (codes[e] < 128 && codes[e] !== 39))) {
+        reserve(3 * (e - i));
+        const got = memo.copyHashed(codes, i, e, hashFinish(h, e - i), ids, count);
+        if (got >= 0) {
+          count += got;
+          i = e;
+          continue;
+        }
+      }
+    }
     const e = pieceEnd(text, codes, i, n);
     reserve(3 * (e - i)); // at most one token per UTF-8 byte
     const hit = memo.copy(codes, i, e, ids, count);
