@@ -26,6 +26,9 @@ async function start(kind: string, options: Record<string, unknown>): Promise<{ 
     }
     case 'router': {
       const r = await startRouter({ ...options, host: '127.0.0.1', port: 0 });
+      // Ready once its KV-event subscriptions reached the publishers and it knows what its workers are.
+      await r.state.subscribers?.ready(5000);
+      await r.state.pool.ready(5000);
       return { url: r.url, kvEvents: null, close: () => r.close() };
     }
     case 'bare-sse': {

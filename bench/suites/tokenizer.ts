@@ -1,7 +1,8 @@
 /**
  * Benchmark 5 — tokenizer: encode throughput (tokens/s, tinybench) of core/tokenizer on lorem text
  * (the vocabulary the workloads generate) and on real documents (data/documents + the corpus chapter),
- * and the cost of a growing conversation with ChatTokenizer's per-message memoisation: turn k's
+ * beside gpt-tokenizer's own `encode` on the same text (same ids; the baseline kvlab used before its
+ * own pre-tokenizer and piece memo), and the cost of a growing conversation with ChatTokenizer's per-message memoisation: turn k's
  * encodeChat cost per NEW token (the answer and message added since turn k−1) relative to turn 1.
  * It must stay flat (target ≤ 1.5 at the last turn); the baseline is the same conversation without
  * memoisation (maxCacheEntries 0), whose cost per new token grows with the history.
@@ -15,6 +16,7 @@ import { ChatTokenizer, type ChatMessageLike } from '../../src/core/chat-templat
 import { loremText } from '../../src/core/lorem.ts';
 import { createRng } from '../../src/core/rng.ts';
 import { encode } from '../../src/core/tokenizer.ts';
+import { encode as gptTokenizerEncode } from 'gpt-tokenizer/encoding/o200k_base';
 import { makeFigure, percentile, repetitions } from '../lib/figure.ts';
 import type { Suite } from '../lib/types.ts';
 
@@ -27,11 +29,14 @@ function documentText(): string {
   return [...docs, ...corpus].map((f) => readFileSync(f, 'utf8')).join('\n\n');
 }
 
-async function encodeRate(text: string, timeMs: number): Promise<number> {
-  const tokens = encode(text).length;
+const PLAIN_TEXT = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() };
+const reference = (text: string): number[] => gptTokenizerEncode(text, PLAIN_TEXT);
+
+async function encodeRate(text: string, timeMs: number, fn: (text: string) => number[] = encode): Promise<number> {
+  const tokens = fn(text).length;
   const bench = new Bench({ time: timeMs, warmupTime: Math.min(200, timeMs / 4), retainSamples: false });
   bench.add('encode', () => {
-    encode(text);
+    fn(text);
   }, { async: false });
   await bench.run();
   const r = bench.tasks[0].result;
@@ -83,27 +88,32 @@ export const tokenizer: Suite = {
     const timeMs = opts.quick ? 500 : 1500;
     const turns = opts.quick ? 32 : 64;
     const conversations = opts.quick ? 8 : 20;
-    const lorem = loremText(createRng('bench/tokenizer'), 4000).text;
+    const lorem = loremText(createRng('bench/tokenizer'), 16_000).text;
     const doc = documentText();
     const loremRate: number[] = [];
     const docRate: number[] = [];
+    const loremBase: number[] = [];
+    const docBase: number[] = [];
     const memo: number[] = [];
     const plain: number[] = [];
     playConversation(conversation('warmup', turns), new ChatTokenizer());
     for (let i = 0; i < runs; i++) {
       loremRate.push(await encodeRate(lorem, timeMs));
+      loremBase.push(await encodeRate(lorem, timeMs, reference));
       docRate.push(await encodeRate(doc, timeMs));
+      docBase.push(await encodeRate(doc, timeMs, reference));
       const convs = Array.from({ length: conversations }, (_, c) => conversation(`bench/conv/${i}/${c}`, turns));
       const m = growthRatio(convs, true);
       const p = growthRatio(convs, false);
       memo.push(m.ratio);
       plain.push(p.ratio);
-      log(`run ${i + 1}: lorem ${Math.round(loremRate[i]).toLocaleString('en-US')} tok/s, documents ${Math.round(docRate[i]).toLocaleString('en-US')} tok/s; turn ${turns} per-new-token cost ×${m.ratio.toFixed(2)} of turn 1 (memo; turn 1 ${m.perTokenUs[0].toFixed(2)} µs/token), ×${p.ratio.toFixed(2)} without`);
+      const rate = (v: number): string => Math.round(v).toLocaleString('en-US');
+      log(`run ${i + 1}: lorem ${rate(loremRate[i])} tok/s (gpt-tokenizer ${rate(loremBase[i])}), documents ${rate(docRate[i])} tok/s (gpt-tokenizer ${rate(docBase[i])}); turn ${turns} per-new-token cost ×${m.ratio.toFixed(2)} of turn 1 (memo; turn 1 ${m.perTokenUs[0].toFixed(2)} µs/token), ×${p.ratio.toFixed(2)} without`);
     }
     const growth = `${conversations} conversations × ${turns} turns, ${MESSAGE_TOKENS}-token lorem messages; cost per new token of the last 4 turns (median) / turn 1`;
     const figures = [
-      makeFigure({ id: 'tokenizer.lorem_tokens_per_s', name: 'encode throughput, lorem text', unit: 'tok/s', values: loremRate, note: `${encode(lorem).length} tokens per call` }),
-      makeFigure({ id: 'tokenizer.document_tokens_per_s', name: 'encode throughput, documents', unit: 'tok/s', values: docRate, note: `data/documents + corpus, ${encode(doc).length} tokens per call` }),
+      makeFigure({ id: 'tokenizer.lorem_tokens_per_s', name: 'encode throughput, lorem text', unit: 'tok/s', values: loremRate, baseline: { name: 'gpt-tokenizer encode', values: loremBase }, note: `${encode(lorem).length} tokens per call (a 16k-token prompt)` }),
+      makeFigure({ id: 'tokenizer.document_tokens_per_s', name: 'encode throughput, documents', unit: 'tok/s', values: docRate, baseline: { name: 'gpt-tokenizer encode', values: docBase }, note: `data/documents + corpus, ${encode(doc).length} tokens per call` }),
       makeFigure({ id: 'tokenizer.turn_cost_ratio', name: `chat turn ${turns} cost per new token / turn 1`, unit: '×', values: memo, baseline: { name: 'no memoisation', values: plain }, target: { on: 'value', op: '<=', limit: 1.5 }, note: growth }),
     ];
     return { figures, config: { runs, timeMs, turns, conversations, messageTokens: MESSAGE_TOKENS } };

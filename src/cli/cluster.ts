@@ -16,7 +16,7 @@ import { untilSignal } from './signals.ts';
 import { intArg, portArg } from './flags.ts';
 
 /** Mocker flags the cluster defines itself. */
-const OWN_FLAGS = new Set(['--port', '--kv-events-port', '--num-workers']);
+const OWN_FLAGS = new Set(['--port', '--kv-events-port', '--num-workers', '--no-kv-event-token-ids']);
 
 type MockerFlags = Parameters<typeof mockerOptionsFromFlags>[0];
 
@@ -25,6 +25,7 @@ interface ClusterFlags extends MockerFlags {
   kvOverlapScoreWeight: number;
   routerTemperature: number;
   routerTtl: number;
+  preprocess: boolean;
 }
 
 export function registerCluster(program: Command): void {
@@ -32,7 +33,8 @@ export function registerCluster(program: Command): void {
     .command('cluster')
     .description('Run N mock workers and a KV-aware router in one process')
     .option('--num-workers <n>', 'mock workers', intArg({ min: 1, max: 1024 }), 2)
-    .option('--port <port>', "router's listen port (0 = ephemeral)", portArg(), 8000);
+    .option('--port <port>', "router's listen port (0 = ephemeral)", portArg(), 8000)
+    .option('--kv-event-token-ids', "put token ids in the workers' KV events (vLLM's format, for other subscribers; the cluster's router needs hashes only)", false);
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
     const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0 });
@@ -46,6 +48,7 @@ export function registerCluster(program: Command): void {
       routerTtlS: flags.routerTtl,
       seed: mocker.seed,
       maxModelLen: mocker.maxModelLen,
+      preprocess: flags.preprocess,
     };
     try {
       // Validate the router's part up front so a bad flag fails before anything starts.

@@ -33,6 +33,7 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   profile?: string;
   reasoningRatio: number;
   kvEventsPort?: number;
+  kvEventTokenIds: boolean;
   apiKey?: string;
   seed: number;
   failureRate: number;
@@ -44,6 +45,7 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
 }
 
 const FLAG_OF: Record<string, string> = {
+  kvEventTokenIds: '--no-kv-event-token-ids',
   enablePrefixCaching: '--no-prefix-caching',
   enableChunkedPrefill: '--no-chunked-prefill',
   profile: '--profile',
@@ -84,6 +86,7 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
     profile: f.profile !== undefined && over.profile === undefined ? readProfile(f.profile) : null,
     reasoningRatio: f.reasoningRatio,
     kvEventsPort: f.kvEventsPort ?? null,
+    kvEventTokenIds: f.kvEventTokenIds,
     apiKey: f.apiKey ?? null,
     seed: f.seed,
     failureRate: f.failureRate,
@@ -145,6 +148,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--profile <file>', 'timing profile JSON (polynomial or table; with --gpu a roofline profile, e.g. from kvlab calibrate)');
   add('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg({ min: 0, max: 1 }), D.reasoningRatio);
   add('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', portArg());
+  add('--no-kv-event-token-ids', "KV events carry block hashes only (enough for a kvlab router; vLLM's format has token ids)");
   add('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg());
   add('--seed <n>', 'seed of output lengths, tokens and injected failures', intArg(), D.seed);
   add('--failure-rate <f>', 'share of requests failed on purpose', floatArg({ min: 0, max: 1 }), D.failureRate);

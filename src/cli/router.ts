@@ -25,6 +25,7 @@ interface RouterFlags {
   seed: number;
   apiKey?: string;
   maxModelLen?: number;
+  preprocess: boolean;
 }
 
 /** RouterOptions field → the flag that sets it (for one-line errors naming the flag). */
@@ -41,6 +42,7 @@ export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   seed: '--seed',
   apiKey: '--api-key',
   maxModelLen: '--max-model-len',
+  preprocess: '--no-preprocess',
 });
 
 /** Rethrow an invalid_config error as a bad_flag error naming the CLI flag. */
@@ -68,6 +70,7 @@ export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
       seed: f.seed,
       apiKey: f.apiKey ?? null,
       maxModelLen: f.maxModelLen,
+      preprocess: f.preprocess,
     });
   } catch (err) {
     asFlagError(err, ROUTER_FLAG_OF);
@@ -82,7 +85,8 @@ export function addRouterPolicyFlags(cmd: Command, defaultMode: RouterMode): Com
     .option('--router-mode <mode>', `routing policy: ${ROUTER_MODES.join(', ')}`, enumArg(ROUTER_MODES), defaultMode)
     .option('--kv-overlap-score-weight <w>', 'weight of the prefill term in the kv cost (0 = load only)', floatArg({ min: 0 }), D.overlapScoreWeight)
     .option('--router-temperature <t>', '0 = pick the cheapest worker; > 0 = softmax sampling', floatArg({ min: 0 }), D.temperature)
-    .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached; kv: how long a silent KV event stream is trusted', floatArg({ min: Number.MIN_VALUE }), D.routerTtlS);
+    .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached; kv: how long a silent KV event stream is trusted', floatArg({ min: Number.MIN_VALUE }), D.routerTtlS)
+    .option('--no-preprocess', 'send kvlab workers the prompt text, not its token ids and block hashes');
 }
 
 export function registerRouter(program: Command): void {

@@ -16,6 +16,12 @@
  * new messages, one Map lookup per message and one native block copy of the prompt, so its cost per new
  * token stays flat as the history grows (bench: tokenizer).
  *
+ * A message longer than SECOND_SIGHT_CHARS is memoised only when it comes a second time (a bounded set
+ * of fingerprints remembers long messages seen once): a server fed one-off long prompts would
+ * otherwise fill the memo with arrays no request reuses, and the garbage collector's copying and
+ * marking of them cost more per request than tokenizing. A long document repeated turn after turn is
+ * tokenized twice, then memoised.
+ *
  * Approximations: real models' templates differ (system prompts, BOS, separators); only the structure
  * (fixed per-message overhead, content encoded separately) matters to kvlab. The memo's budget counts
  * token ids, not the texts kept as keys (about 4 characters per token in natural text; more for long
@@ -68,6 +74,11 @@ export interface ChatTokenizerOptions {
   maxCacheEntries?: number;
 }
 
+/** Texts longer than this (UTF-16 units, about 2,000 tokens) are memoised from their second sighting. */
+export const SECOND_SIGHT_CHARS = 8192;
+/** Fingerprints of long texts seen once, at most (the set is emptied when full). */
+const MAX_SEEN_ONCE = 4096;
+
 /** Memo group of plain texts (encodeText); framed messages are grouped by their role string. */
 const TEXT_GROUP = null;
 type Group = string | typeof TEXT_GROUP;
@@ -90,6 +101,8 @@ interface MemoEntry {
  */
 class TokenMemo {
   private readonly groups = new Map<Group, Map<string, MemoEntry>>();
+  /** Fingerprints of long keys seen once (a collision only memoises a text one sighting early). */
+  private readonly seenOnce = new Set<number>();
   private newest: MemoEntry | null = null;
   private oldest: MemoEntry | null = null;
   private held = 0;
@@ -110,9 +123,17 @@ class TokenMemo {
     return e.tokens;
   }
 
-  /** Keeps `tokens` for (group, key), not yet held, unless they alone exceed the token budget. */
+  /**
+   * Whether `n` tokens for (group, key), not yet held, will be kept: not when they alone exceed the token
+   * budget, nor when the key is long and seen for the first time. Call once per miss, before `add`.
+   */
+  admits(group: Group, key: string, n: number): boolean {
+    if (n > this.maxTokens || this.maxEntries === 0) return false;
+    return key.length <= SECOND_SIGHT_CHARS || this.secondSight(group, key);
+  }
+
+  /** Keeps `tokens` for (group, key), not yet held and admitted (`admits`). */
   add(group: Group, key: string, tokens: readonly number[]): void {
-    if (tokens.length > this.maxTokens || this.maxEntries === 0) return;
     let map = this.groups.get(group);
     if (map === undefined) this.groups.set(group, (map = new Map()));
     const e: MemoEntry = { group, key, tokens, newer: null, older: null };
@@ -125,6 +146,15 @@ class TokenMemo {
 
   get entries(): number {
     return this.count;
+  }
+
+  /** True when (group, key) was seen once before (and forgets it); else remembers it. */
+  private secondSight(group: Group, key: string): boolean {
+    const f = fingerprint(group, key);
+    if (this.seenOnce.delete(f)) return true;
+    if (this.seenOnce.size >= MAX_SEEN_ONCE) this.seenOnce.clear();
+    this.seenOnce.add(f);
+    return false;
   }
 
   get tokens(): number {
@@ -158,6 +188,16 @@ class TokenMemo {
   }
 }
 
+/** A 30-bit fingerprint of a long key: its group, its length and 64 characters spread over it. */
+function fingerprint(group: Group, key: string): number {
+  let h = Math.imul(key.length, 0x9e3779b1);
+  if (group !== null) for (let i = 0; i < group.length; i++) h = Math.imul(h ^ group.charCodeAt(i), 0x01000193);
+  const step = Math.max(1, Math.floor(key.length / 64));
+  for (let i = 0; i < key.length; i += step) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  return h & 0x3fffffff;
+}
+
 function checkLimit(name: string, v: number): number {
   if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be an integer ≥ 0, got ${v}`);
   return v;
@@ -178,7 +218,8 @@ function joinParts(parts: (readonly number[])[], total: number): number[] {
 
 /**
  * Encodes chats with the template above. Each text message is memoised framed (header, content,
- * IM_END) under (role, content); `encodeText` memoises plain texts in the same memo and budget; role
+ * IM_END) under (role, content) — one the memo does not keep goes into the prompt unframed, without
+ * a copy; `encodeText` memoises plain texts in the same memo and budget; role
  * headers are cached per role. A prompt is assembled by one copy of its parts, so a memoised call
  * costs its new messages' tokenization, a Map lookup per message and one block copy of the prompt.
  */
@@ -201,7 +242,21 @@ export class ChatTokenizer {
     for (let k = 0; k < messages.length; k++) {
       const m = messages[k];
       if (m.contentTokens === undefined) {
-        const framed = this.framedMessage(m.role, m.content);
+        let framed = this.memo.get(m.role, m.content);
+        if (framed === undefined) {
+          this.misses++;
+          const head = this.header(m.role);
+          const content = encode(m.content);
+          const n = head.length + content.length + 1;
+          if (!this.memo.admits(m.role, m.content, n)) {
+            // not kept: its parts go into the prompt as they are (no framed copy)
+            parts.push(head, content, IM_END_PART);
+            total += n;
+            continue;
+          }
+          framed = ([] as number[]).concat(head, content, IM_END_PART);
+          this.memo.add(m.role, m.content, framed);
+        }
         parts.push(framed);
         total += framed.length;
       } else {
@@ -225,7 +280,7 @@ export class ChatTokenizer {
     if (t === undefined) {
       this.misses++;
       t = encode(text);
-      this.memo.add(TEXT_GROUP, text, t);
+      if (this.memo.admits(TEXT_GROUP, text, t.length)) this.memo.add(TEXT_GROUP, text, t);
     }
     return t as number[];
   }
@@ -238,17 +293,6 @@ export class ChatTokenizer {
   /** What the memo holds now: entries and their token ids in total (role headers not counted). */
   get cacheStats(): { entries: number; tokens: number } {
     return { entries: this.memo.entries, tokens: this.memo.tokens };
-  }
-
-  /** [header] content [IM_END] of a text message, memoised under (role, content). */
-  private framedMessage(role: string, content: string): readonly number[] {
-    let t = this.memo.get(role, content);
-    if (t === undefined) {
-      this.misses++;
-      t = ([] as number[]).concat(this.header(role), encode(content), IM_END_PART);
-      this.memo.add(role, content, t);
-    }
-    return t;
   }
 
   /** [IM_START] encode(role) [NEWLINE], cached for the first MAX_CACHED_ROLES roles seen. */

@@ -10,6 +10,7 @@
 import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { makeError } from './errors.ts';
+import { PreprocessedPrompt } from './preprocessed.ts';
 
 /**
  * `null` for nullable fields, written `{const: null}` and listed FIRST in the union. Fastify's ajv
@@ -77,6 +78,23 @@ export const CompletionRequest = Type.Object(
   { additionalProperties: true },
 );
 export type CompletionRequest = Static<typeof CompletionRequest>;
+
+/**
+ * A chat request from a kvlab router to a kvlab worker: the prompt comes tokenized and hashed in
+ * `kvlab_prompt` (core/preprocessed), the messages are left out.
+ */
+export const PreprocessedChatRequest = Type.Object(
+  { ...samplingFields, kvlab_prompt: PreprocessedPrompt, messages: Type.Optional(Type.Array(ChatRequestMessage)) },
+  { additionalProperties: true },
+);
+export type PreprocessedChatRequest = Static<typeof PreprocessedChatRequest>;
+
+/** A completions request from a kvlab router to a kvlab worker (see PreprocessedChatRequest). */
+export const PreprocessedCompletionRequest = Type.Object(
+  { ...samplingFields, kvlab_prompt: PreprocessedPrompt, prompt: Type.Optional(CompletionPrompt), echo: Type.Optional(Type.Boolean()) },
+  { additionalProperties: true },
+);
+export type PreprocessedCompletionRequest = Static<typeof PreprocessedCompletionRequest>;
 
 export const Usage = Type.Object({
   prompt_tokens: Count(),

@@ -44,14 +44,19 @@ export function checkPromptBytes(bytes: number, maxModelLen: number, param: stri
 /** Prompt tokens of a chat request (throws context_length_exceeded for prompts certainly too long). */
 export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[], maxModelLen = Infinity): number[] {
   const flat = chatMessagesLike(messages);
-  let bytes = 0;
-  for (const m of flat) bytes += Buffer.byteLength(m.content, 'utf8') + Buffer.byteLength(m.role, 'utf8');
-  checkPromptBytes(bytes, maxModelLen, 'messages');
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: count the bytes only when that bound is not enough.
+  let units = 0;
+  for (const m of flat) units += m.content.length + m.role.length;
+  if (units * 3 > maxModelLen * MAX_TOKEN_BYTES) {
+    let bytes = 0;
+    for (const m of flat) bytes += Buffer.byteLength(m.content, 'utf8') + Buffer.byteLength(m.role, 'utf8');
+    checkPromptBytes(bytes, maxModelLen, 'messages');
+  }
   return tok.encodeChat(flat);
 }
 
 /** Tokens of a completions prompt given as text (throws context_length_exceeded for text certainly too long). */
 export function textPromptTokens(text: string, maxModelLen = Infinity): number[] {
-  checkPromptBytes(Buffer.byteLength(text, 'utf8'), maxModelLen, 'prompt');
+  if (text.length * 3 > maxModelLen * MAX_TOKEN_BYTES) checkPromptBytes(Buffer.byteLength(text, 'utf8'), maxModelLen, 'prompt');
   return encode(text);
 }

@@ -3,6 +3,12 @@
  * ZeroMQ port) and a router in front of them, in one process, on 127.0.0.1 by default. The router's
  * block size and API key follow the workers' so hashes and auth line up. `kvlab cluster` and the lab's
  * real-time experiments use it; `close()` stops the router first, then the workers.
+ *
+ * kvlab to kvlab by default: the workers publish KV events without token ids (mocker
+ * `kvEventTokenIds: false`; the router takes their hashes as they are, and the workers then take
+ * hash-only preprocessed prompts), and the router hands them prompts tokenized and hashed
+ * (core/preprocessed). `mocker.kvEventTokenIds: true` keeps vLLM's events with token ids for other
+ * subscribers; `router.preprocess: false` sends the workers plain text.
  */
 import { startMocker, type MockerOptions, type RunningMocker } from '../mocker/index.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../router-sim/index.ts';
@@ -39,6 +45,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     ...(opts.numWorkers !== undefined ? { numWorkers: opts.numWorkers } : {}),
     port: 0,
     kvEventsPort: opts.kvEvents === false ? null : 0,
+    kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? false,
   };
   const mocker = await startMocker(mockerOpts);
   let router: RunningRouter;
@@ -58,6 +65,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
   // Do not hand out the cluster before the router's subscriptions reach the publishers: batches
   // published earlier would be dropped (ZeroMQ slow joiner) and the index would miss those blocks.
   await router.state.subscribers?.ready(5000);
+  // Nor before the router knows its workers are kvlab workers (until then it sends them plain text).
+  await router.state.pool.ready(5000);
   let closed = false;
   return {
     url: router.url,

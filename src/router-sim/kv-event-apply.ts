@@ -16,7 +16,10 @@
  * engines), so external == local and the applier stores and removes the event's own hashes without
  * re-hashing token ids or keeping a mapping (same index as the general path, far cheaper; token ids
  * are not needed, so such a sender may leave them out); an event with a non-number hash still takes
- * the general path.
+ * the general path. A worker is also trusted from the first BlockStored it sends without token ids
+ * at our block size: only a kvlab worker publishing hash-only events (its `kvEventTokenIds` off) does
+ * that, and such an event cannot be re-hashed anyway. That learned trust ends when the worker's
+ * entries are reset (AllBlocksCleared, sequence gap, reconnect: the publisher may have changed).
  * Pure: no clocks, no I/O.
  */
 import { hashBlock, ROOT_HASH } from '../core/block-hash.ts';
@@ -113,7 +116,10 @@ export class KvEventApplier {
   readonly skipped: number[];
   /** Per worker: stores whose parent hash was unknown (chained on the external parent hash). */
   readonly orphans: number[];
+  /** Every worker's hashes are trusted from the start (the option). */
   readonly trustedHashes: boolean;
+  /** Per worker: hashes trusted now (the option, or learned from a hash-only BlockStored). */
+  private readonly trusted: boolean[];
 
   constructor(
     readonly indexer: KvIndexer,
@@ -125,11 +131,17 @@ export class KvEventApplier {
     this.applied = new Array<number>(indexer.numWorkers).fill(0);
     this.skipped = new Array<number>(indexer.numWorkers).fill(0);
     this.orphans = new Array<number>(indexer.numWorkers).fill(0);
+    this.trusted = new Array<boolean>(indexer.numWorkers).fill(this.trustedHashes);
+  }
+
+  /** Whether `worker`'s hashes are taken as they are (no re-hashing). */
+  isTrusted(worker: number): boolean {
+    return this.trusted[worker];
   }
 
   /** Local hash the router uses for a worker's external hash, if known. */
   localOf(worker: number, external: ExternalHash): number | undefined {
-    if (this.trustedHashes && typeof external === 'number' && this.indexer.holds(worker, external)) return external;
+    if (this.trusted[worker] && typeof external === 'number' && this.indexer.holds(worker, external)) return external;
     return this.maps[worker].get(externalKey(external));
   }
 
@@ -150,16 +162,18 @@ export class KvEventApplier {
   resetWorker(worker: number): void {
     this.indexer.clearWorker(worker);
     this.maps[worker].clear();
+    this.trusted[worker] = this.trustedHashes;
   }
 
   private applyOne(worker: number, ev: KvEventLike): boolean {
     const map = this.maps[worker];
+    const trusted = this.trusted[worker];
     switch (ev.type) {
       case 'AllBlocksCleared':
         this.resetWorker(worker);
         return true;
       case 'BlockRemoved': {
-        if (this.trustedHashes && allNumbers(ev.blockHashes)) {
+        if (trusted && allNumbers(ev.blockHashes)) {
           this.indexer.remove(worker, ev.blockHashes);
           return true;
         }
@@ -169,7 +183,7 @@ export class KvEventApplier {
           const local = map.get(key);
           if (local === undefined) {
             // Trusted: a block stored on the fast path is indexed under its own hash.
-            if (this.trustedHashes && typeof key === 'number') locals.push(key);
+            if (trusted && typeof key === 'number') locals.push(key);
             continue;
           }
           map.delete(key);
@@ -182,10 +196,14 @@ export class KvEventApplier {
         const n = ev.blockHashes.length;
         const bs = this.blockSize;
         if (ev.blockSize !== bs) return false;
-        if (this.trustedHashes && allNumbers(ev.blockHashes) && (ev.parentHash == null || typeof ev.parentHash === 'number')) {
-          if (ev.parentHash != null && !this.indexer.holds(worker, ev.parentHash) && !map.has(ev.parentHash)) this.orphans[worker]++;
-          this.indexer.store(worker, ev.blockHashes);
-          return true;
+        const parentHash = ev.parentHash;
+        if (allNumbers(ev.blockHashes) && (parentHash == null || typeof parentHash === 'number')) {
+          if (!trusted && n > 0 && ev.tokenIds.length === 0) this.trusted[worker] = true; // a kvlab worker's hash-only event
+          if (this.trusted[worker]) {
+            if (parentHash != null && !this.indexer.holds(worker, parentHash) && !map.has(parentHash)) this.orphans[worker]++;
+            this.indexer.store(worker, ev.blockHashes);
+            return true;
+          }
         }
         if (ev.tokenIds.length < n * bs) return false;
         let parent: number;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ChatTokenizer,
+  SECOND_SIGHT_CHARS,
   type ChatMessageLike,
   GENERATION_PROMPT_TOKENS,
   IM_END,
@@ -202,6 +203,24 @@ describe('chat template memo', () => {
     const before = ct.tokenizeCount;
     expect(ct.encodeChat([user(big), user(small)])).toEqual(unmemoised([user(big), user(small)]));
     expect(ct.tokenizeCount - before).toBe(1); // the big one again, the small one from the memo
+  });
+
+  it('keeps a long message only from its second sighting, so one-off long prompts never fill the memo', () => {
+    const rng = createRng('second-sight');
+    const ct = new ChatTokenizer();
+    const longs = Array.from({ length: 20 }, () => loremText(rng, 3000).text);
+    expect(longs.every((t) => t.length > SECOND_SIGHT_CHARS)).toBe(true);
+    for (const t of longs) ct.encodeChat([user(t)]);
+    expect(ct.cacheStats.entries).toBe(0);
+    // seen again: memoised now, and served from the memo the third time
+    expect(ct.encodeChat([user(longs[3])])).toEqual(unmemoised([user(longs[3])]));
+    expect(ct.cacheStats).toEqual({ entries: 1, tokens: framedLength(longs[3]) });
+    const before = ct.tokenizeCount;
+    expect(ct.encodeChat([user(longs[3])])).toEqual(unmemoised([user(longs[3])]));
+    expect(ct.tokenizeCount).toBe(before);
+    // a short message is memoised at once
+    ct.encodeChat([user('short')]);
+    expect(ct.cacheStats.entries).toBe(2);
   });
 
   it('evicts the least recently used messages first when the token budget is exceeded', () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import {
   isLoremToken,
   LOREM_TOKEN_IDS,
+  loremTokenArray,
   LOREM_WORDS,
   loremText,
   loremTokens,
@@ -53,6 +54,13 @@ describe('loremTokens / loremText', () => {
     expect(loremTokens(createRng(1), 0)).toEqual([]);
   });
 
+  it('draws the same tokens into a typed array with the same rng draws', () => {
+    const a = createRng('typed');
+    const b = createRng('typed');
+    expect(Array.from(loremTokenArray(a, 500))).toEqual(loremTokens(b, 500));
+    expect(a.next()).toBe(b.next());
+  });
+
   it('gives text that starts with a space and re-encodes to its tokens', () => {
     const { text, tokens } = loremText(createRng('x'), 64);
     expect(text.startsWith(' ')).toBe(true);
@@ -67,6 +75,8 @@ describe('loremTokens / loremText', () => {
 
   it('rejects non-lorem ids when rendering text directly', () => {
     expect(() => tokensToLoremText([198])).toThrow(/not a lorem token/);
+    const id = LOREM_TOKEN_IDS[0];
+    for (const bad of [-1, id + 0.5, 10 ** 9, Number.NaN]) expect(() => tokensToLoremText([id, bad])).toThrow(/not a lorem token/);
   });
 });
 

@@ -1,5 +1,14 @@
+import fc from 'fast-check';
+import { encode as o200kEncode } from 'gpt-tokenizer/encoding/o200k_base';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loremText } from '../../src/core/lorem.ts';
+import { createRng } from '../../src/core/rng.ts';
 import { countTokens, decode, encode, isValidToken, MAX_RUN_CHARS, NEWLINE_TOKEN, SPECIAL_TOKENS, VOCAB_SIZE } from '../../src/core/tokenizer.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('tokenizer (o200k_base facade)', () => {
   it('round-trips ordinary text', () => {
@@ -62,5 +71,48 @@ describe('long runs without spaces', () => {
   it('never splits a surrogate pair', () => {
     const text = '😀'.repeat(2_000);
     expect(decode(encode(text))).toBe(text);
+  });
+});
+
+describe('ids identical to gpt-tokenizer o200k_base', () => {
+  const reference = (text: string): number[] => o200kEncode(text, { allowedSpecial: new Set(), disallowedSpecial: new Set() });
+  const dataText = (): string => {
+    const dirs = ['data/documents', 'data/corpus'].map((d) => join(ROOT, d));
+    return dirs.flatMap((d) => readdirSync(d).filter((f) => f !== 'README.md').sort().map((f) => readFileSync(join(d, f), 'utf8'))).join('\n\n');
+  };
+
+  it('on the documents and the corpus', () => {
+    const text = dataText();
+    expect(encode(text)).toEqual(reference(text));
+  });
+
+  it('on lorem prompts', () => {
+    const { text, tokens } = loremText(createRng('tokenizer/lorem'), 20_000);
+    expect(encode(text)).toEqual(reference(text));
+    expect(encode(text)).toEqual(tokens);
+  });
+
+  it('on random text of every character class (below the long-run cut)', () => {
+    const chars = [
+      'a', 'Q', 'x', ' the', ' The', ' THE', "'s", "'LL", "n't", '0', '42', '1234', ' ', '  ', '\t', '\n', '\r\n', '\v', '\f', '/', '.',
+      ',', '!?', '(', '"', '<|im_start|>', '<|endoftext|>', '\x00', 'é', 'Ünïcödé', 'ß', 'ǅ', 'ʰ', '中文', '\u0301', '²', '٣', '\u00a0',
+      '\u2028', '\u3000', '—', '😀', '\ud800', '🏳️‍🌈',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...chars), { maxLength: 80 }), (parts) => {
+        const text = parts.join('');
+        expect(encode(text)).toEqual(reference(text));
+      }),
+      { numRuns: 5_000, seed: 7 },
+    );
+  });
+
+  it('after the piece memo overflows (more distinct pieces than it holds)', () => {
+    const rng = createRng('tokenizer/overflow');
+    const words: string[] = [];
+    for (let i = 0; i < 40_000; i++) words.push(` w${Math.floor(rng.next() * 1e9).toString(36)}x`);
+    const text = words.join('');
+    expect(encode(text)).toEqual(reference(text));
+    expect(encode(text)).toEqual(reference(text));
   });
 });

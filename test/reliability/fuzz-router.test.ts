@@ -1,6 +1,7 @@
 /**
  * Fuzzing the router's HTTP surface (app.inject) with a real mock worker behind it on 127.0.0.1:
- * 10,000 generated bodies and 10,000 generated header sets. The router must answer a client's mistakes
+ * 10,000 generated bodies and 10,000 generated header sets (the worker is a kvlab worker, so valid
+ * requests reach it preprocessed). The router must answer a client's mistakes
  * itself with a 4xx OpenAI error — never a 5xx, never by forwarding garbage (every body the worker
  * receives passes the request schema) and never by marking the worker down — and still route a good
  * request afterwards. No prototype is touched.
@@ -9,7 +10,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../src/core/openai-schemas.ts';
+import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest } from '../../src/core/openai-schemas.ts';
 import { Engine } from '../../src/mocker/engine/index.ts';
 import { buildWorkerApp } from '../../src/mocker/server/app.ts';
 import { engineConfigOf, resolveMockerOptions } from '../../src/mocker/server/options.ts';
@@ -34,7 +35,10 @@ beforeAll(async () => {
     if (path !== CHAT && path !== COMPLETIONS) return;
     forwarded++;
     try {
-      parseBody(path === CHAT ? ChatCompletionRequest : CompletionRequest, req.body);
+      // A kvlab worker gets preprocessed prompts (kvlab_prompt instead of messages / prompt).
+      const pre = req.body !== null && typeof req.body === 'object' && Object.hasOwn(req.body, 'kvlab_prompt');
+      const schema = path === CHAT ? (pre ? PreprocessedChatRequest : ChatCompletionRequest) : pre ? PreprocessedCompletionRequest : CompletionRequest;
+      parseBody(schema, req.body);
     } catch (err) {
       forwardedGarbage.push(`${(err as Error).message}: ${JSON.stringify(req.body).slice(0, 200)}`);
     }
@@ -45,6 +49,8 @@ beforeAll(async () => {
   // few upstream connections, so a leak of them shows as a hang.
   router = buildRouterApp({ workers: [url], mode: 'kv-approx', blockSize: 16, maxModelLen: 512, bodyLimit: 256 * 1024, downForMs: 600_000, connectionsPerWorker: 4 });
   await router.app.ready();
+  await router.state.pool.ready(5000);
+  expect(router.state.pool.capabilities[0]).not.toBeNull();
 });
 afterAll(async () => {
   await router?.app.close();

@@ -114,12 +114,35 @@ describe('KvEventApplier', () => {
     expect(trusted.indexer.size).toBe(general.indexer.size);
   });
 
-  it('with trustedHashes applies stores that carry no token ids; without it skips them', () => {
+  it('with trustedHashes applies stores that carry no token ids from the start', () => {
     const ev = { type: 'BlockStored' as const, blockHashes: local.slice(0, 3), parentHash: null, tokenIds: [], blockSize: BS };
     const trusted = new KvEventApplier(new KvIndexer(1), BS, { trustedHashes: true });
-    const general = new KvEventApplier(new KvIndexer(1), BS);
+    expect(trusted.isTrusted(0)).toBe(true);
     expect(trusted.apply(0, [ev])).toEqual({ applied: 1, skipped: 0 });
-    expect(general.apply(0, [ev])).toEqual({ applied: 0, skipped: 1 });
     expect(Array.from(trusted.indexer.overlaps(local))).toEqual([3]);
+  });
+
+  it('trusts a worker from its first store without token ids (a kvlab worker), until that worker is reset', () => {
+    const ap = new KvEventApplier(new KvIndexer(2), BS);
+    const hashOnly = { type: 'BlockStored' as const, blockHashes: local.slice(0, 2), parentHash: null, tokenIds: [], blockSize: BS };
+    expect(ap.isTrusted(0)).toBe(false);
+    expect(ap.apply(0, [hashOnly])).toEqual({ applied: 1, skipped: 0 });
+    expect(ap.isTrusted(0)).toBe(true);
+    expect(ap.isTrusted(1)).toBe(false);
+    // Its later events are taken as they are: a store's hashes, a removal of a stored hash.
+    ap.apply(0, [{ type: 'BlockStored', blockHashes: local.slice(2), parentHash: local[1], tokenIds: [], blockSize: BS }]);
+    expect(Array.from(ap.indexer.overlaps(local))).toEqual([4, 0]);
+    ap.apply(0, [{ type: 'BlockRemoved', blockHashes: [local[3]] }]);
+    expect(Array.from(ap.indexer.overlaps(local))).toEqual([3, 0]);
+    // A store of another size teaches nothing; a reset (the publisher may have changed) ends the trust.
+    ap.apply(1, [{ ...hashOnly, blockSize: BS * 2 }]);
+    expect(ap.isTrusted(1)).toBe(false);
+    ap.resetWorker(0);
+    expect(ap.isTrusted(0)).toBe(false);
+    // A worker whose stores carry token ids is re-hashed as before.
+    const ext = [7n * 10n ** 18n, 7n * 10n ** 18n + 1n];
+    expect(ap.apply(1, [{ type: 'BlockStored', blockHashes: ext, parentHash: null, tokenIds: tokens.slice(0, 8), blockSize: BS }])).toEqual({ applied: 1, skipped: 0 });
+    expect(ap.isTrusted(1)).toBe(false);
+    expect(ap.localOf(1, ext[1])).toBe(local[1]);
   });
 });

@@ -6,12 +6,17 @@
  * tokens are prefix + user part, so its text is a true text prefix too. At most `concurrency`
  * requests are in flight (closed loop). One workload is one ratio; the CLI loops over ratios.
  *
+ * Each prefix's text is built once; a request keeps only its own token ids (a typed array) and its
+ * message is written out when read (its text by a real client, its ids by the virtual cluster), so
+ * 200 requests of 16k tokens are not 200 long texts and id arrays kept on the heap until sent.
+ *
  * Approximation: Dynamo sizes its text with a real tokenizer; ours are exact lorem token counts.
  */
-import { loremTokens, tokensToLoremText } from '../../core/lorem.ts';
+import { loremTokenArray, loremTokens, tokensToLoremText } from '../../core/lorem.ts';
+import { lazyLoremMessage } from './messages.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { int, num, resolveParams } from './params.ts';
-import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
+import type { ConversationScript, Workload, WorkloadDefinition } from './types.ts';
 import { PREFIX_RATIO_DEFAULTS, type PrefixRatioParams } from './defaults.ts';
 
 export { PREFIX_RATIO_DEFAULTS, type PrefixRatioParams };
@@ -48,12 +53,8 @@ export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>): Worklo
     // A prompt needs at least one token: with ratio 0 the user part alone carries the request.
     const userLen = jitter(userBase, pickRng, prefixLen > 0 ? 0 : 1);
     const maxTokens = jitter(p.osl, pickRng, 1);
-    const user = loremTokens(pickRng, userLen);
-    const message: ScriptMessage = {
-      role: 'user',
-      content: prefixTexts[group] + tokensToLoremText(user),
-      contentTokens: prefixes[group].concat(user),
-    };
+    const user = loremTokenArray(pickRng, userLen);
+    const message = lazyLoremMessage('user', [prefixes[group], user], [prefixTexts[group]]);
     scripts.push({
       id: `req-${k}`,
       preamble: [],

@@ -7,11 +7,17 @@
  * content type (415), JSON (400), schema (400, param = the field), model (404), n (400), injected
  * failure, prompt length (byte bound, then exact), max_tokens bound, waiting-queue bound (429).
  * Errors are OpenAI-shaped bodies; the server keeps serving.
+ *
+ * A kvlab router hands this worker preprocessed prompts (`kvlab_prompt`, core/preprocessed: token ids
+ * and block hashes, or hashes and the last partial block's ids when the engine publishes KV events
+ * without token ids): the worker then neither tokenizes nor hashes. `/health` advertises what it takes
+ * under `kvlab`; a request without `kvlab_prompt` is served from its messages / prompt as always.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError, toErrorBody, toKvlabError, type KvlabError } from '../../core/errors.ts';
-import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
+import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest } from '../../core/openai-schemas.ts';
+import { PREPROCESSED_FIELD, readPreprocessed, workerCapability, type PromptInput } from '../../core/preprocessed.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { Engine, type KvEvent } from '../engine/index.ts';
 import { bearerChecker } from '../../core/api-key.ts';
@@ -20,7 +26,7 @@ import { EngineDriver } from './driver.ts';
 import { clientErrorHandler } from '../../core/client-error-handler.ts';
 import { FAIL_HEADER, failureInjector } from './failures.ts';
 import { createWorkerMetrics } from './metrics.ts';
-import { engineConfigOf, resolveMockerOptions, type MockerOptions, type ResolvedMockerOptions } from './options.ts';
+import { engineConfigOf, engineOptionsOf, resolveMockerOptions, type MockerOptions, type ResolvedMockerOptions } from './options.ts';
 import { planOutput, resolveMaxTokens, type LengthFields } from './plan.ts';
 import { chatPromptTokens, completionPromptTokens } from './prompt.ts';
 import type { JobKind } from './responses.ts';
@@ -70,10 +76,20 @@ function precheck(state: WorkerState, request: FastifyRequest, body: { model: st
   if (injected) throw injected;
 }
 
+/** A prompt the worker tokenized itself. */
+function plainPrompt(tokens: number[]): PromptInput {
+  return { length: tokens.length, tokenIds: tokens, hashes: [], hashOnly: false };
+}
+
+/** The body carries a preprocessed prompt (a kvlab router sent it). */
+function isPreprocessed(body: unknown): boolean {
+  return body !== null && typeof body === 'object' && Object.hasOwn(body, PREPROCESSED_FIELD);
+}
+
 function makeJob(
   state: WorkerState,
   kind: JobKind,
-  prompt: number[],
+  prompt: PromptInput,
   body: LengthFields & { seed?: number | null; stream?: boolean; stream_options?: { include_usage?: boolean } | null },
 ): Job {
   const { opts } = state;
@@ -85,7 +101,10 @@ function makeJob(
   const plan = planOutput(body, maxTokens, rng, kind === 'chat' ? opts.reasoningRatio : 0);
   return {
     head: { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${state.name}-${n}`, kind, created: state.created(), model: opts.model },
-    prompt,
+    prompt: prompt.tokenIds,
+    promptLength: prompt.length,
+    promptHashes: prompt.hashes.length > 0 || prompt.hashOnly ? prompt.hashes : undefined,
+    hashOnly: prompt.hashOnly,
     plan,
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
@@ -104,7 +123,7 @@ function run(state: WorkerState, job: Job, reply: FastifyReply): Promise<Record<
 export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance {
   const opts = resolveMockerOptions(appOpts.options);
   const name = appOpts.name ?? 'worker-0';
-  const engine = appOpts.engine ?? new Engine(engineConfigOf(opts), opts.profile ?? undefined);
+  const engine = appOpts.engine ?? new Engine(engineConfigOf(opts), opts.profile ?? undefined, engineOptionsOf(opts));
   const sink = appOpts.kvEvents ?? null;
   const driver = new EngineDriver(engine, {
     clock: appOpts.clock,
@@ -157,7 +176,8 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   });
   app.addHook('onClose', async () => driver.close());
 
-  app.get('/health', async () => ({ status: 'ok', worker: name }));
+  const capability = workerCapability(opts.blockSize, !opts.kvEventTokenIds);
+  app.get('/health', async () => ({ status: 'ok', worker: name, kvlab: capability }));
 
   app.get('/v1/models', async () => ({
     object: 'list',
@@ -180,18 +200,30 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     return { ok: true };
   });
 
+  const hashOnly = capability.hash_only;
+
   app.post('/v1/chat/completions', async (request, reply) => {
+    if (isPreprocessed(request.body)) {
+      const body = parseBody(PreprocessedChatRequest, request.body);
+      precheck(state, request, body);
+      return run(state, makeJob(state, 'chat', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly), body), reply);
+    }
     const body = parseBody(ChatCompletionRequest, request.body);
     precheck(state, request, body);
     const prompt = chatPromptTokens(state.tokenizer, body.messages, opts.maxModelLen);
-    return run(state, makeJob(state, 'chat', prompt, body), reply);
+    return run(state, makeJob(state, 'chat', plainPrompt(prompt), body), reply);
   });
 
   app.post('/v1/completions', async (request, reply) => {
+    if (isPreprocessed(request.body)) {
+      const body = parseBody(PreprocessedCompletionRequest, request.body);
+      precheck(state, request, body);
+      return run(state, makeJob(state, 'text', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly), body), reply);
+    }
     const body = parseBody(CompletionRequest, request.body);
     precheck(state, request, body);
     const prompt = completionPromptTokens(body.prompt, opts.maxModelLen);
-    return run(state, makeJob(state, 'text', prompt, body), reply);
+    return run(state, makeJob(state, 'text', plainPrompt(prompt), body), reply);
   });
 
   return app;

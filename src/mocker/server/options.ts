@@ -4,7 +4,7 @@
  * complete one (errors are `invalid_config` KvlabErrors naming the field).
  */
 import { makeError } from '../../core/errors.ts';
-import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../engine/types.ts';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineOptions } from '../engine/types.ts';
 import type { TimingModel } from '../engine/timing/types.ts';
 
 export interface MockerOptions extends EngineConfig {
@@ -21,6 +21,12 @@ export interface MockerOptions extends EngineConfig {
   reasoningRatio: number;
   /** First worker's KV-events PUB port (worker i: + i); 0 → ephemeral ports; null → no publisher. */
   kvEventsPort: number | null;
+  /**
+   * Put the blocks' token ids in BlockStored events (vLLM's format; default true, what a foreign router
+   * needs). Off, events carry hashes only (a kvlab router takes them as they are) and the worker also
+   * takes hash-only preprocessed prompts from a kvlab router (core/preprocessed).
+   */
+  kvEventTokenIds: boolean;
   /** Required `Authorization: Bearer` key on /v1 routes; null → open. */
   apiKey: string | null;
   seed: number;
@@ -51,6 +57,7 @@ export const DEFAULT_MOCKER_OPTIONS: Readonly<MockerOptions> = Object.freeze({
   profile: null,
   reasoningRatio: 0,
   kvEventsPort: null,
+  kvEventTokenIds: true,
   apiKey: null,
   seed: 0,
   failureRate: 0,
@@ -92,7 +99,7 @@ export function resolveMockerOptions(partial: Partial<MockerOptions> = {}): Reso
   num(o, 'speedupRatio', 0, Infinity, true);
   num(o, 'decodeSpeedupRatio', 0, Infinity, true);
   int(o, 'maxModelLen', 1);
-  for (const key of ['enablePrefixCaching', 'enableChunkedPrefill'] as const) {
+  for (const key of ['enablePrefixCaching', 'enableChunkedPrefill', 'kvEventTokenIds'] as const) {
     if (typeof o[key] !== 'boolean') bad(key, `must be a boolean, got ${String(o[key])}`);
   }
   int(o, 'numWorkers', 1, 1024);
@@ -141,4 +148,9 @@ export function engineConfigOf(o: MockerOptions): EngineConfig {
     maxModelLen: o.maxModelLen,
     ...(o.asyncScheduling !== undefined ? { asyncScheduling: o.asyncScheduling } : {}),
   };
+}
+
+/** The engine's construction options (token ids in its events or not). */
+export function engineOptionsOf(o: MockerOptions): EngineOptions {
+  return { eventTokenIds: o.kvEventTokenIds };
 }

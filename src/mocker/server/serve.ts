@@ -18,9 +18,13 @@ import { fullBody, pieceChunk, piecesOf, usageChunk, usageOf, type ResponseHead,
 
 export interface Job {
   head: ResponseHead;
+  /** The prompt's token ids (hashOnly: only those after its last full block). */
   prompt: number[];
+  promptLength: number;
   /** Chained hashes of the prompt's full blocks, when the caller already has them. */
   promptHashes?: number[];
+  /** The full blocks are known by their hashes only (EngineRequest.promptLength). */
+  hashOnly: boolean;
   plan: OutputPlan;
   stream: boolean;
   includeUsage: boolean;
@@ -43,7 +47,7 @@ function submit(ctx: ServeContext, job: Job, progress: Progress, listener: { onP
   const { driver, metrics } = ctx;
   try {
     driver.submit(
-      { id: job.head.id, prompt: job.prompt, promptHashes: job.promptHashes, output: job.plan.tokens },
+      { id: job.head.id, prompt: job.prompt, promptHashes: job.promptHashes, promptLength: job.hashOnly ? job.promptLength : undefined, output: job.plan.tokens },
       {
         onTokens(d) {
           if (d.first || progress.firstAt === null) {
@@ -97,7 +101,7 @@ export function serveStream(ctx: ServeContext, job: Job, reply: FastifyReply): v
       });
     },
     onEnd() {
-      if (job.includeUsage) write(usageChunk(job.head, usageOf(job.prompt.length, total, progress.cached), timingOf(ctx, progress)));
+      if (job.includeUsage) write(usageChunk(job.head, usageOf(job.promptLength, total, progress.cached), timingOf(ctx, progress)));
       if (!raw.destroyed) raw.end('data: [DONE]\n\n');
     },
   });
@@ -121,7 +125,7 @@ export function serveFull(ctx: ServeContext, job: Job, reply: FastifyReply): Pro
       submit(ctx, job, progress, {
         onPieces() {},
         onEnd() {
-          resolve(fullBody(job.head, job.plan, usageOf(job.prompt.length, job.plan.tokens.length, progress.cached), timingOf(ctx, progress)));
+          resolve(fullBody(job.head, job.plan, usageOf(job.promptLength, job.plan.tokens.length, progress.cached), timingOf(ctx, progress)));
         },
       });
     } catch (err) {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Engine } from '../engine/index.ts';
 import { buildWorkerApp } from './app.ts';
 import { startKvEventPublisher, type KvEventPublisher } from './kv-events.ts';
-import { engineConfigOf, resolveMockerOptions, type MockerOptions } from './options.ts';
+import { engineConfigOf, engineOptionsOf, resolveMockerOptions, type MockerOptions } from './options.ts';
 
 export interface MockerWorker {
   name: string;
@@ -50,7 +50,7 @@ export async function startMocker(partial: Partial<MockerOptions> = {}): Promise
         publisher = await startKvEventPublisher({ host: opts.host, port: opts.kvEventsPort === 0 ? 0 : opts.kvEventsPort + i });
         publishers.push(publisher);
       }
-      const engine = new Engine(engineConfigOf(opts), opts.profile ?? undefined);
+      const engine = new Engine(engineConfigOf(opts), opts.profile ?? undefined, engineOptionsOf(opts));
       const app = buildWorkerApp({ options: opts, name, engine, kvEvents: publisher });
       apps.push(app);
       await app.listen({ host: opts.host, port: opts.port === 0 ? 0 : opts.port + i });

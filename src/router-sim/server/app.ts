@@ -84,6 +84,8 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     healthCheckMs: options.healthCheckMs,
     connections: options.connectionsPerWorker,
     authorization: options.apiKey ? `Bearer ${options.apiKey}` : undefined,
+    blockSize: options.blockSize,
+    identify: options.preprocess,
   });
   const metrics = createRouterMetrics({ workersUp: () => core.liveCount(), indexBlocks: () => core.indexSize() });
   // kv mode routes on the event stream alone, so it also watches for a stream gone silent.
@@ -165,6 +167,8 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     const wantsSpec = parsed.nvext?.agent_hints?.speculative_prefill === true;
     const p: ParsedCompletion = {
       raw,
+      json: json as Record<string, unknown>,
+      promptField: 'messages',
       ...prompts.chat(parsed.messages, options.maxModelLen),
       speculative: wantsSpec ? { model: parsed.model, messages: parsed.messages } : null,
     };
@@ -173,8 +177,9 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
 
   app.post('/v1/completions', async (req, reply) => {
     const { raw, json } = body(req.body);
-    const { promptTokens, hashes } = prompts.completion(parseBody(CompletionRequest, json).prompt, options.maxModelLen);
-    return proxyCompletion(deps, '/v1/completions', { raw, promptTokens, hashes, speculative: null }, req, reply);
+    const blocks = prompts.completion(parseBody(CompletionRequest, json).prompt, options.maxModelLen);
+    const p: ParsedCompletion = { raw, json: json as Record<string, unknown>, promptField: 'prompt', ...blocks, speculative: null };
+    return proxyCompletion(deps, '/v1/completions', p, req, reply);
   });
 
   app.get('/v1/models', async (req, reply) => {
@@ -197,7 +202,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
   });
 
   app.get('/health', async (_req, reply) => {
-    const workers = pool.endpoints.map((e) => ({ name: e.name, url: e.url, up: core.isUp(e.index) }));
+    const workers = pool.endpoints.map((e) => ({ name: e.name, url: e.url, up: core.isUp(e.index), kvlab: pool.capabilities[e.index] !== null }));
     const live = core.liveCount();
     return reply.code(live > 0 ? 200 : 503).send({ status: live > 0 ? 'ok' : 'unavailable', mode: options.mode, workers, indexBlocks: core.indexSize(), inFlight: core.tracker.size });
   });

@@ -42,6 +42,11 @@ export interface RouterOptions {
   maxModelLen: number;
   /** Undici connections per worker. */
   connectionsPerWorker: number;
+  /**
+   * Hand kvlab workers (those whose /health advertises it, core/preprocessed) the prompt tokenized and
+   * hashed instead of its text (default true); other servers always get the request as sent.
+   */
+  preprocess: boolean;
 }
 
 export type ResolvedRouterOptions = Readonly<RouterOptions>;
@@ -64,6 +69,7 @@ export const DEFAULT_ROUTER_OPTIONS: Readonly<RouterOptions> = Object.freeze({
   bodyLimit: 16 * 1024 * 1024,
   maxModelLen: 32768,
   connectionsPerWorker: 256,
+  preprocess: true,
 });
 
 function bad(path: string, detail: string): never {
@@ -113,5 +119,6 @@ export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): Reso
   num(o.bodyLimit, 'bodyLimit', 1, { int: true });
   num(o.maxModelLen, 'maxModelLen', 1, { int: true });
   num(o.connectionsPerWorker, 'connectionsPerWorker', 1, { int: true });
+  if (typeof o.preprocess !== 'boolean') bad('preprocess', `must be a boolean, got ${String(o.preprocess)}`);
   return Object.freeze({ ...o, workers: Object.freeze(workers) as unknown as string[], kvEvents: Object.freeze([...o.kvEvents]) as unknown as string[] });
 }

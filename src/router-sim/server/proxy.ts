@@ -12,6 +12,11 @@
  * does not support or cannot encode) is the client's mistake and gets a 400, and hop-by-hop headers
  * (RFC 9110 §7.6.1: the fixed list, `expect`, and those named in `connection`) are never forwarded.
  * In kv mode the KvStreamWatch hears of every routed and finished request (see kv-stream-watch.ts).
+ *
+ * What is forwarded: to a kvlab worker (the pool has its capability, core/preprocessed) the request's
+ * fields with the prompt (`messages` / `prompt`) replaced by `kvlab_prompt` — the token ids and block
+ * hashes the router computed anyway — so the worker neither tokenizes nor hashes; to any other server
+ * the request body exactly as the client sent it.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { blockHashes } from '../../core/block-hash.ts';
@@ -19,11 +24,12 @@ import type { ChatTokenizer } from '../../core/chat-template.ts';
 import type { ChatRequestMessage } from '../../core/openai-schemas.ts';
 import { makeError } from '../../core/errors.ts';
 import { chatMessagesLike } from '../../core/prompt.ts';
+import { PREPROCESSED_FIELD, preprocessedPrompt, type WorkerCapability } from '../../core/preprocessed.ts';
 import type { RouterCore } from '../router-core.ts';
 import type { KvStreamWatch } from './kv-stream-watch.ts';
 import type { RouterMetrics } from './metrics.ts';
 import { errorCode, HOP_BY_HOP, Relay, type RelayContext } from './relay.ts';
-import { sendSpeculativePrefill, speculativeBody } from './speculative.ts';
+import { preprocessedSpeculativeBody, sendSpeculativePrefill, speculativeBody } from './speculative.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
 export { UPSTREAM_WORKER_HEADER, WORKER_HEADER } from './relay.ts';
@@ -42,11 +48,18 @@ export interface ProxyDeps {
 }
 
 export interface ParsedCompletion {
+  /** The body as the client sent it. */
   raw: string;
+  /** The body parsed. */
+  json: Record<string, unknown>;
+  /** The field holding the prompt (left out of a preprocessed request). */
+  promptField: 'messages' | 'prompt';
   /** Prompt length in tokens, as the router's tokenizer sees the prompt. */
   promptTokens: number;
   /** Chained hashes of the prompt's full blocks. */
   hashes: readonly number[];
+  /** The prompt's token ids. */
+  tokens: readonly number[];
   /** Chat requests asking for speculative prefill keep their messages here. */
   speculative: { model: unknown; messages: readonly ChatRequestMessage[] } | null;
 }
@@ -72,6 +85,21 @@ export function forwardHeaders(h: FastifyRequest['headers']): Record<string, str
     out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
+}
+
+/**
+ * The body for a kvlab worker with `cap`: the request's other fields and the preprocessed prompt; the
+ * body as sent when its fields cannot be written out again (nesting deeper than the stack allows).
+ */
+export function preprocessedBody(parsed: ParsedCompletion, cap: WorkerCapability): string {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(parsed.json)) if (k !== parsed.promptField && k !== PREPROCESSED_FIELD) out[k] = parsed.json[k];
+  out[PREPROCESSED_FIELD] = preprocessedPrompt(parsed.tokens, parsed.hashes, cap);
+  try {
+    return JSON.stringify(out);
+  } catch {
+    return parsed.raw;
+  }
 }
 
 /**
@@ -106,7 +134,10 @@ export async function proxyCompletion(deps: ProxyDeps, path: string, parsed: Par
     watch?.routed(x.id, w, now);
     const relay = new Relay(x, w, ep.name, decision.overlapBlocks, attempt === 0);
     x.relay = relay;
-    ep.pool.dispatch({ path, method: 'POST', headers: x.headers, body: parsed.raw }, relay);
+    const cap = pool.capabilities[w];
+    // An empty prompt goes as sent: the worker refuses it in its own words.
+    const body = cap === null || parsed.promptTokens === 0 ? parsed.raw : preprocessedBody(parsed, cap);
+    ep.pool.dispatch({ path, method: 'POST', headers: x.headers, body }, relay);
     const started = await relay.started;
     if (started.kind === 'relaying') {
       metrics.requests.inc({ worker: ep.name, mode: core.opts.mode });
@@ -187,12 +218,20 @@ class ProxiedRequest implements RelayContext {
 /** Speculative prefill of the next turn on worker `w`, fire and forget (see speculative.ts). */
 function launchSpeculative(deps: ProxyDeps, w: number, spec: NonNullable<ParsedCompletion['speculative']>, answer: string, auth: string | undefined): void {
   const { core } = deps;
-  const body = speculativeBody({ model: spec.model, messages: spec.messages, answer });
-  if (core.policy.recordCached) {
-    // kv-approx learns the history the speculative prefill makes the worker cache.
-    const history = [...chatMessagesLike(spec.messages), { role: 'assistant', content: answer }];
-    core.recordCached(w, blockHashes(deps.tokenizer.encodeChat(history), deps.blockSize), deps.nowMs());
-  }
+  const cap = deps.pool.capabilities[w];
+  let blocks: { tokens: number[]; hashes: number[] } | null = null;
+  // The history as the worker will tokenize it (the memo makes this cost the answer's tokens only).
+  const history = (): { tokens: number[]; hashes: number[] } => {
+    if (blocks === null) {
+      const tokens = deps.tokenizer.encodeChat([...chatMessagesLike(spec.messages), { role: 'assistant', content: answer }]);
+      blocks = { tokens, hashes: blockHashes(tokens, deps.blockSize) };
+    }
+    return blocks;
+  };
+  // A kvlab worker gets it preprocessed too (it has never seen these messages as text).
+  const body = cap === null ? speculativeBody({ model: spec.model, messages: spec.messages, answer }) : preprocessedSpeculativeBody(spec.model, history().tokens, history().hashes, cap);
+  // kv-approx learns the history the speculative prefill makes the worker cache.
+  if (core.policy.recordCached) core.recordCached(w, history().hashes, deps.nowMs());
   deps.speculative.sent++;
   deps.metrics.specSent.inc();
   const p = sendSpeculativePrefill(deps.pool.endpoints[w].pool, body, auth ? { authorization: auth } : {}).then((done) => {

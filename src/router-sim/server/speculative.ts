@@ -4,9 +4,11 @@
  * the streamed answer as an assistant message (reasoning stripped, as chat templates drop it) — to the
  * SAME worker with `max_tokens: 1`, non-streaming, and drain the answer. The worker then holds the
  * whole history in its prefix cache before the user's next turn arrives. Fire and forget: it never
- * delays or alters the client's response.
+ * delays or alters the client's response. A kvlab worker gets the history preprocessed (its token
+ * ids and block hashes, core/preprocessed), like every request the router sends it.
  */
 import type { Dispatcher } from 'undici';
+import { preprocessedPrompt, PREPROCESSED_FIELD, type WorkerCapability } from '../../core/preprocessed.ts';
 
 export interface SpeculativeRequest {
   model: unknown;
@@ -21,6 +23,11 @@ export function speculativeBody(req: SpeculativeRequest): string {
     max_tokens: 1,
     stream: false,
   });
+}
+
+/** The same request for a kvlab worker with `cap`: the history as token ids and block hashes. */
+export function preprocessedSpeculativeBody(model: unknown, tokens: readonly number[], hashes: readonly number[], cap: WorkerCapability): string {
+  return JSON.stringify({ model, [PREPROCESSED_FIELD]: preprocessedPrompt(tokens, hashes, cap), max_tokens: 1, stream: false });
 }
 
 /** Send and drain; resolves true on a 2xx answer, false on any failure (never rejects). */

@@ -17,7 +17,7 @@ describe('PromptHasher', () => {
       { role: 'system', content: 'You are terse.' },
       { role: 'user', content: 'Hello there, how are you?' },
     ]);
-    expect(h.chat(messages)).toEqual({ promptTokens: tokens.length, hashes: blockHashes(tokens, BS) });
+    expect(h.chat(messages)).toEqual({ promptTokens: tokens.length, hashes: blockHashes(tokens, BS), tokens });
   });
 
   it('tells apart message lists with the same text split differently between messages and roles', () => {
@@ -39,9 +39,10 @@ describe('PromptHasher', () => {
     const h = new PromptHasher(new ChatTokenizer(), BS);
     const text = 'the quick brown fox jumps over the lazy dog';
     const t = encode(text);
-    expect(h.completion(text)).toEqual({ promptTokens: t.length, hashes: blockHashes(t, BS) });
-    expect(h.completion([text])).toEqual({ promptTokens: t.length, hashes: blockHashes(t, BS) });
-    expect(h.completion([1, 2, 3, 4, 5, 6, 7, 8, 9])).toEqual({ promptTokens: 9, hashes: blockHashes([1, 2, 3, 4, 5, 6, 7, 8, 9], BS) });
+    expect(h.completion(text)).toEqual({ promptTokens: t.length, hashes: blockHashes(t, BS), tokens: t });
+    expect(h.completion([text])).toEqual({ promptTokens: t.length, hashes: blockHashes(t, BS), tokens: t });
+    const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    expect(h.completion(ids)).toEqual({ promptTokens: 9, hashes: blockHashes(ids, BS), tokens: ids });
   });
 
   it('refuses an over-long prompt by its bytes before tokenizing it', () => {

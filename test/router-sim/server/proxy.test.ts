@@ -6,14 +6,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockHashes } from '../../../src/core/block-hash.ts';
+import { ChatTokenizer } from '../../../src/core/chat-template.ts';
+import { unpackTokenIds, workerCapability } from '../../../src/core/preprocessed.ts';
 import { startRouter, type RunningRouter } from '../../../src/router-sim/index.ts';
 import { metricValues, waitFor } from '../helpers.ts';
 
 const servers: Server[] = [];
 const routers: RunningRouter[] = [];
 
+/** A hand-written upstream: `GET /health` answers as a plain OpenAI server would; `handle` gets the rest. */
 async function upstream(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<string> {
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+      return;
+    }
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
@@ -120,5 +129,64 @@ describe('router proxy: a 5xx before any byte', () => {
     expect(JSON.parse(relayed.body.toString()).error.message).toBe('overloaded');
     expect(failing).toBe(3);
     await waitFor(() => both.state.core.tracker.size === 0 && r.state.core.tracker.size === 0, 'the router to free the requests');
+  });
+});
+
+describe('router proxy: what a kvlab worker is sent', () => {
+  const BS = 4;
+  const body = { model: 'm', messages: [{ role: 'user', content: 'the quick brown fox jumps over the lazy dog' }], stream: true, user: 'u1', nvext: { ignore_eos: true } };
+  const tokens = new ChatTokenizer().encodeChat([{ role: 'user', content: body.messages[0].content }]);
+
+  /** An upstream whose /health advertises `capability` (plain when null); records the bodies it gets. */
+  async function kvlabUpstream(capability: object | null, seenBodies: string[]): Promise<string> {
+    const server = createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (text += c));
+      req.on('end', () => {
+        if (req.method === 'GET') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(capability === null ? { status: 'ok' } : { status: 'ok', kvlab: capability }));
+          return;
+        }
+        seenBodies.push(text);
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(STREAM);
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async function send(capability: object | null, preprocess: boolean): Promise<Record<string, unknown>> {
+    const seenBodies: string[] = [];
+    const r = await startRouter({ workers: [await kvlabUpstream(capability, seenBodies)], mode: 'round-robin', port: 0, blockSize: BS, preprocess });
+    routers.push(r);
+    await r.state.pool.ready(5000);
+    const res = await fetch(`${r.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(Buffer.from(await res.arrayBuffer()).toString()).toBe(STREAM);
+    expect(seenBodies).toHaveLength(1);
+    return JSON.parse(seenBodies[0]) as Record<string, unknown>;
+  }
+
+  it('a kvlab worker gets the token ids and block hashes instead of the messages, every other field as sent', async () => {
+    const sent = await send(workerCapability(BS, false), true);
+    expect(sent.messages).toBeUndefined();
+    expect(sent).toMatchObject({ model: 'm', stream: true, user: 'u1', nvext: { ignore_eos: true } });
+    const p = sent.kvlab_prompt as { tokens: number; block_size: number; block_hashes: number[]; token_ids: string };
+    expect({ ...p, token_ids: unpackTokenIds(p.token_ids) }).toEqual({ tokens: tokens.length, block_size: BS, block_hashes: blockHashes(tokens, BS), token_ids: tokens });
+  });
+
+  it('a hash-only kvlab worker gets only the ids after the last full block', async () => {
+    const sent = await send(workerCapability(BS, true), true);
+    const p = sent.kvlab_prompt as { token_ids: string };
+    expect(unpackTokenIds(p.token_ids)).toEqual(tokens.slice(Math.floor(tokens.length / BS) * BS));
+  });
+
+  it('any other server, another block size, or preprocess off: the body exactly as the client sent it', async () => {
+    expect(await send(null, true)).toEqual(body);
+    expect(await send(workerCapability(BS * 2, false), true)).toEqual(body);
+    expect(await send(workerCapability(BS, false), false)).toEqual(body);
   });
 });
