@@ -115,8 +115,8 @@ export class Engine {
     this.batch.capacityTokens = config.numGpuBlocks * config.blockSize;
   }
 
-  /** Queue a request (FCFS). Throws RangeError when it can never run or its id is in use. */
-  add(req: EngineRequest): void {
+  /** Throws the RangeError `add` would throw for this request (it can never run, or its id is in use); changes nothing. */
+  validate(req: EngineRequest): void {
     const { id } = req;
     if (typeof id !== 'string' || id.length === 0) throw new RangeError('request id must be a non-empty string');
     if (this.byId.has(id)) throw new RangeError(`request id ${id} is already in the engine`);
@@ -138,6 +138,12 @@ export class Engine {
     if (req.promptHashes && req.promptHashes.length !== Math.floor(p / this.bs)) {
       throw new RangeError(`request ${id}: promptHashes has ${req.promptHashes.length} hashes, expected ${Math.floor(p / this.bs)} (block size ${this.bs})`);
     }
+  }
+
+  /** Queue a request (FCFS). Throws RangeError when it can never run or its id is in use. */
+  add(req: EngineRequest): void {
+    this.validate(req);
+    const { id } = req;
     const seq = new Sequence(req);
     // Async scheduling: the next step is already planned while the engine is busy.
     seq.eligibleStep = this.stepCount + 1 + (this.config.asyncScheduling === true && this.hasWork() ? 1 : 0);

@@ -127,6 +127,7 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   const sink = appOpts.kvEvents ?? null;
   const driver = new EngineDriver(engine, {
     clock: appOpts.clock,
+    arrivalDelayMs: (opts.profile?.frontendMs ?? 0) / opts.speedupRatio,
     onKvEvents: sink ? (events, atMs) => sink.publish(events, driver.clock.toEpochMs(atMs)) : undefined,
   });
   const metrics = createWorkerMetrics(opts.model, () => engine.stats());

@@ -27,12 +27,17 @@
  *   engine's order and a consumer replaying it in order always reaches the engine's cache. A closed
  *   driver publishes nothing more (the step in flight never ends).
  * - A listener that goes away (client disconnect) is aborted: its blocks are released.
+ * - With `arrivalDelayMs` (a timing model's frontend latency: API server, network), a request is
+ *   checked at once but reaches the engine only when the delay has passed, as it would in the modelled
+ *   deployment; the virtual cluster delays arrivals the same way.
  */
 import type { EngineRequest, KvEvent, RequestProgress, StepResult } from '../engine/types.ts';
 import { realClock, type DriverClock } from './clock.ts';
 
 /** What the driver needs of an engine (the engine class satisfies it). */
 export interface DrivableEngine {
+  /** Throws what `add` would throw, changing nothing. */
+  validate(req: EngineRequest): void;
   add(req: EngineRequest): void;
   abort(id: string): KvEvent[];
   step(nowMs: number): StepResult;
@@ -62,11 +67,18 @@ export interface DriverOptions {
   onKvEvents?: (events: readonly KvEvent[], atMs: number) => void;
   /** Receives errors thrown by listeners (the loop keeps going). */
   onListenerError?: (err: unknown) => void;
+  /**
+   * Time a request spends before it reaches the engine, ms (the timing model's frontend latency —
+   * API server, network — over the speedup ratio). Default 0: straight in.
+   */
+  arrivalDelayMs?: number;
 }
 
 export class EngineDriver {
   readonly clock: DriverClock;
   private readonly listeners = new Map<string, RequestListener>();
+  /** Cancels of requests still on their way in (DriverOptions.arrivalDelayMs). */
+  private readonly arriving = new Set<() => void>();
   private cancelWait: (() => void) | null = null;
   /** The step being computed (between its start and its deadline). */
   private pending: StepResult | null = null;
@@ -98,10 +110,27 @@ export class EngineDriver {
   /** Hand a request to the engine; throws what `engine.add` throws (nothing is registered then). */
   submit(req: EngineRequest, listener: RequestListener): void {
     if (this.closed) throw new Error('engine driver is closed');
-    this.engine.add(req);
+    const delay = this.opts.arrivalDelayMs ?? 0;
+    if (delay <= 0) {
+      this.engine.add(req);
+      this.listeners.set(req.id, listener);
+      this.lastSubmitMs = this.clock.now();
+      this.kick();
+      return;
+    }
+    // Modelled frontend latency: checked now (a request that can never run fails at once), handed to
+    // the engine when it has passed, unless it was aborted meanwhile.
+    this.engine.validate(req);
+    if (this.listeners.has(req.id)) throw new RangeError(`request id ${req.id} is already in the engine`);
     this.listeners.set(req.id, listener);
-    this.lastSubmitMs = this.clock.now();
-    this.kick();
+    const cancel = this.clock.at(this.clock.now() + delay, () => {
+      this.arriving.delete(cancel);
+      if (this.closed || this.listeners.get(req.id) !== listener) return;
+      this.engine.add(req);
+      this.lastSubmitMs = this.clock.now();
+      this.kick();
+    });
+    this.arriving.add(cancel);
   }
 
   /** Abort a request (client gone): no more callbacks, blocks released. False if it was not in flight. */
@@ -122,6 +151,8 @@ export class EngineDriver {
     this.closed = true;
     this.cancelWait?.();
     this.cancelWait = null;
+    for (const cancel of this.arriving) cancel();
+    this.arriving.clear();
     for (const id of [...this.listeners.keys()]) this.abort(id);
     this.pending = null;
     this.deferred.length = 0;

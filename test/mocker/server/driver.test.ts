@@ -67,6 +67,33 @@ function recordingEngine(config = CONFIG) {
 const prompt = (n: number, base = 1) => Array.from({ length: n }, (_, i) => base + i);
 
 describe('engine driver (virtual time)', () => {
+  it('hands a request to the engine only after the modelled frontend latency (arrivalDelayMs)', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock, arrivalDelayMs: 7 });
+    clock.t = 100;
+    let first: number | null = null;
+    driver.submit({ id: 'a', prompt: prompt(40), output: prompt(3, 500) }, { onTokens: (d) => (first ??= d.atMs), onFinished: () => {} });
+    expect(driver.inFlight).toBe(1);
+    clock.runAll();
+    const busy = steps.filter((s) => !s.idle);
+    expect(busy[0].startMs).toBe(107);
+    expect(first).toBe(busy[0].endMs);
+  });
+
+  it('refuses a request that can never run at once, and forgets one aborted while on its way in', () => {
+    const clock = new FakeClock(0);
+    const { engine, steps } = recordingEngine();
+    const driver = new EngineDriver(engine, { clock, arrivalDelayMs: 5 });
+    expect(() => driver.submit({ id: 'x', prompt: prompt(1), output: prompt(1_000_000) }, { onTokens: () => {}, onFinished: () => {} })).toThrow(RangeError);
+    expect(driver.inFlight).toBe(0);
+    driver.submit({ id: 'b', prompt: prompt(40), output: prompt(3, 500) }, { onTokens: () => {}, onFinished: () => {} });
+    expect(driver.abort('b')).toBe(true);
+    clock.runAll();
+    expect(steps.filter((s) => !s.idle)).toHaveLength(0);
+    expect(engine.hasWork()).toBe(false);
+  });
+
   it('chains each step at the previous step end even when the loop runs late (no drift)', () => {
     const clock = new FakeClock(3);
     const { engine, steps } = recordingEngine();
