@@ -9,7 +9,9 @@
  * loads (prompt lengths, rates) pin more: one run at one prompt length cannot tell prefill compute
  * from the rest.
  *
- * Approximations: the simulation sends at the scheduled times (a real client runs a little late);
+ * Approximations: each simulated run starts with an empty prefix cache, so an observed run must not
+ * find prompts of an earlier run cached (reset the endpoint's cache between runs, or give each run its
+ * own --seed); the simulation sends at the scheduled times (a real client runs a little late);
  * a run whose workload needs input files (documents, trace, conversations) is rebuilt only from its
  * default inputs; requests are matched by conversation and turn.
  */
