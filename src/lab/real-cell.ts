@@ -1,12 +1,13 @@
 /**
  * One experiment cell on a real clock, with the real HTTP client (`runBench`, which streams every
  * record to requests.jsonl as it completes and writes run.json at the end, also when aborted):
- * - embedded: start the cell's cluster (mock workers + router on ephemeral 127.0.0.1 ports), warm it
- *   up with unrecorded requests, run the workload against the router, close the cluster whatever
- *   happened;
+ * - embedded: start the cell's cluster (mock workers + router on ephemeral 127.0.0.1 ports) on the
+ *   experiment's cluster thread (cluster-thread.ts: the client's event loop and the cluster's then use
+ *   two cores), warm it up with unrecorded requests, run the workload against the router, close the
+ *   cluster whatever happened;
  * - remote: run the workload against a target URL (a real deployment); no cluster is started.
  *
- * The warm-up exists because the cluster runs in this process: the first requests otherwise pay for
+ * The warm-up exists because a cluster is new: the first requests otherwise pay for
  * loading the tokenizer's tables and compiling the HTTP, KV-event and indexing paths (hundreds of ms),
  * which a real server pays once at start-up. Its lorem prompts share no block with any workload's,
  * and the caches are reset afterwards.
@@ -16,8 +17,9 @@ import { runBench } from '../client/bench.ts';
 import { DEFAULT_MOCKER_OPTIONS } from '../mocker/index.ts';
 import { createRng } from '../core/rng.ts';
 import { loremText } from '../core/lorem.ts';
-import { startCluster, type RunningCluster } from './cluster.ts';
-import { embeddedClusterOptions, type ResolvedCluster } from './cluster-settings.ts';
+import type { ClusterWorker } from './cluster.ts';
+import type { ClusterHost } from './cluster-thread.ts';
+import type { ClusterSettings } from './experiment-file.ts';
 import type { CellRun, CellRunMeta } from './virtual-cell.ts';
 
 export interface RealCellOptions {
@@ -47,12 +49,15 @@ async function bench(url: string, o: RealCellOptions, target: Record<string, unk
 
 /** Prompt tokens of each warm-up request: several KV blocks, so every code path runs (see above). */
 const WARM_UP_TOKENS = 2000;
+/** Rounds of one warm-up request per worker, and the tokens each streams back (the SSE path compiles too). */
+const WARM_UP_ROUNDS = 3;
+const WARM_UP_OUTPUT = 32;
 
 async function chat(url: string, content: string, signal?: AbortSignal): Promise<void> {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: DEFAULT_MOCKER_OPTIONS.model, messages: [{ role: 'user', content }], max_tokens: 2, stream: true }),
+    body: JSON.stringify({ model: DEFAULT_MOCKER_OPTIONS.model, messages: [{ role: 'user', content }], max_tokens: WARM_UP_OUTPUT, stream: true }),
     signal,
   });
   await res.arrayBuffer();
@@ -60,13 +65,13 @@ async function chat(url: string, content: string, signal?: AbortSignal): Promise
 }
 
 /**
- * Warm the in-process cluster up (see the module comment): two rounds of one request per worker
+ * Warm the cluster up (see the module comment): a few rounds of one request per worker
  * through the router, then every worker's prefix cache is reset, which also clears the router's
  * index (AllBlocksCleared), so the measured run starts cold-cached but warm-compiled.
  */
-export async function warmUp(cluster: RunningCluster, signal?: AbortSignal): Promise<void> {
+export async function warmUp(cluster: { url: string; workers: readonly ClusterWorker[] }, signal?: AbortSignal): Promise<void> {
   const rng = createRng('kvlab-lab-warm-up');
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < WARM_UP_ROUNDS; round++) {
     await Promise.all(cluster.workers.map((_, i) => chat(cluster.url, loremText(rng.fork(`${round}/${i}`), WARM_UP_TOKENS).text, signal)));
   }
   for (const w of cluster.workers) {
@@ -76,8 +81,12 @@ export async function warmUp(cluster: RunningCluster, signal?: AbortSignal): Pro
   }
 }
 
-export async function runEmbeddedCell(cluster: ResolvedCluster, o: RealCellOptions): Promise<CellRun> {
-  const running = await startCluster(embeddedClusterOptions(cluster, o.seed));
+/**
+ * Run a cell on its embedded cluster, started in `host`'s thread: `settings` is the cell's cluster
+ * section, `baseDir` the experiment file's folder.
+ */
+export async function runEmbeddedCell(host: ClusterHost, settings: ClusterSettings, baseDir: string, o: RealCellOptions): Promise<CellRun> {
+  const running = await host.startCluster(settings, baseDir, o.seed);
   try {
     await warmUp(running, o.signal);
     return await bench(running.url, o, { embedded: { router: running.url, workers: running.workers.map((w) => w.url) } });

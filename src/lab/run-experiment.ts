@@ -20,6 +20,7 @@ import { clusterConfigRecord, resolveCluster, type ResolvedCluster } from './clu
 import { WorkloadCache } from './cell-workload.ts';
 import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
 import { runEmbeddedCell, runRemoteCell } from './real-cell.ts';
+import { ClusterHost } from './cluster-thread.ts';
 import { writeReportAtomically } from './report-files.ts';
 import { cellEntry, cellLabel, cpuBoundNote, progressLine, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
 
@@ -182,49 +183,55 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const summaryPath = join(outDir, SUMMARY_FILE);
   const workloads = new WorkloadCache();
   let interrupted = false;
+  // Real-clock cells on embedded clusters share one cluster thread (started with the first such cell).
+  let host: ClusterHost | undefined;
+  try {
 
-  for (let i = 0; i < planned.length; i++) {
-    if (o.signal?.aborted) {
-      interrupted = true;
-      break;
+    for (let i = 0; i < planned.length; i++) {
+      if (o.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const p = planned[i];
+      const cluster: ResolvedCluster = clusters[i];
+      const remote = p.target !== null;
+      const speedup = remote ? 1 : cluster.engine.speedupRatio;
+      progress({ kind: 'cell-start', index: i, total: planned.length, params: p.params });
+      const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedup });
+      create();
+      const runDir = join(outDir, p.runDir);
+      const meta: CellRunMeta = {
+        command: `experiment ${exp.name}`,
+        label: cellLabel(exp.name, p.params),
+        config: {
+          experiment: exp.name,
+          clock: o.clock,
+          params: p.params,
+          repeat: p.cell.repeat,
+          ...(remote ? {} : { cluster: clusterConfigRecord(cluster), speedupRatio: speedup }),
+        },
+      };
+      let run: CellRun;
+      try {
+        if (o.clock === 'virtual') run = runVirtualCell(workload, cluster, p.cell.seed, runDir, meta);
+        else if (p.target) run = await runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
+        else run = await runEmbeddedCell((host ??= ClusterHost.start()), p.cell.experiment.cluster, baseDir, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
+      } catch (err) {
+        // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
+        if (!o.signal?.aborted) throw err;
+        interrupted = true;
+        break;
+      }
+      const entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
+      summary.cells.push(entry);
+      if (run.interrupted) interrupted = true;
+      if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${run.interrupted ? ', the last one partly' : ''}`);
+      writeJsonAtomic(summaryPath, summary);
+      progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
+      if (interrupted) break;
     }
-    const p = planned[i];
-    const cluster: ResolvedCluster = clusters[i];
-    const remote = p.target !== null;
-    const speedup = remote ? 1 : cluster.engine.speedupRatio;
-    progress({ kind: 'cell-start', index: i, total: planned.length, params: p.params });
-    const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedup });
-    create();
-    const runDir = join(outDir, p.runDir);
-    const meta: CellRunMeta = {
-      command: `experiment ${exp.name}`,
-      label: cellLabel(exp.name, p.params),
-      config: {
-        experiment: exp.name,
-        clock: o.clock,
-        params: p.params,
-        repeat: p.cell.repeat,
-        ...(remote ? {} : { cluster: clusterConfigRecord(cluster), speedupRatio: speedup }),
-      },
-    };
-    let run: CellRun;
-    try {
-      if (o.clock === 'virtual') run = runVirtualCell(workload, cluster, p.cell.seed, runDir, meta);
-      else if (p.target) run = await runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
-      else run = await runEmbeddedCell(cluster, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
-    } catch (err) {
-      // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
-      if (!o.signal?.aborted) throw err;
-      interrupted = true;
-      break;
-    }
-    const entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
-    summary.cells.push(entry);
-    if (run.interrupted) interrupted = true;
-    if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${run.interrupted ? ', the last one partly' : ''}`);
-    writeJsonAtomic(summaryPath, summary);
-    progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
-    if (interrupted) break;
+  } finally {
+    await host?.close();
   }
   if (interrupted && !notes.some((n) => n.startsWith('interrupted'))) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran`);
   const cpuBound = cpuBoundNote(summary.cells);

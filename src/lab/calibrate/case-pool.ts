@@ -36,7 +36,7 @@ export class CasePool {
     if (threads <= 1) return;
     const entry = new URL('./case-worker.ts', import.meta.url).href;
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry, init } });
+      const w = new Worker(new URL('../worker-boot.mjs', import.meta.url), { workerData: { entry, init } });
       w.on('message', (m: { job: number; run?: CaseRun; error?: string }) => {
         const p = this.pending.get(m.job);
         this.pending.delete(m.job);
