@@ -27,8 +27,7 @@ export class ClusterHost {
 
   static start(): ClusterHost {
     const entry = new URL('./cluster-thread-main.ts', import.meta.url).href;
-    // A large young generation: the serving path allocates big short-lived strings (prompts, bodies).
-    return new ClusterHost(new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry }, resourceLimits: { maxYoungGenerationSizeMb: 64 } }));
+    return new ClusterHost(new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry } }));
   }
 
   /** Send one message and wait for the answer (one exchange at a time). */
