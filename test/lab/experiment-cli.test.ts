@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/in-process-cli.ts';
 import { parseTargetFlag, registerExperiment } from '../../src/cli/experiment.ts';
 import { KvlabError } from '../../src/core/errors.ts';
 
@@ -12,25 +12,8 @@ const root = mkdtempSync(join(tmpdir(), 'kvlab-experiment-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** Runs the commander program in-process; returns what it printed or the error it threw. */
-async function cli(args: string[]): Promise<{ out: string; err: string; error: unknown }> {
-  const program = new Command('kvlab').exitOverride();
-  registerExperiment(program);
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  let error: unknown = null;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    error = e;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  return { out, err, error };
-}
+/** Runs `kvlab experiment` in-process; returns what it printed or the error it threw. */
+const cli = (args: string[]) => runCli([registerExperiment], args);
 
 const tiny = {
   name: 'tiny',

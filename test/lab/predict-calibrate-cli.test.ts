@@ -5,8 +5,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/in-process-cli.ts';
 import { registerCalibrate } from '../../src/cli/calibrate.ts';
 import { registerPredict } from '../../src/cli/predict.ts';
 import { KvlabError } from '../../src/core/errors.ts';
@@ -15,25 +15,7 @@ const root = mkdtempSync(join(tmpdir(), 'kvlab-predict-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const CALIBRATION = join(import.meta.dirname, '..', '..', 'data', 'vllm-real', 'calibration.json');
 
-async function cli(args: string[]): Promise<{ out: string; err: string; error: unknown }> {
-  const program = new Command('kvlab').exitOverride();
-  registerPredict(program);
-  registerCalibrate(program);
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  let error: unknown = null;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    error = e;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-  return { out, err, error };
-}
+const cli = (args: string[]) => runCli([registerPredict, registerCalibrate], args);
 
 const SHORT = ['--stages', '4:20'];
 

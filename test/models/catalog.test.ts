@@ -8,6 +8,7 @@ import {
   ModelsError,
   paramCounts,
 } from '../../src/models/index.ts';
+import { thrown } from './thrown.ts';
 
 const REQUIRED_MODELS = [
   'meta-llama/Llama-2-7b-hf',
@@ -30,15 +31,6 @@ const REQUIRED_MODELS = [
   'openai/gpt-oss-120b',
 ];
 
-function thrown(fn: () => unknown): ModelsError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ModelsError) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelsError');
-}
 
 describe('model catalogue', () => {
   it('holds every required model, each with a config.json source and where it was read', () => {

@@ -10,18 +10,10 @@ import {
   vllmKvBlocks,
   weightBytes,
 } from '../../src/models/index.ts';
+import { thrown } from './thrown.ts';
 
 const GIB = 1024 ** 3;
 
-function thrown(fn: () => unknown): ModelsError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ModelsError) return err;
-    throw err;
-  }
-  throw new Error('expected a ModelsError');
-}
 
 describe('parameter counts and weight bytes', () => {
   it('counts Llama-3.1-8B by hand: 8,030,261,248 parameters, 16.06 GB in bf16', () => {
