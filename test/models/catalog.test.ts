@@ -5,7 +5,6 @@ import {
   findModelEntry,
   listGpus,
   listModels,
-  ModelsError,
   paramCounts,
 } from '../../src/models/index.ts';
 import { thrown } from './thrown.ts';

@@ -4,7 +4,6 @@ import {
   findGpu,
   findModel,
   kvBytesPerToken,
-  ModelsError,
   paramCounts,
   vllmBatchDefaults,
   vllmKvBlocks,
