@@ -30,9 +30,6 @@ export interface FitOptions {
   priorScale?: Readonly<RooflineCoefficients>;
   /** Weight of the ridge rows relative to one measured row (default 0.05). */
   ridge?: number;
-  /** Relative weights of the TTFT and span rows (default 1 and 1). */
-  ttftWeight?: number;
-  spanWeight?: number;
   /**
    * Huber threshold on relative residuals (default 0.1): a row whose current error exceeds it is
    * down-weighted in proportion, so one run the model cannot explain does not drag every other fit
@@ -42,8 +39,6 @@ export interface FitOptions {
   maxIterations?: number;
   /** Stop when no coefficient moves by more than this share of its scale (default 0.005). */
   tolerance?: number;
-  /** Coefficients held at their start value (not fitted). */
-  fixed?: readonly (keyof RooflineCoefficients)[];
   /** Called after each iteration (progress). */
   onIteration?: (it: number, c: Readonly<RooflineCoefficients>, rms: number) => void;
 }
@@ -105,24 +100,17 @@ export function toCoefficients(x: readonly number[]): RooflineCoefficients {
 /** The least-squares step: coefficients best matching the cases' linear rows (trajectories fixed). */
 export function solveLinear(
   rows: readonly { linear: LinearRun; measured: { ttftMs: number; spanMs: number } }[],
-  opts: FitOptions & { current: Readonly<RooflineCoefficients> },
+  opts: FitOptions,
 ): RooflineCoefficients {
   const prior = toVector(opts.prior ?? PRIOR);
   const scale = toVector(opts.priorScale ?? PRIOR_SCALE);
   const ridge = Math.sqrt(opts.ridge ?? 0.05);
-  const wT = opts.ttftWeight ?? 1;
-  const wS = opts.spanWeight ?? 1;
-  const fixed = new Set((opts.fixed ?? []).map((k) => COEFFICIENT_NAMES.indexOf(k)));
-  const current = toVector(opts.current);
-  const free = [...Array(N).keys()].filter((k) => !fixed.has(k));
   const A: number[][] = [];
   const b: number[] = [];
+  // A row: w · ((a · c) / measured − 1) = 0.
   const push = (coef: Float64Array, target: number, w: number): void => {
-    // Fixed coefficients move to the right-hand side.
-    let rhs = w;
-    for (const k of fixed) rhs -= (w * coef[k] * current[k]) / target;
-    A.push(free.map((k) => (w * coef[k]) / target));
-    b.push(rhs);
+    A.push(Array.from({ length: N }, (_, k) => (w * coef[k]) / target));
+    b.push(w);
   };
   const delta = opts.huber ?? 0.1;
   // Huber weights from the current residuals (the rows' simulated means at the current coefficients).
@@ -131,19 +119,16 @@ export function solveLinear(
     return r <= delta ? 1 : Math.sqrt(delta / r);
   };
   for (const r of rows) {
-    push(r.linear.ttft, r.measured.ttftMs, wT * robust(r.linear.ttftMs, r.measured.ttftMs));
-    push(r.linear.span, r.measured.spanMs, wS * robust(r.linear.spanMs, r.measured.spanMs));
+    push(r.linear.ttft, r.measured.ttftMs, robust(r.linear.ttftMs, r.measured.ttftMs));
+    push(r.linear.span, r.measured.spanMs, robust(r.linear.spanMs, r.measured.spanMs));
   }
-  free.forEach((k, i) => {
-    const row = new Array<number>(free.length).fill(0);
-    row[i] = ridge / scale[k];
+  for (let k = 0; k < N; k++) {
+    const row = new Array<number>(N).fill(0);
+    row[k] = ridge / scale[k];
     A.push(row);
     b.push((ridge * prior[k]) / scale[k]);
-  });
-  const x = nnls(A, b);
-  const out = [...current];
-  free.forEach((k, i) => (out[k] = x[i]));
-  return toCoefficients(out);
+  }
+  return toCoefficients(nnls(A, b));
 }
 
 /** Relative residuals of the cases' simulated means against the measured ones. */
@@ -179,7 +164,7 @@ export async function fitCoefficients<S extends { linear: LinearRun }>(
   let lastRms = best.rms;
   for (let it = 1; it <= maxIt; it++) {
     const rows = runs.map((s, i) => ({ linear: s.linear, measured: cases[i].measured }));
-    const target = solveLinear(rows, { ...opts, current: c });
+    const target = solveLinear(rows, opts);
     const cur = toVector(c);
     // A trust region: one iteration moves a coefficient by at most its prior scale, so a wild
     // least-squares step (trajectories far from linear) cannot throw the simulation into overload.
