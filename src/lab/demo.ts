@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { writeJsonAtomic } from '../client/output/run-folder.ts';
 import type { Dist } from '../core/records.ts';
 import { defaultOutDir, runExperiment, SUMMARY_FILE, type ExperimentProgress, type ExperimentResult } from './run-experiment.ts';
-import { paramsText, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
+import { cellLabel, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
 import { writeReportAtomically } from './report-files.ts';
 
 export const DEMO_EXPERIMENTS = Object.freeze({
@@ -154,18 +154,25 @@ function kvWins(pairs: readonly ClockPair[], ratio: number, pick: (p: ClockPair)
 export function renderClockPairs(pairs: readonly ClockPair[]): string[] {
   const lines = [
     'The same cells on both clocks (mean, ms): virtual cluster vs embedded real cluster over HTTP on 127.0.0.1',
-    `  ${'cell'.padEnd(52)} virtual     real   diff   serving overhead (real)`,
+    `  ${'cell (metric)'.padEnd(54)} virtual     real   diff   serving overhead (real)`,
   ];
   for (const p of pairs) {
-    const name = `${p.experiment} ${paramsText(p.params)} (${p.metric})`;
+    const name = `${cellLabel(p.experiment, p.params)} (${p.metric})`;
     const diff = p.difference === null ? '   -  ' : `${(p.difference * 100).toFixed(0).padStart(4)} %`;
     const flag = p.difference !== null && p.difference > AGREEMENT_LIMIT ? ' ✗' : p.difference !== null ? ' ✓' : '';
-    lines.push(`  ${name.padEnd(52)} ${ms(p.virtualMs)}  ${ms(p.realMs)}  ${diff}${flag}  ${p.serving?.message ?? '-'}`);
+    lines.push(`  ${name.padEnd(54)} ${ms(p.virtualMs)}  ${ms(p.realMs)}  ${diff}${flag}  ${p.serving?.message ?? '-'}`);
   }
   const at09 = pairs.some((p) => p.params['workload.prefixRatio'] === 0.9);
   if (at09) {
     const yes = (b: boolean | null): string => (b === null ? 'n/a' : b ? 'yes' : 'NO');
     lines.push(`  kv faster than round-robin at ratio 0.9: virtual ${yes(kvWins(pairs, 0.9, (p) => p.virtualMs))}, real ${yes(kvWins(pairs, 0.9, (p) => p.realMs))}`);
+  }
+  const spec = (on: boolean) => pairs.find((p) => p.experiment === DEMO_EXPERIMENTS.speculative && p.params['workload.speculativePrefill'] === on);
+  const off = spec(false);
+  const on = spec(true);
+  if (off && on) {
+    const lower = (a: number | null, b: number | null): string => (a === null || b === null ? 'n/a' : a < b ? 'yes' : 'NO');
+    lines.push(`  speculative prefill lowers turns 2+ TTFT: virtual ${lower(on.virtualMs, off.virtualMs)}, real ${lower(on.realMs, off.realMs)}`);
   }
   const agree = pairs.filter((p) => p.difference !== null);
   if (agree.length > 0) {

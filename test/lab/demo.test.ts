@@ -50,12 +50,14 @@ describe('two-clock pairs', () => {
     expect(pairs.map((p) => [p.virtualMs, p.realMs])).toEqual([[100, 110], [200, 150]]);
     expect(pairs[0].difference).toBeCloseTo(0.1, 9);
     const text = renderClockPairs(pairs).join('\n');
-    expect(text).toMatch(/router\.mode=kv \(TTFT\)\s+100\.0\s+110\.0\s+10 % ✓/);
-    expect(text).toMatch(/round-robin \(TTFT\)\s+200\.0\s+150\.0\s+25 % ✗/);
+    expect(text).toMatch(/prefixRatio=0\.9 mode=kv \(TTFT\)\s+100\.0\s+110\.0\s+10 % ✓/);
+    expect(text).toMatch(/mode=round-robin \(TTFT\)\s+200\.0\s+150\.0\s+25 % ✗/);
     expect(text).toMatch(/kv faster than round-robin at ratio 0\.9: virtual yes, real yes/);
     expect(text).toMatch(/1 of 2 cells agree within 15 %/);
     const spec = clockPairs('speculative-prefill', [cell({ 'workload.speculativePrefill': true }, [rec(1, 500), rec(2, 40)])], [cell({ 'workload.speculativePrefill': true }, [rec(1, 900), rec(2, 44)])]);
     expect(spec[0]).toMatchObject({ metric: 'turns 2+ TTFT', virtualMs: 40, realMs: 44 });
+    const both = [...spec, ...clockPairs('speculative-prefill', [cell({ 'workload.speculativePrefill': false }, [rec(2, 50)])], [cell({ 'workload.speculativePrefill': false }, [rec(2, 41)])])];
+    expect(renderClockPairs(both).join('\n')).toMatch(/speculative prefill lowers turns 2\+ TTFT: virtual yes, real NO/);
   });
 });
 
