@@ -22,6 +22,8 @@ export interface ClusterOptions {
   router?: Partial<Omit<RouterOptions, 'workers' | 'kvEvents'>>;
   /** Publish KV events and feed them to the router (default true; required by router mode kv). */
   kvEvents?: boolean;
+  /** How long the router may take to subscribe to every worker's KV events before start-up fails (default 5000 ms). */
+  readyTimeoutMs?: number;
 }
 
 export interface ClusterWorker {
@@ -37,6 +39,14 @@ export interface RunningCluster {
   router: RunningRouter;
   mocker: RunningMocker;
   close(): Promise<void>;
+}
+
+/** Throws unless the router's KV-event subscriptions (if any) reach every publisher within `timeoutMs`. */
+export async function requireSubscribed(router: RunningRouter, timeoutMs: number): Promise<void> {
+  const subs = router.state.subscribers;
+  if (subs && !(await subs.ready(timeoutMs))) {
+    throw new Error(`embedded cluster: the router's KV-event subscriptions did not reach the workers' publishers within ${timeoutMs} ms`);
+  }
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
@@ -64,7 +74,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
   }
   // Do not hand out the cluster before the router's subscriptions reach the publishers: batches
   // published earlier would be dropped (ZeroMQ slow joiner) and the index would miss those blocks.
-  await router.state.subscribers?.ready(5000);
+  // A cluster whose router cannot hear its workers is not started at all.
+  try {
+    await requireSubscribed(router, opts.readyTimeoutMs ?? 5000);
+  } catch (err) {
+    await router.close();
+    await mocker.close();
+    throw err;
+  }
   // Nor before the router knows its workers are kvlab workers (until then it sends them plain text).
   await router.state.pool.ready(5000);
   let closed = false;

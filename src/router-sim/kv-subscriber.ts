@@ -3,7 +3,9 @@
  * each multipart message `[topic, seq, payload]` decoded with core's codec and applied to the router's
  * index through a sink (the RouterCore). Sequence numbers are checked per worker: a gap (lost batches)
  * or a disconnect clears that worker's entries and counts a resync, since its index can no longer be
- * trusted; entries come back as new events arrive. Counters are exposed for /metrics.
+ * trusted; entries come back as new events arrive. A failure is never swallowed: a batch the sink
+ * cannot apply, or a receive loop that breaks, also resyncs the worker (and is counted: `failures`),
+ * and a broken loop is started again on a new socket. Counters are exposed for /metrics.
  *
  * Approximation: no replay (vLLM's optional ROUTER replay socket is not used), so after a resync the
  * index only relearns blocks the worker stores (or re-stores) from then on.
@@ -17,9 +19,11 @@ export interface KvEventSink {
   resetWorker(worker: number): void;
 }
 
+export type ResyncReason = 'gap' | 'disconnect' | 'failure';
+
 export interface KvSubscriberHooks {
   onEvents?(worker: number, count: number): void;
-  onResync?(worker: number, why: 'gap' | 'disconnect'): void;
+  onResync?(worker: number, why: ResyncReason): void;
 }
 
 export interface KvSubscriberStats {
@@ -27,6 +31,8 @@ export interface KvSubscriberStats {
   events: number[];
   resyncs: number[];
   decodeErrors: number[];
+  /** Batches the sink failed to apply, and receive loops that broke (each also a resync). */
+  failures: number[];
   /** Last sequence number seen per worker (null before the first batch or after a disconnect). */
   lastSeq: (number | null)[];
 }
@@ -49,6 +55,7 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     events: new Array<number>(n).fill(0),
     resyncs: new Array<number>(n).fill(0),
     decodeErrors: new Array<number>(n).fill(0),
+    failures: new Array<number>(n).fill(0),
     lastSeq: new Array<number | null>(n).fill(null),
   };
   const sockets: Subscriber[] = [];
@@ -58,7 +65,7 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
   let waiters: (() => void)[] = [];
   const allReady = () => handshaken.every(Boolean);
 
-  const resync = (worker: number, why: 'gap' | 'disconnect') => {
+  const resync = (worker: number, why: ResyncReason) => {
     sink.resetWorker(worker);
     stats.resyncs[worker]++;
     hooks.onResync?.(worker, why);
@@ -82,13 +89,20 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     const last = stats.lastSeq[worker];
     if (last !== null && seq !== last + 1) resync(worker, 'gap');
     stats.lastSeq[worker] = seq;
-    sink.applyEvents(worker, batch.events);
+    try {
+      sink.applyEvents(worker, batch.events);
+    } catch {
+      // Part of the batch may have been applied: the worker's index can no longer be trusted.
+      stats.failures[worker]++;
+      resync(worker, 'failure');
+      return;
+    }
     stats.batches[worker]++;
     stats.events[worker] += batch.events.length;
     hooks.onEvents?.(worker, batch.events.length);
   };
 
-  endpoints.forEach((endpoint, worker) => {
+  const subscribe = (endpoint: string, worker: number): void => {
     const sock = new Subscriber({ reconnectInterval: 100, linger: 0 });
     sock.events.on('handshake', () => {
       handshaken[worker] = true;
@@ -104,17 +118,22 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     });
     sock.connect(endpoint);
     sock.subscribe();
-    sockets.push(sock);
-    loops.push(
-      (async () => {
-        try {
-          for await (const frames of sock) onMessage(worker, frames);
-        } catch (err) {
-          if (!closing) throw err;
-        }
-      })().catch(() => undefined),
-    );
-  });
+    sockets[worker] = sock;
+    loops[worker] = (async () => {
+      try {
+        for await (const frames of sock) onMessage(worker, frames);
+      } catch {
+        if (closing) return;
+        // The receive loop broke: count it, distrust the worker's entries, and listen again.
+        stats.failures[worker]++;
+        stats.lastSeq[worker] = null;
+        resync(worker, 'failure');
+        sock.close();
+        subscribe(endpoint, worker);
+      }
+    })();
+  };
+  endpoints.forEach((endpoint, worker) => subscribe(endpoint, worker));
 
   return {
     stats,
@@ -132,7 +151,12 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     async close() {
       closing = true;
       for (const s of sockets) s.close();
-      await Promise.all(loops);
+      // A restarted loop replaces its entry; wait until none is left running.
+      for (let settled = 0; settled < loops.length; ) {
+        const current = [...loops];
+        await Promise.all(current);
+        settled = current.every((l, i) => l === loops[i]) ? loops.length : 0;
+      }
     },
   };
 }

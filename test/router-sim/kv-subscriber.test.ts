@@ -84,4 +84,54 @@ describe('KV events over ZeroMQ', () => {
     expect(subs.stats.resyncs[0]).toBe(1);
     expect(core.indexer.blocksOf(0)).toBe(2);
   });
+
+  it('notices a batch the index cannot apply: counts it, resyncs the worker and keeps receiving', async () => {
+    const pub = new Publisher({ linger: 0 });
+    await pub.bind('tcp://127.0.0.1:*');
+    cleanups.push(async () => pub.close());
+    let applied = 0;
+    let resets = 0;
+    let failNext = false;
+    const reasons: string[] = [];
+    const sink = {
+      applyEvents: () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('index broke');
+        }
+        applied++;
+      },
+      resetWorker: () => void resets++,
+    };
+    const subs = startKvSubscribers([pub.lastEndpoint!], sink, { onResync: (_w, why) => void reasons.push(why) });
+    cleanups.push(() => subs.close());
+    let seq = 0;
+    const send = () => pub.send([Buffer.alloc(0), encodeSeq(seq++), encodeEventBatch(0, [{ type: 'AllBlocksCleared' }])]);
+    await waitFor(async () => {
+      await send();
+      return applied >= 1;
+    }, 'the subscriber to receive batches');
+    failNext = true;
+    await send();
+    await waitFor(() => subs.stats.failures[0] === 1, 'the failure to be counted');
+    expect(reasons).toContain('failure');
+    expect(resets).toBeGreaterThanOrEqual(1);
+    const before = applied;
+    await send();
+    await waitFor(() => applied > before, 'batches after the failure to be applied');
+  });
+});
+
+describe('an embedded cluster', () => {
+  it("is refused when its router's KV-event subscriptions do not reach the publishers in time", async () => {
+    const { requireSubscribed } = await import('../../src/lab/cluster.ts');
+    // Nothing publishes on this endpoint: the subscription never completes its handshake.
+    const pub = new Publisher({ linger: 0 });
+    await pub.bind('tcp://127.0.0.1:*');
+    const dead = pub.lastEndpoint!;
+    pub.close();
+    const router = await startRouter({ workers: ['http://127.0.0.1:1'], kvEvents: [dead], mode: 'kv', port: 0 });
+    cleanups.push(() => router.close());
+    await expect(requireSubscribed(router, 200)).rejects.toThrow(/KV-event subscriptions did not reach the workers' publishers within 200 ms/);
+  });
 });

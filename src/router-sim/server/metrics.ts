@@ -37,7 +37,7 @@ export function createRouterMetrics(opts: { workersUp: () => number; indexBlocks
       registers,
     }),
     kvEvents: new Counter({ name: 'kvlab_router_kv_events_total', help: 'KV events received, by worker', labelNames: ['worker'] as const, registers }),
-    resyncs: new Counter({ name: 'kvlab_router_resyncs_total', help: "Times a worker's index was cleared after a sequence gap, a reconnect or a silent KV-event stream", labelNames: ['worker'] as const, registers }),
+    resyncs: new Counter({ name: 'kvlab_router_resyncs_total', help: "Times a worker's index was cleared after a sequence gap, a reconnect, a failed intake (batch or receive loop) or a silent KV-event stream", labelNames: ['worker'] as const, registers }),
     retries: new Counter({ name: 'kvlab_router_retries_total', help: 'Requests retried on another worker after a failure before any byte', registers }),
     specSent: new Counter({ name: 'kvlab_router_speculative_prefills_sent_total', help: 'Speculative prefill requests sent', registers }),
     specCompleted: new Counter({ name: 'kvlab_router_speculative_prefills_completed_total', help: 'Speculative prefill requests completed', registers }),
