@@ -1,7 +1,9 @@
 /**
  * The kv-approx index: without KV events, the router assumes a worker caches the blocks of every
  * request it routed there, for `ttlMs` after the last time it routed them (re-routing refreshes the
- * TTL), and keeps at most `maxBlocks` (worker, block) entries, dropping the oldest first. This mirrors
+ * TTL), and keeps at most `maxBlocks` (worker, block) entries, dropping the oldest first — and within
+ * one recorded prompt its tail first, so what is left of a chain stays a reachable prefix (a
+ * request's overlap is its run of leading blocks; a dropped root would strand its tail). This mirrors
  * Dynamo's approximate mode (`--no-kv-events`, `router-ttl`). It wraps a KvIndexer for overlap queries.
  *
  * Approximation: real eviction depends on the worker's memory pressure; a TTL and a size bound are the
@@ -21,8 +23,8 @@ export class ApproxIndex {
   readonly indexer: KvIndexer;
   /** Per worker: block hash → when its entry expires (a typed table: 53-bit keys). */
   private readonly expiry: HashIndex[];
-  // FIFO of (expiresAt, worker, hash) in insertion order = expiry order (constant TTL). Entries made
-  // stale by a refresh are skipped when they reach the head.
+  // FIFO of (expiresAt, worker, hash) in insertion order = expiry order (constant TTL); each record's
+  // blocks are queued tail first. Entries made stale by a refresh are skipped when they reach the head.
   private qExp: number[] = [];
   private qWorker: number[] = [];
   private qHash: number[] = [];
@@ -51,7 +53,8 @@ export class ApproxIndex {
   record(worker: number, hashes: readonly number[], nowMs: number): void {
     const exp = nowMs + this.opts.ttlMs;
     const m = this.expiry[worker];
-    for (const h of hashes) {
+    for (let i = hashes.length - 1; i >= 0; i--) {
+      const h = hashes[i];
       if (m.putIfAbsent(h, exp) < 0) this.entries++;
       else m.set(h, exp);
       this.qExp.push(exp);

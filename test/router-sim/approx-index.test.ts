@@ -22,14 +22,20 @@ describe('ApproxIndex', () => {
     expect(ix.indexer.size).toBe(0);
   });
 
-  it('bounds its size by dropping the oldest entries first', () => {
+  it('bounds its size by dropping the oldest prompt first, from its tail, so what stays is a reachable prefix', () => {
     const ix = new ApproxIndex({ numWorkers: 1, ttlMs: 1e9, maxBlocks: 3 });
     ix.record(0, [1, 2], 0);
     ix.record(0, [3, 4], 1);
     expect(ix.size).toBe(3);
-    expect(ix.indexer.holds(0, 1)).toBe(false);
-    expect(ix.indexer.holds(0, 2)).toBe(true);
+    expect(ix.indexer.holds(0, 2)).toBe(false); // the oldest chain's tail
+    expect(ix.indexer.holds(0, 1)).toBe(true);
     expect(ix.indexer.holds(0, 4)).toBe(true);
+    const chain = new ApproxIndex({ numWorkers: 1, ttlMs: 1e9, maxBlocks: 4 });
+    chain.record(0, [10, 11, 12, 13], 0);
+    chain.record(0, [20, 21], 1);
+    // Dropping the root first would leave 12 and 13 counted but unreachable (overlap 0).
+    expect(Array.from(chain.indexer.overlaps([10, 11, 12, 13]))).toEqual([2]);
+    expect(Array.from(chain.indexer.overlaps([20, 21]))).toEqual([2]);
   });
 });
 
