@@ -11,19 +11,25 @@
  *     queue, recomputed from scratch later) until one frees up or the request preempts itself.
  *  2. If nothing was preempted, waiting requests are admitted in order while seats, budget and blocks
  *     (keeping `watermark` of the pool free) last; the head blocks the rest (strict FCFS). Admission looks
- *     up the leading full blocks in the prefix cache; the last known token is always computed, so
- *     cachedTokens = min(hits·blockSize, tokens − 1). Blocks for all known tokens are taken at admission.
+ *     up the leading full blocks in the prefix cache (see below). Blocks for all known tokens are taken
+ *     at admission.
  *  3. Duration: the timing model (timing/) gets the step's batch — per scheduled request its new tokens
  *     and the tokens already in its context, cached prefix included — and returns a prefill and a decode
  *     part; duration = prefillMs/speedup + decodeMs/(speedup·decodeSpeedup).
  *     A request whose computed tokens reach its known tokens emits its next output token at the end.
- * Blocks get their chained hash (BlockStored) when their tokens are computed; on finish the block
- * holding the last output token is stored too (as if its KV were written), so a follow-up prompt of
- * prompt + answer hits every full block of it. Finished requests release blocks tail-first, so the
- * LRU evicts a conversation's tail before its shared prefix.
+ * Blocks get their chained hash (BlockStored) when their tokens are computed. As in vLLM, the last
+ * output token's KV is never computed (it is emitted, not fed back), so a follow-up prompt of prompt +
+ * answer hits every full block of it but one completed only by that last token. Finished requests
+ * release blocks tail-first, so the LRU evicts a conversation's tail before its shared prefix.
+ * Prefix hits, as vLLM v1 counts them: whole cached blocks within the first n − 1 tokens of an n-token
+ * prompt (`cached = floor((n − 1) / blockSize) · blockSize` when all of them are cached) — the last
+ * token is always computed, and for a block-aligned prompt its whole last block is recomputed.
  *
  * Approximations: no lookahead slots, no priorities, no swapping (preemption is always recompute), and
- * activeKvTokens for the decode curve is the referenced blocks × blockSize.
+ * activeKvTokens for the decode curve is the referenced blocks × blockSize. Blocks for all of a
+ * request's known tokens are taken at admission (vLLM takes them per scheduled chunk): under KV
+ * pressure a long prompt waits until blocks for all of it are free, where vLLM would start its first
+ * chunks — kvlab admits fewer long prompts then and preempts less.
  */
 import { Deque } from './deque.ts';
 import { KvPool } from './kv-pool.ts';
@@ -304,7 +310,6 @@ export class Engine {
       const prog: RequestProgress = this.reuse ? this.reusedProgress(progress.length, seq.id, token, first, finished, cachedTokens) : { id: seq.id, tokens: [token], first, finished, cachedTokens };
       if (first) this.counters.promptTokens += seq.promptLen;
       if (finished) {
-        if (this.pool.prefixCaching) this.storeFullBlocks(seq, seq.numTokens, events);
         this.releaseBlocks(seq);
         seq.status = DONE;
         this.byId.delete(seq.id);
@@ -415,7 +420,8 @@ export class Engine {
     let evictableHits = 0;
     if (pool.prefixCaching) {
       const hashes = seq.ensureHashes(bs);
-      const maxHits = Math.min(hashes.length, Math.floor(target / bs));
+      // Whole blocks within the first target − 1 tokens (the last token is always computed).
+      const maxHits = Math.min(hashes.length, Math.floor((target - 1) / bs));
       while (hits < maxHits) {
         const b = pool.lookup(hashes[hits]);
         if (b < 0) break;
@@ -424,7 +430,7 @@ export class Engine {
         hits++;
       }
     }
-    const cached = Math.min(hits * bs, target - 1);
+    const cached = hits * bs;
     const need = target - cached;
     const { enableChunkedPrefill, maxNumBatchedTokens } = this.config;
     const newBlocks = Math.ceil(target / bs) - hits;

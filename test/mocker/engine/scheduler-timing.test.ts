@@ -47,17 +47,20 @@ describe('engine timing in virtual time', () => {
     expect(warm.firstAtMs! - warm.addedAtMs).toBeCloseTo(prefillMs(40), 9);
   });
 
-  it('still runs a one-token prefill step for a fully cached prompt', () => {
+  it.each([
+    [1024, 64], // block-aligned: vLLM recomputes the whole last block
+    [1000, 40], // the tokens after the last whole block
+  ])('recomputes what vLLM recomputes of a fully cached %i-token prompt: %i tokens', (len, recomputed) => {
     const e = new Engine(cfg());
-    const prompt = tokens(5, 1024);
+    const prompt = tokens(5, len);
     const { traces, steps } = drive(e, [
       { atMs: 0, req: { id: 'a', prompt, output: tokens(6, 2) } },
       { atMs: 500, req: { id: 'b', prompt, output: tokens(6, 2) } },
     ]);
     const firstOfB = steps.find((s) => s.startMs >= 500)!;
-    expect(firstOfB.prefillTokens).toBe(1);
+    expect(firstOfB.prefillTokens).toBe(recomputed);
     expect(firstOfB.progress.map((p) => [p.id, p.first])).toEqual([['b', true]]);
-    expect(traces.get('b')!.cachedTokens).toBe(1023);
+    expect(traces.get('b')!.cachedTokens).toBe(len - recomputed);
   });
 
   it('splits a 20,000-token prompt over 3 chunked-prefill steps', () => {
