@@ -64,7 +64,19 @@ export function usageOf(body: Record<string, unknown>): Usage | null {
 interface Pieces {
   content: string;
   reasoning: string;
+  /** A tool call's name or arguments arrived (a generated token, but no answer text). */
+  tool: boolean;
   finishReason: string | null;
+}
+
+/** A non-empty tool-call `function.name` or `function.arguments` among a delta's `tool_calls`. */
+function hasToolPiece(part: Record<string, unknown>): boolean {
+  if (!Array.isArray(part.tool_calls)) return false;
+  for (const t of part.tool_calls) {
+    const f = rec(rec(t)?.function);
+    if (f && ((typeof f.name === 'string' && f.name !== '') || (typeof f.arguments === 'string' && f.arguments !== ''))) return true;
+  }
+  return false;
 }
 
 /** Engine TTFT of a chunk's or body's `nvext.timing` (first_token_ms − arrival_ms), or null. */
@@ -77,22 +89,28 @@ export function engineTtftOf(body: Record<string, unknown>): number | null {
   return arrival === null || first === null ? null : first - arrival;
 }
 
-/** Text pieces of the first choice of a chunk or body: chat `delta`/`message` or completions `text`. */
+/**
+ * Text pieces of the first choice of a chunk or body: chat `delta`/`message` or completions `text`. A
+ * generated token is a non-empty `content`, `reasoning_content`, `reasoning`, `text`, or tool-call
+ * `name`/`arguments` — the router's rule too (router-sim/server/sse-scan.ts).
+ */
 export function piecesOf(body: Record<string, unknown>): Pieces {
   const choices = Array.isArray(body.choices) ? body.choices : [];
   const c = rec(choices[0]);
-  if (!c) return { content: '', reasoning: '', finishReason: null };
+  if (!c) return { content: '', reasoning: '', tool: false, finishReason: null };
   const part = rec(c.delta) ?? rec(c.message);
   let content = '';
   let reasoning = '';
+  let tool = false;
   if (part) {
+    tool = hasToolPiece(part);
     if (typeof part.content === 'string') content = part.content;
     if (typeof part.reasoning_content === 'string') reasoning = part.reasoning_content;
     else if (typeof part.reasoning === 'string') reasoning = part.reasoning;
   } else if (typeof c.text === 'string') {
     content = c.text;
   }
-  return { content, reasoning, finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : null };
+  return { content, reasoning, tool, finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : null };
 }
 
 /** Accumulates a streamed answer. `startMs` is when the request was sent, on the caller's clock. */
@@ -119,7 +137,7 @@ export class StreamTimer {
     if (data.nvext !== undefined) this.engineTtft = engineTtftOf(data) ?? this.engineTtft;
     const p = piecesOf(data);
     if (p.finishReason) this.finishReason = p.finishReason;
-    if (p.content === '' && p.reasoning === '') return;
+    if (p.content === '' && p.reasoning === '' && !p.tool) return;
     this.tokenChunks++;
     if (this.firstTokenAt === null) this.firstTokenAt = atMs;
     if (p.content !== '' && this.firstAnswerAt === null) this.firstAnswerAt = atMs;

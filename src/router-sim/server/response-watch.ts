@@ -77,9 +77,13 @@ export class ResponseWatcher {
     this.jsonParts.push(Buffer.from(bytes)); // a copy: the caller may reuse its chunk's memory
   }
 
-  /** The upstream body ended (an SSE event without its closing blank line is dropped, as the SSE spec says). */
+  /** The upstream body ended (an SSE event without its closing blank line still counts, as for the client). */
   end(): void {
-    if (this.scanner || this.jsonOverflow) return;
+    if (this.scanner) {
+      this.scanner.end();
+      return;
+    }
+    if (this.jsonOverflow) return;
     let body: { choices?: ChoiceLike[]; usage?: { completion_tokens?: unknown } | null };
     try {
       body = JSON.parse(Buffer.concat(this.jsonParts).toString('utf8')) as typeof body;

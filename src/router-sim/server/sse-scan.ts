@@ -8,7 +8,8 @@
  * a key or a multi-byte character may be split at any byte.
  *
  * Per event it reports: the data is exactly `[DONE]`; a generated token arrived (a non-empty string
- * under `content`, `reasoning_content` or `text`); the `finish_reason` string; the
+ * under `content`, `reasoning_content`, `reasoning`, `text`, or a tool call's `name` or `arguments` —
+ * the client's rule too, client/http/response-timing.ts); the `finish_reason` string; the
  * `completion_tokens` number (usage); and, when asked (`collectText`), the first `content` and `text`
  * strings, decoded.
  *
@@ -22,7 +23,7 @@
 export interface ScannedEvent {
   /** The event's data was exactly `[DONE]`. */
   done: boolean;
-  /** A non-empty `content`, `reasoning_content` or `text` string: a generated token (chunk). */
+  /** A non-empty `content`, `reasoning_content`, `reasoning`, `text`, tool-call `name` or `arguments` string: a generated token (chunk). */
   token: boolean;
   /** First `content` string, decoded (only with collectText; null when absent). */
   content: string | null;
@@ -40,9 +41,13 @@ const REASONING = 1;
 const TEXT = 2;
 const FINISH_REASON = 3;
 const COMPLETION_TOKENS = 4;
+const REASONING_ALT = 5; // `reasoning`, the other name servers use for reasoning_content
+const ARGUMENTS = 6; // a tool call's function arguments
+const NAME = 7; // a tool call's function name
 const NO_KEY = -1;
 
-const KEYS: readonly Uint8Array[] = ['content', 'reasoning_content', 'text', 'finish_reason', 'completion_tokens'].map((k) => Buffer.from(k, 'latin1'));
+// At most 8 keys: KEY_BYTE holds them as bits of a byte.
+const KEYS: readonly Uint8Array[] = ['content', 'reasoning_content', 'text', 'finish_reason', 'completion_tokens', 'reasoning', 'arguments', 'name'].map((k) => Buffer.from(k, 'latin1'));
 const ALL_KEYS = (1 << KEYS.length) - 1;
 const MAX_KEY_LEN = Math.max(...KEYS.map((k) => k.length));
 /** KEY_BYTE[pos · 256 + b]: the keys (bits) whose byte at `pos` is `b`. */
@@ -349,7 +354,7 @@ export class SseScanner {
       return;
     }
     this.valueOf = NO_KEY;
-    if (k === CONTENT || k === REASONING || k === TEXT) {
+    if (k === CONTENT || k === REASONING || k === TEXT || k === REASONING_ALT || k === ARGUMENTS || k === NAME) {
       if (this.strLen > 0) this.ev.token = true;
       if (this.capturing) {
         if (k === CONTENT) this.ev.content = this.captured();
@@ -407,6 +412,15 @@ export class SseScanner {
     } catch {
       return raw;
     }
+  }
+
+  /**
+   * The stream ended: an event still open (data without its closing blank line) is dispatched, the
+   * client's rule too (client/http/sse.ts) — a server that ends its last event without one loses nothing.
+   */
+  end(): void {
+    if (this.json === J_STR || this.json === J_STR_ESCAPE) this.json = J_OUT; // an unfinished string is no value
+    this.dispatch();
   }
 
   private dispatch(): void {

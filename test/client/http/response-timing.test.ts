@@ -91,4 +91,17 @@ describe('stream timing', () => {
     expect(r.ttftMs).toBe(5);
     expect(r.itlMs).toEqual([4]);
   });
+
+  it("counts tool-call deltas as generated tokens (the router's rule too) without adding them to the answer", () => {
+    const t = new StreamTimer(0);
+    const chunk = (delta: Record<string, unknown>) => ({ choices: [{ index: 0, delta, finish_reason: null }] });
+    t.chunk(chunk({ role: 'assistant', content: '' }), 2);
+    t.chunk(chunk({ tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }), 5);
+    t.chunk(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city": "Paris"}' } }] }), 9);
+    t.markDone();
+    const r = t.finish(10);
+    expect(r.ttftMs).toBe(5);
+    expect(r.itlMs).toEqual([4]);
+    expect(r.content).toBe('');
+  });
 });

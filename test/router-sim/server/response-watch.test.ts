@@ -43,9 +43,12 @@ describe('ResponseWatcher', () => {
     expect([w.answer, w.finishReason, w.outputTokens, w.done, calls]).toEqual(['héllo wörld', 'length', 2, true, ['first']]);
   });
 
-  it('ignores a JSON body that does not parse (an error page), and an SSE stream that stops mid-event', () => {
+  it('ignores a JSON body that does not parse (an error page) and a token cut off mid-string, but counts a last event without its blank line', () => {
     expect(watch(['<html>bad gateway'], { sse: false }).w.done).toBe(false);
-    const { w, calls } = watch(['data: {"choices":[{"delta":{"content":"x"}}]}\n']);
-    expect([w.chunks, w.finishReason, calls]).toEqual([0, null, []]);
+    const cut = watch(['data: {"choices":[{"delta":{"content":"x']);
+    expect([cut.w.chunks, cut.w.finishReason, cut.calls]).toEqual([0, null, []]);
+    // The client dispatches a final event that lacks its blank line; the router counts it the same way.
+    const unterminated = watch(['data: {"choices":[{"delta":{"content":"x"}}]}\n']);
+    expect([unterminated.w.chunks, unterminated.calls]).toEqual([1, ['first', '+1']]);
   });
 });

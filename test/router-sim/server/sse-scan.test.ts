@@ -84,8 +84,8 @@ describe('SseScanner', () => {
     expect(scan([bytes(ev({ model: 'content', choices: [{ delta: { role: 'assistant' } }] }))])[0].token).toBe(false);
   });
 
-  it('does not count empty, null or non-string content (tool calls, logprobs arrays) as a token', () => {
-    for (const delta of [{ content: '' }, { content: null }, { tool_calls: [{ index: 0, function: { arguments: '{}' } }] }, { role: 'assistant' }]) {
+  it('does not count empty, null or non-string content (logprobs arrays) as a token', () => {
+    for (const delta of [{ content: '' }, { content: null }, { tool_calls: [{ index: 0, function: { arguments: '' } }] }, { role: 'assistant' }]) {
       expect(scan([bytes(ev(chunk(delta)))])[0].token, JSON.stringify(delta)).toBe(false);
     }
     const logprobs = { ...chunk({ content: null }), choices: [{ index: 0, delta: {}, logprobs: { content: [{ token: 'a', logprob: -1 }] } }] };
@@ -188,5 +188,30 @@ describe('SseScanner against a reference parser', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the rules the router shares with the client', () => {
+  it('counts a final event that lacks its closing blank line once the stream ends', () => {
+    const out: Facts[] = [];
+    const s = new SseScanner((e) => out.push({ ...e }), true);
+    s.feed(bytes(ev(chunk({ content: 'a' })) + `data: ${JSON.stringify(chunk({ content: 'b' }, { finish_reason: 'stop' }))}`));
+    expect(out).toHaveLength(1);
+    s.end();
+    expect(out).toHaveLength(2);
+    expect(out[1]).toMatchObject({ token: true, content: 'b', finishReason: 'stop' });
+  });
+
+  it('counts reasoning under either name and tool-call names and arguments as generated tokens', () => {
+    const out = scan([
+      bytes(
+        ev(chunk({ reasoning: 'think' })) +
+          ev(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] })) +
+          ev(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city": "Paris"}' } }] })) +
+          ev(chunk({ tool_calls: [{ index: 0, function: { arguments: '' } }] })),
+      ),
+    ]);
+    expect(out.map((e) => e.token)).toEqual([true, true, true, false]);
+    expect(out.every((e) => e.content === null)).toBe(true);
   });
 });
