@@ -21,6 +21,11 @@ function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 }
 
+/** The terminal's width, so wide tables wrap; none when stdout is not a terminal. */
+function pageWidth(): number | undefined {
+  return process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined;
+}
+
 function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
@@ -77,7 +82,7 @@ export function registerReport(program: Command): void {
         printJson({ a: { dir: result.a.dir, name: result.a.name }, b: { dir: result.b.dir, name: result.b.name }, ...result.comparison });
       } else {
         const tables = comparisonTables(result.comparison, result.a.name, result.b.name);
-        process.stdout.write(formatTables(tables, { color: useColor() }) + '\n');
+        process.stdout.write(formatTables(tables, { color: useColor(), width: pageWidth() }) + '\n');
       }
     });
 

@@ -9,7 +9,7 @@
  * rewritten to equivalent escaped forms (they can only occur inside strings or regexes there).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatCell, headerText, type Table } from '../tables.ts';
+import { formatCell, headerText, isNumeric, type Table } from '../tables.ts';
 import type { VegaAssets } from './assets.ts';
 
 export interface ReportPlot {
@@ -63,7 +63,7 @@ export function tableHtml(t: Table): string {
       const tones = t.tones?.[ri] ?? {};
       const tds = t.columns.map((c) => {
         const v = row[c.key] ?? null;
-        const cls = [typeof v === 'number' ? 'num' : '', tones[c.key] ?? ''].filter(Boolean).join(' ');
+        const cls = [isNumeric(v) ? 'num' : '', tones[c.key] ?? ''].filter(Boolean).join(' ');
         return `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(formatCell(v, c))}</td>`;
       });
       return `<tr>${tds.join('')}</tr>`;
