@@ -293,12 +293,12 @@ export interface CellRow {
 }
 
 /** The experiment's cells; `clock` is the experiment's (summary.json), real when unknown. */
-export function experimentTable(name: string, cells: readonly CellRow[], clock: ServingClock = 'real'): Table {
+export function experimentTable(name: string, cells: readonly CellRow[], clock: ServingClock = 'real', title = `Experiment cells — ${name}`): Table {
   const keys = [...new Set(cells.flatMap((c) => Object.keys(c.params)))];
   const serving = servingPart(cells.map((c) => servingCheck(c.summary, clock)));
   return {
-    title: `Experiment cells — ${name}`,
-    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k })), ...metricColumns(CELL_METRICS), ...serving.columns],
+    title,
+    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(CELL_METRICS), ...serving.columns],
     rows: cells.map((c, i) => {
       const row: Row = {};
       for (const k of keys) row[`param:${k}`] = c.params[k] ?? null;

@@ -26,8 +26,11 @@ export interface Column {
   title: string;
   /** Shown in the header in parentheses: 'ms', 'tok/s', '%'. */
   unit?: string;
-  /** 'percent': a fraction shown ×100; 'ratio': shown as 1.23×; 'duration': ms, each cell with its unit. */
-  kind?: 'percent' | 'ratio' | 'duration';
+  /**
+   * 'percent': a fraction shown ×100; 'ratio': shown as 1.23×; 'duration': ms, each cell with its
+   * unit; 'value': a setting, numbers shown as written (0.1, not 0.100).
+   */
+  kind?: 'percent' | 'ratio' | 'duration' | 'value';
   /** Fixed decimals; by default numbers are rounded by magnitude. */
   digits?: number;
   align?: 'left' | 'right';
@@ -75,6 +78,7 @@ export function formatCell(v: Cell, col: Column): string {
   if (col.kind === 'percent') return formatNumber(v * 100, col.digits ?? 1);
   if (col.kind === 'ratio') return `${formatNumber(v, col.digits ?? 2)}×`;
   if (col.kind === 'duration') return formatMs(v);
+  if (col.kind === 'value') return String(v);
   return formatNumber(v, col.digits);
 }
 

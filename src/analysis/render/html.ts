@@ -63,7 +63,7 @@ export function scriptSafeJs(source: string): string {
  * columnBlocks, as in the terminal), one under the other, each led by the row's name.
  */
 export const HTML_TABLE_CHARS = 130;
-const KEY_NOWRAP_CHARS = 28;
+const NOWRAP_CHARS = 28;
 
 /** Estimated width of each column in characters: its widest cell, or its header's longest word (headers wrap), plus padding. */
 function columnChars(t: Table): number[] {
@@ -82,12 +82,12 @@ export function tableHtml(t: Table): string {
     const body = t.rows
       .map((row, ri) => {
         const tones = t.tones?.[ri] ?? {};
-        const tds = columns.map((c, k) => {
+        const tds = columns.map((c) => {
           const v = row[c.key] ?? null;
           const text = formatCell(v, c);
-          // A row's name stays on one line unless it is long.
-          const key = k === 0 && [...text].length <= KEY_NOWRAP_CHARS ? 'key' : '';
-          const cls = [isNumeric(v) ? 'num' : '', key, tones[c.key] ?? ''].filter(Boolean).join(' ');
+          // Names and labels stay on one line unless they are long.
+          const short = [...text].length <= NOWRAP_CHARS ? 'nowrap' : '';
+          const cls = [isNumeric(v) ? 'num' : '', short, tones[c.key] ?? ''].filter(Boolean).join(' ');
           return `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(text)}</td>`;
         });
         return `<tr>${tds.join('')}</tr>`;
@@ -104,7 +104,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px au
 h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:14px;margin:18px 0 6px}.sources{color:#666;font-size:12px;margin:0 0 16px;padding-left:18px}
 table{border-collapse:collapse;font-size:12.5px;max-width:100%;margin-bottom:8px}th,td{padding:3px 7px;border-bottom:1px solid #eee;text-align:left}
-th{background:#f6f6f6;font-weight:600;vertical-align:bottom;overflow-wrap:normal;hyphens:manual}td{overflow-wrap:break-word}td.key{white-space:nowrap}
+th{background:#f6f6f6;font-weight:600;vertical-align:bottom;overflow-wrap:normal;hyphens:manual}td{overflow-wrap:break-word}td.nowrap{white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.good{color:#0a7d28;font-weight:600}td.bad{color:#b3261e;font-weight:600}td.dim{color:#999}
 .lead{max-width:60em;margin:6px 0}.note{color:#666;font-size:12px;margin:4px 0}.warnings{background:#fff4e5;border-left:4px solid #b3261e;padding:8px 8px 8px 28px;color:#5f1b14}.table{overflow-x:auto}
