@@ -4,6 +4,7 @@
  */
 export { loadRun, isDirectory } from './stats/load-run.ts';
 export { loadExperiment, isExperimentDir, type LoadedExperiment, type ExperimentCell } from './stats/load-experiment.ts';
+export { loadSweep, isSweepDir, sweepExperiment, type SweepGroup } from './stats/load-sweep.ts';
 export { parseRecords } from './stats/parse-records.ts';
 export { runName, runDurationS, type LoadedRun, type ParamValue } from './stats/run-data.ts';
 export { summarizeRun, type RunStats } from './stats/run-stats.ts';

@@ -1,8 +1,10 @@
 /**
  * The tables of a run, a comparison and an experiment, as table models (tables.ts) shared by the
  * terminal and the HTML report: overview (totals, throughput, cache hits, key percentiles, goodput),
- * latency distributions, TTFT per turn, group tables (label, worker, document type), comparison
- * ratios (green when b is better by more than 2 %, red when worse) and experiment cells. Runs and cells
+ * latency distributions, TTFT per turn, group tables (label, worker, document type), comparisons
+ * (ratio B/A and the difference named by the better side — 'kv faster by 19.5 ms' — green when b is
+ * better by more than 2 %, red when worse) and experiment cells. Times are durations (ms or µs by
+ * size, core/number-format). Runs and cells
  * carry the serving check (core/serving-check): mean serving overhead, its share of TTFT and the
  * verdict, red and marked ⚠ when CPU-bound; on the virtual clock those columns are left out and the
  * table's note says n/a. Pure.
@@ -11,9 +13,9 @@ import type { Dist, Summary, TurnSummary } from '../core/records.ts';
 import { OVERHEAD_SHARE_LIMIT, servingCheck, servingCheckLabel, type ServingCheck, type ServingClock } from '../core/serving-check.ts';
 import type { Goodput } from '../core/goodput.ts';
 import type { Group } from './stats/groupings.ts';
-import type { Comparison, MetricRatio } from './stats/compare.ts';
+import { betterOf, type Comparison, type MetricRatio } from './stats/compare.ts';
 import type { RunStats } from './stats/run-stats.ts';
-import type { Column, Row, Table, Tone } from './tables.ts';
+import { formatQuantity, type Cell, type Column, type Row, type Table, type Tone } from './tables.ts';
 
 export interface NamedStats {
   name: string;
@@ -40,11 +42,11 @@ const SUMMARY_METRICS = {
   rps: { column: { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 }, value: (s) => s.requestsPerS },
   otps: { column: { key: 'otps', title: 'output', unit: 'tok/s', digits: 1 }, value: (s) => s.outputTokensPerS },
   hit: { column: { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' }, value: (s) => s.cacheHitRatio },
-  ttftMean: { column: { key: 'ttftMean', title: 'TTFT mean', unit: 'ms' }, value: (s) => s.ttftMs?.mean },
-  ttftP50: { column: { key: 'ttftP50', title: 'TTFT p50', unit: 'ms' }, value: (s) => s.ttftMs?.p50 },
-  ttftP99: { column: { key: 'ttftP99', title: 'TTFT p99', unit: 'ms' }, value: (s) => s.ttftMs?.p99 },
-  e2eP50: { column: { key: 'e2eP50', title: 'E2E p50', unit: 'ms' }, value: (s) => s.e2eMs?.p50 },
-  tpotP50: { column: { key: 'tpotP50', title: 'TPOT p50', unit: 'ms' }, value: (s) => s.tpotMs?.p50 },
+  ttftMean: { column: { key: 'ttftMean', title: 'TTFT mean', kind: 'duration' }, value: (s) => s.ttftMs?.mean },
+  ttftP50: { column: { key: 'ttftP50', title: 'TTFT p50', kind: 'duration' }, value: (s) => s.ttftMs?.p50 },
+  ttftP99: { column: { key: 'ttftP99', title: 'TTFT p99', kind: 'duration' }, value: (s) => s.ttftMs?.p99 },
+  e2eP50: { column: { key: 'e2eP50', title: 'E2E p50', kind: 'duration' }, value: (s) => s.e2eMs?.p50 },
+  tpotP50: { column: { key: 'tpotP50', title: 'TPOT p50', kind: 'duration' }, value: (s) => s.tpotMs?.p50 },
 } satisfies Record<string, { column: Column; value: (s: Summary) => number | null | undefined }>;
 
 type SummaryMetric = keyof typeof SUMMARY_METRICS;
@@ -76,7 +78,7 @@ export function servingPart(checks: readonly ServingCheck[]): ServingPart {
     return { columns: [], rows: checks.map(() => ({})), tones: checks.map(() => ({})), note: checks.length > 0 ? 'serving overhead: n/a (virtual clock)' : null };
   }
   const columns: Column[] = [
-    { key: 'overhead', title: 'serving overhead', unit: 'ms' },
+    { key: 'overhead', title: 'serving overhead', kind: 'duration' },
     { key: 'overheadShare', title: 'overhead', unit: '% of TTFT', kind: 'percent' },
     { key: 'check', title: 'check' },
   ];
@@ -130,7 +132,7 @@ const LATENCIES: Array<[string, (s: Summary) => Dist]> = [
 ];
 
 export function latencyTable(name: string, summary: Summary): Table {
-  const stat = (key: keyof Dist, title = key as string): Column => ({ key, title, unit: 'ms' });
+  const stat = (key: keyof Dist, title = key as string): Column => ({ key, title, kind: 'duration' });
   return {
     title: `Latency — ${name}`,
     columns: [
@@ -158,10 +160,10 @@ export function perTurnTable(name: string, turns: readonly TurnSummary[]): Table
       { key: 'turn', title: 'turn' },
       { key: 'count', title: 'requests' },
       { key: 'failed', title: 'failed' },
-      { key: 'mean', title: 'TTFT mean', unit: 'ms' },
-      { key: 'p50', title: 'TTFT p50', unit: 'ms' },
-      { key: 'p90', title: 'TTFT p90', unit: 'ms' },
-      { key: 'e2eP50', title: 'E2E p50', unit: 'ms' },
+      { key: 'mean', title: 'TTFT mean', kind: 'duration' },
+      { key: 'p50', title: 'TTFT p50', kind: 'duration' },
+      { key: 'p90', title: 'TTFT p90', kind: 'duration' },
+      { key: 'e2eP50', title: 'E2E p50', kind: 'duration' },
       { key: 'hit', title: 'cached', unit: '%', kind: 'percent' },
     ],
     rows: turns.map((t) => ({
@@ -186,10 +188,10 @@ export function groupTable(title: string, keyTitle: string, groups: readonly Gro
       { key: 'failed', title: 'failed' },
       { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 },
       { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' },
-      { key: 'ttftMean', title: 'TTFT mean', unit: 'ms' },
-      { key: 'ttftP50', title: 'TTFT p50', unit: 'ms' },
-      { key: 'ttftP90', title: 'TTFT p90', unit: 'ms' },
-      { key: 'e2eP50', title: 'E2E p50', unit: 'ms' },
+      { key: 'ttftMean', title: 'TTFT mean', kind: 'duration' },
+      { key: 'ttftP50', title: 'TTFT p50', kind: 'duration' },
+      { key: 'ttftP90', title: 'TTFT p90', kind: 'duration' },
+      { key: 'e2eP50', title: 'E2E p50', kind: 'duration' },
     ],
     rows: groups.map(({ key, summary: s }) => ({
       key,
@@ -209,42 +211,78 @@ function metricUnit(m: MetricRatio): string {
   return m.metric === 'requests_per_s' ? 'req/s' : m.metric === 'output_tokens_per_s' ? 'tok/s' : 'ms';
 }
 
+/**
+ * A difference with its direction, named by the better side: 'kv faster by 19.5 ms' (lower is
+ * better), 'kv higher by 3.10 req/s' (higher is better), 'same'; null when either side is missing.
+ */
+export function differenceText(
+  a: number | null,
+  b: number | null,
+  unit: string,
+  lowerIsBetter: boolean,
+  aName: string,
+  bName: string,
+): string | null {
+  const better = betterOf(a, b, lowerIsBetter);
+  if (better === null) return null;
+  if (better === 'same') return 'same';
+  const by = formatQuantity({ value: Math.abs((b as number) - (a as number)), unit });
+  return `${better === 'b' ? bName : aName} ${lowerIsBetter ? 'faster' : 'higher'} by ${by}`;
+}
+
 export function comparisonTables(cmp: Comparison, aName: string, bName: string): Table[] {
+  const quantity = (v: number | null, unit: string): Cell => (v === null ? null : { value: v, unit });
   const metrics: Table = {
     title: `Comparison — ${bName} vs ${aName}`,
     columns: [
       { key: 'metric', title: 'metric' },
       { key: 'stat', title: 'stat' },
-      { key: 'unit', title: 'unit' },
       { key: 'a', title: `A: ${aName}` },
       { key: 'b', title: `B: ${bName}` },
       { key: 'ratio', title: 'B/A', kind: 'ratio', digits: 3 },
+      { key: 'difference', title: 'difference' },
     ],
-    rows: cmp.metrics.map((m) => ({ metric: m.metric, stat: m.stat, unit: metricUnit(m), a: m.a, b: m.b, ratio: m.ratio })),
-    tones: cmp.metrics.map((m) => ({ ratio: ratioTone(m.ratio, m.lowerIsBetter) })),
+    rows: cmp.metrics.map((m) => ({
+      metric: m.metric,
+      stat: m.stat,
+      a: quantity(m.a, metricUnit(m)),
+      b: quantity(m.b, metricUnit(m)),
+      ratio: m.ratio,
+      difference: differenceText(m.a, m.b, metricUnit(m), m.lowerIsBetter, aName, bName),
+    })),
+    tones: cmp.metrics.map((m) => ({ ratio: ratioTone(m.ratio, m.lowerIsBetter), difference: ratioTone(m.ratio, m.lowerIsBetter) })),
     note: 'B/A below 1 is better for latencies, above 1 for throughputs',
   };
+  const turnDifference = (a: number | null, b: number | null) => differenceText(a, b, 'ms', true, aName, bName);
   const turns: Table = {
     title: `TTFT by turn — ${bName} vs ${aName}`,
     columns: [
       { key: 'turn', title: 'turn' },
-      { key: 'aMean', title: 'A mean', unit: 'ms' },
-      { key: 'bMean', title: 'B mean', unit: 'ms' },
+      { key: 'aMean', title: 'A mean', kind: 'duration' },
+      { key: 'bMean', title: 'B mean', kind: 'duration' },
       { key: 'meanRatio', title: 'mean B/A', kind: 'ratio', digits: 3 },
-      { key: 'aP50', title: 'A p50', unit: 'ms' },
-      { key: 'bP50', title: 'B p50', unit: 'ms' },
+      { key: 'meanDifference', title: 'mean difference' },
+      { key: 'aP50', title: 'A p50', kind: 'duration' },
+      { key: 'bP50', title: 'B p50', kind: 'duration' },
       { key: 'p50Ratio', title: 'p50 B/A', kind: 'ratio', digits: 3 },
+      { key: 'p50Difference', title: 'p50 difference' },
     ],
     rows: cmp.perTurn.map((t) => ({
       turn: t.turn,
       aMean: t.aMeanMs,
       bMean: t.bMeanMs,
       meanRatio: t.meanRatio,
+      meanDifference: turnDifference(t.aMeanMs, t.bMeanMs),
       aP50: t.aP50Ms,
       bP50: t.bP50Ms,
       p50Ratio: t.p50Ratio,
+      p50Difference: turnDifference(t.aP50Ms, t.bP50Ms),
     })),
-    tones: cmp.perTurn.map((t) => ({ meanRatio: ratioTone(t.meanRatio, true), p50Ratio: ratioTone(t.p50Ratio, true) })),
+    tones: cmp.perTurn.map((t) => {
+      const mean = ratioTone(t.meanRatio, true);
+      const p50 = ratioTone(t.p50Ratio, true);
+      return { meanRatio: mean, meanDifference: mean, p50Ratio: p50, p50Difference: p50 };
+    }),
   };
   return [metrics, turns];
 }
@@ -255,12 +293,12 @@ export interface CellRow {
 }
 
 /** The experiment's cells; `clock` is the experiment's (summary.json), real when unknown. */
-export function experimentTable(name: string, cells: readonly CellRow[], clock: ServingClock = 'real'): Table {
+export function experimentTable(name: string, cells: readonly CellRow[], clock: ServingClock = 'real', title = `Experiment cells — ${name}`): Table {
   const keys = [...new Set(cells.flatMap((c) => Object.keys(c.params)))];
   const serving = servingPart(cells.map((c) => servingCheck(c.summary, clock)));
   return {
-    title: `Experiment cells — ${name}`,
-    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k })), ...metricColumns(CELL_METRICS), ...serving.columns],
+    title,
+    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(CELL_METRICS), ...serving.columns],
     rows: cells.map((c, i) => {
       const row: Row = {};
       for (const k of keys) row[`param:${k}`] = c.params[k] ?? null;

@@ -17,6 +17,15 @@ import { enumArg } from './flags.ts';
 
 const CLOCKS = ['virtual', 'real'] as const;
 
+/** Which fields an experiment file needs (lab/experiment-file.ts REQUIRED_FIELDS), for --help. */
+export const EXPERIMENT_FILE_HELP = `
+An experiment file is JSON. Required: name, cluster (may be {}) and workload.kind.
+Optional: description (what it shows, the report's first lines; without it the summary and the
+report describe the settings), source, cluster settings (numWorkers, router, blockSize, ...),
+the workload's parameters, matrix, repeats, seed, plots, report. The smallest file:
+  {"name": "mine", "cluster": {}, "workload": {"kind": "multiturn"}}
+The README's "kvlab experiment" section lists every field.`;
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** `LABEL=URL` → a target (URL checks happen in the library). */
@@ -57,6 +66,7 @@ export function registerExperiment(program: Command): void {
     .option('--list', 'list the shipped experiments')
     .option('--json', 'print summary.json (or the list) as JSON')
     .option('--no-png', 'write SVG plots only')
+    .addHelpText('after', EXPERIMENT_FILE_HELP)
     .action(async (file: string | undefined, f: ExperimentFlags) => {
       const { listShipped } = await import('../lab/experiment-source.ts');
       if (f.list) {

@@ -21,6 +21,11 @@ function useColor(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 }
 
+/** The terminal's width, so wide tables wrap; none when stdout is not a terminal. */
+function pageWidth(): number | undefined {
+  return process.stdout.isTTY && process.stdout.columns > 0 ? process.stdout.columns : undefined;
+}
+
 function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
@@ -38,12 +43,12 @@ interface ReportFlags {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('plots (SVG + PNG) and a self-contained report.html for run folders (compared) or an experiment folder')
-    .argument('<dirs...>', 'run folders, or one experiment folder (has summary.json)')
+    .description('plots (SVG + PNG) and a self-contained report.html for run folders (compared), an experiment folder, or sweep folders')
+    .argument('<dirs...>', 'run folders; or one experiment folder (has summary.json); or sweep folders (a run folder per setting, as `bench prefix-ratio --output DIR` writes; several: one line each)')
     .option('-o, --output <dir>', 'output folder (default: the folder itself for one, ./kvlab-report for several)')
     .option('--goodput <slos>', "goodput SLOs, e.g. 'ttft_ms:500,tpot_ms:50'", slosArg)
-    .option('--x <param>', 'experiment sweep: dotted parameter on the x axis (default workload.prefixRatio)')
-    .option('--series <param>', 'experiment sweep: dotted parameter giving one line per value (default cluster.router.mode)')
+    .option('--x <param>', 'sweep plot: dotted parameter on the x axis (default workload.prefixRatio)')
+    .option('--series <param>', 'sweep plot: dotted parameter giving one line per value (default cluster.router.mode; run for several sweep folders)')
     .option('--title <text>', 'report title')
     .option('--no-png', 'write SVG plots only')
     .option('--json', 'print { reportPath, plots } as JSON')
@@ -77,7 +82,7 @@ export function registerReport(program: Command): void {
         printJson({ a: { dir: result.a.dir, name: result.a.name }, b: { dir: result.b.dir, name: result.b.name }, ...result.comparison });
       } else {
         const tables = comparisonTables(result.comparison, result.a.name, result.b.name);
-        process.stdout.write(formatTables(tables, { color: useColor() }) + '\n');
+        process.stdout.write(formatTables(tables, { color: useColor(), width: pageWidth() }) + '\n');
       }
     });
 

@@ -10,9 +10,12 @@
  * the parameters are that workload's (unknown names are rejected here, values are checked when the
  * workload is built), and `input` is its input (documents folder, conversations file or inline spec,
  * trace file), relative to the experiment file. `report` chooses the sweep plot's axes and title.
+ * Required: `name`, `cluster` (may be `{}`) and `workload.kind`; `description` is optional (the
+ * summary and the report then describe the settings: experiment-description.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { ValueErrorType } from '@sinclair/typebox/errors';
 import { KvlabError } from '../core/errors.ts';
 import { PLOT_IDS } from '../analysis/plots/plot-ids.ts';
 import { getWorkload, isWorkloadName, WORKLOAD_NAMES } from '../client/workloads/index.ts';
@@ -70,7 +73,8 @@ export const ClusterSettingsSchema = Type.Object(
 export const ExperimentSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]+$' }),
-    description: Type.String(),
+    /** What the experiment shows (the report's lead); a summary of the settings when absent. */
+    description: Type.Optional(Type.String()),
     source: Type.Optional(Type.String()),
     cluster: ClusterSettingsSchema,
     workload: Type.Object({ kind: Type.String({ minLength: 1 }) }, { additionalProperties: true }),
@@ -136,12 +140,17 @@ function fieldName(pointer: string): string {
   return path || '(top level)';
 }
 
+/** The fields every experiment file has; everything else is optional (`cluster` may be `{}`). */
+export const REQUIRED_FIELDS = ['name', 'cluster', 'workload.kind'] as const;
+
 /** Validate a parsed experiment file; throws ExperimentFileError naming the first bad field. */
 export function parseExperiment(raw: unknown, origin = 'experiment'): Experiment {
   if (!Value.Check(ExperimentSchema, raw)) {
     const first = [...Value.Errors(ExperimentSchema, raw)][0];
     const where = first ? fieldName(first.path) : '(top level)';
-    throw new ExperimentFileError(`${origin}: field '${where}': ${first?.message ?? 'invalid'}`, where);
+    const missing = first?.type === ValueErrorType.ObjectRequiredProperty;
+    const detail = missing ? `missing (an experiment file needs ${REQUIRED_FIELDS.join(', ')})` : (first?.message ?? 'invalid');
+    throw new ExperimentFileError(`${origin}: field '${where}': ${detail}`, where);
   }
   const exp = raw as Experiment;
   const problem = workloadProblem(exp.workload);

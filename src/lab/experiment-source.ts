@@ -8,6 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeError } from '../core/errors.ts';
 import { ExperimentFileError, parseExperiment, type Experiment } from './experiment-file.ts';
+import { experimentDescription } from './experiment-description.ts';
 
 /** The shipped experiments folder (experiments/ at the project root). */
 export const SHIPPED_DIR = fileURLToPath(new URL('../../experiments/', import.meta.url));
@@ -52,7 +53,7 @@ export function listShipped(dir: string = SHIPPED_DIR): ShippedExperiment[] {
     .sort();
   return files.map((f) => {
     const { experiment, path } = readExperimentFile(resolve(dir, f));
-    return { name: experiment.name, description: experiment.description, source: experiment.source ?? null, path };
+    return { name: experiment.name, description: experimentDescription(experiment), source: experiment.source ?? null, path };
   });
 }
 

@@ -16,6 +16,7 @@ import { writeJsonAtomic } from '../client/output/run-folder.ts';
 import { makeError } from '../core/errors.ts';
 import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
 import { loadExperimentFile } from './experiment-source.ts';
+import { experimentDescription } from './experiment-description.ts';
 import { clusterConfigRecord, resolveCluster, type ResolvedCluster } from './cluster-settings.ts';
 import { WorkloadCache } from './cell-workload.ts';
 import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
@@ -171,7 +172,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
 
   const summary: SummaryDoc = {
     experiment: exp.name,
-    description: exp.description,
+    description: experimentDescription(exp),
     source: exp.source ?? null,
     clock: o.clock,
     targets: targets.length > 0 ? targets.map((t) => ({ ...t })) : null,

@@ -125,3 +125,14 @@ export async function writeExperimentDir(dir: string, opts: { missingCell?: bool
   await writeFile(join(dir, 'summary.json'), JSON.stringify({ experiment: 'kv-vs-rr', clock: 'virtual', cells }, null, 2));
   return dir;
 }
+
+/** A sweep folder as `kvlab bench prefix-ratio --prefix-ratios … --output DIR` writes it: one run per ratio. */
+export async function writeSweepDir(dir: string, opts: { ratios?: number[]; ttftScale?: number } = {}): Promise<string> {
+  for (const ratio of opts.ratios ?? [0.1, 0.5, 0.9]) {
+    const records = genRecords({ seed: `${dir}-${ratio}`, users: 4, turns: 1, ttftScale: (opts.ttftScale ?? 1) * (1 - ratio / 2) });
+    const params = { prefixRatio: ratio, isl: 1000, osl: 20, requests: 4, prefixTokens: Math.round(1000 * ratio) };
+    const run = runFileFor(records, { command: 'bench prefix-ratio', label: `prefix-ratio=${ratio}`, config: { workload: 'prefix-ratio', params } });
+    await writeRunDir(join(dir, `prefix-ratio-${ratio}`), records, run);
+  }
+  return dir;
+}

@@ -118,3 +118,35 @@ describe('plot data', () => {
     ]);
   });
 });
+
+describe('legends and colours', () => {
+  /** The text of every legend label in a rendered SVG. */
+  function legendLabels(svg: string): string[] {
+    const legend = svg.slice(svg.indexOf('role-legend'));
+    return [...legend.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&amp;/g, '&'));
+  }
+  /** Distinct stroke colours of the line marks. */
+  function lineColours(svg: string): Set<string> {
+    const lines = svg.split('class="mark-line').slice(1).map((part) => part.slice(0, part.indexOf('</g>')));
+    return new Set(lines.flatMap((l) => [...l.matchAll(/stroke="(#[0-9a-fA-F]{6})"/g)].map((m) => m[1].toLowerCase())));
+  }
+
+  it('never truncates legend labels, so series that differ only at the end stay distinguishable', async () => {
+    const long = 'mode=kv, prefixRatio=0.5, numWorkers=8, speculativePrefill=';
+    const named = [`${long}true`, `${long}false`].map((name, i) => ({ name, records: genRecords({ seed: i }) }));
+    for (const spec of [ttftCdfSpec(named), latencyOverTimeSpec(named), ttftPerTurnSpec(named.map((s) => ({ name: s.name, perTurn: perTurn(s.records) })))]) {
+      expect(compileSpec(spec).warnings).toEqual([]);
+      const labels = legendLabels(await renderSvg(spec));
+      expect(labels).toContain(`${long}true`);
+      expect(labels).toContain(`${long}false`);
+      expect(labels.join('')).not.toContain('…');
+    }
+  });
+
+  it('gives every series its own colour, beyond the ten of the default scheme', async () => {
+    for (const n of [3, 12, 25]) {
+      const many = Array.from({ length: n }, (_, i) => ({ name: `run ${i}`, records: genRecords({ seed: i, users: 2, turns: 2 }) }));
+      expect(lineColours(await renderSvg(ttftCdfSpec(many))).size).toBe(n);
+    }
+  });
+});

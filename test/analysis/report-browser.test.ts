@@ -39,8 +39,8 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
   });
 
   /** Opens a report; returns how many charts rendered, console errors and requested URLs. */
-  async function open(url: string, plots: number) {
-    const page = await browser.newPage();
+  async function open(url: string, plots: number, width = 1280) {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
     const errors: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {
@@ -71,6 +71,26 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 5_000 });
     expect(await page.textContent('#vg-tooltip-element')).toMatch(/p50 \(ms\)/);
     await page.close();
+  });
+
+  it('fits every table to a 1024 px window (wrapping headers, names and columns), and scrolls in its box below', async () => {
+    for (const { url, plots } of Object.values(reports)) {
+      const { page } = await open(url, plots, 1024);
+      for (const width of [1024, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        const overflowing = await page.$$eval('div.table table', (tables) =>
+          tables.filter((t) => t.scrollWidth > t.parentElement!.clientWidth).map((t) => t.parentElement!.querySelector('h3')?.textContent),
+        );
+        expect(overflowing, `at ${width} px`).toEqual([]);
+        // numbers keep their units on one line: every numeric cell is one line high
+        const heights = await page.$$eval('td.num', (tds) => tds.map((td) => (td as HTMLElement).getBoundingClientRect().height));
+        expect(Math.max(...heights)).toBeLessThan(2 * Math.min(...heights));
+      }
+      // narrower: what does not fit (tables, plots) scrolls inside its own box; the page does not
+      await page.setViewportSize({ width: 640, height: 900 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+      await page.close();
+    }
   });
 
   it('renders every chart of an experiment report offline', async () => {

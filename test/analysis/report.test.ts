@@ -5,7 +5,8 @@ import { buildRunsReport } from '../../src/analysis/report/build-report.ts';
 import { loadRun } from '../../src/analysis/stats/load-run.ts';
 import { writeReport } from '../../src/analysis/report/write-report.ts';
 import { scriptSafeJs, scriptSafeJson } from '../../src/analysis/render/html.ts';
-import { genRecords, runFileFor, tempDir, writeExperimentDir, writeRunDir } from './fixtures.ts';
+import { genRecords, runFileFor, tempDir, writeExperimentDir, writeRunDir, writeSweepDir } from './fixtures.ts';
+import { loadSweep } from '../../src/analysis/stats/load-sweep.ts';
 
 describe('writeReport', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -66,12 +67,36 @@ describe('writeReport', () => {
     expect(alone.plots.map((p) => p.id)).toContain('ttft-cdf');
   });
 
+  it('reads several sweep folders as one sweep, one line per folder', async () => {
+    const kv = await writeSweepDir(join(tmp.dir, 'sweeps', 'kv'));
+    const rr = await writeSweepDir(join(tmp.dir, 'sweeps', 'round-robin'), { ratios: [0.5, 0.1, 0.9], ttftScale: 2 });
+    const exp = await loadSweep([rr, kv]);
+    expect(exp.kind).toBe('sweep');
+    expect(exp.cells.map((c) => c.params)).toEqual(
+      ['kv', 'round-robin'].flatMap((run) => [0.1, 0.5, 0.9].map((r) => ({ run, 'workload.prefixRatio': r }))),
+    );
+    const out = join(tmp.dir, 'sweeps-out');
+    const res = await writeReport({ runDirs: [rr, kv], outDir: out, png: false });
+    const svg = await readFile(join(out, 'sweep.svg'), 'utf8');
+    expect(svg).toContain('round-robin');
+    expect(svg).toContain('>kv<');
+    const html = await readFile(res.reportPath, 'utf8');
+    expect(html).toContain('kvlab sweep — round-robin vs kv');
+    expect(html).toContain('run=kv, prefixRatio=0.5');
+    // settings are shown as written, not rounded as measurements
+    expect(html).toMatch(/<td class="num nowrap">0\.5<\/td>/);
+  });
+
   it('rejects bad inputs with one-line messages', async () => {
     await expect(writeReport({ runDirs: [join(tmp.dir, 'missing')], outDir: join(tmp.dir, 'x') })).rejects.toThrow(/does not exist/);
     await expect(writeReport({ runDirs: [], outDir: join(tmp.dir, 'x') })).rejects.toThrow(/at least one run folder/);
     await expect(
       writeReport({ runDirs: [join(tmp.dir, 'exp'), join(tmp.dir, 'kv')], outDir: join(tmp.dir, 'x') }),
     ).rejects.toThrow(/reported on its own/);
+    const sweep = await writeSweepDir(join(tmp.dir, 'sweep-alone'));
+    await expect(writeReport({ runDirs: [sweep, join(tmp.dir, 'kv')], outDir: join(tmp.dir, 'x') })).rejects.toThrow(
+      /a sweep folder .* is reported with other sweep folders only/,
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatCell, formatTable, type Table } from '../../src/analysis/tables.ts';
-import { comparisonTables, experimentTable, overviewTable, ratioTone } from '../../src/analysis/summary-tables.ts';
+import { comparisonTables, experimentTable, latencyTable, overviewTable, ratioTone } from '../../src/analysis/summary-tables.ts';
 import { summarize } from '../../src/core/summary.ts';
 import { compare } from '../../src/analysis/stats/compare.ts';
 import { summarizeRun } from '../../src/analysis/stats/run-stats.ts';
@@ -73,6 +73,57 @@ describe('terminal tables', () => {
   });
 });
 
+describe('units and directions', () => {
+  it('writes sub-millisecond latencies in µs, never as 1.4e-3 or 0.001 ms', () => {
+    const recs = [0.0014, 0.0021, 0.64, 12.5].map((late, i) => rec({ ttftMs: 20 + i, lateMs: late, tpotMs: 0.9 }));
+    const text = formatTable(latencyTable('x', summarize(recs, 1)), { color: false });
+    const late = text.split('\n').find((l) => l.startsWith('send_late_ms'))!;
+    expect(late).toMatch(/^send_late_ms\s+1\.40 µs\s+3\.29 ms\s+321 µs\s+/);
+    expect(text).toMatch(/tpot_ms\s+900 µs/);
+    expect(text).toMatch(/ttft_ms\s+20\.0 ms/);
+    expect(text).not.toMatch(/\de-\d|0\.00\d\b/);
+  });
+
+  it('names the better side beside every difference, in the metric table and per turn', () => {
+    const slow = summarizeRun(genRecords({ seed: 3, ttftScale: 2 }), 10);
+    const fast = summarizeRun(genRecords({ seed: 3 }), 5);
+    const cmp = compare(slow, fast);
+    const [metrics, turns] = comparisonTables(cmp, 'round-robin', 'kv');
+    const ttft = cmp.metrics.find((m) => m.metric === 'ttft_ms' && m.stat === 'mean')!;
+    const row = (metric: string, stat: string) => metrics.rows.find((r) => r.metric === metric && r.stat === stat)!;
+    expect(row('ttft_ms', 'mean').difference).toBe(`kv faster by ${(ttft.a! - ttft.b!).toFixed(1)} ms`);
+    expect(row('requests_per_s', 'value').difference).toMatch(/^kv higher by [\d.]+ req\/s$/);
+    // the other way round, the baseline is the better side
+    const [back] = comparisonTables(compare(fast, slow), 'kv', 'round-robin');
+    expect(back.rows.find((r) => r.metric === 'ttft_ms' && r.stat === 'mean')!.difference).toBe(`kv faster by ${(ttft.a! - ttft.b!).toFixed(1)} ms`);
+    const text = formatTable(metrics, { color: false });
+    for (const r of metrics.rows) {
+      if (r.a === null || r.b === null) continue;
+      expect(r.difference).toMatch(/^(kv|round-robin) (faster|higher) by [\d.]+ (ms|µs|req\/s|tok\/s)$|^same$/);
+    }
+    expect(text).toMatch(/ttft_ms\s+mean\s+[\d.]+ ms\s+[\d.]+ ms\s+0\.\d{3}×\s+kv faster by [\d.]+ ms/);
+    expect(turns.columns.map((c) => c.key)).toEqual(expect.arrayContaining(['meanDifference', 'p50Difference']));
+    for (const r of turns.rows) expect(r.meanDifference).toMatch(/^kv faster by [\d.]+ ms$/);
+  });
+});
+
+describe('table width', () => {
+  it('wraps a table wider than the page into blocks of columns, each led by the row name', () => {
+    const runs = ['kv', 'round-robin'].map((name, i) => ({ name, stats: summarizeRun(genRecords({ seed: i }), 10) }));
+    const t = overviewTable(runs);
+    const wide = formatTable(t, { color: false });
+    expect(Math.max(...wide.split('\n').map((l) => [...l].length))).toBeGreaterThan(80);
+    const lines = formatTable(t, { color: false, width: 80 }).split('\n');
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    const headers = lines.filter((l, i) => lines[i + 1]?.startsWith('───'));
+    expect(headers.length).toBeGreaterThan(1);
+    for (const h of headers) expect(h.startsWith('run ')).toBe(true);
+    for (const c of t.columns) expect(headers.join(' ')).toContain(c.title);
+    // every block lists every run
+    expect(lines.filter((l) => l.startsWith('round-robin')).length).toBe(headers.length);
+  });
+});
+
 describe('serving check in the tables', () => {
   const fine = summarize([rec({ ttftMs: 100, servingOverheadMs: 3 })], 1);
   const slow = summarize([rec({ ttftMs: 100, servingOverheadMs: 45 })], 1);
@@ -90,7 +141,7 @@ describe('serving check in the tables', () => {
     expect(t.tones?.[0]).toEqual({});
     expect(t.note).toMatch(/^⚠ CPU-bound \(1 of 3\)/);
     const text = formatTable(t, { color: false });
-    expect(text).toContain('serving overhead (ms)');
+    expect(text).toMatch(/serving overhead\s+overhead/);
     expect(text).toContain('overhead (% of TTFT)');
     expect(text).toMatch(/rr .*45.0 .*⚠ CPU-bound/);
   });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/in-process-cli.ts';
 import { parseTargetFlag, registerExperiment } from '../../src/cli/experiment.ts';
 import { KvlabError } from '../../src/core/errors.ts';
+import { REQUIRED_FIELDS } from '../../src/lab/experiment-file.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kvlab-experiment-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -57,6 +58,29 @@ describe('kvlab experiment', () => {
     expect((error as KvlabError).message).toMatch(/cluster\.numWorkers/);
     const missing = await cli(['experiment']);
     expect((missing.error as KvlabError).code).toBe('bad_flag');
+  });
+
+  it('runs a file without a description: summary.json and the report describe its settings instead', async () => {
+    const file = join(root, 'undescribed.json');
+    const { description: _, ...undescribed } = tiny;
+    writeFileSync(file, JSON.stringify(undescribed));
+    const { error } = await cli(['experiment', file, '-o', join(root, 'undescribed'), '--no-png']);
+    expect(error).toBeNull();
+    const summary = JSON.parse(readFileSync(join(root, 'undescribed', 'summary.json'), 'utf8'));
+    const expected = 'tiny (no description in the file): multiturn workload on 2 workers behind a kv router; matrix: router.mode ∈ {kv, random}.';
+    expect(summary.description).toBe(expected);
+    expect(readFileSync(join(root, 'undescribed', 'report.html'), 'utf8')).toContain(`<p class="lead">${expected}</p>`);
+  });
+
+  it('says in --help which fields a file needs, and a missing one names them all', async () => {
+    const help = await cli(['experiment', '--help']);
+    expect(help.out).toMatch(/Required: name, cluster \(may be \{\}\) and workload\.kind\./);
+    for (const f of REQUIRED_FIELDS) expect(help.out).toContain(f);
+    expect(help.out).toMatch(/Optional: description/);
+    const file = join(root, 'nameless.json');
+    writeFileSync(file, JSON.stringify({ cluster: {}, workload: { kind: 'multiturn' } }));
+    const { error } = await cli(['experiment', file]);
+    expect((error as KvlabError).message).toMatch(/field 'name': missing \(an experiment file needs name, cluster, workload\.kind\)/);
   });
 
   it('parses --target LABEL=URL and rejects anything else', () => {

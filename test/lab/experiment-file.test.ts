@@ -15,6 +15,17 @@ describe('experiment files', () => {
     expect(parseExperiment(base).name).toBe('sweep');
   });
 
+  it('needs name, cluster and workload.kind; description is optional', () => {
+    const { description: _, ...bare } = base;
+    expect(parseExperiment(bare).description).toBeUndefined();
+    expect(parseExperiment({ name: 'x', cluster: {}, workload: { kind: 'multiturn' } }).name).toBe('x');
+    for (const drop of ['name', 'cluster', 'workload'] as const) {
+      const { [drop]: _gone, ...rest } = base;
+      expect(() => parseExperiment(rest)).toThrow(new RegExp(`field '${drop}': missing \\(an experiment file needs name, cluster, workload\\.kind\\)`));
+    }
+    expect(() => parseExperiment({ ...base, workload: {} })).toThrow(/field 'workload\.kind': missing/);
+  });
+
   it('names the bad field in its error', () => {
     expect(() => parseExperiment({ ...base, cluster: { numWorkers: 0 } })).toThrow(/cluster\.numWorkers/);
     expect(() => parseExperiment({ ...base, cluster: { router: { mode: 'fastest' } } })).toThrow(/cluster\.router\.mode/);

@@ -159,8 +159,8 @@ describe('the serving check end to end', () => {
   it('puts the warning first in report.html and marks the cell in its table', () => {
     const html = readFileSync(result.reportPath!, 'utf8');
     expect(html).toMatch(/<ul class="warnings"><li>⚠ target=slowed: this machine adds \d+ ms/);
-    expect(html).toContain('<td class="bad">⚠ CPU-bound</td>');
-    expect(html).toContain('serving overhead (ms)');
+    expect(html).toContain('<td class="nowrap bad">⚠ CPU-bound</td>');
+    expect(html).toContain('<th>serving overhead</th>');
     expect(html).toContain('serving_overhead_ms');
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { TurnRatio } from '../stats/compare.ts';
-import { colorScale, HEIGHT, requireSeries, VL_SCHEMA, WIDTH } from './common.ts';
+import { colorEncoding, colorScale, HEIGHT, requireSeries, VL_SCHEMA, WIDTH } from './common.ts';
 
 export interface TurnComparison {
   /** e.g. 'kv vs round-robin'. */
@@ -38,9 +38,9 @@ export function compareTurnsSpec(comparisons: readonly TurnComparison[]): TopLev
         mark: { type: 'bar', tooltip: true },
         encoding: {
           x: { field: 'turn', type: 'ordinal', title: 'turn', axis: { labelAngle: 0 } },
-          xOffset: { field: 'comparison', type: 'nominal', scale: colorScale(names) },
+          xOffset: { field: 'comparison', type: 'nominal', scale: { domain: colorScale(names).domain } },
           y: { field: 'ratio', type: 'quantitative', title: 'TTFT B/A' },
-          color: { field: 'comparison', type: 'nominal', title: 'comparison', scale: colorScale(names) },
+          color: colorEncoding('comparison', 'comparison', names),
           tooltip: [
             { field: 'comparison', type: 'nominal', title: 'comparison' },
             { field: 'turn', type: 'ordinal', title: 'turn' },

@@ -5,7 +5,7 @@
  * Pure.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { colorScale, requireSeries, VL_SCHEMA, WIDTH, type RecordSeries } from './common.ts';
+import { colorEncoding, requireSeries, VL_SCHEMA, WIDTH, type RecordSeries } from './common.ts';
 
 export function latencyOverTimeSpec(series: readonly RecordSeries[]): TopLevelSpec {
   requireSeries(series, 'latencyOverTimeSpec');
@@ -31,7 +31,7 @@ export function latencyOverTimeSpec(series: readonly RecordSeries[]): TopLevelSp
       encoding: {
         x: { field: 'sent_at_ms', type: 'quantitative', title: 'sent at (ms since run start)' },
         y: { field: 'value_ms', type: 'quantitative', title: 'latency (ms)' },
-        color: { field: 'series', type: 'nominal', title: 'run', scale: colorScale(series.map((s) => s.name)) },
+        color: colorEncoding('series', 'run', series.map((s) => s.name)),
         tooltip: [
           { field: 'series', type: 'nominal', title: 'run' },
           { field: 'metric', type: 'nominal', title: 'metric' },

@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Summary } from '../../core/records.ts';
 import type { ParamValue } from '../stats/run-data.ts';
-import { colorScale, HEIGHT, VL_SCHEMA } from './common.ts';
+import { colorEncoding, HEIGHT, VL_SCHEMA } from './common.ts';
 
 export interface SweepCell {
   params: Record<string, ParamValue>;
@@ -53,7 +53,7 @@ export function prefixRatioSpec(cells: readonly SweepCell[], opts: SweepOptions 
   const stat = opts.ttftStat ?? 'mean';
   const values = sweepPoints(cells, opts);
   if (values.length === 0) throw new Error(`prefixRatioSpec: no cell has a numeric '${x}' parameter`);
-  const color = { field: 'series', type: 'nominal', title: seriesParam, scale: colorScale(values.map((v) => v.series)) } as const;
+  const color = colorEncoding('series', seriesParam, values.map((v) => v.series));
   const xEnc = { field: 'x', type: 'quantitative', title: x } as const;
   const tooltip = [
     { field: 'series', type: 'nominal', title: seriesParam },

@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { RequestRecord } from '../../core/records.ts';
-import { colorScale, HEIGHT, requireSeries, VL_SCHEMA, WIDTH, type RecordSeries } from './common.ts';
+import { colorEncoding, HEIGHT, requireSeries, VL_SCHEMA, WIDTH, type RecordSeries } from './common.ts';
 
 export interface CdfPoint {
   ttft_ms: number;
@@ -38,7 +38,7 @@ export function ttftCdfSpec(series: readonly RecordSeries[], maxPoints = 1000): 
     encoding: {
       x: { field: 'ttft_ms', type: 'quantitative', title: 'TTFT (ms)' },
       y: { field: 'fraction', type: 'quantitative', title: 'share of requests', axis: { format: '%' }, scale: { domain: [0, 1] } },
-      color: { field: 'series', type: 'nominal', title: 'run', scale: colorScale(series.map((s) => s.name)) },
+      color: colorEncoding('series', 'run', series.map((s) => s.name)),
       tooltip: [
         { field: 'series', type: 'nominal', title: 'run' },
         { field: 'ttft_ms', type: 'quantitative', title: 'TTFT (ms)', format: '.1f' },

@@ -3,7 +3,7 @@
  * (a run, an experiment cell or a label). Turns without a successful request are left out. Pure.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { colorScale, HEIGHT, requireSeries, VL_SCHEMA, WIDTH, type TurnSeries } from './common.ts';
+import { colorEncoding, HEIGHT, requireSeries, VL_SCHEMA, WIDTH, type TurnSeries } from './common.ts';
 
 export function ttftPerTurnSpec(series: readonly TurnSeries[], title = 'TTFT per turn (p50, band p25–p75)'): TopLevelSpec {
   requireSeries(series, 'ttftPerTurnSpec');
@@ -20,7 +20,7 @@ export function ttftPerTurnSpec(series: readonly TurnSeries[], title = 'TTFT per
         ttft_p75_ms: t.ttftMs.p75,
       })),
   );
-  const color = { field: 'series', type: 'nominal', title: 'run', scale: colorScale(series.map((s) => s.name)) } as const;
+  const color = colorEncoding('series', 'run', series.map((s) => s.name));
   return {
     $schema: VL_SCHEMA,
     title,

@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { RequestRecord } from '../../core/records.ts';
-import { colorScale, HEIGHT, requireSeries, VL_SCHEMA, type RecordSeries } from './common.ts';
+import { colorEncoding, colorScale, HEIGHT, requireSeries, VL_SCHEMA, type RecordSeries } from './common.ts';
 
 export function hasWorkerData(records: readonly RequestRecord[]): boolean {
   return records.some((r) => r.worker !== null && r.worker !== undefined && r.worker !== '');
@@ -44,9 +44,9 @@ export function workerBarsSpec(series: readonly RecordSeries[]): TopLevelSpec {
   requireSeries(series, 'workerBarsSpec');
   const values = series.flatMap(workerRows);
   if (values.length === 0) throw new Error('workerBarsSpec: no record carries a worker');
-  const color = { field: 'series', type: 'nominal', title: 'run', scale: colorScale(series.map((s) => s.name)) } as const;
+  const color = colorEncoding('series', 'run', series.map((s) => s.name));
   const x = { field: 'worker', type: 'nominal', title: 'worker', sort: null, axis: { labelAngle: 0 } } as const;
-  const xOffset = { field: 'series', type: 'nominal', scale: colorScale(series.map((s) => s.name)) } as const;
+  const xOffset = { field: 'series', type: 'nominal', scale: { domain: colorScale(series.map((s) => s.name)).domain } } as const;
   const tooltip = [
     { field: 'series', type: 'nominal', title: 'run' },
     { field: 'worker', type: 'nominal', title: 'worker' },

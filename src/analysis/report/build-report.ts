@@ -1,7 +1,7 @@
 /**
  * The content of a report, as data: tables and Vega-Lite specs for a set of runs (compared against
  * the first one when there are several) or for an experiment (its cells table and sweep plot, and
- * every cell whose run folder exists as a run). Which plots appear depends on the data: TTFT per turn
+ * every cell whose run folder exists as a run) — a sweep folder of bench runs is reported as one. Which plots appear depends on the data: TTFT per turn
  * only for runs with more than one turn, worker bars only when records carry workers, comparisons
  * only with two runs or more, group tables only when records carry labels, workers or document types.
  * Runs and cells the serving check (core/serving-check) finds CPU-bound are listed as warnings first.
@@ -180,7 +180,8 @@ export function cellName(params: Record<string, unknown>): string {
 
 export function buildExperimentReport(exp: LoadedExperiment, opts: BuildReportOptions = {}): ReportModel {
   const clock: ServingClock | undefined = exp.clock === 'virtual' || exp.clock === 'real' ? exp.clock : undefined;
-  const overview: Table[] = [experimentTable(exp.name, exp.cells, clock)];
+  const sweep = exp.kind === 'sweep';
+  const overview: Table[] = [experimentTable(exp.name, exp.cells, clock, sweep ? `Sweep runs — ${exp.name}` : undefined)];
   const plots: ReportPlot[] = [];
   const axes = pickSweepAxes(exp.cells, { x: opts.sweepX, series: opts.sweepSeries });
   if (axes) {
@@ -197,12 +198,14 @@ export function buildExperimentReport(exp: LoadedExperiment, opts: BuildReportOp
     plots.push(...runPlots(nr));
   }
   const missing = exp.cells.length - withRuns.length;
-  const sources = [
-    `${exp.dir} — experiment ${exp.name}${exp.clock ? `, ${exp.clock} clock` : ''}, ${exp.cells.length} cells`,
-    ...(missing > 0 ? [`${missing} cell run folder(s) missing: those cells appear only in the cells table and sweep plot`] : []),
-  ];
+  const sources = sweep
+    ? withRuns.map((c) => sourceLine(c.loaded!))
+    : [
+        `${exp.dir} — experiment ${exp.name}${exp.clock ? `, ${exp.clock} clock` : ''}, ${exp.cells.length} cells`,
+        ...(missing > 0 ? [`${missing} cell run folder(s) missing: those cells appear only in the cells table and sweep plot`] : []),
+      ];
   return {
-    title: opts.title ?? `kvlab experiment — ${exp.name}`,
+    title: opts.title ?? `kvlab ${exp.kind} — ${exp.name}`,
     lead: [...(exp.description ? exp.description.split('\n').filter((l) => l.trim() !== '') : []), ...exp.notes],
     sources,
     // From summary.json's cells (what the experiment printed), which cover cells without a run folder too.

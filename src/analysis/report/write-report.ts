@@ -1,5 +1,6 @@
 /**
- * `kvlab report`: loads run folders or an experiment folder, builds the report (build-report.ts),
+ * `kvlab report`: loads run folders, an experiment folder or sweep folders (one run folder per
+ * setting, as `kvlab bench prefix-ratio --output DIR` writes), builds the report (build-report.ts),
  * renders every plot to SVG and 2× PNG, and writes one self-contained report.html. I/O shell:
  * compute → render → write.
  */
@@ -12,10 +13,11 @@ import { svgToPng } from '../render/png.ts';
 import { renderSvg } from '../render/svg.ts';
 import { isExperimentDir, loadExperiment } from '../stats/load-experiment.ts';
 import { loadRun } from '../stats/load-run.ts';
+import { isSweepDir, loadSweep } from '../stats/load-sweep.ts';
 import { buildExperimentReport, buildRunsReport } from './build-report.ts';
 
 export interface WriteReportOptions {
-  /** Run folders (several are compared in one report); a single experiment folder works too. */
+  /** Run folders (several are compared in one report); a single experiment folder, or sweep folders, work too. */
   runDirs?: string[];
   experimentDir?: string;
   outDir: string;
@@ -47,6 +49,12 @@ async function buildModel(opts: WriteReportOptions): Promise<ReportModel> {
   if (experiments.some(Boolean)) {
     if (dirs.length > 1) throw new Error(`an experiment folder is reported on its own: ${dirs[experiments.indexOf(true)]}`);
     return buildExperimentReport(await loadExperiment(dirs[0]), build);
+  }
+  const sweeps = await Promise.all(dirs.map(isSweepDir));
+  if (sweeps.some(Boolean)) {
+    const other = dirs.find((_, i) => !sweeps[i]);
+    if (other !== undefined) throw new Error(`a sweep folder (${dirs[sweeps.indexOf(true)]}) is reported with other sweep folders only, not with ${other}`);
+    return buildExperimentReport(await loadSweep(dirs), build);
   }
   return buildRunsReport(await Promise.all(dirs.map((d) => loadRun(d))), build);
 }

@@ -1,7 +1,9 @@
 /**
  * Comparison of two runs: for each latency metric (TTFT, E2E, TPOT, ITL) and statistic (mean, p50,
- * p90, p99), and for the two throughputs, the ratio b/a; and per turn, the ratio of TTFT mean and
- * p50. A ratio is null when either side is missing or a is 0. Pure.
+ * p90, p99), and for the two throughputs, the ratio b/a, the difference b − a and which side is
+ * better (lower latency, higher throughput); and per turn, the ratio and difference of TTFT mean and
+ * p50. A ratio is null when either side is missing or a is 0, a difference when either side is
+ * missing. Pure.
  */
 import type { Dist, Summary, TurnSummary } from '../../core/records.ts';
 
@@ -17,18 +19,27 @@ export interface MetricRatio {
   b: number | null;
   /** b / a. */
   ratio: number | null;
+  /** b − a, in the metric's unit. */
+  difference: number | null;
+  /** The better side ('same' when equal; null when either is missing). */
+  better: Better;
   /** Latencies: a ratio below 1 means b is better. Throughputs: above 1 is better. */
   lowerIsBetter: boolean;
 }
+
+export type Better = 'a' | 'b' | 'same' | null;
 
 export interface TurnRatio {
   turn: number;
   aMeanMs: number | null;
   bMeanMs: number | null;
   meanRatio: number | null;
+  /** bMeanMs − aMeanMs. */
+  meanDifferenceMs: number | null;
   aP50Ms: number | null;
   bP50Ms: number | null;
   p50Ratio: number | null;
+  p50DifferenceMs: number | null;
 }
 
 export interface Comparison {
@@ -45,6 +56,24 @@ export function ratio(a: number | null | undefined, b: number | null | undefined
   if (a === null || a === undefined || b === null || b === undefined) return null;
   if (!Number.isFinite(a) || !Number.isFinite(b) || a === 0) return null;
   return b / a;
+}
+
+export function difference(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a === null || a === undefined || b === null || b === undefined) return null;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return null;
+  return b - a;
+}
+
+/** Which of a and b is better when lower (or higher) is better. */
+export function betterOf(a: number | null | undefined, b: number | null | undefined, lowerIsBetter: boolean): Better {
+  const d = difference(a, b);
+  if (d === null) return null;
+  if (d === 0) return 'same';
+  return d < 0 === lowerIsBetter ? 'b' : 'a';
+}
+
+function metricRatio(metric: ComparedMetric, stat: ComparedStat, a: number | null, b: number | null, lowerIsBetter: boolean): MetricRatio {
+  return { metric, stat, a, b, ratio: ratio(a, b), difference: difference(a, b), better: betterOf(a, b, lowerIsBetter), lowerIsBetter };
 }
 
 function distOf(s: Summary, m: (typeof COMPARED_LATENCIES)[number]): Dist {
@@ -66,7 +95,7 @@ export function compare(a: ComparedRun, b: ComparedRun): Comparison {
     const da = distOf(a.summary, m);
     const db = distOf(b.summary, m);
     for (const stat of COMPARED_STATS) {
-      metrics.push({ metric: m, stat, a: da[stat], b: db[stat], ratio: ratio(da[stat], db[stat]), lowerIsBetter: true });
+      metrics.push(metricRatio(m, stat, da[stat], db[stat], true));
     }
   }
   const tput: Array<[ComparedMetric, number, number]> = [
@@ -74,7 +103,7 @@ export function compare(a: ComparedRun, b: ComparedRun): Comparison {
     ['output_tokens_per_s', a.summary.outputTokensPerS, b.summary.outputTokensPerS],
   ];
   for (const [metric, va, vb] of tput) {
-    metrics.push({ metric, stat: 'value', a: va, b: vb, ratio: ratio(va, vb), lowerIsBetter: false });
+    metrics.push(metricRatio(metric, 'value', va, vb, false));
   }
   const aTurns = new Map(a.perTurn.map((t) => [t.turn, t]));
   const bTurns = new Map(b.perTurn.map((t) => [t.turn, t]));
@@ -86,7 +115,17 @@ export function compare(a: ComparedRun, b: ComparedRun): Comparison {
     const bMeanMs = tb?.mean ?? null;
     const aP50Ms = ta?.p50 ?? null;
     const bP50Ms = tb?.p50 ?? null;
-    return { turn, aMeanMs, bMeanMs, meanRatio: ratio(aMeanMs, bMeanMs), aP50Ms, bP50Ms, p50Ratio: ratio(aP50Ms, bP50Ms) };
+    return {
+      turn,
+      aMeanMs,
+      bMeanMs,
+      meanRatio: ratio(aMeanMs, bMeanMs),
+      meanDifferenceMs: difference(aMeanMs, bMeanMs),
+      aP50Ms,
+      bP50Ms,
+      p50Ratio: ratio(aP50Ms, bP50Ms),
+      p50DifferenceMs: difference(aP50Ms, bP50Ms),
+    };
   });
   return { metrics, perTurn };
 }

@@ -22,6 +22,8 @@ export interface ExperimentCell {
 export interface LoadedExperiment {
   dir: string;
   name: string;
+  /** An experiment folder (summary.json), or sweep folders of bench runs (load-sweep.ts). */
+  kind: 'experiment' | 'sweep';
   clock: string | null;
   /** summary.json's description (what the experiment shows) and notes, when present. */
   description: string | null;
@@ -87,6 +89,7 @@ export async function loadExperiment(dir: string): Promise<LoadedExperiment> {
   return {
     dir,
     name: experimentName(doc.experiment, dir),
+    kind: 'experiment',
     clock: typeof doc.clock === 'string' ? doc.clock : null,
     description: typeof doc.description === 'string' && doc.description !== '' ? doc.description : null,
     notes: Array.isArray(doc.notes) ? doc.notes.filter((n): n is string => typeof n === 'string') : [],

@@ -48,7 +48,7 @@ describe('kvlab report | compare | merge', () => {
     const r = await cli(['compare', a, b]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('Comparison — kv vs rr');
-    expect(r.out).toMatch(/ttft_ms\s+mean\s+ms\s+[\d.]+\s+[\d.]+\s+0\.500×/);
+    expect(r.out).toMatch(/ttft_ms\s+mean\s+[\d.]+ ms\s+[\d.]+ ms\s+0\.500×\s+kv faster by [\d.]+ ms/);
     expect(r.out).not.toContain('\x1b[');
   });
 

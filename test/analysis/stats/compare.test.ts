@@ -47,6 +47,16 @@ describe('compare', () => {
     expect(cmp.perTurn[2].meanRatio).toBeNull();
   });
 
+  it('gives the difference b − a and the better side: lower latency, higher throughput', () => {
+    expect(find('ttft_ms', 'mean').difference).toBeCloseTo(155 / 3 - 150, 10);
+    expect(find('ttft_ms', 'mean').better).toBe('b');
+    expect(find('tpot_ms', 'p50').better).toBe('a');
+    expect(find('requests_per_s', 'value').better).toBe('b');
+    expect(compare(a, a).metrics.every((m) => m.better === 'same' || m.better === null)).toBe(true);
+    expect(cmp.perTurn[0].meanDifferenceMs).toBeCloseTo(-100, 10);
+    expect(cmp.perTurn[2].meanDifferenceMs).toBeNull();
+  });
+
   it('has no ratio when the baseline is zero or missing', () => {
     expect(ratio(0, 5)).toBeNull();
     expect(ratio(null, 5)).toBeNull();
