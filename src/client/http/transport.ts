@@ -5,7 +5,9 @@
  * caller's clock, tokens, cached tokens, serving worker, error). Each attempt runs on undici's
  * dispatch callbacks (attempt.ts); the request headers are built once per transport and the body
  * serialised once per request. Retries connection errors, 429 and 5xx with seeded exponential backoff
- * (retry-policy.ts); the timings are those of the final attempt.
+ * (retry-policy.ts). A retried request keeps its first send time: its TTFT and E2E count from the
+ * first attempt, failed attempts and backoff included (what the user waited), and `retries` says how
+ * many attempts it took (its record's `attempts` = retries + 1).
  *
  * Tokens come from the server's usage when given, else from the local tokenizer (core/tokenizer,
  * core/chat-template): an approximation whenever the served model's tokenizer differs.
@@ -131,8 +133,9 @@ export function createTransport(opts: TransportOptions): Transport {
   ): Promise<SendResult> {
     const text = JSON.stringify(body);
     let retries = 0;
+    // The first attempt's send time is the request's: every timing counts from it.
+    const startMs = now();
     for (;;) {
-      const startMs = now();
       try {
         const out = await attempt(path, text, startMs, signal);
         return toResult(out, startMs, retries, localInputTokens);
@@ -140,12 +143,13 @@ export function createTransport(opts: TransportOptions): Transport {
         const err = e as AttemptError;
         if (err.retryable && retries < maxRetries && !signal?.aborted) {
           const wait = backoffDelayMs(retries, rng, err.retryAfterS, backoff);
-          retries++;
           try {
             await delay(wait, undefined, { signal });
           } catch {
+            // Aborted during the backoff: the retry was never sent.
             return failed(err, startMs, retries);
           }
+          retries++;
           continue;
         }
         return failed(err, startMs, retries);

@@ -22,6 +22,7 @@ function rec(over: Partial<BenchRecord>): BenchRecord {
     error: null,
     status: 200,
     retries: 0,
+    attempts: 1,
     lateMs: null,
     ...over,
   };
