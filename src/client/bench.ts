@@ -77,9 +77,9 @@ function promptOf(messages: readonly ChatMessage[]): string {
 
 /** First model id served at `url` (one-line error when there is none). */
 export async function resolveModel(transport: Transport, signal?: AbortSignal): Promise<string> {
-  const ids = await transport.listModels(signal);
-  if (ids.length === 0) throw new Error(`${transport.baseUrl}/models lists no model: pass --model`);
-  return ids[0];
+  const cards = await transport.listModels(signal);
+  if (cards.length === 0) throw new Error(`${transport.baseUrl}/models lists no model: pass --model`);
+  return cards[0].id;
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {

@@ -12,7 +12,7 @@
  * Tokens come from the server's usage when given, else from the local tokenizer (core/tokenizer,
  * core/chat-template): an approximation whenever the served model's tokenizer differs.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Rng } from '../../core/rng.ts';
@@ -22,8 +22,10 @@ import type { TurnResult } from '../runner/types.ts';
 import { AttemptError, runAttempt, type AttemptOutcome, type FailureKind } from './attempt.ts';
 import { tpotOf } from './response-timing.ts';
 import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from './retry-policy.ts';
+import { listModelCards, resetPrefixCache, type AdminTarget, type ModelCard } from './server-admin.ts';
 
 export { WORKER_HEADER, type FailureKind } from './attempt.ts';
+export type { ModelCard } from './server-admin.ts';
 
 export interface TransportOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:8000 (a trailing /v1 is accepted). */
@@ -69,8 +71,10 @@ export interface Transport {
   readonly baseUrl: string;
   sendChat(req: ChatSendRequest): Promise<SendResult>;
   sendCompletion(req: CompletionSendRequest): Promise<SendResult>;
-  /** Model ids of GET /v1/models. */
-  listModels(signal?: AbortSignal): Promise<string[]>;
+  /** The model cards of GET /v1/models (ids, and max_model_len where the server reports it). */
+  listModels(signal?: AbortSignal): Promise<ModelCard[]>;
+  /** Reset the server's prefix cache (server-admin.ts); throws when it cannot. */
+  resetPrefixCache(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -120,6 +124,9 @@ export function createTransport(opts: TransportOptions): Transport {
   const baseHeaders = { ...(opts.headers ?? {}) };
   // Built once: the same headers go with every request (the caller's last, so they win).
   const postHeaders = Object.entries({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...baseHeaders }).flat();
+
+  // Model cards and cache resets: at most 30 s each (less when the request timeout is shorter).
+  const admin: AdminTarget = { dispatcher, apiBase: base, headers: baseHeaders, timeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, 30_000) : 30_000 };
 
   function attempt(path: string, body: string, startMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
     return runAttempt({ dispatcher, origin, path: `${basePath}${path}`, headers: postHeaders, body, startMs, now, timeoutMs, signal });
@@ -235,25 +242,11 @@ export function createTransport(opts: TransportOptions): Transport {
       const body = bodyOf(req, { prompt: req.prompt });
       return send('/completions', body, req.signal, (tok) => tok.countTokens(req.prompt));
     },
-    async listModels(signal) {
-      const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(), timeoutMs > 0 ? Math.min(timeoutMs, 30_000) : 30_000);
-      const onAbort = () => ac.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        const res = await request(`${base}/models`, { method: 'GET', dispatcher, signal: ac.signal, headers: baseHeaders });
-        const text = await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`GET ${base}/models: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
-        const parsed = JSON.parse(text) as { data?: Array<{ id?: unknown }> };
-        return (parsed.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
-      } catch (err) {
-        if (err instanceof Error && err.message.startsWith('GET ')) throw err;
-        const msg = err instanceof Error ? err.message : String(err);
-        throw new Error(`GET ${base}/models failed: ${ac.signal.aborted && !signal?.aborted ? 'timeout' : msg}`);
-      } finally {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      }
+    listModels(signal) {
+      return listModelCards(admin, signal);
+    },
+    resetPrefixCache(signal) {
+      return resetPrefixCache(admin, signal);
     },
     async close() {
       if (ownAgent) await ownAgent.close();

@@ -139,10 +139,14 @@ describe('transport', () => {
   it('a request aborted during its backoff counts only the attempts it sent', async () => {
     srv.handle = (_req, res) => json(res, 503, { error: { message: 'busy' } });
     const ac = new AbortController();
-    const t = transport({ maxRetries: 3, backoff: { baseMs: 60_000, factor: 1, maxMs: 60_000, jitter: 0 } });
+    // The backoff draws its jitter once the failed answer is in: that is when the wait begins.
+    let backingOff = false;
+    const base = createRng('abort-in-backoff');
+    const rng = { ...base, uniform: (lo: number, hi: number) => ((backingOff = true), base.uniform(lo, hi)) };
+    const t = transport({ maxRetries: 3, rng, backoff: { baseMs: 60_000, factor: 1, maxMs: 60_000, jitter: 0 } });
     const n0 = srv.seen.length;
     const pending = t.sendChat({ ...chat, signal: ac.signal });
-    await until(() => srv.seen.length > n0);
+    await until(() => backingOff);
     ac.abort();
     const r = await pending;
     await t.close();
@@ -284,7 +288,10 @@ describe('transport', () => {
   it('lists models', async () => {
     srv.handle = (_req, res) => json(res, 200, { object: 'list', data: [{ id: 'alpha' }, { id: 'beta' }] });
     const t = transport();
-    expect(await t.listModels()).toEqual(['alpha', 'beta']);
+    expect(await t.listModels()).toEqual([
+      { id: 'alpha', maxModelLen: null },
+      { id: 'beta', maxModelLen: null },
+    ]);
     await t.close();
   });
 });
