@@ -54,6 +54,13 @@ describe('kvlab bench flags', () => {
     expect(p.err()).toMatch(/--input-file/);
   });
 
+  it('rejects a failure share outside 0-1 and a negative warm-up count', async () => {
+    const p = program();
+    await expect(p.cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--max-failed-share', '1.5'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+    expect(p.err()).toMatch(/--max-failed-share <share>/);
+    await expect(program().cmd.parseAsync(['bench', 'trace', '--url', CLOSED, '--warmup', '-1'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+  });
+
   it('rejects --output and --output-dir that disagree', async () => {
     await expect(program().cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--output', 'a', '--output-dir', 'b'], { from: 'user' })).rejects.toThrow(/not both/);
   });
