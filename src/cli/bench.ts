@@ -43,6 +43,7 @@ interface SharedFlags {
   goodput?: string;
   seed?: number;
   stream: boolean;
+  overwrite?: boolean;
   maxFailedShare: number;
   resetCache?: boolean;
   warmup: number;
@@ -56,8 +57,9 @@ function addShared(cmd: Command): Command {
     .option('--model <name>', 'served model (default: the first of GET /v1/models)', nonEmptyArg())
     .option('--api-key <key>', 'Bearer token (default: $OPENAI_API_KEY)', nonEmptyArg())
     .option('--header <header>', "extra request header 'Name: value', repeatable", collect, [])
-    .option('--output <dir>', 'write requests.jsonl and run.json into this folder')
+    .option('--output <dir>', 'write requests.jsonl and run.json into this folder, new or empty (default: a new results/<workload>-<timestamp>)')
     .addOption(new Option('--output-dir <dir>', 'alias of --output').hideHelp())
+    .option('--overwrite', "replace the run an existing --output folder holds (kvlab's files only; others are kept)")
     .option('--label <label>', 'label written into every record and run.json')
     .option('--timeout <seconds>', 'per-request timeout in seconds (0: none)', floatArg({ min: 0 }), 600)
     .option('--max-retries <n>', 'retries of connection errors, 429 and 5xx (exponential backoff)', intArg({ min: 0, max: 100 }), 0)
@@ -89,6 +91,7 @@ function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions
     goodput: f.goodput ?? null,
     seed: f.seed,
     stream: f.stream ? undefined : false,
+    overwrite: f.overwrite ?? false,
     maxFailedShare: f.maxFailedShare,
     warmupRequests: f.warmup,
     resetCache: f.resetCache ?? false,

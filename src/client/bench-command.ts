@@ -1,6 +1,8 @@
 /**
  * What `kvlab bench <workload>` does once its flags are parsed: load the workload's inputs, build it
- * from the registry, run it (once, or once per prefix ratio), show progress and the summary (or the run.json content with
+ * from the registry, claim the output folder (output/output-dir.ts: a named one must be new or empty
+ * unless `overwrite`; none named: a new timestamped folder under results/, except for --ping), run it
+ * (once, or once per prefix ratio), show progress and the summary (or the run.json content with
  * --json; notes such as warm-up, cache reset and length warnings on stderr), write the optional
  * conversations / Excel files, and return the exit code: 130 when interrupted; 1 when more requests
  * failed than the accepted share (the failure breakdown heads the summary; on stderr with --json), or
@@ -26,6 +28,7 @@ import { createProgress, type ProgressSink } from './report/progress.ts';
 import { renderFailures, renderSummary } from './report/render-summary.ts';
 import { writeExcel } from './output/excel.ts';
 import { writeJsonAtomic } from './output/run-folder.ts';
+import { claimOutputDir, RESULTS_DIR, timestampedDir } from './output/output-dir.ts';
 import { failureHeadline } from './report/failures.ts';
 import { describeTurn } from './report/turn-log.ts';
 import { verifyAnswers, type ExpectedAnswers } from './verify-output.ts';
@@ -45,7 +48,10 @@ export interface BenchIo {
 }
 
 export type SharedBenchOptions = Omit<BenchOptions, 'command' | 'workload' | 'onRecord' | 'onWarmup' | 'onStart' | 'onNote' | 'outputDir'> & {
+  /** The folder named by --output (must be new or empty unless `overwrite`); null: a new one under `resultsDir`. */
   outputDir?: string | null;
+  /** Replace the run an existing outputDir holds. */
+  overwrite?: boolean;
   json?: boolean;
 };
 
@@ -75,6 +81,8 @@ export interface BenchCommandOptions {
   presetsFile?: string;
   /** conversations: fail when an answer differs from the input file's reference answer. */
   verifyOutput?: boolean;
+  /** Where a run given no outputDir goes (default results/ in the working directory). */
+  resultsDir?: string;
 }
 
 interface Prepared {
@@ -84,9 +92,8 @@ interface Prepared {
   expected: ExpectedAnswers | null;
 }
 
-async function prepare(o: BenchCommandOptions): Promise<Prepared[]> {
+async function prepare(o: BenchCommandOptions, out: string | null): Promise<Prepared[]> {
   const def = getWorkload(o.workload);
-  const out = o.shared.outputDir ?? null;
   const label = o.shared.label ?? null;
   switch (o.workload) {
     case 'documents': {
@@ -147,8 +154,17 @@ export function expectedAnswersOf(input: unknown): ExpectedAnswers {
   return out;
 }
 
+/** The run's folder: the one named, else a new timestamped one (none for --ping, a smoke test). */
+function outputDirOf(o: BenchCommandOptions): string | null {
+  if (o.shared.outputDir) return o.shared.outputDir;
+  return o.ping ? null : timestampedDir(o.workload, new Date(), o.resultsDir ?? RESULTS_DIR);
+}
+
 export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise<number> {
-  const runs = await prepare(o);
+  const outputDir = outputDirOf(o);
+  const runs = await prepare(o, outputDir);
+  // Only once the workload built: a bad parameter must not touch the folder.
+  if (o.shared.outputDir) claimOutputDir(o.shared.outputDir, o.shared.overwrite ?? false);
   const verbose = o.verbose || o.ping || o.printContent;
   const json = o.shared.json ?? false;
   const results: BenchResult[] = [];

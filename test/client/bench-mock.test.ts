@@ -46,8 +46,11 @@ function capture(): { io: BenchIo; out: () => string; err: () => string } {
   return { io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), tty: false }, out: () => out, err: () => err };
 }
 
+/** Runs given no --output go here (not into the working directory's results/). */
+const resultsDir = (): string => join(dir, 'results');
+
 function opts(over: Partial<BenchCommandOptions> & Pick<BenchCommandOptions, 'workload'>, url = mocker.workers[0].url): BenchCommandOptions {
-  return { params: {}, ...over, shared: { urls: [url], seed: 1, ...(over.shared ?? {}) } };
+  return { params: {}, resultsDir: resultsDir(), ...over, shared: { urls: [url], seed: 1, ...(over.shared ?? {}) } };
 }
 
 function jsonl(file: string): Record<string, unknown>[] {
@@ -98,7 +101,8 @@ describe('bench multiturn against the mock', () => {
     expect(code).toBe(0);
     const run = JSON.parse(c.out());
     expect(run.summary.requests).toBe(1);
-    expect(c.err()).toBe('');
+    // stdout holds only the JSON; the run's folder (a new one under results/) is named on stderr.
+    expect(c.err()).toMatch(new RegExp(`^results: ${resultsDir()}/multiturn-\\d{8}-\\d{6}(-\\d+)?\n$`));
   });
 
   it('a failed threshold exits 99 and a passing one 0', async () => {
@@ -244,6 +248,7 @@ describe('conversations', () => {
     const code = await benchCommand(
       {
         workload: 'conversations',
+        resultsDir: resultsDir(),
         inputFile: EXAMPLE_SPEC_FILE,
         outputFile: outFile,
         excelOutput: xlsx,
@@ -274,7 +279,7 @@ describe('conversations', () => {
       ]),
     );
     const c = capture();
-    const o: BenchCommandOptions = { workload: 'conversations', inputFile: file, params: { numClients: 1 }, shared: { urls: [mocker.workers[0].url], json: true } };
+    const o: BenchCommandOptions = { workload: 'conversations', resultsDir: resultsDir(), inputFile: file, params: { numClients: 1 }, shared: { urls: [mocker.workers[0].url], json: true } };
     expect(await benchCommand(o, c.io)).toBe(0);
     expect(JSON.parse(c.out()).summary).toMatchObject({ requests: 3, failed: 0 });
     const v = capture();
@@ -307,12 +312,61 @@ describe('prefix-ratio and trace', () => {
     const rows = [0, 20, 40, 60].map((t, i) => JSON.stringify({ timestamp: t, input_length: 100, output_length: 2, hash_ids: [i] }));
     writeFileSync(file, rows.join('\n') + '\n');
     const c = capture();
-    const code = await benchCommand({ workload: 'trace', inputDataset: file, params: { blockSize: 64 }, shared: { urls: [mocker.workers[0].url], json: true } }, c.io);
+    const code = await benchCommand({ workload: 'trace', resultsDir: resultsDir(), inputDataset: file, params: { blockSize: 64 }, shared: { urls: [mocker.workers[0].url], json: true } }, c.io);
     expect(code).toBe(0);
     const run = JSON.parse(c.out());
     expect(run.summary.requests).toBe(4);
     expect(run.sendLateMs.count).toBe(4);
     expect(run.config.schedule).toEqual({ kind: 'open' });
+  });
+});
+
+describe('run folders are never overwritten silently', () => {
+  const params = { numUsers: 1, numTurns: 1, maxCompletionTokens: 2 };
+
+  it('a non-empty --output is refused (a usage error naming the flag) and left as it was', async () => {
+    const out = join(dir, 'taken');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'run.json'), '{"old":true}');
+    const err = await benchCommand(opts({ workload: 'multiturn', params, shared: { urls: [mocker.workers[0].url], outputDir: out } }), capture().io).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'bad_flag' });
+    expect(String((err as Error).message)).toMatch(/--output: .*taken already holds a run \(run\.json\): give --overwrite/);
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe('{"old":true}');
+  });
+
+  it("--overwrite replaces the previous run (its files and sub-runs) and keeps the user's own files", async () => {
+    const out = join(dir, 'replaced');
+    mkdirSync(join(out, 'prefix-ratio-0.3'), { recursive: true });
+    writeFileSync(join(out, 'prefix-ratio-0.3', 'run.json'), '{}');
+    writeFileSync(join(out, 'requests.jsonl'), '{"old":true}\n');
+    writeFileSync(join(out, 'ttft-cdf.svg'), '<svg/>');
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const code = await benchCommand(opts({ workload: 'multiturn', params, shared: { urls: [mocker.workers[0].url], outputDir: out, overwrite: true } }), capture().io);
+    expect(code).toBe(0);
+    expect(existsSync(join(out, 'prefix-ratio-0.3'))).toBe(false);
+    expect(existsSync(join(out, 'ttft-cdf.svg'))).toBe(false);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(jsonl(join(out, 'requests.jsonl'))).toHaveLength(1);
+    expect(jsonl(join(out, 'requests.jsonl'))[0].old).toBeUndefined();
+  });
+
+  it('with no --output each run gets a new timestamped folder under results/, named in the output', async () => {
+    const root = join(dir, 'fresh-results');
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = capture();
+      expect(await benchCommand({ ...opts({ workload: 'multiturn', params }), resultsDir: root }, c.io)).toBe(0);
+      const m = /\nresults: (\S+)\n/.exec(c.out());
+      expect(m, c.out()).not.toBeNull();
+      names.push(m![1]);
+    }
+    // Two runs within the same second get distinct folders.
+    expect(names[0]).not.toBe(names[1]);
+    for (const n of names) {
+      expect(n.startsWith(join(root, 'multiturn-'))).toBe(true);
+      expect(jsonl(join(n, 'requests.jsonl'))).toHaveLength(1);
+      expect(existsSync(join(n, 'run.json'))).toBe(true);
+    }
   });
 });
 
@@ -364,7 +418,7 @@ describe("requests over the server's max-model-len", () => {
       const rows = [100, 200, 100, 400].map((len, i) => JSON.stringify({ timestamp: i * 5, input_length: len, output_length: 2, hash_ids: [i, 100 + i] }));
       writeFileSync(file, rows.join('\n') + '\n');
       const c = capture();
-      const code = await benchCommand({ workload: 'trace', inputDataset: file, params: { blockSize: 64 }, shared: { urls: [m.workers[0].url], json: true, maxFailedShare: 1 } }, c.io);
+      const code = await benchCommand({ workload: 'trace', resultsDir: resultsDir(), inputDataset: file, params: { blockSize: 64 }, shared: { urls: [m.workers[0].url], json: true, maxFailedShare: 1 } }, c.io);
       expect(code).toBe(0);
       const run = JSON.parse(c.out());
       const warning = "2 of 4 requests (50.0 %) need more than the server's max_model_len of 150 tokens (prompt + max_tokens, up to 402)";
