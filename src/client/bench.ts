@@ -17,7 +17,7 @@ import { buildHeaders } from './http/headers.ts';
 import { realClock, type Clock } from './runner/clock.ts';
 import { runWorkload } from './runner/run-workload.ts';
 import { runWarmup, type WarmupOutcome } from './runner/warmup.ts';
-import { checkLengths, hasKnownLengths, lengthWarning } from './workloads/length-check.ts';
+import { checkLengths, fitsContext, hasKnownLengths, lengthWarning } from './workloads/length-check.ts';
 import type { BenchRecord, SendTurn, TurnDetail } from './runner/types.ts';
 import type { ChatMessage } from './runner/history.ts';
 import { parseThreshold } from './report/thresholds.ts';
@@ -167,7 +167,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     let warmup: WarmupOutcome | null = null;
     if (warmupRequests > 0 && !opts.signal?.aborted) {
       note(`warming up: ${warmupRequests} requests, not measured`);
-      warmup = await runWarmup(opts.workload, warmupRequests, send, clock, opts.signal);
+      const limit = card.maxModelLen;
+      warmup = await runWarmup(opts.workload, warmupRequests, send, clock, opts.signal, (t) => limit === null || fitsContext(t, limit));
       if (warmup.failed > 0) warn(`${warmup.failed} of ${warmup.requests} warm-up requests failed`);
     }
     if (opts.resetCache && !opts.signal?.aborted) {

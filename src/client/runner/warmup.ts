@@ -7,9 +7,11 @@
  * differ from every measured prompt's, so it leaves nothing in a prefix cache that a measured request
  * could hit. They go `concurrency` at a time (the workload's: its closed-loop concurrency, its number
  * of clients; an open loop sends all at once, as vLLM's bench does without a concurrency limit).
+ * First turns the caller knows the server will refuse (`fits`: e.g. over its max-model-len) are not
+ * copied: a warm-up that fails warms nothing.
  * Approximation: a tag of a few tokens makes each warm-up prompt that much longer than its original.
  */
-import type { Workload } from '../workloads/types.ts';
+import type { TurnSpec, Workload } from '../workloads/types.ts';
 import { ConversationState } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { SendTurn, TurnRequest } from './types.ts';
@@ -27,11 +29,11 @@ export function warmupConcurrency(w: Workload, n: number): number {
   return Math.max(1, Math.min(c, n));
 }
 
-/** The scripts a warm-up can copy: those whose first turn sends at least one message. */
-function warmable(w: Workload): number[] {
+/** The scripts a warm-up can copy: those whose first turn sends at least one message and fits. */
+function warmable(w: Workload, fits: (t: TurnSpec) => boolean): number[] {
   const out: number[] = [];
   w.scripts.forEach((s, k) => {
-    if (s.turns.length > 0 && (s.preamble.length > 0 || s.turns[0].messages.length > 0)) out.push(k);
+    if (s.turns.length > 0 && (s.preamble.length > 0 || s.turns[0].messages.length > 0) && fits(s.turns[0])) out.push(k);
   });
   return out;
 }
@@ -45,10 +47,17 @@ export function warmupRequest(w: Workload, scriptIndex: number, i: number, signa
   return { conversationId: `warmup-${i + 1}`, scriptIndex, turn: 1, messages, maxTokens: turn.maxTokens, ignoreEos: turn.ignoreEos, extraBody: turn.extraBody, signal };
 }
 
-/** Send `n` warm-up requests (none when no script has a first turn); stops early when `signal` aborts. */
-export async function runWarmup(w: Workload, n: number, send: SendTurn, clock: Clock, signal?: AbortSignal): Promise<WarmupOutcome> {
+/** Send `n` warm-up requests (none when no script has a first turn that fits); stops early when `signal` aborts. */
+export async function runWarmup(
+  w: Workload,
+  n: number,
+  send: SendTurn,
+  clock: Clock,
+  signal?: AbortSignal,
+  fits: (t: TurnSpec) => boolean = () => true,
+): Promise<WarmupOutcome> {
   const start = clock.now();
-  const scripts = warmable(w);
+  const scripts = warmable(w, fits);
   if (n <= 0 || scripts.length === 0) return { requests: 0, failed: 0, durationMs: 0 };
   const never = new AbortController().signal;
   let next = 0;

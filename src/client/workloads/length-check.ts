@@ -5,7 +5,7 @@
  * template adds a few tokens the count leaves out, and the server's tokenizer may count differently,
  * so the count is a lower bound near the limit.
  */
-import type { Workload } from './types.ts';
+import type { TurnSpec, Workload } from './types.ts';
 
 export interface LengthCheck {
   /** Requests whose known prompt plus max_tokens exceeds the limit. */
@@ -16,6 +16,11 @@ export interface LengthCheck {
   maxModelLen: number;
   /** The longest prompt + max_tokens among the checked requests. */
   longest: number;
+}
+
+/** False when the turn's known prompt plus its max_tokens exceeds `maxModelLen` (true when unknown). */
+export function fitsContext(t: TurnSpec, maxModelLen: number): boolean {
+  return t.promptTokens === undefined || t.promptTokens + t.maxTokens <= maxModelLen;
 }
 
 export function checkLengths(w: Workload, maxModelLen: number): LengthCheck {
@@ -30,7 +35,7 @@ export function checkLengths(w: Workload, maxModelLen: number): LengthCheck {
       checked++;
       const need = t.promptTokens + t.maxTokens;
       if (need > longest) longest = need;
-      if (need > maxModelLen) over++;
+      if (!fitsContext(t, maxModelLen)) over++;
     }
   }
   return { over, checked, requests, maxModelLen, longest };

@@ -40,6 +40,14 @@ describe('warm-up requests', () => {
     expect(out).toEqual({ requests: 4, failed: 1, durationMs: 200 });
   });
 
+  it('skip first turns the server would refuse', async () => {
+    const clock = new VirtualClock();
+    const srv = fakeServer(clock);
+    const w = workload([script('long', [turn('x', { promptTokens: 900 })]), script('short', [turn('y', { promptTokens: 100 })])], { kind: 'open' });
+    await clock.drive(runWarmup(w, 2, srv.send, clock, undefined, (t) => (t.promptTokens ?? 0) + t.maxTokens <= 500));
+    expect(srv.log.map((l) => l.req.scriptIndex)).toEqual([1, 1]);
+  });
+
   it('send nothing for N = 0, or when no script has a first turn; stop when aborted', async () => {
     const clock = new VirtualClock();
     const srv = fakeServer(clock);
