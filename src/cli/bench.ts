@@ -2,7 +2,8 @@
  * `kvlab bench <workload>`: one subcommand per workload (multiturn, documents, conversations,
  * prefix-ratio, trace) sharing the target/output flags. Thin: flags → BenchCommandOptions →
  * `benchCommand` (src/client). Wires Ctrl-C/SIGTERM to an AbortSignal (a second Ctrl-C exits at once)
- * and ends with the command's code (CliExit): 99 when a threshold failed, 130 when interrupted.
+ * and ends with the command's code (CliExit): 1 when more requests failed than --max-failed-share,
+ * 99 when a threshold failed, 130 when interrupted.
  */
 import { Command, Option } from 'commander';
 import { KvlabError, makeError } from '../core/errors.ts';
@@ -19,6 +20,7 @@ import {
 } from '../client/workloads/defaults.ts';
 import { DEFAULT_DOCUMENTS_DIR } from '../client/workloads/documents-loader.ts';
 import { DEFAULT_TRACE_FILE } from '../client/workloads/trace-loader.ts';
+import { DEFAULT_MAX_FAILED_SHARE } from '../client/bench-defaults.ts';
 import type { WorkloadName } from '../client/workloads/index.ts';
 import { CliExit } from './exit.ts';
 import { enumArg, floatArg, intArg, nonEmptyArg } from './flags.ts';
@@ -41,6 +43,10 @@ interface SharedFlags {
   goodput?: string;
   seed?: number;
   stream: boolean;
+  overwrite?: boolean;
+  maxFailedShare: number;
+  resetCache?: boolean;
+  warmup: number;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -51,12 +57,16 @@ function addShared(cmd: Command): Command {
     .option('--model <name>', 'served model (default: the first of GET /v1/models)', nonEmptyArg())
     .option('--api-key <key>', 'Bearer token (default: $OPENAI_API_KEY)', nonEmptyArg())
     .option('--header <header>', "extra request header 'Name: value', repeatable", collect, [])
-    .option('--output <dir>', 'write requests.jsonl and run.json into this folder')
+    .option('--output <dir>', 'write requests.jsonl and run.json into this folder, new or empty (default: a new results/<workload>-<timestamp>)')
     .addOption(new Option('--output-dir <dir>', 'alias of --output').hideHelp())
+    .option('--overwrite', "replace the run an existing --output folder holds (kvlab's files only; others are kept)")
     .option('--label <label>', 'label written into every record and run.json')
     .option('--timeout <seconds>', 'per-request timeout in seconds (0: none)', floatArg({ min: 0 }), 600)
     .option('--max-retries <n>', 'retries of connection errors, 429 and 5xx (exponential backoff)', intArg({ min: 0, max: 100 }), 0)
     .option('--json', 'print the run.json content instead of the summary')
+    .option('--max-failed-share <share>', 'exit 1 when more than this share of requests failed, 0-1', floatArg({ min: 0, max: 1 }), DEFAULT_MAX_FAILED_SHARE)
+    .option('--warmup <n>', 'unmeasured requests before the run: the first turns, tagged so they share no cached block with it', intArg({ min: 0 }), 0)
+    .option('--reset-cache', "reset the server's prefix cache before measuring, after any warm-up (POST /reset_prefix_cache; SGLang: /flush_cache)")
     .option('--threshold <expr>', "pass/fail threshold, e.g. 'ttft_ms:p95<500' (repeatable; a failure exits 99)", collect, [])
     .option('--goodput <slos>', "SLOs for goodput, e.g. 'ttft_ms:500,tpot_ms:50'")
     .option('--seed <n>', 'seed of the workload, sampling and retry jitter', intArg())
@@ -81,6 +91,10 @@ function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions
     goodput: f.goodput ?? null,
     seed: f.seed,
     stream: f.stream ? undefined : false,
+    overwrite: f.overwrite ?? false,
+    maxFailedShare: f.maxFailedShare,
+    warmupRequests: f.warmup,
+    resetCache: f.resetCache ?? false,
     signal,
   };
 }
@@ -118,7 +132,8 @@ async function run(build: (signal: AbortSignal) => BenchCommandOptions): Promise
       throw toFlagError(err);
     }
   });
-  // 99 (thresholds) and 130 (interrupted) are not errors to report: end with the code itself.
+  // 1 (requests failed; the summary said why), 99 (thresholds) and 130 (interrupted) are not errors
+  // to report again: end with the code itself.
   if (code !== 0) throw new CliExit(code);
 }
 

@@ -3,7 +3,8 @@
  * RunExperimentOptions / DemoOptions object; progress lines go to stderr, the result (paths, or the
  * summary as JSON with --json) to stdout. Ctrl-C/SIGTERM abort the run (finished requests and cells
  * are kept, summary and report still written; a second Ctrl-C ends it at once); an interrupted run
- * ends with 130 (CliExit). A bad experiment file is a usage error (exit 2) naming the field.
+ * ends with 130 (CliExit). A bad experiment file is a usage error (exit 2) naming the field, and so
+ * is an --output folder that already holds something, unless --overwrite.
  */
 import type { Command } from 'commander';
 import { makeError } from '../core/errors.ts';
@@ -48,6 +49,7 @@ interface ExperimentFlags {
   clock?: Clock;
   target: string[];
   output?: string;
+  overwrite?: boolean;
   set: string[];
   list?: boolean;
   json?: boolean;
@@ -61,7 +63,8 @@ export function registerExperiment(program: Command): void {
     .argument('[file]', 'experiment file or shipped experiment name (see --list)')
     .option('--clock <clock>', 'virtual (in-process, simulated time; default) or real (embedded cluster, or the --target URLs)', enumArg(CLOCKS))
     .option('--target <label=url>', 'run against a deployment instead of a cluster (repeatable; real clock)', collect, [])
-    .option('-o, --output <dir>', 'experiment folder (default results/<name>-<timestamp>)')
+    .option('-o, --output <dir>', 'experiment folder, new or empty (default results/<name>-<timestamp>)')
+    .option('--overwrite', "replace the experiment an existing --output folder holds (kvlab's files only)")
     .option('--set <path=value>', "override a setting, e.g. 'cluster.numWorkers=4' or 'matrix.router.mode=[\"kv\"]' (repeatable)", collect, [])
     .option('--list', 'list the shipped experiments')
     .option('--json', 'print summary.json (or the list) as JSON')
@@ -83,7 +86,7 @@ export function registerExperiment(program: Command): void {
       const clock: Clock = f.clock ?? (targets.length > 0 ? 'real' : 'virtual');
       const { runExperiment } = await import('../lab/run-experiment.ts');
       const result = await withAbort('kvlab experiment: interrupted, finishing in-flight requests and writing what was measured', (signal) =>
-        runExperiment({ file, clock, targets, outDir: f.output, sets: f.set, signal, png: f.png, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter() }),
+        runExperiment({ file, clock, targets, outDir: f.output, overwrite: f.overwrite, sets: f.set, signal, png: f.png, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter() }),
       );
       if (f.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
       else {
@@ -97,13 +100,14 @@ export function registerExperiment(program: Command): void {
     .command('demo')
     .description('The finding on the virtual clock (prefix-ratio sweep, speculative prefill), then a few of its cells on both clocks — the embedded real cluster beside the virtual one — one report')
     .option('--no-real-check', 'skip the real-clock check (the virtual finding only: seconds)')
-    .option('-o, --output <dir>', 'output folder (default results/demo-<timestamp>)')
+    .option('-o, --output <dir>', 'output folder, new or empty (default results/demo-<timestamp>)')
+    .option('--overwrite', "replace the demo an existing --output folder holds (kvlab's files only)")
     .option('--json', 'print the headline numbers, the two-clock pairs and paths as JSON')
     .option('--no-png', 'write SVG plots only')
-    .action(async (f: { realCheck: boolean; output?: string; json?: boolean; png: boolean }) => {
+    .action(async (f: { realCheck: boolean; output?: string; overwrite?: boolean; json?: boolean; png: boolean }) => {
       const { renderClockPairs, renderHeadlines, runDemo } = await import('../lab/demo.ts');
       const result = await withAbort('kvlab demo: interrupted, finishing in-flight requests and writing what was measured', (signal) =>
-        runDemo({ realCheck: f.realCheck, outDir: f.output, signal, png: f.png, onProgress: (name, e) => progressPrinter(`[${name}] `)(e) }),
+        runDemo({ realCheck: f.realCheck, outDir: f.output, overwrite: f.overwrite, signal, png: f.png, onProgress: (name, e) => progressPrinter(`[${name}] `)(e) }),
       );
       if (f.json) process.stdout.write(JSON.stringify({ outDir: result.outDir, reportPath: result.reportPath, headlines: result.headlines, pairs: result.pairs }, null, 2) + '\n');
       else {

@@ -1,8 +1,12 @@
 /**
  * What `kvlab bench <workload>` does once its flags are parsed: load the workload's inputs, build it
- * from the registry, run it (once, or once per prefix ratio), show progress and the summary (or the
- * run.json content with --json), write the optional conversations / Excel files, and return the exit
- * code: 0, 99 when a threshold failed, 130 when interrupted, 1 when --ping or --verify-output failed.
+ * from the registry, claim the output folder (output/output-dir.ts: a named one must be new or empty
+ * unless `overwrite`; none named: a new timestamped folder under results/, except for --ping), run it
+ * (once, or once per prefix ratio), show progress and the summary (or the run.json content with
+ * --json; notes such as warm-up, cache reset and length warnings on stderr), write the optional
+ * conversations / Excel files, and return the exit code: 130 when interrupted; 1 when more requests
+ * failed than the accepted share (the failure breakdown heads the summary; on stderr with --json), or
+ * when --ping or --verify-output failed; 99 when a threshold failed; else 0.
  * Output goes to the streams passed in, so tests run it in-process.
  */
 import { join } from 'node:path';
@@ -21,9 +25,11 @@ import {
 import type { Workload } from './workloads/types.ts';
 import { expectedRequests, runBench, type BenchOptions, type BenchResult } from './bench.ts';
 import { createProgress, type ProgressSink } from './report/progress.ts';
-import { renderSummary } from './report/render-summary.ts';
+import { renderFailures, renderSummary } from './report/render-summary.ts';
 import { writeExcel } from './output/excel.ts';
 import { writeJsonAtomic } from './output/run-folder.ts';
+import { claimOutputDir, RESULTS_DIR, timestampedDir } from './output/output-dir.ts';
+import { failureHeadline } from './report/failures.ts';
 import { describeTurn } from './report/turn-log.ts';
 import { verifyAnswers, type ExpectedAnswers } from './verify-output.ts';
 
@@ -41,8 +47,11 @@ export interface BenchIo {
   progressTty?: boolean;
 }
 
-export type SharedBenchOptions = Omit<BenchOptions, 'command' | 'workload' | 'onRecord' | 'onWarmup' | 'onStart' | 'outputDir'> & {
+export type SharedBenchOptions = Omit<BenchOptions, 'command' | 'workload' | 'onRecord' | 'onWarmup' | 'onStart' | 'onNote' | 'outputDir'> & {
+  /** The folder named by --output (must be new or empty unless `overwrite`); null: a new one under `resultsDir`. */
   outputDir?: string | null;
+  /** Replace the run an existing outputDir holds. */
+  overwrite?: boolean;
   json?: boolean;
 };
 
@@ -72,6 +81,8 @@ export interface BenchCommandOptions {
   presetsFile?: string;
   /** conversations: fail when an answer differs from the input file's reference answer. */
   verifyOutput?: boolean;
+  /** Where a run given no outputDir goes (default results/ in the working directory). */
+  resultsDir?: string;
 }
 
 interface Prepared {
@@ -81,9 +92,8 @@ interface Prepared {
   expected: ExpectedAnswers | null;
 }
 
-async function prepare(o: BenchCommandOptions): Promise<Prepared[]> {
+async function prepare(o: BenchCommandOptions, out: string | null): Promise<Prepared[]> {
   const def = getWorkload(o.workload);
-  const out = o.shared.outputDir ?? null;
   const label = o.shared.label ?? null;
   switch (o.workload) {
     case 'documents': {
@@ -144,8 +154,17 @@ export function expectedAnswersOf(input: unknown): ExpectedAnswers {
   return out;
 }
 
+/** The run's folder: the one named, else a new timestamped one (none for --ping, a smoke test). */
+function outputDirOf(o: BenchCommandOptions): string | null {
+  if (o.shared.outputDir) return o.shared.outputDir;
+  return o.ping ? null : timestampedDir(o.workload, new Date(), o.resultsDir ?? RESULTS_DIR);
+}
+
 export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise<number> {
-  const runs = await prepare(o);
+  const outputDir = outputDirOf(o);
+  const runs = await prepare(o, outputDir);
+  // Only once the workload built: a bad parameter must not touch the folder.
+  if (o.shared.outputDir) claimOutputDir(o.shared.outputDir, o.shared.overwrite ?? false);
   const verbose = o.verbose || o.ping || o.printContent;
   const json = o.shared.json ?? false;
   const results: BenchResult[] = [];
@@ -175,6 +194,7 @@ export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise
           ui.progress?.record(record);
           if (verbose && !json) io.stderr.write(describeTurn(record, detail, { content: o.printContent || o.ping }));
         },
+        onNote: (message) => io.stderr.write(`kvlab bench ${o.workload}: ${message}\n`),
       });
     } finally {
       ui.progress?.stop();
@@ -184,6 +204,11 @@ export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise
       io.stdout.write(renderSummary(result.run, { color: io.tty }));
       if (result.outputDir) io.stdout.write(`\nresults: ${result.outputDir}\n`);
       if (runs.length > 1) io.stdout.write('\n');
+    } else {
+      // stdout holds the JSON: the failure breakdown and the folder go to stderr.
+      const failures = renderFailures(result.run.failures, { color: false });
+      if (failures.length > 0) io.stderr.write(failures.join('\n') + '\n');
+      if (result.outputDir) io.stderr.write(`results: ${result.outputDir}\n`);
     }
     if (o.outputFile) writeJsonAtomic(o.outputFile, result.transcripts());
     if (o.excelOutput) await writeExcel(o.excelOutput, result.run, result.records);
@@ -203,6 +228,11 @@ export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise
     io.stdout.write(JSON.stringify(body, null, 2) + '\n');
   }
   if (results.some((r) => r.interrupted)) return EXIT_INTERRUPTED;
+  const failing = results.filter((r) => !r.run.failures.ok);
+  if (failing.length > 0) {
+    for (const r of failing) io.stderr.write(`kvlab bench ${o.workload}${r.run.label ? ` [${r.run.label}]` : ''}: ${failureHeadline(r.run.failures)}\n`);
+    return EXIT_FAILED;
+  }
   if (results.some((r) => r.thresholdsFailed)) return EXIT_THRESHOLDS;
   if (o.ping && results.some((r) => r.run.summary.failed > 0 || r.run.summary.requests === 0)) return EXIT_FAILED;
   return EXIT_OK;

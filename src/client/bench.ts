@@ -3,20 +3,26 @@
  * OpenAI-compatible URLs (conversations split round-robin over them), streams each record to
  * requests.jsonl as it completes, and returns the run file (summary, per-turn table, thresholds,
  * goodput, ...) that it also writes as run.json. Validates thresholds and SLOs before sending anything.
- * On abort it stops sending, lets in-flight requests finish for a grace period, and still writes
- * run.json from what finished.
+ * Before measuring, in order: the model and its max-model-len from GET /v1/models (a warning when
+ * requests of known length exceed it), `warmupRequests` unmeasured requests (runner/warmup.ts), and
+ * with `resetCache` a prefix-cache reset of every target URL (http/server-admin.ts) — so a run
+ * starts from a cold cache whatever ran before it. On abort it stops sending, lets in-flight requests
+ * finish for a grace period, and still writes run.json from what finished.
  */
 import { createRng } from '../core/rng.ts';
 import { parseSlos } from '../core/goodput.ts';
 import type { Workload } from './workloads/types.ts';
-import { createAgent, createTransport, type Transport } from './http/transport.ts';
+import { createAgent, createTransport, type ModelCard, type Transport } from './http/transport.ts';
 import { buildHeaders } from './http/headers.ts';
 import { realClock, type Clock } from './runner/clock.ts';
 import { runWorkload } from './runner/run-workload.ts';
+import { runWarmup, type WarmupOutcome } from './runner/warmup.ts';
+import { checkLengths, fitsContext, hasKnownLengths, lengthWarning } from './workloads/length-check.ts';
 import type { BenchRecord, SendTurn, TurnDetail } from './runner/types.ts';
 import type { ChatMessage } from './runner/history.ts';
 import { parseThreshold } from './report/thresholds.ts';
 import { buildRunFile, type BenchRunFile } from './report/run-file.ts';
+import { DEFAULT_MAX_FAILED_SHARE } from './report/failures.ts';
 import { RunFolder } from './output/run-folder.ts';
 
 export type Endpoint = 'chat' | 'completions';
@@ -47,6 +53,14 @@ export interface BenchOptions {
   abortGraceMs?: number;
   /** Extra resolved flags written into run.json's config. */
   config?: Record<string, unknown>;
+  /** Unmeasured requests sent before the run (runner/warmup.ts; default 0). */
+  warmupRequests?: number;
+  /** Reset every target's prefix cache before measuring, after any warm-up (default false). */
+  resetCache?: boolean;
+  /** What the run does or finds before measuring (warm-up, reset, length warnings), one line each. */
+  onNote?: (message: string) => void;
+  /** The share of failed requests the run accepts (report/failures.ts; default 5 %). */
+  maxFailedShare?: number;
   /** Called as each measured request completes (progress, verbose printing). */
   onRecord?: (record: BenchRecord, detail: TurnDetail) => void;
   onWarmup?: (detail: TurnDetail) => void;
@@ -77,9 +91,32 @@ function promptOf(messages: readonly ChatMessage[]): string {
 
 /** First model id served at `url` (one-line error when there is none). */
 export async function resolveModel(transport: Transport, signal?: AbortSignal): Promise<string> {
-  const ids = await transport.listModels(signal);
-  if (ids.length === 0) throw new Error(`${transport.baseUrl}/models lists no model: pass --model`);
-  return ids[0];
+  return (await resolveModelCard(transport, null, signal)).id;
+}
+
+/**
+ * The served model's card: the first of GET /v1/models when `model` is null (an error when there is
+ * none), else that model's card — or, when the server does not list it or cannot be asked, a card
+ * without max-model-len (the run then goes ahead without the length check).
+ */
+export async function resolveModelCard(transport: Transport, model: string | null, signal?: AbortSignal): Promise<ModelCard> {
+  if (model === null) {
+    const cards = await transport.listModels(signal);
+    if (cards.length === 0) throw new Error(`${transport.baseUrl}/models lists no model: pass --model`);
+    return cards[0];
+  }
+  try {
+    return (await transport.listModels(signal)).find((c) => c.id === model) ?? { id: model, maxModelLen: null };
+  } catch {
+    return { id: model, maxModelLen: null };
+  }
+}
+
+/** Both warm-up phases (the workload's own warmup step, and `warmupRequests`) as one. */
+function mergeWarmups(a: WarmupOutcome | null, b: WarmupOutcome | null): WarmupOutcome | null {
+  if (!a || a.requests === 0) return b && b.requests > 0 ? b : null;
+  if (!b || b.requests === 0) return a;
+  return { requests: a.requests + b.requests, failed: a.failed + b.failed, durationMs: a.durationMs + b.durationMs };
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
@@ -105,13 +142,45 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   );
   let folder: RunFolder | null = null;
   try {
-    const model = opts.model ?? (await resolveModel(transports[0], opts.signal));
+    const note = opts.onNote ?? (() => {});
+    // Warnings are also written into run.json (and shown with the summary).
+    const warnings: string[] = [];
+    const warn = (message: string): void => {
+      warnings.push(message);
+      note(`warning: ${message}`);
+    };
+    // The card is only needed for the model's name, or to check lengths the workload knows.
+    const card: ModelCard =
+      opts.model && !hasKnownLengths(opts.workload) ? { id: opts.model, maxModelLen: null } : await resolveModelCard(transports[0], opts.model ?? null, opts.signal);
+    const model = card.id;
+    if (card.maxModelLen !== null) {
+      const warning = lengthWarning(checkLengths(opts.workload, card.maxModelLen));
+      if (warning) warn(warning);
+    }
     const endpoint = opts.endpoint ?? 'chat';
     const send: SendTurn = (req) => {
       const t = transports[req.scriptIndex % transports.length];
       const base = { model, maxTokens: req.maxTokens, ignoreEos: req.ignoreEos, extraBody: req.extraBody, signal: req.signal };
       return endpoint === 'chat' ? t.sendChat({ ...base, messages: req.messages }) : t.sendCompletion({ ...base, prompt: promptOf(req.messages) });
     };
+    const warmupRequests = opts.warmupRequests ?? 0;
+    let warmup: WarmupOutcome | null = null;
+    if (warmupRequests > 0 && !opts.signal?.aborted) {
+      note(`warming up: ${warmupRequests} requests, not measured`);
+      const limit = card.maxModelLen;
+      warmup = await runWarmup(opts.workload, warmupRequests, send, clock, opts.signal, (t) => limit === null || fitsContext(t, limit));
+      if (warmup.failed > 0) warn(`${warmup.failed} of ${warmup.requests} warm-up requests failed`);
+    }
+    if (opts.resetCache && !opts.signal?.aborted) {
+      // One reset per distinct server (several --url may name the same one).
+      const seen = new Set<string>();
+      for (const t of transports) {
+        if (seen.has(t.baseUrl)) continue;
+        seen.add(t.baseUrl);
+        await t.resetPrefixCache(opts.signal);
+      }
+      note(`prefix cache reset on ${[...seen].map((u) => u.replace(/\/v1$/, '')).join(', ')}`);
+    }
     folder = opts.outputDir ? RunFolder.open(opts.outputDir) : null;
     const startedAt = new Date().toISOString();
     opts.onStart?.({ model, urls: opts.urls, expectedRequests: expectedRequests(opts.workload) });
@@ -146,6 +215,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         thresholds: opts.thresholds ?? [],
         goodput: opts.goodput ?? null,
         headers: Object.keys(headers),
+        warmupRequests,
+        resetCache: opts.resetCache ?? false,
+        serverMaxModelLen: card.maxModelLen,
+        maxFailedShare: opts.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE,
         ...(opts.config ?? {}),
       },
       target,
@@ -153,9 +226,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       durationS: Math.max(0, outcome.endMs - outcome.startMs) / 1000,
       thresholds,
       slos,
-      warmup: outcome.warmup,
+      warmup: mergeWarmups(outcome.warmup, warmup),
       interrupted: outcome.interrupted,
       cancelledInFlight: outcome.cancelledInFlight,
+      maxFailedShare: opts.maxFailedShare,
+      warnings,
     });
     folder?.writeRunFile(run);
     return {

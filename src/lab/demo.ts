@@ -14,6 +14,7 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { writeJsonAtomic } from '../client/output/run-folder.ts';
+import { claimOutputDir } from '../client/output/output-dir.ts';
 import type { Dist } from '../core/records.ts';
 import { defaultOutDir, runExperiment, SUMMARY_FILE, type ExperimentProgress, type ExperimentResult } from './run-experiment.ts';
 import { cellLabel, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
@@ -34,8 +35,10 @@ export const CHECK_SETS: Readonly<Record<string, readonly string[]>> = Object.fr
 export const AGREEMENT_LIMIT = 0.15;
 
 export interface DemoOptions {
-  /** Default: results/demo-<timestamp>. */
+  /** Default: results/demo-<timestamp>. A given folder must be new or empty unless `overwrite`. */
   outDir?: string;
+  /** Replace the demo a given `outDir` holds. */
+  overwrite?: boolean;
   /** Extra overrides per experiment name, applied to every run of it (finding and check). */
   sets?: Record<string, string[]>;
   /** Skip the real-clock check (the finding only). */
@@ -200,6 +203,7 @@ function combinedSummary(results: readonly { name: string; result: ExperimentRes
 
 export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const outDir = resolve(o.outDir ?? defaultOutDir('demo'));
+  if (o.outDir !== undefined) claimOutputDir(outDir, o.overwrite ?? false);
   mkdirSync(outDir, { recursive: true });
   const names = [DEMO_EXPERIMENTS.prefix, DEMO_EXPERIMENTS.speculative];
   const experiments: ExperimentResult[] = [];

@@ -14,6 +14,7 @@
  */
 import type { Workload } from '../client/workloads/types.ts';
 import { runBench } from '../client/bench.ts';
+import { createTransport } from '../client/http/transport.ts';
 import { DEFAULT_MOCKER_OPTIONS } from '../mocker/index.ts';
 import { createRng } from '../core/rng.ts';
 import { loremText } from '../core/lorem.ts';
@@ -66,18 +67,22 @@ async function chat(url: string, content: string, signal?: AbortSignal): Promise
 
 /**
  * Warm the cluster up (see the module comment): a few rounds of one request per worker
- * through the router, then every worker's prefix cache is reset, which also clears the router's
- * index (AllBlocksCleared), so the measured run starts cold-cached but warm-compiled.
+ * through the router, then the prefix caches are reset through the router (the client's own reset,
+ * as `kvlab bench --reset-cache` does): every worker's, and what the router remembers of them, so
+ * the measured run starts cold-cached but warm-compiled.
  */
 export async function warmUp(cluster: { url: string; workers: readonly ClusterWorker[] }, signal?: AbortSignal): Promise<void> {
   const rng = createRng('kvlab-lab-warm-up');
   for (let round = 0; round < WARM_UP_ROUNDS; round++) {
     await Promise.all(cluster.workers.map((_, i) => chat(cluster.url, loremText(rng.fork(`${round}/${i}`), WARM_UP_TOKENS).text, signal)));
   }
-  for (const w of cluster.workers) {
-    const res = await fetch(`${w.url}/reset_prefix_cache`, { method: 'POST', signal });
-    await res.arrayBuffer();
-    if (!res.ok) throw new Error(`embedded cluster: resetting ${w.name}'s prefix cache failed with HTTP ${res.status}`);
+  const router = createTransport({ baseUrl: cluster.url });
+  try {
+    await router.resetPrefixCache(signal);
+  } catch (err) {
+    throw new Error(`embedded cluster: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await router.close();
   }
 }
 

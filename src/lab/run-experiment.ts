@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../client/output/run-folder.ts';
+import { claimOutputDir, timestampedDir } from '../client/output/output-dir.ts';
 import { makeError } from '../core/errors.ts';
 import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
 import { loadExperimentFile } from './experiment-source.ts';
@@ -46,8 +47,10 @@ export interface RunExperimentOptions {
   clock: Clock;
   /** Remote targets: run against these URLs instead of an embedded cluster (clock 'real' only). */
   targets?: Target[];
-  /** Default: results/<name>-<timestamp> under the working directory. */
+  /** Default: results/<name>-<timestamp> under the working directory. A given folder must be new or empty unless `overwrite`. */
   outDir?: string;
+  /** Replace the experiment a given `outDir` holds (client/output/output-dir.ts). */
+  overwrite?: boolean;
   /** `path=value` overrides, applied before the matrix is expanded. */
   sets?: string[];
   onProgress?: (e: ExperimentProgress) => void;
@@ -73,13 +76,9 @@ export interface ExperimentResult {
 export const SUMMARY_FILE = 'summary.json';
 export const EXPERIMENT_FILE = 'experiment.json';
 
-function stamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
+/** results/<name>-<timestamp> under the working directory, suffixed when taken (client/output/output-dir). */
 export function defaultOutDir(name: string, now: Date = new Date()): string {
-  return resolve('results', `${name}-${stamp(now)}`);
+  return timestampedDir(name, now);
 }
 
 function loadSource(o: RunExperimentOptions): { experiment: Experiment; baseDir: string; origin: string } {
@@ -150,6 +149,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const notes: string[] = [];
   const planned = planCells(exp, targets, notes);
   const outDir = resolve(o.outDir ?? defaultOutDir(exp.name));
+  // Never write over an earlier experiment silently (checked before any cell runs).
+  if (o.outDir !== undefined) claimOutputDir(outDir, o.overwrite ?? false);
   // Created once the first cell's workload is built, so a bad parameter leaves no folder behind.
   let created = false;
   const create = (): void => {

@@ -35,7 +35,7 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
   const result = runVirtual({ workload, cluster: config, seed });
   const label = meta.label;
   // No serving path in virtual time: the overhead is not measured (null), and the check says n/a.
-  const records: BenchRecord[] = result.records.map((r) => ({ ...r, label, servingOverheadMs: null, retries: 0, lateMs: workload.schedule.kind === 'open' ? 0 : null }));
+  const records: BenchRecord[] = result.records.map((r) => ({ ...r, label, servingOverheadMs: null, retries: 0, attempts: 1, lateMs: workload.schedule.kind === 'open' ? 0 : null }));
   const folder = RunFolder.open(runDir);
   try {
     for (const r of records) folder.append(r);

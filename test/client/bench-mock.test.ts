@@ -46,8 +46,11 @@ function capture(): { io: BenchIo; out: () => string; err: () => string } {
   return { io: { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), tty: false }, out: () => out, err: () => err };
 }
 
+/** Runs given no --output go here (not into the working directory's results/). */
+const resultsDir = (): string => join(dir, 'results');
+
 function opts(over: Partial<BenchCommandOptions> & Pick<BenchCommandOptions, 'workload'>, url = mocker.workers[0].url): BenchCommandOptions {
-  return { params: {}, ...over, shared: { urls: [url], seed: 1, ...(over.shared ?? {}) } };
+  return { params: {}, resultsDir: resultsDir(), ...over, shared: { urls: [url], seed: 1, ...(over.shared ?? {}) } };
 }
 
 function jsonl(file: string): Record<string, unknown>[] {
@@ -98,7 +101,8 @@ describe('bench multiturn against the mock', () => {
     expect(code).toBe(0);
     const run = JSON.parse(c.out());
     expect(run.summary.requests).toBe(1);
-    expect(c.err()).toBe('');
+    // stdout holds only the JSON; the run's folder (a new one under results/) is named on stderr.
+    expect(c.err()).toMatch(new RegExp(`^results: ${resultsDir()}/multiturn-\\d{8}-\\d{6}(-\\d+)?\n$`));
   });
 
   it('a failed threshold exits 99 and a passing one 0', async () => {
@@ -139,28 +143,45 @@ describe('bench multiturn against the mock', () => {
 });
 
 describe('failures', () => {
-  it('records injected 500s and 429s as errors while the run completes', async () => {
+  it('records injected 500s and 429s as errors while the run completes; past the accepted share it exits 1', async () => {
+    const params = { numUsers: 10, numTurns: 1, maxCompletionTokens: 2 };
     const c = capture();
-    const code = await benchCommand(
-      opts({ workload: 'multiturn', params: { numUsers: 10, numTurns: 1, maxCompletionTokens: 2 }, shared: { urls: [failing.workers[0].url], json: true } }),
-      c.io,
-    );
-    expect(code).toBe(0);
+    const code = await benchCommand(opts({ workload: 'multiturn', params, shared: { urls: [failing.workers[0].url], json: true } }), c.io);
     const run = JSON.parse(c.out());
     expect(run.summary.requests).toBe(10);
     expect(run.summary.failed).toBeGreaterThan(0);
     expect(run.summary.succeeded).toBeGreaterThan(0);
     expect(Object.keys(run.summary.errors).every((k) => k === 'http_500' || k === 'http_429')).toBe(true);
+    // ~40 % failed: over the default 5 %, so exit 1, the breakdown on stderr (stdout holds the JSON).
+    expect(run.failures).toMatchObject({ maxShare: 0.05, ok: false });
+    expect(code).toBe(1);
+    expect(c.err()).toMatch(/Failed requests\n {2}✗ \d+ of 10 requests failed/);
+    expect(c.err()).toMatch(/http_(500|429) {2}×\d+ {2}HTTP (500|429): /);
+    // A share the user accepts passes.
+    const lenient = capture();
+    expect(await benchCommand(opts({ workload: 'multiturn', params, shared: { urls: [failing.workers[0].url], json: true, maxFailedShare: 0.9 } }), lenient.io)).toBe(0);
+  });
+
+  it('a run where every request failed exits 1 with the failure breakdown first', async () => {
+    const c = capture();
+    const o = opts({ workload: 'multiturn', params: { numUsers: 2, numTurns: 2, maxCompletionTokens: 2 }, shared: { urls: [mocker.workers[0].url], headers: ['x-kvlab-fail: 503'], maxRetries: 1 } });
+    expect(await benchCommand(o, c.io)).toBe(1);
+    const lines = c.out().split('\n');
+    expect(lines[0]).toBe('Failed requests');
+    expect(lines[1]).toBe('  ✗ 2 of 2 requests failed (100.0 %; limit 5.0 %, --max-failed-share)');
+    expect(lines[2]).toMatch(/^ {4}http_503 {2}×2 {2}HTTP 503: Injected failure/);
+    expect(c.err()).toContain('kvlab bench multiturn: 2 of 2 requests failed');
   });
 
   it('a header-injected failure is recorded with its status and message; retries are counted', async () => {
     const c = capture();
-    const o = opts({ workload: 'multiturn', params: { numUsers: 2, numTurns: 2, maxCompletionTokens: 2 }, shared: { urls: [mocker.workers[0].url], json: true, headers: ['x-kvlab-fail: 503'], maxRetries: 1 } });
+    const o = opts({ workload: 'multiturn', params: { numUsers: 2, numTurns: 2, maxCompletionTokens: 2 }, shared: { urls: [mocker.workers[0].url], json: true, headers: ['x-kvlab-fail: 503'], maxRetries: 1, maxFailedShare: 1 } });
     expect(await benchCommand(o, c.io)).toBe(0);
     const run = JSON.parse(c.out());
     // A failed first turn ends a history-keeping conversation: 2 requests, both failed after 1 retry.
     expect(run.summary).toMatchObject({ requests: 2, failed: 2, errors: { http_503: 2 } });
     expect(run.retries).toBe(2);
+    expect(run.failures).toMatchObject({ failed: 2, share: 1, maxShare: 1, ok: true });
   });
 });
 
@@ -227,6 +248,7 @@ describe('conversations', () => {
     const code = await benchCommand(
       {
         workload: 'conversations',
+        resultsDir: resultsDir(),
         inputFile: EXAMPLE_SPEC_FILE,
         outputFile: outFile,
         excelOutput: xlsx,
@@ -257,7 +279,7 @@ describe('conversations', () => {
       ]),
     );
     const c = capture();
-    const o: BenchCommandOptions = { workload: 'conversations', inputFile: file, params: { numClients: 1 }, shared: { urls: [mocker.workers[0].url], json: true } };
+    const o: BenchCommandOptions = { workload: 'conversations', resultsDir: resultsDir(), inputFile: file, params: { numClients: 1 }, shared: { urls: [mocker.workers[0].url], json: true } };
     expect(await benchCommand(o, c.io)).toBe(0);
     expect(JSON.parse(c.out()).summary).toMatchObject({ requests: 3, failed: 0 });
     const v = capture();
@@ -290,11 +312,142 @@ describe('prefix-ratio and trace', () => {
     const rows = [0, 20, 40, 60].map((t, i) => JSON.stringify({ timestamp: t, input_length: 100, output_length: 2, hash_ids: [i] }));
     writeFileSync(file, rows.join('\n') + '\n');
     const c = capture();
-    const code = await benchCommand({ workload: 'trace', inputDataset: file, params: { blockSize: 64 }, shared: { urls: [mocker.workers[0].url], json: true } }, c.io);
+    const code = await benchCommand({ workload: 'trace', resultsDir: resultsDir(), inputDataset: file, params: { blockSize: 64 }, shared: { urls: [mocker.workers[0].url], json: true } }, c.io);
     expect(code).toBe(0);
     const run = JSON.parse(c.out());
     expect(run.summary.requests).toBe(4);
     expect(run.sendLateMs.count).toBe(4);
     expect(run.config.schedule).toEqual({ kind: 'open' });
+  });
+});
+
+describe('run folders are never overwritten silently', () => {
+  const params = { numUsers: 1, numTurns: 1, maxCompletionTokens: 2 };
+
+  it('a non-empty --output is refused (a usage error naming the flag) and left as it was', async () => {
+    const out = join(dir, 'taken');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'run.json'), '{"old":true}');
+    const err = await benchCommand(opts({ workload: 'multiturn', params, shared: { urls: [mocker.workers[0].url], outputDir: out } }), capture().io).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'bad_flag' });
+    expect(String((err as Error).message)).toMatch(/--output: .*taken already holds a run \(run\.json\): give --overwrite/);
+    expect(readFileSync(join(out, 'run.json'), 'utf8')).toBe('{"old":true}');
+  });
+
+  it("--overwrite replaces the previous run (its files and sub-runs) and keeps the user's own files", async () => {
+    const out = join(dir, 'replaced');
+    mkdirSync(join(out, 'prefix-ratio-0.3'), { recursive: true });
+    writeFileSync(join(out, 'prefix-ratio-0.3', 'run.json'), '{}');
+    writeFileSync(join(out, 'requests.jsonl'), '{"old":true}\n');
+    writeFileSync(join(out, 'ttft-cdf.svg'), '<svg/>');
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const code = await benchCommand(opts({ workload: 'multiturn', params, shared: { urls: [mocker.workers[0].url], outputDir: out, overwrite: true } }), capture().io);
+    expect(code).toBe(0);
+    expect(existsSync(join(out, 'prefix-ratio-0.3'))).toBe(false);
+    expect(existsSync(join(out, 'ttft-cdf.svg'))).toBe(false);
+    expect(readFileSync(join(out, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(jsonl(join(out, 'requests.jsonl'))).toHaveLength(1);
+    expect(jsonl(join(out, 'requests.jsonl'))[0].old).toBeUndefined();
+  });
+
+  it('with no --output each run gets a new timestamped folder under results/, named in the output', async () => {
+    const root = join(dir, 'fresh-results');
+    const names: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = capture();
+      expect(await benchCommand({ ...opts({ workload: 'multiturn', params }), resultsDir: root }, c.io)).toBe(0);
+      const m = /\nresults: (\S+)\n/.exec(c.out());
+      expect(m, c.out()).not.toBeNull();
+      names.push(m![1]);
+    }
+    // Two runs within the same second get distinct folders.
+    expect(names[0]).not.toBe(names[1]);
+    for (const n of names) {
+      expect(n.startsWith(join(root, 'multiturn-'))).toBe(true);
+      expect(jsonl(join(n, 'requests.jsonl'))).toHaveLength(1);
+      expect(existsSync(join(n, 'run.json'))).toBe(true);
+    }
+  });
+});
+
+describe('A/B runs do not contaminate each other', () => {
+  // Same workload and seed twice: the second run's prompts are all cached unless the cache is reset.
+  const params = { numUsers: 2, numTurns: 1, numUserTokens: 200, maxCompletionTokens: 2 };
+
+  async function cachedTokensOfRun(m: RunningMocker, extra: Record<string, unknown>): Promise<{ run: Record<string, any>; err: string }> {
+    const c = capture();
+    expect(await benchCommand(opts({ workload: 'multiturn', params, shared: { urls: [m.workers[0].url], json: true, ...extra } }, m.workers[0].url), c.io)).toBe(0);
+    return { run: JSON.parse(c.out()), err: c.err() };
+  }
+
+  it('--reset-cache resets the prefix cache before measuring: the repeated run starts cold', async () => {
+    const m = await startMocker({ port: 0, speedupRatio: 100, blockSize: 16 });
+    try {
+      await cachedTokensOfRun(m, {});
+      expect((await cachedTokensOfRun(m, {})).run.summary.cachedTokens).toBeGreaterThan(0);
+      const reset = await cachedTokensOfRun(m, { resetCache: true });
+      expect(reset.run.summary.cachedTokens).toBe(0);
+      expect(reset.run.config.resetCache).toBe(true);
+      expect(reset.err).toContain(`kvlab bench multiturn: prefix cache reset on ${m.workers[0].url}`);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('--warmup N sends N unmeasured requests first, sharing no cached block with the measured ones', async () => {
+    const m = await startMocker({ port: 0, speedupRatio: 100, blockSize: 16 });
+    try {
+      const { run, err } = await cachedTokensOfRun(m, { warmupRequests: 3 });
+      expect(err).toContain('warming up: 3 requests, not measured');
+      expect(run.warmup).toMatchObject({ requests: 3, failed: 0 });
+      expect(run.summary.requests).toBe(2);
+      expect(run.config.warmupRequests).toBe(3);
+      // The warm-ups were the same first turns, tagged: nothing of theirs is a measured prompt's prefix.
+      expect(run.summary.cachedTokens).toBe(0);
+    } finally {
+      await m.close();
+    }
+  });
+});
+
+describe("requests over the server's max-model-len", () => {
+  it('bench trace warns before sending, from the max_model_len of /v1/models, and the run says so', async () => {
+    const m = await startMocker({ port: 0, speedupRatio: 100, maxModelLen: 150 });
+    try {
+      const file = join(dir, 'long-trace.jsonl');
+      const rows = [100, 200, 100, 400].map((len, i) => JSON.stringify({ timestamp: i * 5, input_length: len, output_length: 2, hash_ids: [i, 100 + i] }));
+      writeFileSync(file, rows.join('\n') + '\n');
+      const c = capture();
+      const code = await benchCommand({ workload: 'trace', resultsDir: resultsDir(), inputDataset: file, params: { blockSize: 64 }, shared: { urls: [m.workers[0].url], json: true, maxFailedShare: 1 } }, c.io);
+      expect(code).toBe(0);
+      const run = JSON.parse(c.out());
+      const warning = "2 of 4 requests (50.0 %) need more than the server's max_model_len of 150 tokens (prompt + max_tokens, up to 402)";
+      expect(c.err()).toContain(`kvlab bench trace: warning: ${warning}`);
+      expect(run.warnings[0]).toContain(warning);
+      expect(run.config.serverMaxModelLen).toBe(150);
+      // The warning was right: exactly those two were refused.
+      expect(run.summary).toMatchObject({ requests: 4, failed: 2, errors: { http_400: 2 } });
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('the warning comes before the first request is sent', async () => {
+    const m = await startMocker({ port: 0, speedupRatio: 100, maxModelLen: 150 });
+    try {
+      const events: string[] = [];
+      const rows = [{ timestamp: 0, input_length: 400, output_length: 2, hash_ids: [1] }];
+      const { buildTrace } = await import('../../src/client/workloads/index.ts');
+      await runBench({
+        command: 'bench trace',
+        workload: buildTrace({ blockSize: 64 }, { rows }),
+        urls: [m.workers[0].url],
+        onNote: (n) => events.push(n.startsWith('warning:') ? 'warning' : n),
+        onRecord: () => events.push('record'),
+      });
+      expect(events).toEqual(['warning', 'record']);
+    } finally {
+      await m.close();
+    }
   });
 });

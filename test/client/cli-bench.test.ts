@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { Command, CommanderError } from 'commander';
 import { registerBench } from '../../src/cli/bench.ts';
 import { KvlabError } from '../../src/core/errors.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function program(): { cmd: Command; err: () => string } {
   let err = '';
@@ -52,6 +55,28 @@ describe('kvlab bench flags', () => {
     const p = program();
     await expect(p.cmd.parseAsync(['bench', 'conversations', '--url', CLOSED], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
     expect(p.err()).toMatch(/--input-file/);
+  });
+
+  it('rejects a failure share outside 0-1 and a negative warm-up count', async () => {
+    const p = program();
+    await expect(p.cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--max-failed-share', '1.5'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+    expect(p.err()).toMatch(/--max-failed-share <share>/);
+    await expect(program().cmd.parseAsync(['bench', 'trace', '--url', CLOSED, '--warmup', '-1'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+  });
+
+  it('refuses a non-empty --output before sending anything (a usage error: exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvlab-cli-out-'));
+    try {
+      writeFileSync(join(dir, 'run.json'), '{}');
+      const err = await program()
+        .cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--output', dir], { from: 'user' })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KvlabError);
+      expect((err as KvlabError).code).toBe('bad_flag');
+      expect((err as KvlabError).message).toMatch(/--output: .* already holds a run \(run\.json\): give --overwrite/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects --output and --output-dir that disagree', async () => {

@@ -141,6 +141,20 @@ describe('runExperiment options', () => {
     await expect(runExperiment({ experiment: small, clock: 'virtual', outDir, sets: ['cluster.router.mode=fastest'] })).rejects.toThrow(/cluster\.router\.mode/);
   });
 
+  it('never writes over an earlier experiment silently: a used folder is refused, --overwrite replaces it', async () => {
+    const outDir = join(root, 'reused');
+    const one = { ...small, matrix: { 'router.mode': ['kv', 'round-robin'] } };
+    await runExperiment({ experiment: one, clock: 'virtual', outDir, report: false });
+    expect(readdirSync(outDir).sort()).toEqual(['000_mode-kv', '001_mode-round-robin', 'experiment.json', 'summary.json']);
+    const err = await runExperiment({ experiment: one, clock: 'virtual', outDir, report: false }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'bad_flag', status: 2 });
+    expect(err.message).toMatch(/--output: .*reused already holds a run .*give --overwrite/);
+    // A smaller matrix over the old one leaves none of the old cells behind.
+    const r = await runExperiment({ experiment: { ...small, matrix: { 'router.mode': ['random'] } }, clock: 'virtual', outDir, overwrite: true, report: false });
+    expect(r.cells).toHaveLength(1);
+    expect(readdirSync(outDir).sort()).toEqual(['000_mode-random', 'experiment.json', 'summary.json']);
+  });
+
   it('refuses remote targets on the virtual clock', async () => {
     await expect(runExperiment({ experiment: small, clock: 'virtual', targets: [{ label: 'a', url: 'http://127.0.0.1:1' }], outDir: join(root, 't') })).rejects.toThrow(/--target/);
   });

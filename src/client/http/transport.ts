@@ -5,12 +5,14 @@
  * caller's clock, tokens, cached tokens, serving worker, error). Each attempt runs on undici's
  * dispatch callbacks (attempt.ts); the request headers are built once per transport and the body
  * serialised once per request. Retries connection errors, 429 and 5xx with seeded exponential backoff
- * (retry-policy.ts); the timings are those of the final attempt.
+ * (retry-policy.ts). A retried request keeps its first send time: its TTFT and E2E count from the
+ * first attempt, failed attempts and backoff included (what the user waited), and `retries` says how
+ * many attempts it took (its record's `attempts` = retries + 1).
  *
  * Tokens come from the server's usage when given, else from the local tokenizer (core/tokenizer,
  * core/chat-template): an approximation whenever the served model's tokenizer differs.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Rng } from '../../core/rng.ts';
@@ -20,8 +22,10 @@ import type { TurnResult } from '../runner/types.ts';
 import { AttemptError, runAttempt, type AttemptOutcome, type FailureKind } from './attempt.ts';
 import { tpotOf } from './response-timing.ts';
 import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from './retry-policy.ts';
+import { listModelCards, resetPrefixCache, type AdminTarget, type ModelCard } from './server-admin.ts';
 
 export { WORKER_HEADER, type FailureKind } from './attempt.ts';
+export type { ModelCard } from './server-admin.ts';
 
 export interface TransportOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:8000 (a trailing /v1 is accepted). */
@@ -67,8 +71,10 @@ export interface Transport {
   readonly baseUrl: string;
   sendChat(req: ChatSendRequest): Promise<SendResult>;
   sendCompletion(req: CompletionSendRequest): Promise<SendResult>;
-  /** Model ids of GET /v1/models. */
-  listModels(signal?: AbortSignal): Promise<string[]>;
+  /** The model cards of GET /v1/models (ids, and max_model_len where the server reports it). */
+  listModels(signal?: AbortSignal): Promise<ModelCard[]>;
+  /** Reset the server's prefix cache (server-admin.ts); throws when it cannot. */
+  resetPrefixCache(signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -119,6 +125,9 @@ export function createTransport(opts: TransportOptions): Transport {
   // Built once: the same headers go with every request (the caller's last, so they win).
   const postHeaders = Object.entries({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...baseHeaders }).flat();
 
+  // Model cards and cache resets: at most 30 s each (less when the request timeout is shorter).
+  const admin: AdminTarget = { dispatcher, apiBase: base, headers: baseHeaders, timeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, 30_000) : 30_000 };
+
   function attempt(path: string, body: string, startMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
     return runAttempt({ dispatcher, origin, path: `${basePath}${path}`, headers: postHeaders, body, startMs, now, timeoutMs, signal });
   }
@@ -131,8 +140,9 @@ export function createTransport(opts: TransportOptions): Transport {
   ): Promise<SendResult> {
     const text = JSON.stringify(body);
     let retries = 0;
+    // The first attempt's send time is the request's: every timing counts from it.
+    const startMs = now();
     for (;;) {
-      const startMs = now();
       try {
         const out = await attempt(path, text, startMs, signal);
         return toResult(out, startMs, retries, localInputTokens);
@@ -140,12 +150,13 @@ export function createTransport(opts: TransportOptions): Transport {
         const err = e as AttemptError;
         if (err.retryable && retries < maxRetries && !signal?.aborted) {
           const wait = backoffDelayMs(retries, rng, err.retryAfterS, backoff);
-          retries++;
           try {
             await delay(wait, undefined, { signal });
           } catch {
+            // Aborted during the backoff: the retry was never sent.
             return failed(err, startMs, retries);
           }
+          retries++;
           continue;
         }
         return failed(err, startMs, retries);
@@ -231,25 +242,11 @@ export function createTransport(opts: TransportOptions): Transport {
       const body = bodyOf(req, { prompt: req.prompt });
       return send('/completions', body, req.signal, (tok) => tok.countTokens(req.prompt));
     },
-    async listModels(signal) {
-      const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(), timeoutMs > 0 ? Math.min(timeoutMs, 30_000) : 30_000);
-      const onAbort = () => ac.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        const res = await request(`${base}/models`, { method: 'GET', dispatcher, signal: ac.signal, headers: baseHeaders });
-        const text = await res.body.text();
-        if (res.statusCode !== 200) throw new Error(`GET ${base}/models: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
-        const parsed = JSON.parse(text) as { data?: Array<{ id?: unknown }> };
-        return (parsed.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
-      } catch (err) {
-        if (err instanceof Error && err.message.startsWith('GET ')) throw err;
-        const msg = err instanceof Error ? err.message : String(err);
-        throw new Error(`GET ${base}/models failed: ${ac.signal.aborted && !signal?.aborted ? 'timeout' : msg}`);
-      } finally {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      }
+    listModels(signal) {
+      return listModelCards(admin, signal);
+    },
+    resetPrefixCache(signal) {
+      return resetPrefixCache(admin, signal);
     },
     async close() {
       if (ownAgent) await ownAgent.close();

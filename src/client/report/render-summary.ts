@@ -1,12 +1,15 @@
 /**
- * The terminal summary of a bench run, in the spirit of autocannon and vLLM's bench: thresholds first
- * (✓/✗ with the observed value), then totals, latency percentiles with their sample counts (serving
+ * The terminal summary of a bench run, in the spirit of autocannon and vLLM's bench: failed requests
+ * first (how many against the accepted share, ✓/✗, and per error kind its count and one message),
+ * then warnings found before sending, thresholds (✓/✗ with the observed value), then totals, latency percentiles with their sample counts (serving
  * overhead = client TTFT − engine TTFT among them) and the serving check's line (⚠ when the machine,
- * not the engine, made the numbers), TTFT by turn, the first-vs-later speedup, the per-document-type table and errors. Pure: run file in, text
- * out; ANSI colour only when asked (the CLI asks on a TTY).
+ * not the engine, made the numbers), TTFT by turn, the first-vs-later speedup and the
+ * per-document-type table. Pure: run file in, text out; ANSI colour only when asked (the CLI asks on
+ * a TTY).
  */
 import type { Dist } from '../../core/records.ts';
 import type { BenchRunFile } from './run-file.ts';
+import { failureHeadline, failureLines, type FailureCheck } from './failures.ts';
 
 export interface RenderOptions {
   color: boolean;
@@ -41,10 +44,24 @@ function distRow(name: string, d: Dist): string[] {
   return [name, fmt(d.min), fmt(d.mean), fmt(d.p50), fmt(d.p90), fmt(d.p95), fmt(d.p99), fmt(d.max), String(d.count)];
 }
 
+/** The failure block: the headline with ✓/✗, then each error kind (nothing when no request failed). */
+export function renderFailures(f: FailureCheck, opts: RenderOptions): string[] {
+  if (f.failed === 0) return [];
+  const c = opts.color;
+  const mark = f.ok ? paint(c, 'yellow', '✓') : paint(c, 'red', '✗');
+  return [paint(c, f.ok ? 'yellow' : 'red', 'Failed requests'), `  ${mark} ${failureHeadline(f)}`, ...table(failureLines(f), '    ')];
+}
+
 export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
   const c = opts.color;
   const s = run.summary;
   const out: string[] = [];
+  const failures = renderFailures(run.failures, opts);
+  if (failures.length > 0) out.push(...failures, '');
+  if (run.warnings.length > 0) {
+    for (const w of run.warnings) out.push(paint(c, 'yellow', `⚠ ${w}`));
+    out.push('');
+  }
   if (run.thresholds.length > 0) {
     out.push(paint(c, 'bold', 'Thresholds'));
     for (const t of run.thresholds) {
@@ -67,7 +84,10 @@ export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
     const slos = Object.entries(g.slos).map(([k, v]) => `${k}≤${v}`).join(', ');
     out.push(`  goodput (${slos}): ${g.met}/${g.requests} = ${pct(g.share)}, ${fmt(g.ratePerS, 2)} req/s`);
   }
-  if (run.warmup) out.push(paint(c, 'dim', `  warmup: ${run.warmup.requests} requests in ${fmt(run.warmup.durationS, 2)} s (not measured)`));
+  if (run.warmup) {
+    const failed = run.warmup.failed > 0 ? `, ${run.warmup.failed} failed` : '';
+    out.push(paint(c, 'dim', `  warmup: ${run.warmup.requests} requests${failed} in ${fmt(run.warmup.durationS, 2)} s (not measured)`));
+  }
   if (run.retries > 0) out.push(`  retries: ${run.retries}`);
   if (run.cancelledInFlight > 0) out.push(paint(c, 'yellow', `  ${run.cancelledInFlight} in-flight requests cancelled at interruption (not counted)`));
   out.push('');
@@ -105,12 +125,6 @@ export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
       dr.push([g.value, String(g.requests), String(g.failed), fmt(g.ttftMs.p50), fmt(g.ttftMs.mean), g.firstVsLaterSpeedup === null ? '-' : `${fmt(g.firstVsLaterSpeedup, 2)}×`, pct(g.cacheHitRatio)]);
     }
     out.push(...table(dr));
-  }
-  const errs = Object.entries(s.errors);
-  if (errs.length > 0) {
-    out.push('');
-    out.push(paint(c, 'red', 'Errors'));
-    out.push(...table(errs.sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, `×${n}`])));
   }
   return out.join('\n') + '\n';
 }

@@ -2,8 +2,9 @@
  * Builds a bench run's run.json content (docs/DESIGN.md "Results contract") from its records: core's
  * summary, per-turn table and first-vs-later speedup, plus what the client adds: thresholds, goodput,
  * a per-document-type table (records tagged `docType`), open-loop send lateness, retries, warmup and
- * interruption facts, and the serving check (core/serving-check: can the real-clock numbers be trusted
- * as the engine's?). Pure: compute here, write in output/, print in render-summary.
+ * interruption facts, the failure check (failures.ts: did more requests fail than the limit allows?),
+ * warnings found before sending, and the serving check (core/serving-check: can the real-clock
+ * numbers be trusted as the engine's?). Pure: compute here, write in output/, print in render-summary.
  */
 import { SCHEMA_VERSION, type Dist, type RequestRecord, type RunFile } from '../../core/records.ts';
 import { firstVsLaterSpeedup, perTurn, summarize } from '../../core/summary.ts';
@@ -11,6 +12,7 @@ import { goodput, type Goodput, type Slos } from '../../core/goodput.ts';
 import { servingCheck, type ServingCheck, type ServingClock } from '../../core/serving-check.ts';
 import type { BenchRecord } from '../runner/types.ts';
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.ts';
+import { checkFailures, type FailureCheck } from './failures.ts';
 
 /** The tag documents-style workloads put on their records. */
 export const DOC_TYPE_TAG = 'docType';
@@ -37,6 +39,10 @@ export interface BenchRunFile extends RunFile {
   cancelledInFlight: number;
   /** Serving overhead and send lateness against the limits (core/serving-check). */
   servingCheck: ServingCheck;
+  /** Failed requests against the accepted share, and what they failed with. */
+  failures: FailureCheck;
+  /** What was found before sending (e.g. requests over the server's max-model-len). */
+  warnings: string[];
 }
 
 /** What the caller knows of a run besides its records: the head of run.json, plus client-only facts. */
@@ -48,6 +54,9 @@ export interface RunMeta extends Pick<RunFile, 'command' | 'label' | 'config' | 
   cancelledInFlight?: number;
   /** The clock the run was measured on (default 'real'; the virtual cluster passes 'virtual'). */
   clock?: ServingClock;
+  /** The share of failed requests the run accepts (failures.ts; default 5 %). */
+  maxFailedShare?: number;
+  warnings?: readonly string[];
 }
 
 /** Records grouped by the value of one tag (records without it are left out). */
@@ -98,5 +107,7 @@ export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): Be
     interrupted: meta.interrupted ?? false,
     cancelledInFlight: meta.cancelledInFlight ?? 0,
     servingCheck: servingCheck(summary, meta.clock ?? 'real'),
+    failures: checkFailures(records, meta.maxFailedShare),
+    warnings: [...(meta.warnings ?? [])],
   };
 }

@@ -140,9 +140,13 @@ function failedResult(sentAtMs: number, message: string, nowMs: number): TurnRes
   };
 }
 
-/** Client TTFT − engine TTFT (core/records `servingOverheadMs`); null unless a successful answer carried both. */
+/**
+ * Client TTFT − engine TTFT (core/records `servingOverheadMs`); null unless a successful answer carried
+ * both, and null for a retried request (its TTFT holds the failed attempts and the backoff, which are
+ * not the serving path's).
+ */
 export function servingOverheadOf(r: TurnResult): number | null {
-  if (!r.ok || r.ttftMs === null || r.engineTtftMs === null || r.engineTtftMs === undefined) return null;
+  if (!r.ok || r.retries > 0 || r.ttftMs === null || r.engineTtftMs === null || r.engineTtftMs === undefined) return null;
   return r.ttftMs - r.engineTtftMs;
 }
 
@@ -174,6 +178,7 @@ export function toRecord(
     status: r.status,
     label,
     retries: r.retries,
+    attempts: r.retries + 1,
     lateMs,
   };
   if (tags) rec.tags = { ...tags };

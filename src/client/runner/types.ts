@@ -27,7 +27,7 @@ export interface TurnResult {
   error: string | null;
   /** 'aborted' marks a request the runner cancelled (dropped from the results). */
   failure: string | null;
-  /** When the request (its final attempt) was sent, on the runner's clock. */
+  /** When the request (its first attempt) was sent, on the runner's clock: retries and backoff are in its times. */
   sentAtMs: number;
   ttftMs: number | null;
   ttfatMs: number | null;
@@ -50,6 +50,8 @@ export type SendTurn = (req: TurnRequest) => Promise<TurnResult>;
 export interface BenchRecord extends RequestRecord {
   /** Retries the transport made (connection errors, 429, 5xx). */
   retries: number;
+  /** Attempts the request took (retries + 1); its TTFT and E2E count from the first one. */
+  attempts: number;
   /** Open loop: how late the send was against its scheduled time, ms (null in closed loops). */
   lateMs: number | null;
 }

@@ -272,6 +272,7 @@ export function buildTrace(overrides: Partial<TraceParams> | undefined, inputs: 
           ignoreEos: true,
           delayMs: 0,
           atMs: rows[row].timestamp / p.speedupRatio,
+          promptTokens: prompt.inputLength,
         },
       ],
       keepHistory: false,

@@ -30,6 +30,12 @@ export interface TurnSpec {
   atMs?: number;
   /** Extra fields merged into the request body (e.g. nvext). */
   extraBody?: Record<string, unknown>;
+  /**
+   * The whole prompt's length in tokens of its content (chat template excluded), when the generator
+   * knows it exactly (trace: the row's input length). Lets the client warn, before sending, about
+   * requests a server's max-model-len will refuse.
+   */
+  promptTokens?: number;
 }
 
 export interface ConversationScript {

@@ -1,7 +1,9 @@
 /**
  * One mock worker as a fastify app: one engine, one real-time driver, one metrics registry, vLLM's
- * OpenAI-compatible routes (`/v1/models`, `/v1/chat/completions`, `/v1/completions`) plus `/health`,
- * `/metrics` and `/reset_prefix_cache`. Every answer, errors included, carries `x-kvlab-worker`.
+ * OpenAI-compatible routes (`/v1/models`, `/v1/models/{id}` — which vLLM lacks and the OpenAI SDKs'
+ * `models.retrieve` calls —, `/v1/chat/completions`, `/v1/completions`) plus `/health`, `/version`,
+ * `/metrics` and `/reset_prefix_cache`. The model card is vLLM's (`max_model_len`, `root`, `parent`).
+ * Every answer, errors included, carries `x-kvlab-worker`.
  *
  * Request checks, in order: API key (before the body is read), body size (413, before parsing),
  * content type (415), JSON (400), schema (400, param = the field), model (404), n (400), injected
@@ -21,6 +23,7 @@ import { PREPROCESSED_FIELD, readPreprocessed, workerCapability, type PromptInpu
 import { createRng, type Rng } from '../../core/rng.ts';
 import { Engine, type KvEvent } from '../engine/index.ts';
 import { bearerChecker } from '../../core/api-key.ts';
+import { KVLAB_VERSION } from '../../core/version.ts';
 import type { DriverClock } from './clock.ts';
 import { EngineDriver } from './driver.ts';
 import { clientErrorHandler } from '../../core/client-error-handler.ts';
@@ -180,10 +183,19 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   const capability = workerCapability(opts.blockSize, !opts.kvEventTokenIds);
   app.get('/health', async () => ({ status: 'ok', worker: name, kvlab: capability }));
 
-  app.get('/v1/models', async () => ({
-    object: 'list',
-    data: [{ id: opts.model, object: 'model', created: state.created(), owned_by: 'kvlab', root: opts.model, max_model_len: opts.maxModelLen }],
-  }));
+  // vLLM's model card: the served name, its root, and the context length clients check prompts against.
+  const modelCard = () => ({ id: opts.model, object: 'model', created: state.created(), owned_by: 'kvlab', root: opts.model, parent: null, max_model_len: opts.maxModelLen });
+
+  app.get('/v1/models', async () => ({ object: 'list', data: [modelCard()] }));
+
+  // The id may hold slashes (a Hugging Face name), sent as they are or percent-encoded.
+  app.get('/v1/models/*', async (request) => {
+    const id = (request.params as { '*': string })['*'];
+    if (id !== opts.model) throw makeError('model_not_found', { model: id, param: 'model' });
+    return modelCard();
+  });
+
+  app.get('/version', async () => ({ version: KVLAB_VERSION }));
 
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.contentType);

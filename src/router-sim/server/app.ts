@@ -1,10 +1,11 @@
 /**
- * The router's HTTP front door (fastify): GET /v1/models (from the first live worker), POST
+ * The router's HTTP front door (fastify): GET /v1/models and /v1/models/{id} (from the first live
+ * worker) and POST /reset_prefix_cache (on every worker; worker-routes.ts), POST
  * /v1/chat/completions and /v1/completions (routed and proxied, see proxy.ts), GET /health, GET
- * /metrics. `buildRouterApp` wires the RouterCore, worker pool, metrics and (with kvEvents) the ZeroMQ
- * subscribers into an app ready for `inject()`; `startRouter` also listens. Errors at the edge are
- * OpenAI error bodies: body over the limit 413 (before parsing), not JSON 415, bad JSON 400, no live
- * worker 503, upstream failure 502, unknown route 404.
+ * /version, GET /metrics. `buildRouterApp` wires the RouterCore, worker pool, metrics and (with
+ * kvEvents) the ZeroMQ subscribers into an app ready for `inject()`; `startRouter` also listens.
+ * Errors at the edge are OpenAI error bodies: body over the limit 413 (before parsing), not JSON 415,
+ * bad JSON 400, no live worker 503, upstream failure 502, unknown route 404.
  *
  * The router answers a client's mistakes itself: a body that fails the OpenAI request schema (the
  * mocker's, core/openai-schemas: unknown fields pass, text content only) or a prompt certainly over
@@ -28,6 +29,8 @@ import { PromptHasher } from './prompt.ts';
 import { KvStreamWatch } from './kv-stream-watch.ts';
 import { proxyCompletion, type ParsedCompletion, type ProxyDeps } from './proxy.ts';
 import { WorkerPool } from './worker-pool.ts';
+import { registerWorkerRoutes } from './worker-routes.ts';
+import { KVLAB_VERSION } from '../../core/version.ts';
 
 export interface RouterState {
   options: ResolvedRouterOptions;
@@ -148,7 +151,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
   if (options.apiKey) {
     const check = bearerChecker(options.apiKey);
     app.addHook('onRequest', async (req) => {
-      if (!req.url.startsWith('/v1/')) return;
+      if (!req.url.startsWith('/v1/') && !req.url.startsWith('/reset_prefix_cache')) return;
       const err = check(req.headers.authorization);
       if (err) throw err;
     });
@@ -182,24 +185,9 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     return proxyCompletion(deps, '/v1/completions', p, req, reply);
   });
 
-  app.get('/v1/models', async (req, reply) => {
-    const auth = req.headers.authorization;
-    for (const ep of pool.endpoints) {
-      if (!core.isUp(ep.index)) continue;
-      try {
-        const res = await ep.pool.request({ path: '/v1/models', method: 'GET', headers: auth ? { authorization: auth } : {} });
-        const text = await res.body.text();
-        if (res.statusCode >= 500) {
-          pool.markDown(ep.index);
-          continue;
-        }
-        return reply.code(res.statusCode).header('content-type', 'application/json; charset=utf-8').header('x-kvlab-worker', ep.name).send(text);
-      } catch {
-        pool.markDown(ep.index);
-      }
-    }
-    throw makeError('no_workers');
-  });
+  registerWorkerRoutes(app, pool, core, options.apiKey ? `Bearer ${options.apiKey}` : undefined);
+
+  app.get('/version', async () => ({ version: KVLAB_VERSION }));
 
   app.get('/health', async (_req, reply) => {
     const workers = pool.endpoints.map((e) => ({ name: e.name, url: e.url, up: core.isUp(e.index), kvlab: pool.capabilities[e.index] !== null }));

@@ -105,6 +105,55 @@ describe('transport', () => {
     expect(r).toMatchObject({ ok: true, status: 200, retries: 2 });
   });
 
+  it('a retried request keeps its first send time: TTFT and E2E include the failed attempts and the backoff', async () => {
+    // A fake clock the server moves on: 100 ms per failed attempt, and the answer arrives at 300.
+    let clockMs = 0;
+    let n = 0;
+    srv.handle = (_req, res) => {
+      n++;
+      clockMs = n * 100;
+      if (n < 3) json(res, 503, { error: { message: 'busy' } });
+      else sse(res, [VLLM]);
+    };
+    const t = transport({ maxRetries: 5, now: () => clockMs });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(n).toBe(3);
+    expect(r).toMatchObject({ ok: true, retries: 2, sentAtMs: 0, ttftMs: 300, e2eMs: 300 });
+  });
+
+  it('a request that fails after its retries reports E2E from its first attempt', async () => {
+    let clockMs = 0;
+    let n = 0;
+    srv.handle = (_req, res) => {
+      n++;
+      clockMs = n * 100;
+      json(res, 500, { error: { message: 'boom' } });
+    };
+    const t = transport({ maxRetries: 1, now: () => clockMs });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r).toMatchObject({ ok: false, retries: 1, sentAtMs: 0, e2eMs: 200 });
+  });
+
+  it('a request aborted during its backoff counts only the attempts it sent', async () => {
+    srv.handle = (_req, res) => json(res, 503, { error: { message: 'busy' } });
+    const ac = new AbortController();
+    // The backoff draws its jitter once the failed answer is in: that is when the wait begins.
+    let backingOff = false;
+    const base = createRng('abort-in-backoff');
+    const rng = { ...base, uniform: (lo: number, hi: number) => ((backingOff = true), base.uniform(lo, hi)) };
+    const t = transport({ maxRetries: 3, rng, backoff: { baseMs: 60_000, factor: 1, maxMs: 60_000, jitter: 0 } });
+    const n0 = srv.seen.length;
+    const pending = t.sendChat({ ...chat, signal: ac.signal });
+    await until(() => backingOff);
+    ac.abort();
+    const r = await pending;
+    await t.close();
+    expect(srv.seen.length - n0).toBe(1);
+    expect(r).toMatchObject({ ok: false, status: 503, retries: 0 });
+  });
+
   it('gives up after maxRetries and records the last status', async () => {
     srv.handle = (_req, res) => json(res, 500, { error: { message: 'boom' } });
     const t = transport({ maxRetries: 2 });
@@ -239,7 +288,10 @@ describe('transport', () => {
   it('lists models', async () => {
     srv.handle = (_req, res) => json(res, 200, { object: 'list', data: [{ id: 'alpha' }, { id: 'beta' }] });
     const t = transport();
-    expect(await t.listModels()).toEqual(['alpha', 'beta']);
+    expect(await t.listModels()).toEqual([
+      { id: 'alpha', maxModelLen: null },
+      { id: 'beta', maxModelLen: null },
+    ]);
     await t.close();
   });
 });

@@ -22,6 +22,7 @@ function rec(over: Partial<BenchRecord>): BenchRecord {
     error: null,
     status: 200,
     retries: 0,
+    attempts: 1,
     lateMs: null,
     ...over,
   };
@@ -68,12 +69,31 @@ describe('run file', () => {
 describe('terminal summary', () => {
   const run = buildRunFile(records, { ...meta, thresholds: [parseThreshold('ttft_ms:p50<1000'), parseThreshold('error_rate<0.1')] });
 
-  it('puts thresholds first with ✓/✗ and the observed value', () => {
+  it('puts the failed requests first (against the accepted share, each kind with its message), then thresholds with ✓/✗ and the observed value', () => {
     const text = renderSummary(run, { color: false });
     const lines = text.split('\n');
-    expect(lines[0]).toBe('Thresholds');
-    expect(lines[1]).toMatch(/✓ ttft_ms:p50<1000 {2}observed 300\.000/);
-    expect(lines[2]).toMatch(/✗ error_rate<0\.1 {2}observed 0\.200/);
+    expect(lines[0]).toBe('Failed requests');
+    expect(lines[1]).toBe('  ✗ 1 of 5 requests failed (20.0 %; limit 5.0 %, --max-failed-share)');
+    expect(lines[2]).toMatch(/^ {4}http_500 {2}×1 {2}HTTP 500: boom$/);
+    expect(lines[3]).toBe('');
+    expect(lines[4]).toBe('Thresholds');
+    expect(lines[5]).toMatch(/✓ ttft_ms:p50<1000 {2}observed 300\.000/);
+    expect(lines[6]).toMatch(/✗ error_rate<0\.1 {2}observed 0\.200/);
+  });
+
+  it('a failure share within the limit is marked ✓, and a run without failures has no failure block', () => {
+    const within = buildRunFile(records, { ...meta, maxFailedShare: 0.25 });
+    expect(within.failures).toMatchObject({ requests: 5, failed: 1, share: 0.2, maxShare: 0.25, ok: true });
+    expect(renderSummary(within, { color: false })).toContain('  ✓ 1 of 5 requests failed (20.0 %; limit 25.0 %');
+    const clean = buildRunFile(records.filter((r) => r.ok), meta);
+    expect(clean.failures).toMatchObject({ failed: 0, share: 0, ok: true, byError: [] });
+    expect(renderSummary(clean, { color: false })).not.toContain('Failed requests');
+  });
+
+  it('shows the warnings found before sending', () => {
+    const warned = buildRunFile(records, { ...meta, warnings: ['3 of 5 requests need more than the max'] });
+    expect(warned.warnings).toEqual(['3 of 5 requests need more than the max']);
+    expect(renderSummary(warned, { color: false })).toContain('⚠ 3 of 5 requests need more than the max');
   });
 
   it('shows totals, latency percentiles, TTFT by turn, the speedup, document types and errors', () => {

@@ -96,6 +96,8 @@ describe('records', () => {
     expect(toRecord({ ...r, engineTtftMs: null }, 'a', 1, 0, null, null, undefined).servingOverheadMs).toBeNull();
     expect(toRecord({ ...r, engineTtftMs: undefined }, 'a', 1, 0, null, null, undefined).servingOverheadMs).toBeNull();
     expect(toRecord({ ...r, ok: false, error: 'stream error: x' }, 'a', 1, 0, null, null, undefined).servingOverheadMs).toBeNull();
+    // A retried request's TTFT holds the failed attempts and the backoff: no serving overhead.
+    expect(toRecord({ ...r, retries: 2 }, 'a', 1, 0, null, null, undefined)).toMatchObject({ servingOverheadMs: null, retries: 2, attempts: 3 });
   });
 });
 
