@@ -10,6 +10,7 @@
 import type { Dist } from '../../core/records.ts';
 import type { BenchRunFile } from './run-file.ts';
 import { failureHeadline, failureLines, type FailureCheck } from './failures.ts';
+import { formatMs, formatNumber } from '../../core/number-format.ts';
 
 export interface RenderOptions {
   color: boolean;
@@ -25,8 +26,13 @@ export function fmt(x: number | null | undefined, digits = 1): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '-';
   const a = Math.abs(x);
   if (a >= 10_000) return x.toFixed(0);
-  if (a > 0 && a < 0.01) return x.toExponential(1);
+  if (a > 0 && a < 0.01) return formatNumber(x); // never an exponent
   return x.toFixed(digits);
+}
+
+/** A duration in ms with its unit, ms or µs by size (core/number-format): `19.5 ms`, `640 µs`. */
+function dur(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '-' : formatMs(x);
 }
 
 function pct(x: number | null | undefined): string {
@@ -41,7 +47,7 @@ export function table(rows: string[][], indent = '  '): string[] {
 }
 
 function distRow(name: string, d: Dist): string[] {
-  return [name, fmt(d.min), fmt(d.mean), fmt(d.p50), fmt(d.p90), fmt(d.p95), fmt(d.p99), fmt(d.max), String(d.count)];
+  return [name, dur(d.min), dur(d.mean), dur(d.p50), dur(d.p90), dur(d.p95), dur(d.p99), dur(d.max), String(d.count)];
 }
 
 /** The failure block: the headline with ✓/✗, then each error kind (nothing when no request failed). */
@@ -91,7 +97,7 @@ export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
   if (run.retries > 0) out.push(`  retries: ${run.retries}`);
   if (run.cancelledInFlight > 0) out.push(paint(c, 'yellow', `  ${run.cancelledInFlight} in-flight requests cancelled at interruption (not counted)`));
   out.push('');
-  out.push(paint(c, 'bold', 'Latency (ms)'));
+  out.push(paint(c, 'bold', 'Latency'));
   const rows = [['', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max', 'n']];
   rows.push(distRow('TTFT', s.ttftMs));
   if (s.ttfatMs.count > 0 && s.ttfatMs.mean !== s.ttftMs.mean) rows.push(distRow('TTFAT', s.ttfatMs));
@@ -106,10 +112,10 @@ export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
   }
   if (run.perTurn.length > 1) {
     out.push('');
-    out.push(paint(c, 'bold', 'TTFT by turn (ms)'));
+    out.push(paint(c, 'bold', 'TTFT by turn'));
     const tr = [['turn', 'n', 'failed', 'mean', 'p50', 'p95', 'cached']];
     for (const t of run.perTurn) {
-      tr.push([String(t.turn), String(t.count), String(t.failed), fmt(t.ttftMs.mean), fmt(t.ttftMs.p50), fmt(t.ttftMs.p95), t.inputTokens > 0 ? pct(t.cachedTokens / t.inputTokens) : '-']);
+      tr.push([String(t.turn), String(t.count), String(t.failed), dur(t.ttftMs.mean), dur(t.ttftMs.p50), dur(t.ttftMs.p95), t.inputTokens > 0 ? pct(t.cachedTokens / t.inputTokens) : '-']);
     }
     out.push(...table(tr));
   }
@@ -122,7 +128,7 @@ export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
     out.push(paint(c, 'bold', 'By document type'));
     const dr = [['type', 'n', 'failed', 'TTFT p50', 'TTFT mean', 'speedup', 'cache hit']];
     for (const g of run.byDocType) {
-      dr.push([g.value, String(g.requests), String(g.failed), fmt(g.ttftMs.p50), fmt(g.ttftMs.mean), g.firstVsLaterSpeedup === null ? '-' : `${fmt(g.firstVsLaterSpeedup, 2)}×`, pct(g.cacheHitRatio)]);
+      dr.push([g.value, String(g.requests), String(g.failed), dur(g.ttftMs.p50), dur(g.ttftMs.mean), g.firstVsLaterSpeedup === null ? '-' : `${fmt(g.firstVsLaterSpeedup, 2)}×`, pct(g.cacheHitRatio)]);
     }
     out.push(...table(dr));
   }

@@ -103,11 +103,18 @@ describe('terminal summary', () => {
     }
   });
 
+  it('writes latencies with their unit, µs below a millisecond, never as an exponent', () => {
+    const tiny = buildRunFile([rec({ servingOverheadMs: 0.007 }), rec({ servingOverheadMs: 0.004 })], meta);
+    const text = renderSummary(tiny, { color: false });
+    expect(text).toMatch(/overhead\s+4\.00 µs\s+5\.50 µs/);
+    expect(text).not.toMatch(/\de-\d/);
+  });
+
   it('shows the serving overhead beside the latencies, and the check’s line (⚠ when CPU-bound)', () => {
     const fine = buildRunFile([rec({ servingOverheadMs: 2 }), rec({ servingOverheadMs: 4 })], meta);
     expect(fine.servingCheck).toMatchObject({ status: 'ok', overheadMs: 3 });
     const fineText = renderSummary(fine, { color: false });
-    expect(fineText).toMatch(/overhead\s+2\.0\s+3\.0/);
+    expect(fineText).toMatch(/overhead\s+2\.00 ms\s+3\.00 ms/);
     expect(fineText).toContain('  serving overhead 3.0 ms (3.0 % of TTFT)');
     expect(fineText).not.toContain('⚠');
     const slow = buildRunFile([rec({ servingOverheadMs: 60 })], meta);
