@@ -130,8 +130,9 @@ export class RouterCore {
     return this.events.apply(worker, events);
   }
 
-  /** Forget a worker's cached blocks (sequence gap, reconnect). */
+  /** Forget a worker's cached blocks (sequence gap, reconnect, cache reset): the event-fed index's and the policy's own. */
   resetWorker(worker: number): void {
     this.events.resetWorker(worker);
+    this.policy.forgetWorker?.(worker);
   }
 }

@@ -69,6 +69,8 @@ export interface RouterPolicy {
    * (e.g. a speculative prefill the router sent itself). kv-approx records them; others ignore it.
    */
   recordCached?(worker: number, blockHashes: readonly number[], nowMs: number): void;
+  /** Forget what the policy's own index says `worker` caches (its cache was reset). kv-approx only. */
+  forgetWorker?(worker: number): void;
 }
 
 /** The decision when no worker is up. */

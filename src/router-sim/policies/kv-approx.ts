@@ -30,6 +30,9 @@ export function createKvApproxPolicy(opts: KvApproxPolicyOptions): RouterPolicy 
     recordCached(worker: number, blockHashes: readonly number[], nowMs: number): void {
       index.record(worker, blockHashes, nowMs);
     },
+    forgetWorker(worker: number): void {
+      index.clearWorker(worker);
+    },
     decide(input: PolicyInput): RouteDecision {
       index.expire(input.nowMs);
       const overlaps = index.indexer.overlaps(input.blockHashes);

@@ -27,10 +27,6 @@ interface ResetOutcome {
   detail: string;
 }
 
-/** kv-approx keeps its own record of where it sent prefixes (an index with clearWorker). */
-interface OwnMemory {
-  index?: { clearWorker(worker: number): void };
-}
 
 function messageOf(text: string): string {
   try {
@@ -102,7 +98,6 @@ export function registerWorkerRoutes(app: FastifyInstance, pool: WorkerPool, cor
     outcomes.forEach((o, w) => {
       if (!o.ok) return;
       core.resetWorker(w);
-      (core.policy as OwnMemory).index?.clearWorker(w);
     });
     if (outcomes.every((o) => o.ok)) return reply.send({ ok: true, workers: outcomes.map((o) => ({ name: o.name, status: o.status })) });
     const busy = outcomes.some((o) => o.status === 409);
