@@ -4,17 +4,18 @@
  * turn after that turn's think time (`delayMs`, from when the worker took it); when the turn is done
  * the worker is free and the conversation, unless ended, goes back to the tail.
  */
-import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
+import { checkSlots, type ScheduleDriver, type ScheduleHost } from './schedule-driver.ts';
 
 export class QueueSchedule implements ScheduleDriver {
   private readonly queue: number[] = [];
+  private readonly workers: number;
   private busy = 0;
 
   constructor(
     private readonly host: ScheduleHost,
-    private readonly workers: number,
+    workers: number,
   ) {
-    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`turn-queue workers must be an integer ≥ 1, got ${workers}`);
+    this.workers = checkSlots('turn-queue workers', workers);
   }
 
   start(): void {
