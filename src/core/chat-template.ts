@@ -10,8 +10,8 @@
  * starts with the previous prompt plus the answer (its KV blocks hit). `reasoning_content` is dropped,
  * as real chat templates drop thinking from history.
  *
- * Memoisation: each text message's framed tokens are kept under (role, content) in an LRU (lru-cache) bounded by
- * the token ids it holds (`maxCacheTokens`) and by its entries (`maxCacheEntries`), so a long
+ * Memoisation: each text message's framed tokens are kept under (role, content) in an LRU (lru-cache)
+ * bounded by the token ids it holds (`maxCacheTokens`) and by its entries (`maxCacheEntries`), so a long
  * conversation is not re-tokenized on every turn: a memoised `encodeChat` costs the tokenization of its
  * new messages, one Map lookup per message and one native block copy of the prompt, so its cost per new
  * token stays flat as the history grows (bench: tokenizer).
@@ -89,9 +89,10 @@ type MemoValue = readonly { readonly group: Group; readonly tokens: readonly num
 
 /**
  * (group, text) → tokens memo, least recently used text evicted first, bounded by the token ids it
- * holds and by its texts (`maxCacheEntries`): an lru-cache keyed by the text itself (no concatenated key strings, so a hit
- * costs a lookup whose hash the string already carries, not a copy of a long text) whose size of an
- * entry is its token count. A text that comes under several groups is one entry holding each.
+ * holds and by its (group, text) pairs (`maxCacheEntries`): an lru-cache keyed by the text itself (no
+ * concatenated key strings, so a hit costs a lookup whose hash the string already carries, not a copy
+ * of a long text) whose size of an entry is its token count. A text that comes under several groups
+ * is one entry holding each.
  */
 class TokenMemo {
   private readonly lru: LRUCache<string, MemoValue>;
@@ -135,7 +136,8 @@ class TokenMemo {
   /** Keeps `tokens` for (group, key), not yet held and admitted (`admits`). */
   add(group: Group, key: string, tokens: readonly number[]): void {
     const v = [...(this.lru.peek(key) ?? []), { group, tokens }];
-    // A text's groups over either bound on their own: keep the newest group alone (lru-cache would refuse it).
+    // A text's groups over either bound on their own: keep the newest group alone (lru-cache would
+    // refuse an entry over its size bound).
     const kept = memoSize(v) > this.maxTokens || v.length > this.maxEntries ? [{ group, tokens }] : v;
     this.pairs += kept.length;
     this.lru.set(key, kept);
