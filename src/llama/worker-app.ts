@@ -1,0 +1,253 @@
+/**
+ * The llama-worker's HTTP face: a fastify app over one LlamaEngine with the mock worker's wire —
+ * `/v1/models`, `/v1/models/{id}`, `/v1/completions` (text or token ids), `/v1/chat/completions`
+ * (chat-format.ts), SSE streaming with usage and `cached_tokens`, `nvext.timing` (arrival and first
+ * token, epoch ms) on the last chunks, `ignore_eos`/`max_tokens`, `/health`, `/version`, `/metrics`
+ * under vLLM's names (mocker/server/metrics.ts) and `/reset_prefix_cache`. Request checks reuse the
+ * mock's: OpenAI schemas (core/openai-schemas), the max_tokens / context-length rules
+ * (mocker/server/plan.ts), OpenAI-shaped error bodies, `x-kvlab-worker` on every answer.
+ *
+ * Streams: one chunk per generated token; the finish reason comes on a last chunk with empty text
+ * (an answer ends at EOS or max_tokens, known only after the last token), then the usage chunk when
+ * asked. A client that goes away stops its request after the current token.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import { clientErrorHandler } from '../core/client-error-handler.ts';
+import { makeError, toErrorBody, toKvlabError, type KvlabError } from '../core/errors.ts';
+import { ChatCompletionRequest, CompletionRequest, messageText, parseBody, requestIgnoresEos } from '../core/openai-schemas.ts';
+import { singlePrompt } from '../core/prompt.ts';
+import { KVLAB_VERSION } from '../core/version.ts';
+import { createWorkerMetrics } from '../mocker/server/metrics.ts';
+import { resolveMaxTokens, type LengthFields } from '../mocker/server/plan.ts';
+import { pieceChunk, usageChunk, usageOf, type JobKind, type ResponseHead, type Timing } from '../mocker/server/responses.ts';
+import { chatPromptIds } from './chat-format.ts';
+import type { LlamaEngine } from './llama-engine.ts';
+
+export const WORKER_HEADER = 'x-kvlab-worker';
+
+export interface LlamaAppOptions {
+  /** Served model name. */
+  model: string;
+  /** Worker name for `x-kvlab-worker`. */
+  name: string;
+  /** Answer length when a request sets none (capped by the context left). */
+  defaultMaxTokens: number;
+  bodyLimit: number;
+}
+
+export const DEFAULT_LLAMA_APP_OPTIONS: Readonly<Omit<LlamaAppOptions, 'name'>> = Object.freeze({
+  model: 'kvlab-tiny-llama',
+  defaultMaxTokens: 256,
+  bodyLimit: 8 * 1024 * 1024,
+});
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
+type Body = LengthFields & { model: string; n?: number; stream?: boolean; stream_options?: { include_usage?: boolean } | null; temperature?: number | null; seed?: number | null };
+
+interface Job {
+  head: ResponseHead;
+  prompt: number[];
+  maxTokens: number;
+  body: Body;
+}
+
+function sendError(reply: FastifyReply, err: KvlabError): FastifyReply {
+  return reply.status(err.status).type('application/json').send(toErrorBody(err));
+}
+
+export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): FastifyInstance {
+  const { model, name } = opts;
+  let counter = 0;
+  const metrics = createWorkerMetrics(model, () => {
+    const s = engine.stats();
+    // llama.cpp has no blocks: the block figures are in tokens (a block of one token).
+    return {
+      running: s.running,
+      waiting: s.waiting,
+      activeBlocks: s.cachedTokens,
+      cachedFreeBlocks: 0,
+      totalBlocks: s.capacityTokens,
+      kvUsage: s.capacityTokens > 0 ? s.cachedTokens / s.capacityTokens : 0,
+      prefixQueries: s.promptTokens,
+      prefixHits: s.cachedPromptTokens,
+      promptTokens: s.promptTokens,
+      generationTokens: s.generationTokens,
+      preemptions: 0,
+    };
+  });
+  const contextSize = engine.contextSize;
+  const vocab = engine.vocabSize;
+
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit,
+    logger: false,
+    forceCloseConnections: true,
+    clientErrorHandler: clientErrorHandler({ [WORKER_HEADER]: name }),
+    frameworkErrors: (error, _request, reply) => {
+      reply.header(WORKER_HEADER, name);
+      void sendError(reply, makeError('invalid_request', { detail: error.message }));
+    },
+  });
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header(WORKER_HEADER, name);
+  });
+  app.setErrorHandler((error, _request, reply) => {
+    const err =
+      (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? makeError('body_too_large', { limitBytes: opts.bodyLimit }) : toKvlabError(error);
+    reply.header(WORKER_HEADER, name);
+    return sendError(reply, err);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.header(WORKER_HEADER, name);
+    return sendError(reply, makeError('not_found', { method: request.method, url: request.url.split('?')[0] }));
+  });
+
+  app.get('/health', async () => ({ status: 'ok', worker: name, engine: 'llama.cpp' }));
+  app.get('/version', async () => ({ version: KVLAB_VERSION }));
+  const modelCard = () => ({ id: model, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'kvlab', root: model, parent: null, max_model_len: contextSize });
+  app.get('/v1/models', async () => ({ object: 'list', data: [modelCard()] }));
+  app.get('/v1/models/*', async (request) => {
+    const id = (request.params as { '*': string })['*'];
+    if (id !== model) throw makeError('model_not_found', { model: id, param: 'model' });
+    return modelCard();
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.contentType);
+    return metrics.render();
+  });
+  app.post('/reset_prefix_cache', async (_request, reply) => {
+    if (!(await engine.resetCache())) {
+      return sendError(reply, makeError('invalid_request', { detail: 'prefix cache not reset: requests are still running' }, { status: 409 }));
+    }
+    return { ok: true };
+  });
+
+  const precheck = (body: Body): void => {
+    if (body.model !== model) throw makeError('model_not_found', { model: body.model, param: 'model' });
+    if (body.n !== undefined && body.n > 1) throw makeError('n_not_supported', { n: body.n, param: 'n' });
+  };
+  const job = (kind: JobKind, prompt: number[], body: Body): Job => {
+    const maxTokens = resolveMaxTokens(body, prompt.length, { maxModelLen: contextSize, maxTokensLimit: contextSize, defaultMaxTokens: opts.defaultMaxTokens });
+    const n = counter++;
+    return { head: { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${name}-${n}`, kind, created: Math.floor(Date.now() / 1000), model }, prompt, maxTokens, body };
+  };
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const body = parseBody(ChatCompletionRequest, request.body);
+    precheck(body);
+    let prompt: number[];
+    try {
+      prompt = chatPromptIds(engine, body.messages.map((m) => ({ role: m.role, content: messageText(m.content) })));
+    } catch (err) {
+      if (err instanceof RangeError) throw makeError('invalid_request', { detail: err.message, param: 'messages' });
+      throw err;
+    }
+    return serve(engine, metrics, job('chat', prompt, body), reply);
+  });
+
+  app.post('/v1/completions', async (request, reply) => {
+    const body = parseBody(CompletionRequest, request.body);
+    precheck(body);
+    const one = singlePrompt(body.prompt);
+    const prompt = typeof one === 'string' ? engine.tokenize(one) : one;
+    if (prompt.length === 0) throw makeError('invalid_request', { detail: 'prompt: must not be empty', param: 'prompt' });
+    const bad = prompt.findIndex((t) => t >= vocab);
+    if (bad >= 0) throw makeError('invalid_request', { detail: `prompt: token id ${prompt[bad]} at index ${bad} is out of vocabulary (${vocab} tokens)`, param: 'prompt' });
+    return serve(engine, metrics, job('text', prompt, body), reply);
+  });
+
+  app.addHook('onClose', async () => engine.close());
+  return app;
+}
+
+type Metrics = ReturnType<typeof createWorkerMetrics>;
+
+/** Run a job on the engine and answer with SSE or one JSON body. */
+function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyReply): Promise<unknown> | undefined {
+  const { head, body } = job;
+  const arrival = epochNow();
+  const stream = body.stream === true;
+  const includeUsage = body.stream_options?.include_usage === true;
+  let firstAt: number | null = null;
+  let cached = 0;
+  let produced = 0;
+  let text = '';
+  let done = false;
+  const timing = (): Timing => ({ arrival_ms: arrival, first_token_ms: firstAt });
+  const observe = (finish: string): void => {
+    done = true;
+    metrics.observeFinished(firstAt === null ? null : (firstAt - arrival) / 1000, (epochNow() - arrival) / 1000, finish);
+  };
+  const request = { prompt: job.prompt, maxTokens: job.maxTokens, ignoreEos: requestIgnoresEos(body), temperature: body.temperature ?? 1, seed: body.seed ?? null };
+
+  if (stream) {
+    const raw = reply.raw;
+    const write = (obj: unknown): void => {
+      if (!raw.destroyed) raw.write(`data: ${JSON.stringify(obj)}\n\n`);
+    };
+    reply.hijack();
+    const headers: Record<string, string | number | string[]> = {};
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
+    raw.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const abort = engine.submit(request, {
+      onStart(_slot, c) {
+        cached = c;
+      },
+      onToken(_token, piece) {
+        firstAt ??= epochNow();
+        write(pieceChunk(head, { reasoning: false, text: piece }, { first: produced === 0, finishReason: null }));
+        produced++;
+      },
+      onEnd(finish) {
+        observe(finish);
+        write(pieceChunk(head, { reasoning: false, text: '' }, { first: produced === 0, finishReason: finish, timing: timing() }));
+        if (includeUsage) write(usageChunk(head, usageOf(job.prompt.length, produced, cached), timing()));
+        if (!raw.destroyed) raw.end('data: [DONE]\n\n');
+      },
+      onError(err) {
+        done = true;
+        write(toErrorBody(toKvlabError(err)));
+        if (!raw.destroyed) raw.end('data: [DONE]\n\n');
+      },
+    });
+    raw.on('close', () => {
+      if (!done) abort();
+    });
+    return undefined;
+  }
+
+  return new Promise((resolve, reject) => {
+    const abort = engine.submit(request, {
+      onStart(_slot, c) {
+        cached = c;
+      },
+      onToken(_token, piece) {
+        firstAt ??= epochNow();
+        text += piece;
+        produced++;
+      },
+      onEnd(finish) {
+        observe(finish);
+        const choice =
+          head.kind === 'chat'
+            ? { index: 0, message: { role: 'assistant', content: text, reasoning_content: null }, logprobs: null, finish_reason: finish }
+            : { index: 0, text, logprobs: null, finish_reason: finish };
+        const object = head.kind === 'chat' ? 'chat.completion' : 'text_completion';
+        resolve({ id: head.id, object, created: head.created, model: head.model, choices: [choice], usage: usageOf(job.prompt.length, produced, cached), nvext: { timing: timing() } });
+      },
+      onError(err) {
+        done = true;
+        reject(err);
+      },
+    });
+    reply.raw.on('close', () => {
+      if (!done) {
+        abort();
+        reject(makeError('invalid_request', { detail: 'client disconnected' }));
+      }
+    });
+  });
+}
