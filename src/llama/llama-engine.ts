@@ -67,6 +67,40 @@ interface Pending {
   aborted: boolean;
 }
 
+/**
+ * llama.cpp's binary, loaded once per process and shared by its engines (loading it takes seconds);
+ * freed when the last engine closes.
+ */
+let shared: { llama: Promise<Llama>; users: number } | null = null;
+
+async function acquireLlama(threads: number): Promise<Llama> {
+  if (shared === null) {
+    const load = (async () => {
+      const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+      // llama.cpp's own log lines stay quiet: failures come back as errors, one line each. maxThreads 0:
+      // each context uses the threads it asks for.
+      return getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.disabled, maxThreads: 0 });
+    })();
+    shared = { llama: load, users: 0 };
+  }
+  const entry = shared;
+  entry.users++;
+  try {
+    return await entry.llama;
+  } catch (err) {
+    if (shared === entry) shared = null;
+    throw new LlamaLoadError(`cannot load llama.cpp's prebuilt CPU binary (node-llama-cpp): ${(err as Error).message.split('\n')[0]} (${threads} thread(s) asked)`);
+  }
+}
+
+async function releaseLlama(): Promise<void> {
+  if (shared === null) return;
+  const entry = shared;
+  if (--entry.users > 0) return;
+  shared = null;
+  await (await entry.llama).dispose();
+}
+
 /** Loading failures worth a plain message (the binary, the file). */
 export class LlamaLoadError extends Error {}
 
@@ -78,7 +112,6 @@ export class LlamaEngine {
   private readonly counters = { promptTokens: 0, cachedPromptTokens: 0, generationTokens: 0 };
 
   private constructor(
-    private readonly llama: Llama,
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly options: LlamaEngineOptions,
@@ -88,25 +121,18 @@ export class LlamaEngine {
 
   /** Load the binary, the model and the context; errors say which of them failed. */
   static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
-    const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-    let llama: Llama;
-    try {
-      // llama.cpp's own log lines stay quiet: failures come back as the errors below, one line each.
-      llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.disabled, maxThreads: options.threads });
-    } catch (err) {
-      throw new LlamaLoadError(`cannot load llama.cpp's prebuilt CPU binary (node-llama-cpp): ${(err as Error).message.split('\n')[0]}`);
-    }
+    const llama = await acquireLlama(options.threads);
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: options.gguf });
     } catch (err) {
-      await llama.dispose();
+      await releaseLlama();
       throw new LlamaLoadError(`cannot load the model ${options.gguf} (a complete GGUF file of a llama.cpp architecture?): ${(err as Error).message.split('\n')[0]}`);
     }
     const trained = model.trainContextSize;
     if (options.contextSize > trained) {
       await model.dispose();
-      await llama.dispose();
+      await releaseLlama();
       throw new RangeError(`--context-size ${options.contextSize} is more than the model's context length ${trained}`);
     }
     let context: LlamaContext;
@@ -119,12 +145,12 @@ export class LlamaEngine {
       });
     } catch (err) {
       await model.dispose();
-      await llama.dispose();
+      await releaseLlama();
       throw new LlamaLoadError(
         `cannot create a context of ${options.parallel} slot(s) × ${options.contextSize} tokens: ${(err as Error).message.split('\n')[0]}`,
       );
     }
-    return new LlamaEngine(llama, model, context, options);
+    return new LlamaEngine(model, context, options);
   }
 
   /** Tokens one slot holds: the longest prompt plus answer a request may have. */
@@ -231,6 +257,6 @@ export class LlamaEngine {
     for (const p of this.queue.splice(0)) p.listener.onError(new Error('the worker is stopping'));
     await this.context.dispose();
     await this.model.dispose();
-    await this.llama.dispose();
+    await releaseLlama();
   }
 }
