@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { tinyModelGguf, type TinyModelSpec } from '../../src/llama/tiny-model.ts';
 
 /** Small enough to write in under a second and prefill a few thousand tokens in about a second on one thread. */
-export const TEST_MODEL: TinyModelSpec = { hidden: 128, layers: 2, heads: 4, kvHeads: 4, ffn: 384, vocab: 400, context: 4096, seed: 7 };
+export const TEST_MODEL: TinyModelSpec = { hidden: 128, layers: 2, heads: 4, kvHeads: 4, ffn: 384, vocab: 512, context: 4096, seed: 7 };
 
 const SOURCES = ['gguf-writer.ts', 'tiny-model.ts', 'byte-bpe.ts', 'chat-format.ts'].map((f) => new URL(`../../src/llama/${f}`, import.meta.url));
 

@@ -1,0 +1,88 @@
+/**
+ * kvlab's client and router against a real transformer (llama.cpp on the CPU, a small generated model,
+ * one thread per worker, 127.0.0.1): `bench multiturn` against one llama-worker reuses each
+ * conversation's prefix turn after turn, and the `kv-approx` router in front of two llama-workers keeps
+ * every conversation on one worker where round-robin scatters them. What is asserted is what the
+ * engine reports (cached tokens, the worker of each request); the TTFT figures of the same runs are
+ * printed, and their direction — later turns faster, kv-approx faster than round-robin — is asserted
+ * only where the gap is an order of magnitude (prefills of ~1,500 tokens against ~40).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBench } from '../../src/client/bench.ts';
+import { buildMultiturn } from '../../src/client/workloads/index.ts';
+import { firstVsLaterSpeedup } from '../../src/core/summary.ts';
+import { startLlamaWorker, type RunningLlamaWorker } from '../../src/llama/start.ts';
+import { startRouter } from '../../src/router-sim/server/app.ts';
+import type { RouterMode } from '../../src/router-sim/types.ts';
+import { realEngineSkip, testModelPath } from './helpers.ts';
+
+const skip = await realEngineSkip('test/llama/real-engine-e2e.test.ts');
+
+let workers: RunningLlamaWorker[] = [];
+
+beforeAll(async () => {
+  if (skip) return;
+  const gguf = testModelPath();
+  for (let i = 0; i < 2; i++) workers.push(await startLlamaWorker({ gguf, name: `llama-${i}`, port: 0, parallel: 2, threads: 1, contextSize: 4096 }));
+}, 60_000);
+
+afterAll(async () => {
+  for (const w of workers) await w.close();
+  workers = [];
+});
+
+/** Long per-user system prompts, short user turns: later turns compute a few dozen tokens, first turns ~1,500. */
+const workload = (numUsers: number) =>
+  buildMultiturn({ numUsers, numTurns: 3, systemPromptTokens: 500, numUserTokens: 20, maxCompletionTokens: 4, ignoreEos: true, meanDelayMs: 0, seed: 5 });
+
+type Rec = Awaited<ReturnType<typeof runBench>>['records'][number];
+
+/** A run's records per conversation, each in turn order. */
+function byConversation(records: readonly Rec[]): Rec[][] {
+  const m = new Map<string, Rec[]>();
+  for (const r of records) m.set(r.conversationId, [...(m.get(r.conversationId) ?? []), r]);
+  return [...m.values()].map((rs) => rs.sort((a, b) => a.turn - b.turn));
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const laterTtft = (records: { turn: number; ttftMs: number | null }[]): number => mean(records.filter((r) => r.turn > 1).map((r) => r.ttftMs ?? NaN));
+
+describe.skipIf(skip)('kvlab bench and router against llama.cpp', () => {
+  it('bench multiturn against one llama-worker: every later turn reuses its conversation prefix and is faster than the first', async () => {
+    await fetch(`${workers[0].url}/reset_prefix_cache`, { method: 'POST' });
+    const res = await runBench({ command: 'bench multiturn', workload: workload(2), urls: [workers[0].url], outputDir: null, seed: 1 });
+    expect(res.records).toHaveLength(6);
+    for (const r of res.records) expect(r.ok).toBe(true);
+    for (const [t1, ...later] of byConversation(res.records)) {
+      expect(t1.cachedTokens).toBeLessThanOrEqual(1);
+      for (const r of later) expect(r.cachedTokens).toBeGreaterThanOrEqual(t1.inputTokens! - 1);
+    }
+    const speedup = firstVsLaterSpeedup(res.records)!;
+    process.stdout.write(`llama-worker multiturn: first-turn vs later-turn TTFT speedup ${speedup.toFixed(1)}×\n`);
+    expect(speedup).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('router kv-approx in front of two llama-workers keeps each conversation on one worker and beats round-robin on later-turn TTFT', async () => {
+    const run = async (mode: RouterMode) => {
+      for (const w of workers) await fetch(`${w.url}/reset_prefix_cache`, { method: 'POST' });
+      const router = await startRouter({ workers: workers.map((w) => w.url), mode, port: 0, blockSize: 16, maxModelLen: 4096 });
+      try {
+        return (await runBench({ command: 'bench multiturn', workload: workload(4), urls: [router.url], outputDir: null, seed: 1 })).records;
+      } finally {
+        await router.close();
+      }
+    };
+    const approx = await run('kv-approx');
+    const rr = await run('round-robin');
+    for (const r of [...approx, ...rr]) expect(r.ok).toBe(true);
+    const workersOf = (recs: Rec[]) => byConversation(recs).map((rs) => new Set(rs.map((r) => r.worker)).size);
+    expect(workersOf(approx).every((n) => n === 1)).toBe(true);
+    expect(workersOf(rr).some((n) => n > 1)).toBe(true);
+    const cachedLater = (recs: Rec[]) => mean(recs.filter((r) => r.turn > 1).map((r) => r.cachedTokens ?? 0));
+    expect(cachedLater(approx)).toBeGreaterThan(cachedLater(rr));
+    const spread = (recs: Rec[]) => byConversation(recs).map((rs) => rs.map((r) => r.worker).join('>')).join(' ');
+    process.stdout.write(`kv-approx: ${spread(approx)}\nround-robin: ${spread(rr)}\n`);
+    process.stdout.write(`llama-workers ×2: later-turn mean TTFT kv-approx ${laterTtft(approx).toFixed(0)} ms, round-robin ${laterTtft(rr).toFixed(0)} ms\n`);
+    expect(laterTtft(approx)).toBeLessThan(laterTtft(rr));
+  }, 180_000);
+});
