@@ -4,19 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { makeError } from '../core/errors.ts';
-import { DEFAULT_TINY_MODEL as D, checkTinyModelSpec } from '../llama/tiny-model-spec.ts';
+import { DEFAULT_TINY_MODEL as D, checkTinyModelSpec, type TinyModelSpec } from '../llama/tiny-model-spec.ts';
 import { intArg, nonEmptyArg } from './flags.ts';
 
-interface MakeModelFlags {
+interface MakeModelFlags extends TinyModelSpec {
   out: string;
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  ffn: number;
-  vocab: number;
-  context: number;
-  seed: number;
 }
 
 const FLAG_OF: Record<string, string> = { kvHeads: '--kv-heads' };
@@ -36,7 +28,7 @@ export function registerMakeModel(program: Command): void {
     .option('--seed <n>', 'weight seed', intArg(), D.seed)
     .action(async (f: MakeModelFlags) => {
       const { tinyModelGguf } = await import('../llama/tiny-model.ts');
-      const spec = { hidden: f.hidden, layers: f.layers, heads: f.heads, kvHeads: f.kvHeads, ffn: f.ffn, vocab: f.vocab, context: f.context, seed: f.seed };
+      const { out: _out, ...spec } = f;
       try {
         checkTinyModelSpec(spec);
       } catch (err) {

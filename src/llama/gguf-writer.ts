@@ -84,45 +84,30 @@ class ByteSink {
   }
 }
 
+type Scalar = Extract<GgufValue, { value: number | boolean | string }>;
+
+/** Each scalar kind: its GGUF type code and how its value is written. */
+const SCALARS: { [K in Scalar['type']]: [number, (out: ByteSink, v: Extract<Scalar, { type: K }>['value']) => void] } = {
+  u32: [GGUF_TYPE.UINT32, (o, v) => o.u32(v)],
+  i32: [GGUF_TYPE.INT32, (o, v) => o.i32(v)],
+  f32: [GGUF_TYPE.FLOAT32, (o, v) => o.f32(v)],
+  u64: [GGUF_TYPE.UINT64, (o, v) => o.u64(v)],
+  bool: [GGUF_TYPE.BOOL, (o, v) => o.u8(v ? 1 : 0)],
+  string: [GGUF_TYPE.STRING, (o, v) => o.str(v)],
+};
+
 function writeValue(out: ByteSink, v: GgufValue): void {
-  switch (v.type) {
-    case 'u32':
-      out.u32(GGUF_TYPE.UINT32);
-      out.u32(v.value);
-      return;
-    case 'i32':
-      out.u32(GGUF_TYPE.INT32);
-      out.i32(v.value);
-      return;
-    case 'f32':
-      out.u32(GGUF_TYPE.FLOAT32);
-      out.f32(v.value);
-      return;
-    case 'u64':
-      out.u32(GGUF_TYPE.UINT64);
-      out.u64(v.value);
-      return;
-    case 'bool':
-      out.u32(GGUF_TYPE.BOOL);
-      out.u8(v.value ? 1 : 0);
-      return;
-    case 'string':
-      out.u32(GGUF_TYPE.STRING);
-      out.str(v.value);
-      return;
-    case 'string[]':
-      out.u32(GGUF_TYPE.ARRAY);
-      out.u32(GGUF_TYPE.STRING);
-      out.u64(v.value.length);
-      for (const s of v.value) out.str(s);
-      return;
-    case 'i32[]':
-      out.u32(GGUF_TYPE.ARRAY);
-      out.u32(GGUF_TYPE.INT32);
-      out.u64(v.value.length);
-      for (const x of v.value) out.i32(x);
-      return;
+  if (v.type === 'string[]' || v.type === 'i32[]') {
+    out.u32(GGUF_TYPE.ARRAY);
+    out.u32(v.type === 'string[]' ? GGUF_TYPE.STRING : GGUF_TYPE.INT32);
+    out.u64(v.value.length);
+    if (v.type === 'string[]') for (const x of v.value) out.str(x);
+    else for (const x of v.value) out.i32(x);
+    return;
   }
+  const [code, write] = SCALARS[v.type] as [number, (out: ByteSink, value: unknown) => void];
+  out.u32(code);
+  write(out, v.value);
 }
 
 const tensorBytes = (t: GgufTensor): number => t.data.length * 4;

@@ -11,20 +11,18 @@
  * (an answer ends at EOS or max_tokens, known only after the last token), then the usage chunk when
  * asked. A client that goes away stops its request after the current token.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { performance } from 'node:perf_hooks';
-import { clientErrorHandler } from '../core/client-error-handler.ts';
-import { makeError, toErrorBody, toKvlabError, type KvlabError } from '../core/errors.ts';
+import { makeError, toErrorBody, toKvlabError } from '../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, messageText, parseBody, requestIgnoresEos } from '../core/openai-schemas.ts';
 import { singlePrompt } from '../core/prompt.ts';
 import { KVLAB_VERSION } from '../core/version.ts';
 import { createWorkerMetrics } from '../mocker/server/metrics.ts';
+import { sendError, workerFastify } from '../mocker/server/worker-fastify.ts';
 import { resolveMaxTokens, type LengthFields } from '../mocker/server/plan.ts';
 import { pieceChunk, usageChunk, usageOf, type JobKind, type ResponseHead, type Timing } from '../mocker/server/responses.ts';
 import { chatPromptIds } from './chat-format.ts';
 import type { LlamaEngine } from './llama-engine.ts';
-
-export const WORKER_HEADER = 'x-kvlab-worker';
 
 export interface LlamaAppOptions {
   /** Served model name. */
@@ -53,10 +51,6 @@ interface Job {
   body: Body;
 }
 
-function sendError(reply: FastifyReply, err: KvlabError): FastifyReply {
-  return reply.status(err.status).type('application/json').send(toErrorBody(err));
-}
-
 export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): FastifyInstance {
   const { model, name } = opts;
   let counter = 0;
@@ -80,30 +74,7 @@ export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): Fasti
   const contextSize = engine.contextSize;
   const vocab = engine.vocabSize;
 
-  const app = Fastify({
-    bodyLimit: opts.bodyLimit,
-    logger: false,
-    forceCloseConnections: true,
-    clientErrorHandler: clientErrorHandler({ [WORKER_HEADER]: name }),
-    frameworkErrors: (error, _request, reply) => {
-      reply.header(WORKER_HEADER, name);
-      void sendError(reply, makeError('invalid_request', { detail: error.message }));
-    },
-  });
-  app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header(WORKER_HEADER, name);
-  });
-  app.setErrorHandler((error, _request, reply) => {
-    const err =
-      (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? makeError('body_too_large', { limitBytes: opts.bodyLimit }) : toKvlabError(error);
-    reply.header(WORKER_HEADER, name);
-    return sendError(reply, err);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    reply.header(WORKER_HEADER, name);
-    return sendError(reply, makeError('not_found', { method: request.method, url: request.url.split('?')[0] }));
-  });
+  const app = workerFastify(name, opts.bodyLimit);
 
   app.get('/health', async () => ({ status: 'ok', worker: name, engine: 'llama.cpp' }));
   app.get('/version', async () => ({ version: KVLAB_VERSION }));
