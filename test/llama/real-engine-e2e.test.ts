@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../src/client/bench.ts';
-import { buildMultiturn } from '../../src/client/workloads/index.ts';
+import { buildDocuments, buildMultiturn } from '../../src/client/workloads/index.ts';
+import { loadDocuments } from '../../src/client/workloads/documents-loader.ts';
 import { firstVsLaterSpeedup } from '../../src/core/summary.ts';
 import { startLlamaWorker, type RunningLlamaWorker } from '../../src/llama/start.ts';
 import { startRouter } from '../../src/router-sim/server/app.ts';
@@ -59,6 +60,21 @@ describe.skipIf(skip)('kvlab bench and router against llama.cpp', () => {
     }
     const speedup = firstVsLaterSpeedup(res.records)!;
     process.stdout.write(`llama-worker multiturn: first-turn vs later-turn TTFT speedup ${speedup.toFixed(1)}×\n`);
+    expect(speedup).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('bench documents against one llama-worker: follow-up questions reuse the whole document', async () => {
+    await fetch(`${workers[0].url}/reset_prefix_cache`, { method: 'POST' });
+    const documents = (await loadDocuments()).slice(0, 2);
+    const docs = buildDocuments({ conversations: 2, turns: 3, maxTokens: 4, parallel: 2, minDelay: 0, maxDelay: 0, ignoreEos: true, seed: 2 }, { documents });
+    const res = await runBench({ command: 'bench documents', workload: docs, urls: [workers[0].url], outputDir: null, seed: 1 });
+    expect(res.records).toHaveLength(6);
+    for (const [t1, ...later] of byConversation(res.records)) {
+      expect(t1.ok && later.every((r) => r.ok)).toBe(true);
+      for (const r of later) expect(r.cachedTokens).toBeGreaterThanOrEqual(t1.inputTokens! - 1);
+    }
+    const speedup = firstVsLaterSpeedup(res.records)!;
+    process.stdout.write(`llama-worker documents: first-turn vs later-turn TTFT speedup ${speedup.toFixed(1)}×\n`);
     expect(speedup).toBeGreaterThan(1);
   }, 120_000);
 
