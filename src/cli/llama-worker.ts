@@ -18,6 +18,8 @@ interface LlamaWorkerFlags {
   port: number;
   model: string;
   defaultMaxTokens: number;
+  kvEventsPort?: number;
+  blockSize: number;
 }
 
 const FLAG_OF: Record<string, string> = { gguf: '--gguf', contextSize: '--context-size' };
@@ -36,6 +38,8 @@ export function registerLlamaWorker(program: Command): void {
     .option('--port <port>', 'first worker port (0 = ephemeral)', portArg(), 8000)
     .option('--model <name>', 'served model name', nonEmptyArg(), 'kvlab-tiny-llama')
     .option('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), 256)
+    .option('--kv-events-port <port>', "first worker's KV-events ZeroMQ PUB port, vLLM's format, in the router's blocks (0 = ephemeral; off when absent)", portArg())
+    .option('--block-size <n>', "tokens per block of the KV events (the router's --block-size)", intArg({ min: 1 }), 16)
     .action(async (f: LlamaWorkerFlags) => {
       const { startLlamaWorker } = await import('../llama/start.ts');
       const workers: Awaited<ReturnType<typeof startLlamaWorker>>[] = [];
@@ -53,6 +57,8 @@ export function registerLlamaWorker(program: Command): void {
               port: f.port === 0 ? 0 : f.port + i,
               model: f.model,
               defaultMaxTokens: f.defaultMaxTokens,
+              kvEventsPort: f.kvEventsPort === undefined ? null : f.kvEventsPort === 0 ? 0 : f.kvEventsPort + i,
+              blockSize: f.blockSize,
             }),
           );
         }
@@ -66,7 +72,7 @@ export function registerLlamaWorker(program: Command): void {
       }
       const out = process.stdout;
       out.write(`kvlab llama-worker: ${workers.length} worker(s) serving ${f.gguf} as ${f.model} (${f.parallel} slot(s) × ${workers[0].engine.contextSize} tokens, ${f.threads} thread(s))\n`);
-      workers.forEach((w, i) => out.write(`llama-${i} ${w.url}\n`));
+      workers.forEach((w, i) => out.write(`llama-${i} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`));
       await untilSignal();
       for (const w of workers) await w.close();
       out.write('kvlab llama-worker: stopped\n');

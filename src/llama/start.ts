@@ -5,12 +5,15 @@
 import { statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { makeError } from '../core/errors.ts';
+import { startKvEventPublisher, type KvEventPublisher } from '../mocker/server/kv-events.ts';
 import { LlamaEngine, LlamaLoadError, type LlamaEngineOptions } from './llama-engine.ts';
 import { buildLlamaApp, DEFAULT_LLAMA_APP_OPTIONS, type LlamaAppOptions } from './worker-app.ts';
 
-export interface LlamaWorkerOptions extends LlamaEngineOptions, LlamaAppOptions {
+export interface LlamaWorkerOptions extends Omit<LlamaAppOptions, 'kvEvents'>, LlamaEngineOptions {
   host: string;
   port: number;
+  /** ZeroMQ PUB port of the worker's KV events (0: ephemeral); null: none. */
+  kvEventsPort: number | null;
 }
 
 export const DEFAULT_LLAMA_WORKER_OPTIONS: Readonly<Omit<LlamaWorkerOptions, 'gguf'>> = Object.freeze({
@@ -22,10 +25,13 @@ export const DEFAULT_LLAMA_WORKER_OPTIONS: Readonly<Omit<LlamaWorkerOptions, 'gg
   threads: 1,
   contextSize: 4096,
   batchSize: 512,
+  kvEventsPort: null,
 });
 
 export interface RunningLlamaWorker {
   url: string;
+  /** tcp://host:port of its KV events, or null. */
+  kvEventsEndpoint: string | null;
   engine: LlamaEngine;
   close(): Promise<void>;
 }
@@ -48,7 +54,17 @@ export async function startLlamaWorker(partial: Partial<LlamaWorkerOptions> & { 
     if (err instanceof LlamaLoadError) throw makeError('invalid_config', { path: 'gguf', detail: err.message, param: 'gguf' });
     throw err;
   }
-  const app = buildLlamaApp(engine, opts);
+  let publisher: KvEventPublisher | null = null;
+  if (opts.kvEventsPort !== null) {
+    try {
+      publisher = await startKvEventPublisher({ host: opts.host, port: opts.kvEventsPort });
+    } catch (err) {
+      await engine.close();
+      throw makeError('io_error', { action: 'bind KV events on', path: `${opts.host}:${opts.kvEventsPort}`, detail: (err as Error).message });
+    }
+  }
+  const app = buildLlamaApp(engine, { ...opts, kvEvents: publisher });
+  app.addHook('onClose', async () => publisher?.close());
   try {
     await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
@@ -59,6 +75,7 @@ export async function startLlamaWorker(partial: Partial<LlamaWorkerOptions> & { 
   let closed = false;
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    kvEventsEndpoint: publisher?.endpoint ?? null,
     engine,
     async close() {
       if (closed) return;

@@ -15,13 +15,17 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { makeError, toErrorBody, toKvlabError } from '../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, messageText, parseBody, requestIgnoresEos } from '../core/openai-schemas.ts';
-import { singlePrompt } from '../core/prompt.ts';
+import { ChatTokenizer } from '../core/chat-template.ts';
+import { chatPromptTokens, singlePrompt } from '../core/prompt.ts';
+import { encode } from '../core/tokenizer.ts';
+import type { KvEventSink } from '../mocker/server/app.ts';
 import { KVLAB_VERSION } from '../core/version.ts';
 import { createWorkerMetrics } from '../mocker/server/metrics.ts';
 import { sendError, workerFastify } from '../mocker/server/worker-fastify.ts';
 import { resolveMaxTokens, type LengthFields } from '../mocker/server/plan.ts';
 import { pieceChunk, usageChunk, usageOf, type JobKind, type ResponseHead, type Timing } from '../mocker/server/responses.ts';
 import { chatPromptIds } from './chat-format.ts';
+import { RouterBlockView } from './router-view.ts';
 import type { LlamaEngine } from './llama-engine.ts';
 
 export interface LlamaAppOptions {
@@ -32,12 +36,17 @@ export interface LlamaAppOptions {
   /** Answer length when a request sets none (capped by the context left). */
   defaultMaxTokens: number;
   bodyLimit: number;
+  /** Where KV events go (in the router's blocks, router-view.ts); null: none are made. */
+  kvEvents?: KvEventSink | null;
+  /** Tokens per block of those events (the router's --block-size). */
+  blockSize: number;
 }
 
 export const DEFAULT_LLAMA_APP_OPTIONS: Readonly<Omit<LlamaAppOptions, 'name'>> = Object.freeze({
   model: 'kvlab-tiny-llama',
   defaultMaxTokens: 256,
   bodyLimit: 8 * 1024 * 1024,
+  blockSize: 16,
 });
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
@@ -72,6 +81,15 @@ export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): Fasti
     };
   });
   const contextSize = engine.contextSize;
+  const sink = opts.kvEvents ?? null;
+  const view = sink ? new RouterBlockView(engine.options.parallel, opts.blockSize) : null;
+  const chatTokenizer = sink ? new ChatTokenizer() : null;
+  /** What to announce once a request's slot holds its prompt (the router's tokens of it). */
+  const announcer = (routerTokens: () => readonly number[]): Announce | undefined => {
+    if (!sink || !view) return undefined;
+    const tokens = routerTokens();
+    return (slot) => sink.publish(view.hold(slot, tokens), epochNow());
+  };
   const vocab = engine.vocabSize;
 
   const app = workerFastify(name, opts.bodyLimit);
@@ -93,6 +111,7 @@ export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): Fasti
     if (!(await engine.resetCache())) {
       return sendError(reply, makeError('invalid_request', { detail: 'prefix cache not reset: requests are still running' }, { status: 409 }));
     }
+    if (sink && view) sink.publish(view.clear(), epochNow());
     return { ok: true };
   });
 
@@ -116,7 +135,8 @@ export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): Fasti
       if (err instanceof RangeError) throw makeError('invalid_request', { detail: err.message, param: 'messages' });
       throw err;
     }
-    return serve(engine, metrics, job('chat', prompt, body), reply);
+    const announce = announcer(() => chatPromptTokens(chatTokenizer!, body.messages));
+    return serve(engine, metrics, job('chat', prompt, body), reply, announce);
   });
 
   app.post('/v1/completions', async (request, reply) => {
@@ -127,7 +147,8 @@ export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): Fasti
     if (prompt.length === 0) throw makeError('invalid_request', { detail: 'prompt: must not be empty', param: 'prompt' });
     const bad = prompt.findIndex((t) => t >= vocab);
     if (bad >= 0) throw makeError('invalid_request', { detail: `prompt: token id ${prompt[bad]} at index ${bad} is out of vocabulary (${vocab} tokens)`, param: 'prompt' });
-    return serve(engine, metrics, job('text', prompt, body), reply);
+    const announce = announcer(() => (typeof one === 'string' ? encode(one) : one));
+    return serve(engine, metrics, job('text', prompt, body), reply, announce);
   });
 
   app.addHook('onClose', async () => engine.close());
@@ -135,15 +156,18 @@ export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): Fasti
 }
 
 type Metrics = ReturnType<typeof createWorkerMetrics>;
+/** Called once with the request's slot when its prompt is in the slot's cache (its first token). */
+type Announce = (slot: number) => void;
 
 /** Run a job on the engine and answer with SSE or one JSON body. */
-function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyReply): Promise<unknown> | undefined {
+function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyReply, announce?: Announce): Promise<unknown> | undefined {
   const { head, body } = job;
   const arrival = epochNow();
   const stream = body.stream === true;
   const includeUsage = body.stream_options?.include_usage === true;
   let firstAt: number | null = null;
   let cached = 0;
+  let slot = -1;
   let produced = 0;
   let text = '';
   let done = false;
@@ -164,11 +188,14 @@ function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyRe
     for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
     raw.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const abort = engine.submit(request, {
-      onStart(_slot, c) {
-        cached = c;
+      onStart(s, c) {
+        [slot, cached] = [s, c];
       },
       onToken(_token, piece) {
-        firstAt ??= epochNow();
+        if (firstAt === null) {
+          firstAt = epochNow();
+          announce?.(slot);
+        }
         write(pieceChunk(head, { reasoning: false, text: piece }, { first: produced === 0, finishReason: null }));
         produced++;
       },
@@ -192,11 +219,14 @@ function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyRe
 
   return new Promise((resolve, reject) => {
     const abort = engine.submit(request, {
-      onStart(_slot, c) {
-        cached = c;
+      onStart(s, c) {
+        [slot, cached] = [s, c];
       },
       onToken(_token, piece) {
-        firstAt ??= epochNow();
+        if (firstAt === null) {
+          firstAt = epochNow();
+          announce?.(slot);
+        }
         text += piece;
         produced++;
       },

@@ -24,7 +24,7 @@ let workers: RunningLlamaWorker[] = [];
 beforeAll(async () => {
   if (skip) return;
   const gguf = testModelPath();
-  for (let i = 0; i < 2; i++) workers.push(await startLlamaWorker({ gguf, name: `llama-${i}`, port: 0, parallel: 2, threads: 1, contextSize: 4096 }));
+  for (let i = 0; i < 2; i++) workers.push(await startLlamaWorker({ gguf, name: `llama-${i}`, port: 0, parallel: 2, threads: 1, contextSize: 4096, kvEventsPort: 0, blockSize: 16 }));
 }, 60_000);
 
 afterAll(async () => {
@@ -33,8 +33,8 @@ afterAll(async () => {
 });
 
 /** Long per-user system prompts, short user turns: later turns compute a few dozen tokens, first turns ~1,500. */
-const workload = (numUsers: number) =>
-  buildMultiturn({ numUsers, numTurns: 3, systemPromptTokens: 500, numUserTokens: 20, maxCompletionTokens: 4, ignoreEos: true, meanDelayMs: 0, seed: 5 });
+const workload = (numUsers: number, numTurns = 3) =>
+  buildMultiturn({ numUsers, numTurns, systemPromptTokens: 500, numUserTokens: 20, maxCompletionTokens: 4, ignoreEos: true, meanDelayMs: 0, seed: 5 });
 
 type Rec = Awaited<ReturnType<typeof runBench>>['records'][number];
 
@@ -78,27 +78,39 @@ describe.skipIf(skip)('kvlab bench and router against llama.cpp', () => {
     expect(speedup).toBeGreaterThan(1);
   }, 120_000);
 
-  it('router kv-approx in front of two llama-workers keeps each conversation on one worker and beats round-robin on later-turn TTFT', async () => {
+  it('router kv (fed by the workers\' KV events) and kv-approx in front of two llama-workers keep each conversation on one worker and beat round-robin on later-turn TTFT', async () => {
     const run = async (mode: RouterMode) => {
       for (const w of workers) await fetch(`${w.url}/reset_prefix_cache`, { method: 'POST' });
-      const router = await startRouter({ workers: workers.map((w) => w.url), mode, port: 0, blockSize: 16, maxModelLen: 4096 });
+      const kvEvents = mode === 'kv' ? workers.map((w) => w.kvEventsEndpoint!) : [];
+      const router = await startRouter({ workers: workers.map((w) => w.url), kvEvents, mode, port: 0, blockSize: 16, maxModelLen: 4096 });
       try {
-        return (await runBench({ command: 'bench multiturn', workload: workload(4), urls: [router.url], outputDir: null, seed: 1 })).records;
+        const { records } = await runBench({ command: 'bench multiturn', workload: workload(4, 4), urls: [router.url], outputDir: null, seed: 1 });
+        if (mode === 'kv') {
+          // the kv router's index was fed by both workers' events
+          const metrics = await (await fetch(`${router.url}/metrics`)).text();
+          const events = [...metrics.matchAll(/^kvlab_router_kv_events_total\{[^}]*\} (\d+)/gm)].map((m) => Number(m[1]));
+          expect(events).toHaveLength(2);
+          for (const n of events) expect(n).toBeGreaterThan(0);
+        }
+        return records;
       } finally {
         await router.close();
       }
     };
+    const kv = await run('kv');
     const approx = await run('kv-approx');
     const rr = await run('round-robin');
-    for (const r of [...approx, ...rr]) expect(r.ok).toBe(true);
+    for (const r of [...kv, ...approx, ...rr]) expect(r.ok).toBe(true);
     const workersOf = (recs: Rec[]) => byConversation(recs).map((rs) => new Set(rs.map((r) => r.worker)).size);
-    expect(workersOf(approx).every((n) => n === 1)).toBe(true);
-    expect(workersOf(rr).some((n) => n > 1)).toBe(true);
     const cachedLater = (recs: Rec[]) => mean(recs.filter((r) => r.turn > 1).map((r) => r.cachedTokens ?? 0));
-    expect(cachedLater(approx)).toBeGreaterThan(cachedLater(rr));
     const spread = (recs: Rec[]) => byConversation(recs).map((rs) => rs.map((r) => r.worker).join('>')).join(' ');
-    process.stdout.write(`kv-approx: ${spread(approx)}\nround-robin: ${spread(rr)}\n`);
-    process.stdout.write(`llama-workers ×2: later-turn mean TTFT kv-approx ${laterTtft(approx).toFixed(0)} ms, round-robin ${laterTtft(rr).toFixed(0)} ms\n`);
-    expect(laterTtft(approx)).toBeLessThan(laterTtft(rr));
+    expect(workersOf(rr).some((n) => n > 1)).toBe(true);
+    for (const [name, recs] of [['kv', kv], ['kv-approx', approx]] as const) {
+      process.stdout.write(`${name}: ${spread(recs)}; later-turn mean TTFT ${laterTtft(recs).toFixed(0)} ms\n`);
+      expect(workersOf(recs).every((n) => n === 1)).toBe(true);
+      expect(cachedLater(recs)).toBeGreaterThan(cachedLater(rr));
+      expect(laterTtft(recs)).toBeLessThan(laterTtft(rr));
+    }
+    process.stdout.write(`round-robin: ${spread(rr)}; later-turn mean TTFT ${laterTtft(rr).toFixed(0)} ms\n`);
   }, 180_000);
 });
