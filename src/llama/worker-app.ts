@@ -10,6 +10,10 @@
  * Streams: one chunk per generated token; the finish reason comes on a last chunk with empty text
  * (an answer ends at EOS or max_tokens, known only after the last token), then the usage chunk when
  * asked. A client that goes away stops its request after the current token.
+ *
+ * With a KV-event sink, each request's slot is announced at its first token in the router's blocks
+ * (router-view.ts: kvlab's own tokenization of the prompt, as the router hashes it), and a prefix-cache
+ * reset as AllBlocksCleared.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { performance } from 'node:perf_hooks';
