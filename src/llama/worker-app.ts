@@ -30,7 +30,7 @@ import { resolveMaxTokens, type LengthFields } from '../mocker/server/plan.ts';
 import { pieceChunk, usageChunk, usageOf, type JobKind, type ResponseHead, type Timing } from '../mocker/server/responses.ts';
 import { chatPromptIds } from './chat-format.ts';
 import { RouterBlockView } from './router-view.ts';
-import type { LlamaEngine } from './llama-engine.ts';
+import type { GenerationListener, LlamaEngine } from './llama-engine.ts';
 
 export interface LlamaAppOptions {
   /** Served model name. */
@@ -181,6 +181,21 @@ function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyRe
     metrics.observeFinished(firstAt === null ? null : (firstAt - arrival) / 1000, (epochNow() - arrival) / 1000, finish);
   };
   const request = { prompt: job.prompt, maxTokens: job.maxTokens, ignoreEos: requestIgnoresEos(body), temperature: body.temperature ?? 1, seed: body.seed ?? null };
+  /** The engine listener both answers share: slot, cached prefix, first-token time, token count. */
+  const listen = (onPiece: (piece: string) => void, rest: Pick<GenerationListener, 'onEnd' | 'onError'>): GenerationListener => ({
+    onStart(s, c) {
+      [slot, cached] = [s, c];
+    },
+    onToken(_token, piece) {
+      if (firstAt === null) {
+        firstAt = epochNow();
+        announce?.(slot);
+      }
+      onPiece(piece);
+      produced++;
+    },
+    ...rest,
+  });
 
   if (stream) {
     const raw = reply.raw;
@@ -191,30 +206,22 @@ function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyRe
     const headers: Record<string, string | number | string[]> = {};
     for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
     raw.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const abort = engine.submit(request, {
-      onStart(s, c) {
-        [slot, cached] = [s, c];
-      },
-      onToken(_token, piece) {
-        if (firstAt === null) {
-          firstAt = epochNow();
-          announce?.(slot);
-        }
-        write(pieceChunk(head, { reasoning: false, text: piece }, { first: produced === 0, finishReason: null }));
-        produced++;
-      },
-      onEnd(finish) {
-        observe(finish);
-        write(pieceChunk(head, { reasoning: false, text: '' }, { first: produced === 0, finishReason: finish, timing: timing() }));
-        if (includeUsage) write(usageChunk(head, usageOf(job.prompt.length, produced, cached), timing()));
-        if (!raw.destroyed) raw.end('data: [DONE]\n\n');
-      },
-      onError(err) {
-        done = true;
-        write(toErrorBody(toKvlabError(err)));
-        if (!raw.destroyed) raw.end('data: [DONE]\n\n');
-      },
-    });
+    const abort = engine.submit(
+      request,
+      listen((piece) => write(pieceChunk(head, { reasoning: false, text: piece }, { first: produced === 0, finishReason: null })), {
+        onEnd(finish) {
+          observe(finish);
+          write(pieceChunk(head, { reasoning: false, text: '' }, { first: produced === 0, finishReason: finish, timing: timing() }));
+          if (includeUsage) write(usageChunk(head, usageOf(job.prompt.length, produced, cached), timing()));
+          if (!raw.destroyed) raw.end('data: [DONE]\n\n');
+        },
+        onError(err) {
+          done = true;
+          write(toErrorBody(toKvlabError(err)));
+          if (!raw.destroyed) raw.end('data: [DONE]\n\n');
+        },
+      }),
+    );
     raw.on('close', () => {
       if (!done) abort();
     });
@@ -222,32 +229,24 @@ function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyRe
   }
 
   return new Promise((resolve, reject) => {
-    const abort = engine.submit(request, {
-      onStart(s, c) {
-        [slot, cached] = [s, c];
-      },
-      onToken(_token, piece) {
-        if (firstAt === null) {
-          firstAt = epochNow();
-          announce?.(slot);
-        }
-        text += piece;
-        produced++;
-      },
-      onEnd(finish) {
-        observe(finish);
-        const choice =
-          head.kind === 'chat'
-            ? { index: 0, message: { role: 'assistant', content: text, reasoning_content: null }, logprobs: null, finish_reason: finish }
-            : { index: 0, text, logprobs: null, finish_reason: finish };
-        const object = head.kind === 'chat' ? 'chat.completion' : 'text_completion';
-        resolve({ id: head.id, object, created: head.created, model: head.model, choices: [choice], usage: usageOf(job.prompt.length, produced, cached), nvext: { timing: timing() } });
-      },
-      onError(err) {
-        done = true;
-        reject(err);
-      },
-    });
+    const abort = engine.submit(
+      request,
+      listen((piece) => (text += piece), {
+        onEnd(finish) {
+          observe(finish);
+          const choice =
+            head.kind === 'chat'
+              ? { index: 0, message: { role: 'assistant', content: text, reasoning_content: null }, logprobs: null, finish_reason: finish }
+              : { index: 0, text, logprobs: null, finish_reason: finish };
+          const object = head.kind === 'chat' ? 'chat.completion' : 'text_completion';
+          resolve({ id: head.id, object, created: head.created, model: head.model, choices: [choice], usage: usageOf(job.prompt.length, produced, cached), nvext: { timing: timing() } });
+        },
+        onError(err) {
+          done = true;
+          reject(err);
+        },
+      }),
+    );
     reply.raw.on('close', () => {
       if (!done) {
         abort();
