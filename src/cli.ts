@@ -17,6 +17,8 @@ import { registerCluster } from './cli/cluster.ts';
 import { registerExperiment } from './cli/experiment.ts';
 import { registerPredict } from './cli/predict.ts';
 import { registerCalibrate } from './cli/calibrate.ts';
+import { registerMakeModel } from './cli/make-model.ts';
+import { registerLlamaWorker } from './cli/llama-worker.ts';
 
 const USAGE_CODES = new Set(['bad_flag', 'bad_experiment_file', 'invalid_config']);
 
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerExperiment(program);
   registerPredict(program);
   registerCalibrate(program);
+  registerMakeModel(program);
+  registerLlamaWorker(program);
   return program;
 }
 
