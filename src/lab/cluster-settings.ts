@@ -29,12 +29,28 @@ export interface ResolvedCluster {
   numWorkers: number;
   engine: EngineConfig;
   reasoningRatio: number;
-  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number };
+  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number } & RouterSignalSettings;
   /** The profile's path as written (resolved), or null for the engine's default curves (or the shipped roofline profile). */
   profilePath: string | null;
   timing: TimingModel | undefined;
   /** The real deployment the engines are timed as, when the section names one. */
   deployment: Deployment | null;
+}
+
+/** Stale and lost signals (virtual clock); absent = current and lossless (the run.json config omits them). */
+export interface RouterSignalSettings {
+  kvEventDelayMs?: number;
+  kvEventLoss?: number;
+  loadRefreshMs?: number;
+}
+
+/** The signal settings a router section sets, and only those. */
+function signalSettings(r: ClusterSettings['router']): RouterSignalSettings {
+  const out: RouterSignalSettings = {};
+  if (r?.kvEventDelayMs !== undefined) out.kvEventDelayMs = r.kvEventDelayMs;
+  if (r?.kvEventLoss !== undefined) out.kvEventLoss = r.kvEventLoss;
+  if (r?.loadRefreshMs !== undefined) out.loadRefreshMs = r.loadRefreshMs;
+  return out;
 }
 
 /** What an experiment gets when its cluster section leaves a setting out. */
@@ -124,6 +140,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       kvOverlapScoreWeight: c.router?.kvOverlapScoreWeight ?? CLUSTER_DEFAULTS.router.kvOverlapScoreWeight,
       routerTemperature: c.router?.routerTemperature ?? CLUSTER_DEFAULTS.router.routerTemperature,
       routerTtlS: c.router?.routerTtlS ?? CLUSTER_DEFAULTS.router.routerTtlS,
+      ...signalSettings(c.router),
     },
     profilePath,
     timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),

@@ -32,6 +32,12 @@ export const RouterSettingsSchema = Type.Object(
     kvOverlapScoreWeight: Type.Optional(NonNegative),
     routerTemperature: Type.Optional(NonNegative),
     routerTtlS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** KV events reach the router this many ms after their step (virtual clock). */
+    kvEventDelayMs: Type.Optional(NonNegative),
+    /** Share of KV event batches lost, seeded (virtual clock). */
+    kvEventLoss: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** Period of the router's load signal, ms (virtual clock). */
+    loadRefreshMs: Type.Optional(NonNegative),
   },
   { additionalProperties: false },
 );
