@@ -37,20 +37,27 @@ export interface ResolvedCluster {
   deployment: Deployment | null;
 }
 
-/** Stale and lost signals (virtual clock); absent = current and lossless (the run.json config omits them). */
+/**
+ * Stale and lost signals and router replicas (virtual clock); absent = current, lossless, one router
+ * (the run.json config then omits them).
+ */
 export interface RouterSignalSettings {
   kvEventDelayMs?: number;
   kvEventLoss?: number;
   loadRefreshMs?: number;
+  replicas?: number;
+  replicaSync?: boolean;
+  replicaSpread?: 'round-robin' | 'random';
 }
+
+/** The router settings only the virtual clock applies. */
+export const VIRTUAL_ONLY_ROUTER_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs', 'replicas', 'replicaSync', 'replicaSpread'] as const;
 
 /** The signal settings a router section sets, and only those. */
 function signalSettings(r: ClusterSettings['router']): RouterSignalSettings {
-  const out: RouterSignalSettings = {};
-  if (r?.kvEventDelayMs !== undefined) out.kvEventDelayMs = r.kvEventDelayMs;
-  if (r?.kvEventLoss !== undefined) out.kvEventLoss = r.kvEventLoss;
-  if (r?.loadRefreshMs !== undefined) out.loadRefreshMs = r.loadRefreshMs;
-  return out;
+  const out: Record<string, unknown> = {};
+  for (const key of VIRTUAL_ONLY_ROUTER_SETTINGS) if (r?.[key] !== undefined) out[key] = r[key];
+  return out as RouterSignalSettings;
 }
 
 /** What an experiment gets when its cluster section leaves a setting out. */

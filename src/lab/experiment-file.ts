@@ -38,6 +38,12 @@ export const RouterSettingsSchema = Type.Object(
     kvEventLoss: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** Period of the router's load signal, ms (virtual clock). */
     loadRefreshMs: Type.Optional(NonNegative),
+    /** Router replicas behind a front spreader, each with its own in-flight view (virtual clock). */
+    replicas: Type.Optional(PositiveInt),
+    /** Replicas share in-flight load (virtual clock). */
+    replicaSync: Type.Optional(Type.Boolean()),
+    /** How the front spreads requests over replicas. */
+    replicaSpread: Type.Optional(Type.Union([Type.Literal('round-robin'), Type.Literal('random')])),
   },
   { additionalProperties: false },
 );

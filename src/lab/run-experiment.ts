@@ -18,7 +18,7 @@ import { makeError } from '../core/errors.ts';
 import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
 import { loadExperimentFile } from './experiment-source.ts';
 import { experimentDescription } from './experiment-description.ts';
-import { clusterConfigRecord, resolveCluster, type ResolvedCluster } from './cluster-settings.ts';
+import { clusterConfigRecord, resolveCluster, VIRTUAL_ONLY_ROUTER_SETTINGS, type ResolvedCluster } from './cluster-settings.ts';
 import { WorkloadCache } from './cell-workload.ts';
 import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
 import { runEmbeddedCell, runRemoteCell } from './real-cell.ts';
@@ -188,8 +188,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const summaryPath = join(outDir, SUMMARY_FILE);
   const workloads = new WorkloadCache();
   const twins = o.groundTruth === false ? null : new OracleTwins();
-  if (o.clock === 'real' && clusters.some((c) => c.router.kvEventDelayMs !== undefined || c.router.kvEventLoss !== undefined || c.router.loadRefreshMs !== undefined)) {
-    const message = 'router.kvEventDelayMs, kvEventLoss and loadRefreshMs act on the virtual clock only: the embedded cluster ran with current, lossless signals';
+  if (o.clock === 'real' && clusters.some((c) => VIRTUAL_ONLY_ROUTER_SETTINGS.some((k) => c.router[k] !== undefined))) {
+    const message = `router.${VIRTUAL_ONLY_ROUTER_SETTINGS.join(', ')} act on the virtual clock only: the embedded cluster ran one router with current, lossless signals`;
     notes.push(message);
     progress({ kind: 'note', message });
   }

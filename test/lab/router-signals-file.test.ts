@@ -21,6 +21,8 @@ describe('router signal settings in experiment files', () => {
     ['router.kvEventLoss=1.5', 'cluster.router.kvEventLoss'],
     ['router.kvEventLoss=-0.1', 'cluster.router.kvEventLoss'],
     ['router.loadRefreshMs=-5', 'cluster.router.loadRefreshMs'],
+    ['router.replicas=0', 'cluster.router.replicas'],
+    ['router.replicas=1.5', 'cluster.router.replicas'],
   ])('%s is a usage error naming the field', (set, field) => {
     let err: unknown;
     try {

@@ -15,6 +15,7 @@
  *   does it: when the turn finishes, the same engine gets its messages + the answer (thinking
  *   stripped) with 1 output token, unrecorded and untracked by the router; `recordCached` tells a
  *   kv-approx router what it will cache.
+ * Router replicas (`router.replicas`): R RouterCores behind a spreader (router-sim/router-replicas.ts).
  * Ground truth and stale signals: every step's stored blocks feed the run's best case (best-case.ts);
  * `router.oracle` routes on the engines' true caches (RouterCore `exactCache`); with a KV-event delay
  * or loss the batches travel through a KvEventLink (sequence numbers, seeded loss, gap → snapshot
@@ -32,7 +33,8 @@ import { LOREM_TOKEN_IDS } from '../../core/lorem.ts';
 import type { RequestRecord } from '../../core/records.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { Engine, type RequestProgress } from '../../mocker/engine/index.ts';
-import { RouterCore, type ExactCacheView } from '../../router-sim/router-core.ts';
+import type { ExactCacheView } from '../../router-sim/router-core.ts';
+import { RouterReplicas } from '../../router-sim/router-replicas.ts';
 import type { Workload } from '../../client/workloads/types.ts';
 import { answerMessage, VirtualConversation } from './conversation.ts';
 import { EngineSlot } from './engine-slot.ts';
@@ -83,7 +85,8 @@ export class VirtualCluster implements ScheduleHost {
   private readonly slots: EngineSlot[];
   private readonly startEvents: SimEvent[];
   private readonly endEvents: SimEvent[];
-  private readonly router: RouterCore;
+  /** The router: one RouterCore, or R replicas behind a spreader (`router.replicas`). */
+  private readonly router: RouterReplicas;
   private readonly applyKvEvents: boolean;
   /** Delayed or lossy KV events (null: they reach the router at the step's end). */
   private readonly kvLink: KvEventLink | null;
@@ -128,7 +131,7 @@ export class VirtualCluster implements ScheduleHost {
     this.slots = names.map((name, i) => new EngineSlot(i, name, make(cluster.engine, cluster.timing, i)));
     this.startEvents = names.map((_, i) => ({ kind: STEP_START, worker: i }));
     this.endEvents = names.map((_, i) => ({ kind: STEP_END, worker: i }));
-    this.router = new RouterCore({
+    this.router = new RouterReplicas({
       workerNames: names,
       mode: cluster.router.mode,
       blockSize: cluster.engine.blockSize,
@@ -142,7 +145,7 @@ export class VirtualCluster implements ScheduleHost {
       expectedBlocks: Math.min(n * cluster.engine.numGpuBlocks, 1 << 20),
       ...(cluster.router.oracle ? { exactCache: this.exactCache() } : {}),
       ...(cluster.router.loadRefreshMs ? { loadRefreshMs: cluster.router.loadRefreshMs } : {}),
-    });
+    }, { replicas: cluster.router.replicas ?? 1, sync: cluster.router.replicaSync, spread: cluster.router.replicaSpread });
     this.applyKvEvents = cluster.router.mode === 'kv' && !cluster.router.oracle;
     this.rng = createRng(opts.seed);
     const delayMs = cluster.router.kvEventDelayMs ?? 0;

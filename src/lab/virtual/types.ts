@@ -7,6 +7,7 @@ import type { RequestRecord } from '../../core/records.ts';
 import type { EngineConfig, EngineRequest, StepResult, TimingModel } from '../../mocker/engine/index.ts';
 import type { KvLinkStats } from './kv-event-link.ts';
 import type { RouterMode } from '../../router-sim/types.ts';
+import type { ReplicaSpread } from '../../router-sim/router-replicas.ts';
 import type { Workload } from '../../client/workloads/types.ts';
 
 export interface VirtualRouterConfig {
@@ -25,6 +26,12 @@ export interface VirtualRouterConfig {
   kvEventLoss?: number;
   /** The load terms a policy sees are refreshed every this many ms (default 0: always current). */
   loadRefreshMs?: number;
+  /** Router replicas behind a front spreader, each with its own in-flight view (default 1). */
+  replicas?: number;
+  /** Replicas share in-flight load (Dynamo's router replica sync; default false). */
+  replicaSync?: boolean;
+  /** How the front spreads requests over replicas (default round-robin). */
+  replicaSpread?: ReplicaSpread;
 }
 
 export interface VirtualClusterConfig {
