@@ -28,6 +28,9 @@ interface ClusterFlags extends MockerFlags {
   routerTemperature: number;
   routerTtl: number;
   preprocess: boolean;
+  kvEventDelayMs: number;
+  kvEventLoss: number;
+  loadRefreshMs: number;
   /** False with --no-router. */
   router: boolean;
 }
@@ -55,6 +58,9 @@ export function registerCluster(program: Command): void {
       seed: mocker.seed,
       maxModelLen: mocker.maxModelLen,
       preprocess: flags.preprocess,
+      kvEventDelayMs: flags.kvEventDelayMs,
+      kvEventLoss: flags.kvEventLoss,
+      loadRefreshMs: flags.loadRefreshMs,
     };
     try {
       // Validate the router's part up front so a bad flag fails before anything starts.

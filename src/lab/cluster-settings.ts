@@ -38,8 +38,8 @@ export interface ResolvedCluster {
 }
 
 /**
- * Stale and lost signals and router replicas (virtual clock); absent = current, lossless, one router
- * (the run.json config then omits them).
+ * Stale and lost signals (both clocks) and router replicas (virtual clock); absent = current,
+ * lossless, one router (the run.json config then omits them).
  */
 export interface RouterSignalSettings {
   kvEventDelayMs?: number;
@@ -50,13 +50,15 @@ export interface RouterSignalSettings {
   replicaSpread?: 'round-robin' | 'random';
 }
 
-/** The router settings only the virtual clock applies. */
-export const VIRTUAL_ONLY_ROUTER_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs', 'replicas', 'replicaSync', 'replicaSpread'] as const;
+/** The router settings only the virtual clock applies (the embedded cluster runs one router). */
+export const VIRTUAL_ONLY_ROUTER_SETTINGS = ['replicas', 'replicaSync', 'replicaSpread'] as const;
+/** Every optional router setting the resolved cluster carries only when set. */
+const ROUTER_EXTRA_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs', ...VIRTUAL_ONLY_ROUTER_SETTINGS] as const;
 
 /** The signal settings a router section sets, and only those. */
 function signalSettings(r: ClusterSettings['router']): RouterSignalSettings {
   const out: Record<string, unknown> = {};
-  for (const key of VIRTUAL_ONLY_ROUTER_SETTINGS) if (r?.[key] !== undefined) out[key] = r[key];
+  for (const key of ROUTER_EXTRA_SETTINGS) if (r?.[key] !== undefined) out[key] = r[key];
   return out as RouterSignalSettings;
 }
 
@@ -177,6 +179,9 @@ export function embeddedClusterOptions(c: ResolvedCluster, seed: number): Cluste
       temperature: c.router.routerTemperature,
       routerTtlS: c.router.routerTtlS,
       seed,
+      ...(c.router.kvEventDelayMs !== undefined ? { kvEventDelayMs: c.router.kvEventDelayMs } : {}),
+      ...(c.router.kvEventLoss !== undefined ? { kvEventLoss: c.router.kvEventLoss } : {}),
+      ...(c.router.loadRefreshMs !== undefined ? { loadRefreshMs: c.router.loadRefreshMs } : {}),
     },
     kvEvents: c.router.mode === 'kv',
   };

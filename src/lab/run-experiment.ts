@@ -189,7 +189,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const workloads = new WorkloadCache();
   const twins = o.groundTruth === false ? null : new OracleTwins();
   if (o.clock === 'real' && clusters.some((c) => VIRTUAL_ONLY_ROUTER_SETTINGS.some((k) => c.router[k] !== undefined))) {
-    const message = `router.${VIRTUAL_ONLY_ROUTER_SETTINGS.join(', ')} act on the virtual clock only: the embedded cluster ran one router with current, lossless signals`;
+    const message = `router.${VIRTUAL_ONLY_ROUTER_SETTINGS.join(', ')} act on the virtual clock only: the embedded cluster ran one router`;
     notes.push(message);
     progress({ kind: 'note', message });
   }
