@@ -12,6 +12,7 @@
 import type { Dist, Summary, TurnSummary } from '../core/records.ts';
 import { OVERHEAD_SHARE_LIMIT, servingCheck, servingCheckLabel, type ServingCheck, type ServingClock } from '../core/serving-check.ts';
 import type { Goodput } from '../core/goodput.ts';
+import type { GroundTruth } from '../core/ground-truth.ts';
 import type { Group } from './stats/groupings.ts';
 import { betterOf, type Comparison, type MetricRatio } from './stats/compare.ts';
 import type { RunStats } from './stats/run-stats.ts';
@@ -290,21 +291,44 @@ export function comparisonTables(cmp: Comparison, aName: string, bName: string):
 export interface CellRow {
   params: Record<string, string | number | boolean | null>;
   summary: Summary;
+  /** Best case, oracle and regret (summary.json), when the experiment computed them. */
+  groundTruth?: GroundTruth | null;
 }
+
+/** Ground-truth columns: best case, oracle hit ratio and the regret (oracle − actual hits, actual − oracle TTFT). */
+const GROUND_TRUTH_COLUMNS: Column[] = [
+  { key: 'bestHit', title: 'best-case hit', unit: '%', kind: 'percent' },
+  { key: 'oracleHit', title: 'oracle hit', unit: '%', kind: 'percent' },
+  { key: 'regretHit', title: 'hit regret', unit: 'pp', kind: 'percent' },
+  { key: 'regretTtft', title: 'TTFT regret', kind: 'duration' },
+];
+
+function groundTruthValues(gt: GroundTruth | null | undefined): Row {
+  return {
+    bestHit: gt?.bestCaseHitRatio ?? null,
+    oracleHit: gt?.oracle?.hitRatio ?? null,
+    regretHit: gt?.regret?.hitRatio ?? null,
+    regretTtft: gt?.regret?.ttftMeanMs ?? null,
+  };
+}
+
+const GROUND_TRUTH_NOTE =
+  'best case: one worker with an unlimited cache; oracle: the kv cost on the workers\' true caches, no delay, same cluster; regret: what the router lost against it (positive = worse)';
 
 /** The experiment's cells; `clock` is the experiment's (summary.json), real when unknown. */
 export function experimentTable(name: string, cells: readonly CellRow[], clock: ServingClock = 'real', title = `Experiment cells — ${name}`): Table {
   const keys = [...new Set(cells.flatMap((c) => Object.keys(c.params)))];
   const serving = servingPart(cells.map((c) => servingCheck(c.summary, clock)));
+  const truth = cells.some((c) => c.groundTruth);
   return {
     title,
-    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(CELL_METRICS), ...serving.columns],
+    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(CELL_METRICS), ...(truth ? GROUND_TRUTH_COLUMNS : []), ...serving.columns],
     rows: cells.map((c, i) => {
       const row: Row = {};
       for (const k of keys) row[`param:${k}`] = c.params[k] ?? null;
-      return { ...row, ...metricValues(CELL_METRICS, c.summary), ...serving.rows[i] };
+      return { ...row, ...metricValues(CELL_METRICS, c.summary), ...(truth ? groundTruthValues(c.groundTruth) : {}), ...serving.rows[i] };
     }),
     tones: serving.tones,
-    note: joinNotes(serving.note),
+    note: joinNotes(truth ? GROUND_TRUTH_NOTE : null, serving.note),
   };
 }

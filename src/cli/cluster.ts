@@ -2,7 +2,8 @@
  * `kvlab cluster`: N mock workers and a router in one process (src/lab/cluster.ts). Takes every
  * `kvlab mocker` flag (the same flag table, addMockerFlags, so the two never drift) except the
  * ports, which the cluster picks: workers and their KV events on ephemeral ports, the router on
- * --port. Prints the front door and the workers; stops cleanly on SIGINT/SIGTERM.
+ * --port. Prints the front door and the workers; stops cleanly on SIGINT/SIGTERM. `--no-router` starts
+ * the workers only and prints what an external router needs (lab/workers-only.ts).
  */
 import type { Command } from 'commander';
 // Light imports only: the cluster (servers, tokenizer tables) is loaded when the command runs, so
@@ -13,6 +14,7 @@ import { addMockerFlags, mockerOptionsOf, type mockerOptionsFromFlags } from './
 import { addDeploymentFlags } from './deployment-flags.ts';
 import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF } from './router.ts';
 import { untilSignal } from './signals.ts';
+import type { MockerOptions } from '../mocker/index.ts';
 import { intArg, portArg } from './flags.ts';
 
 /** Mocker flags the cluster defines itself. */
@@ -26,6 +28,11 @@ interface ClusterFlags extends MockerFlags {
   routerTemperature: number;
   routerTtl: number;
   preprocess: boolean;
+  kvEventDelayMs: number;
+  kvEventLoss: number;
+  loadRefreshMs: number;
+  /** False with --no-router. */
+  router: boolean;
 }
 
 export function registerCluster(program: Command): void {
@@ -34,10 +41,12 @@ export function registerCluster(program: Command): void {
     .description('Run N mock workers and a KV-aware router in one process')
     .option('--num-workers <n>', 'mock workers', intArg({ min: 1, max: 1024 }), 2)
     .option('--port <port>', "router's listen port (0 = ephemeral)", portArg(), 8000)
-    .option('--kv-event-token-ids', "put token ids in the workers' KV events (vLLM's format, for other subscribers; the cluster's router needs hashes only)", false);
+    .option('--kv-event-token-ids', "put token ids in the workers' KV events (vLLM's format, for other subscribers; the cluster's router needs hashes only)", false)
+    .option('--no-router', 'start the workers only (KV events with token ids) and print the settings your own router needs');
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
     const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0 });
+    if (!flags.router) return runWorkersOnly(mocker);
     const routerPart = {
       mode: flags.routerMode,
       port: flags.port,
@@ -49,6 +58,9 @@ export function registerCluster(program: Command): void {
       seed: mocker.seed,
       maxModelLen: mocker.maxModelLen,
       preprocess: flags.preprocess,
+      kvEventDelayMs: flags.kvEventDelayMs,
+      kvEventLoss: flags.kvEventLoss,
+      loadRefreshMs: flags.loadRefreshMs,
     };
     try {
       // Validate the router's part up front so a bad flag fails before anything starts.
@@ -66,4 +78,15 @@ export function registerCluster(program: Command): void {
     await cluster.close();
     out.write('kvlab cluster: stopped\n');
   });
+}
+
+/** `--no-router`: the workers and the settings for an external router, until SIGINT/SIGTERM. */
+async function runWorkersOnly(mocker: MockerOptions): Promise<void> {
+  const { startWorkersOnly, externalRouterSettings, renderExternalRouterSettings } = await import('../lab/workers-only.ts');
+  const running = await startWorkersOnly(mocker);
+  const out = process.stdout;
+  out.write(renderExternalRouterSettings(externalRouterSettings(running.workers, mocker.model, mocker.blockSize)).join('\n') + '\n');
+  await untilSignal();
+  await running.close();
+  out.write('kvlab cluster: stopped\n');
 }

@@ -25,6 +25,9 @@ interface RouterFlags {
   seed: number;
   apiKey?: string;
   maxModelLen?: number;
+  kvEventDelayMs: number;
+  kvEventLoss: number;
+  loadRefreshMs: number;
   preprocess: boolean;
 }
 
@@ -43,6 +46,9 @@ export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   apiKey: '--api-key',
   maxModelLen: '--max-model-len',
   preprocess: '--no-preprocess',
+  kvEventDelayMs: '--kv-event-delay-ms',
+  kvEventLoss: '--kv-event-loss',
+  loadRefreshMs: '--load-refresh-ms',
 });
 
 /** Rethrow an invalid_config error as a bad_flag error naming the CLI flag. */
@@ -71,6 +77,9 @@ export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
       apiKey: f.apiKey ?? null,
       maxModelLen: f.maxModelLen,
       preprocess: f.preprocess,
+      kvEventDelayMs: f.kvEventDelayMs,
+      kvEventLoss: f.kvEventLoss,
+      loadRefreshMs: f.loadRefreshMs,
     });
   } catch (err) {
     asFlagError(err, ROUTER_FLAG_OF);
@@ -86,7 +95,10 @@ export function addRouterPolicyFlags(cmd: Command, defaultMode: RouterMode): Com
     .option('--kv-overlap-score-weight <w>', 'weight of the prefill term in the kv cost (0 = load only)', floatArg({ min: 0 }), D.overlapScoreWeight)
     .option('--router-temperature <t>', '0 = pick the cheapest worker; > 0 = softmax sampling', floatArg({ min: 0 }), D.temperature)
     .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached; kv: how long a silent KV event stream is trusted', floatArg({ min: Number.MIN_VALUE }), D.routerTtlS)
-    .option('--no-preprocess', 'send kvlab workers the prompt text, not its token ids and block hashes');
+    .option('--no-preprocess', 'send kvlab workers the prompt text, not its token ids and block hashes')
+    .option('--kv-event-delay-ms <ms>', 'kv: apply each KV event batch this long after it arrives (a stale signal)', floatArg({ min: 0 }), D.kvEventDelayMs)
+    .option('--kv-event-loss <p>', 'kv: drop this share of KV event batches, seeded by --seed (gaps are detected and the worker resynced)', floatArg({ min: 0, max: 1 }), D.kvEventLoss)
+    .option('--load-refresh-ms <ms>', 'refresh the load the policy sees every this many ms (0 = always current)', floatArg({ min: 0 }), D.loadRefreshMs);
 }
 
 export function registerRouter(program: Command): void {

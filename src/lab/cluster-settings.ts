@@ -29,12 +29,37 @@ export interface ResolvedCluster {
   numWorkers: number;
   engine: EngineConfig;
   reasoningRatio: number;
-  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number };
+  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number } & RouterSignalSettings;
   /** The profile's path as written (resolved), or null for the engine's default curves (or the shipped roofline profile). */
   profilePath: string | null;
   timing: TimingModel | undefined;
   /** The real deployment the engines are timed as, when the section names one. */
   deployment: Deployment | null;
+}
+
+/**
+ * Stale and lost signals (both clocks) and router replicas (virtual clock); absent = current,
+ * lossless, one router (the run.json config then omits them).
+ */
+export interface RouterSignalSettings {
+  kvEventDelayMs?: number;
+  kvEventLoss?: number;
+  loadRefreshMs?: number;
+  replicas?: number;
+  replicaSync?: boolean;
+  replicaSpread?: 'round-robin' | 'random';
+}
+
+/** The router settings only the virtual clock applies (the embedded cluster runs one router). */
+export const VIRTUAL_ONLY_ROUTER_SETTINGS = ['replicas', 'replicaSync', 'replicaSpread'] as const;
+/** Every optional router setting the resolved cluster carries only when set. */
+const ROUTER_EXTRA_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs', ...VIRTUAL_ONLY_ROUTER_SETTINGS] as const;
+
+/** The signal settings a router section sets, and only those. */
+function signalSettings(r: ClusterSettings['router']): RouterSignalSettings {
+  const out: Record<string, unknown> = {};
+  for (const key of ROUTER_EXTRA_SETTINGS) if (r?.[key] !== undefined) out[key] = r[key];
+  return out as RouterSignalSettings;
 }
 
 /** What an experiment gets when its cluster section leaves a setting out. */
@@ -124,6 +149,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       kvOverlapScoreWeight: c.router?.kvOverlapScoreWeight ?? CLUSTER_DEFAULTS.router.kvOverlapScoreWeight,
       routerTemperature: c.router?.routerTemperature ?? CLUSTER_DEFAULTS.router.routerTemperature,
       routerTtlS: c.router?.routerTtlS ?? CLUSTER_DEFAULTS.router.routerTtlS,
+      ...signalSettings(c.router),
     },
     profilePath,
     timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),
@@ -153,6 +179,9 @@ export function embeddedClusterOptions(c: ResolvedCluster, seed: number): Cluste
       temperature: c.router.routerTemperature,
       routerTtlS: c.router.routerTtlS,
       seed,
+      ...(c.router.kvEventDelayMs !== undefined ? { kvEventDelayMs: c.router.kvEventDelayMs } : {}),
+      ...(c.router.kvEventLoss !== undefined ? { kvEventLoss: c.router.kvEventLoss } : {}),
+      ...(c.router.loadRefreshMs !== undefined ? { loadRefreshMs: c.router.loadRefreshMs } : {}),
     },
     kvEvents: c.router.mode === 'kv',
   };

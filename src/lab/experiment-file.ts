@@ -32,6 +32,18 @@ export const RouterSettingsSchema = Type.Object(
     kvOverlapScoreWeight: Type.Optional(NonNegative),
     routerTemperature: Type.Optional(NonNegative),
     routerTtlS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** KV events reach the router this many ms after their step (virtual clock). */
+    kvEventDelayMs: Type.Optional(NonNegative),
+    /** Share of KV event batches lost, seeded (virtual clock). */
+    kvEventLoss: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** Period of the router's load signal, ms (virtual clock). */
+    loadRefreshMs: Type.Optional(NonNegative),
+    /** Router replicas behind a front spreader, each with its own in-flight view (virtual clock). */
+    replicas: Type.Optional(PositiveInt),
+    /** Replicas share in-flight load (virtual clock). */
+    replicaSync: Type.Optional(Type.Boolean()),
+    /** How the front spreads requests over replicas. */
+    replicaSpread: Type.Optional(Type.Union([Type.Literal('round-robin'), Type.Literal('random')])),
   },
   { additionalProperties: false },
 );

@@ -18,10 +18,11 @@ import { makeError } from '../core/errors.ts';
 import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
 import { loadExperimentFile } from './experiment-source.ts';
 import { experimentDescription } from './experiment-description.ts';
-import { clusterConfigRecord, resolveCluster, type ResolvedCluster } from './cluster-settings.ts';
+import { clusterConfigRecord, resolveCluster, VIRTUAL_ONLY_ROUTER_SETTINGS, type ResolvedCluster } from './cluster-settings.ts';
 import { WorkloadCache } from './cell-workload.ts';
 import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
 import { ClusterHost } from './cluster-thread.ts';
+import { OracleTwins } from './oracle-twin.ts';
 import { cellEntry, cellLabel, cpuBoundNote, progressLine, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
 
 // Loaded when first needed: real-clock cells bring the servers (fastify, ZeroMQ, undici) and the report
@@ -64,6 +65,8 @@ export interface RunExperimentOptions {
   report?: boolean;
   /** PNGs next to the SVG plots (default true). */
   png?: boolean;
+  /** Each cell's ground truth: best case, oracle and regret (default true; costs one oracle twin run per distinct workload × cluster). */
+  groundTruth?: boolean;
 }
 
 export interface ExperimentResult {
@@ -187,6 +190,12 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   };
   const summaryPath = join(outDir, SUMMARY_FILE);
   const workloads = new WorkloadCache();
+  const twins = o.groundTruth === false ? null : new OracleTwins();
+  if (o.clock === 'real' && clusters.some((c) => VIRTUAL_ONLY_ROUTER_SETTINGS.some((k) => c.router[k] !== undefined))) {
+    const message = `router.${VIRTUAL_ONLY_ROUTER_SETTINGS.join(', ')} act on the virtual clock only: the embedded cluster ran one router`;
+    notes.push(message);
+    progress({ kind: 'note', message });
+  }
   let interrupted = false;
   // Real-clock cells on embedded clusters share one cluster thread (started with the first such cell).
   let host: ClusterHost | undefined;
@@ -203,6 +212,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       const speedup = remote ? 1 : cluster.engine.speedupRatio;
       progress({ kind: 'cell-start', index: i, total: planned.length, params: p.params });
       const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedup });
+      const workloadKey = JSON.stringify([p.cell.experiment.workload, baseDir, speedup]);
       create();
       const runDir = join(outDir, p.runDir);
       const meta: CellRunMeta = {
@@ -217,9 +227,14 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         },
       };
       let run: CellRun;
+      // A virtual cell's own best case (undefined on the real clock).
+      let bestCase: number | null | undefined;
       try {
-        if (o.clock === 'virtual') run = runVirtualCell(workload, cluster, p.cell.seed, runDir, meta);
-        else if (p.target) run = await (await realCell()).runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
+        if (o.clock === 'virtual') {
+          const v = runVirtualCell(workload, cluster, p.cell.seed, runDir, meta);
+          bestCase = v.stats.bestCaseHitRatio;
+          run = v;
+        } else if (p.target) run = await (await realCell()).runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
         else run = await (await realCell()).runEmbeddedCell((host ??= ClusterHost.start()), p.cell.experiment.cluster, baseDir, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
       } catch (err) {
         // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
@@ -228,6 +243,11 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         break;
       }
       const entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
+      if (twins !== null && !run.interrupted) {
+        const actual = run.run.summary;
+        entry.groundTruth =
+          bestCase !== undefined ? twins.virtualCell(actual, bestCase, workload, workloadKey, cluster, p.cell.seed) : twins.realCell(actual, workload, workloadKey, cluster, p.cell.seed, remote);
+      }
       summary.cells.push(entry);
       if (run.interrupted) interrupted = true;
       if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${run.interrupted ? ', the last one partly' : ''}`);

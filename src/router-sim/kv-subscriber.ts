@@ -7,12 +7,25 @@
  * cannot apply, or a receive loop that breaks, also resyncs the worker (and is counted: `failures`),
  * and a broken loop is started again on a new socket. Counters are exposed for /metrics.
  *
+ * Stale and lost signals on purpose (`delayMs`, `loss`): a batch is dropped on arrival with
+ * probability `loss` (seeded, one stream per worker: the sequence check then sees the gap and resyncs),
+ * and the rest are handled `delayMs` after arrival, in order.
+ *
  * Approximation: no replay (vLLM's optional ROUTER replay socket is not used), so after a resync the
  * index only relearns blocks the worker stores (or re-stores) from then on.
  */
 import { Subscriber } from 'zeromq';
 import { decodeEventBatch, decodeSeq } from '../core/kv-event-codec.ts';
 import type { KvEventLike } from './kv-event-apply.ts';
+import { createRng, type Rng } from '../core/rng.ts';
+
+export interface KvSignalOptions {
+  /** Handle each batch this many ms after it arrives (default 0). */
+  delayMs?: number;
+  /** Drop a batch on arrival with this probability (default 0). */
+  loss?: number;
+  seed?: number | string;
+}
 
 export interface KvEventSink {
   applyEvents(worker: number, events: Iterable<KvEventLike>): unknown;
@@ -35,6 +48,8 @@ export interface KvSubscriberStats {
   failures: number[];
   /** Last sequence number seen per worker (null before the first batch or after a disconnect). */
   lastSeq: (number | null)[];
+  /** Batches dropped on purpose (KvSignalOptions.loss). */
+  lost: number[];
 }
 
 export interface KvSubscribers {
@@ -48,8 +63,12 @@ export interface KvSubscribers {
   close(): Promise<void>;
 }
 
-export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSink, hooks: KvSubscriberHooks = {}): KvSubscribers {
+export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSink, hooks: KvSubscriberHooks = {}, signal: KvSignalOptions = {}): KvSubscribers {
   const n = endpoints.length;
+  const delayMs = signal.delayMs ?? 0;
+  const loss = signal.loss ?? 0;
+  const lossRngs: Rng[] = loss > 0 ? endpoints.map((_, w) => createRng(signal.seed ?? 0).fork(`kv-loss/${w}`)) : [];
+  const timers = new Set<ReturnType<typeof setTimeout>>();
   const stats: KvSubscriberStats = {
     batches: new Array<number>(n).fill(0),
     events: new Array<number>(n).fill(0),
@@ -57,6 +76,7 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     decodeErrors: new Array<number>(n).fill(0),
     failures: new Array<number>(n).fill(0),
     lastSeq: new Array<number | null>(n).fill(null),
+    lost: new Array<number>(n).fill(0),
   };
   const sockets: Subscriber[] = [];
   const loops: Promise<void>[] = [];
@@ -69,6 +89,20 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     sink.resetWorker(worker);
     stats.resyncs[worker]++;
     hooks.onResync?.(worker, why);
+  };
+
+  /** A batch arrives: maybe lost, maybe handled later (in arrival order: equal delays fire in order). */
+  const onArrival = (worker: number, frames: Buffer[]) => {
+    if (loss > 0 && lossRngs[worker].next() < loss) {
+      stats.lost[worker]++;
+      return;
+    }
+    if (delayMs <= 0) return onMessage(worker, frames);
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!closing) onMessage(worker, frames);
+    }, delayMs);
+    timers.add(t);
   };
 
   const onMessage = (worker: number, frames: Buffer[]) => {
@@ -121,7 +155,7 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     sockets[worker] = sock;
     loops[worker] = (async () => {
       try {
-        for await (const frames of sock) onMessage(worker, frames);
+        for await (const frames of sock) onArrival(worker, frames);
       } catch {
         if (closing) return;
         // The receive loop broke: count it, distrust the worker's entries, and listen again.
@@ -150,6 +184,8 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     },
     async close() {
       closing = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       for (const s of sockets) s.close();
       // A restarted loop replaces its entry; wait until none is left running.
       for (let settled = 0; settled < loops.length; ) {

@@ -3,6 +3,13 @@
  * time): worker up/down state, the KV indexer fed by events, the in-flight tracker, and the policy.
  * `route` builds the workers' views, asks the policy, and starts tracking the request on the chosen
  * worker. Pure: no clocks, timers or I/O; `nowMs` is passed in and randomness is a seeded Rng.
+ *
+ * Two seams for router science (docs/DESIGN.md "Ground truth and stale signals"):
+ * - `exactCache`: overlaps and cache sizes read from the workers' true caches at decision time instead
+ *   of the event-fed indexer (the capacity-aware oracle of the virtual cluster);
+ * - `loadRefreshMs`: the load terms a policy sees are refreshed at the first decision after each tick
+ *   of that period and frozen in between (a router that scrapes worker load periodically, as llm-d's
+ *   EPP does every 50 ms); 0 = always current.
  */
 import { createRng, type Rng } from '../core/rng.ts';
 import { KvIndexer } from './indexer.ts';
@@ -25,6 +32,18 @@ export interface RouterCoreOptions {
   expectedBlocks?: number;
   /** KV events come from in-memory kvlab engines hashing with core/block-hash (KvEventApplier `trustedHashes`). */
   trustedKvHashes?: boolean;
+  /** The workers' true caches, read at decision time (replaces the indexer's overlaps and sizes). */
+  exactCache?: ExactCacheView;
+  /** Period of the load signal in ms (0 or absent: always current). */
+  loadRefreshMs?: number;
+}
+
+/** What a router that knows every worker's cache exactly and without delay reads. */
+export interface ExactCacheView {
+  /** Leading blocks of `hashes` worker `w` caches now. */
+  overlap(worker: number, hashes: readonly number[]): number;
+  /** Blocks worker `w` caches now. */
+  cachedBlocks(worker: number): number;
 }
 
 export interface RoutedRequest {
@@ -48,6 +67,8 @@ export class RouterCore {
   private readonly overlapOf = (w: number): number => this.routingOverlaps[w] ?? 0;
   private readonly activeOverlapOf = (w: number): number => this.tracker.activeOverlap(w, this.routing);
   private readonly rng: Rng;
+  /** The load tick the views' load terms were last refreshed in (loadRefreshMs). */
+  private loadTick = -1;
 
   constructor(readonly opts: RouterCoreOptions) {
     const n = opts.workerNames.length;
@@ -60,6 +81,8 @@ export class RouterCore {
     this.up = new Array<boolean>(n).fill(true);
     this.viewCache = this.names.map((name, index) => ({ index, name, up: true, inFlight: 0, activeBlocks: 0, activePrefillTokens: 0, activeDecodeBlocks: 0, cachedBlocks: 0 }));
     this.rng = createRng(opts.seed).fork('router');
+    const refresh = opts.loadRefreshMs ?? 0;
+    if (!(refresh >= 0) || !Number.isFinite(refresh)) throw new RangeError(`loadRefreshMs must be a finite number >= 0, got ${refresh}`);
   }
 
   get numWorkers(): number {
@@ -87,13 +110,21 @@ export class RouterCore {
    * The workers as a policy sees them, refreshed in place: the same objects every call (no garbage per
    * routing decision), so read them before the next call.
    */
-  views(): readonly WorkerView[] {
+  views(nowMs?: number): readonly WorkerView[] {
     const views = this.viewCache;
+    const refresh = this.opts.loadRefreshMs ?? 0;
+    let fresh = true;
+    if (refresh > 0 && nowMs !== undefined) {
+      const tick = Math.floor(nowMs / refresh);
+      fresh = tick !== this.loadTick;
+      this.loadTick = tick;
+    }
+    const exact = this.opts.exactCache;
     for (let i = 0; i < views.length; i++) {
       const v = views[i];
       v.up = this.up[i];
-      v.cachedBlocks = this.indexer.blocksOf(i);
-      this.tracker.fillView(i, v);
+      v.cachedBlocks = exact ? exact.cachedBlocks(i) : this.indexer.blocksOf(i);
+      if (fresh) this.tracker.fillView(i, v);
     }
     return views;
   }
@@ -101,12 +132,19 @@ export class RouterCore {
   /** Decide where request `id` goes and start tracking it there (unless no worker is live). */
   route(id: string, blockHashes: readonly number[], isl: number, nowMs: number): RoutedRequest {
     this.routing = blockHashes;
-    this.routingOverlaps = this.indexer.overlaps(blockHashes);
-    const decision = this.policy.decide({ blockHashes, isl, workers: this.views(), overlap: this.overlapOf, activeOverlap: this.activeOverlapOf, nowMs, rng: this.rng });
+    this.routingOverlaps = this.opts.exactCache ? this.exactOverlaps(blockHashes) : this.indexer.overlaps(blockHashes);
+    const decision = this.policy.decide({ blockHashes, isl, workers: this.views(nowMs), overlap: this.overlapOf, activeOverlap: this.activeOverlapOf, nowMs, rng: this.rng });
     if (decision.worker === null) return { decision, newTokens: 0 };
     const newTokens = Math.max(0, isl - decision.overlapBlocks * this.opts.blockSize);
     this.tracker.add(id, decision.worker, { blockHashes, isl, newTokens }, nowMs);
     return { decision, newTokens };
+  }
+
+  private exactOverlaps(blockHashes: readonly number[]): Uint32Array {
+    const exact = this.opts.exactCache!;
+    const out = new Uint32Array(this.names.length);
+    for (let w = 0; w < out.length; w++) out[w] = exact.overlap(w, blockHashes);
+    return out;
   }
 
   /** The router itself made `worker` cache these blocks (speculative prefill). */

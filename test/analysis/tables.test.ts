@@ -155,3 +155,22 @@ describe('serving check in the tables', () => {
     expect(ov.note).toBe('serving overhead: n/a (virtual clock)');
   });
 });
+
+describe('ground truth in the experiment table', () => {
+  const s = summarize([rec({ ttftMs: 100 })], 1);
+  const gt = { bestCaseHitRatio: 0.8, oracle: { hitRatio: 0.6, ttftMeanMs: 90 }, regret: { hitRatio: 0.15, ttftMeanMs: 10 }, source: 'virtual' as const };
+
+  it('shows best case, oracle and regret per cell, with the definition in the note', () => {
+    const t = experimentTable('x', [{ params: { mode: 'kv' }, summary: s, groundTruth: gt }, { params: { mode: 'rr' }, summary: s, groundTruth: null }], 'virtual');
+    expect(t.rows.map((r) => [r.bestHit, r.oracleHit, r.regretHit, r.regretTtft])).toEqual([[0.8, 0.6, 0.15, 10], [null, null, null, null]]);
+    expect(t.note).toMatch(/^best case: one worker with an unlimited cache; oracle: .*regret: .*positive = worse/);
+    const text = formatTable(t, { color: false });
+    expect(text).toContain('hit regret (pp)');
+    expect(text).toMatch(/kv .*80\.0 .*60\.0 .*15\.0 .*10\.0 ms/);
+  });
+
+  it('has no ground-truth columns when no cell carries it', () => {
+    const t = experimentTable('x', [{ params: { mode: 'kv' }, summary: s }], 'virtual');
+    expect(t.columns.some((c) => c.key === 'regretHit')).toBe(false);
+  });
+});

@@ -12,7 +12,7 @@ describe('shipped experiments', () => {
   const shipped = listShipped();
 
   it('are the seven experiments of the lab, each named after its file', () => {
-    expect(shipped.map((s) => s.name)).toEqual(['cache-pressure', 'multi-turn-cache', 'prefix-ratio-sweep-8b', 'prefix-ratio-sweep', 'speculative-prefill-8b', 'speculative-prefill', 'trace-replay']);
+    expect(shipped.map((s) => s.name)).toEqual(['cache-pressure', 'multi-turn-cache', 'prefix-ratio-sweep-8b', 'prefix-ratio-sweep', 'router-replicas', 'router-staleness', 'speculative-prefill-8b', 'speculative-prefill', 'trace-replay']);
     for (const s of shipped) expect(basename(s.path)).toBe(`${s.name}.json`);
   });
 

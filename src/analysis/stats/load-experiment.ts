@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Summary } from '../../core/records.ts';
+import type { GroundTruth } from '../../core/ground-truth.ts';
 import { isDirectory, loadRun } from './load-run.ts';
 import type { LoadedRun, ParamValue } from './run-data.ts';
 
@@ -17,6 +18,8 @@ export interface ExperimentCell {
   summary: Summary;
   /** The loaded run folder, or null when it is missing. */
   loaded: LoadedRun | null;
+  /** Best case, oracle and regret, when summary.json holds them. */
+  groundTruth?: GroundTruth | null;
 }
 
 export interface LoadedExperiment {
@@ -66,7 +69,7 @@ export async function loadExperiment(dir: string): Promise<LoadedExperiment> {
   if (!Array.isArray(doc.cells)) throw new Error(`${path}: has no 'cells' list`);
   const cells: ExperimentCell[] = [];
   for (const [i, c] of (doc.cells as unknown[]).entries()) {
-    const cell = c as { params?: unknown; runDir?: unknown; summary?: unknown };
+    const cell = c as { params?: unknown; runDir?: unknown; summary?: unknown; groundTruth?: unknown };
     if (typeof cell !== 'object' || cell === null || typeof cell.runDir !== 'string' || typeof cell.summary !== 'object') {
       throw new Error(`${path}: cell ${i} needs params, runDir and summary`);
     }
@@ -84,6 +87,7 @@ export async function loadExperiment(dir: string): Promise<LoadedExperiment> {
       runDir: cell.runDir,
       summary: cell.summary as Summary,
       loaded,
+      groundTruth: typeof cell.groundTruth === 'object' && cell.groundTruth !== null ? (cell.groundTruth as GroundTruth) : null,
     });
   }
   return {

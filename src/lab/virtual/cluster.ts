@@ -15,6 +15,11 @@
  *   does it: when the turn finishes, the same engine gets its messages + the answer (thinking
  *   stripped) with 1 output token, unrecorded and untracked by the router; `recordCached` tells a
  *   kv-approx router what it will cache.
+ * Router replicas (`router.replicas`): R RouterCores behind a spreader (router-sim/router-replicas.ts).
+ * Ground truth and stale signals: every step's stored blocks feed the run's best case (best-case.ts);
+ * `router.oracle` routes on the engines' true caches (RouterCore `exactCache`); with a KV-event delay
+ * or loss the batches travel through a KvEventLink (sequence numbers, seeded loss, gap → snapshot
+ * resync) as queued deliveries instead of reaching the router at the step's end.
  * Guards: the loop throws after `maxEvents` events, after `noProgressLimit` consecutive events in
  * which no request advanced, and when the queue runs dry with work still in flight.
  *
@@ -28,7 +33,8 @@ import { LOREM_TOKEN_IDS } from '../../core/lorem.ts';
 import type { RequestRecord } from '../../core/records.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { Engine, type RequestProgress } from '../../mocker/engine/index.ts';
-import { RouterCore } from '../../router-sim/router-core.ts';
+import type { ExactCacheView } from '../../router-sim/router-core.ts';
+import { RouterReplicas } from '../../router-sim/router-replicas.ts';
 import type { Workload } from '../../client/workloads/types.ts';
 import { answerMessage, VirtualConversation } from './conversation.ts';
 import { EngineSlot } from './engine-slot.ts';
@@ -37,6 +43,9 @@ import { failedRecord, InFlightRequest } from './in-flight.ts';
 import { PromptBuilder, type TemplateMessage } from './prompt-builder.ts';
 import { builtPrompt, planTurn, wantsSpeculativePrefill, type PlanLimits, type PlannedPrompt } from './request-plan.ts';
 import { TracePromptHasher } from './trace-hashes.ts';
+import { BestCaseCache } from './best-case.ts';
+import { KvEventLink } from './kv-event-link.ts';
+import type { KvEvent } from '../../mocker/engine/index.ts';
 import { tracePromptOf } from '../../client/workloads/trace.ts';
 import { createSchedule } from './schedule.ts';
 import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
@@ -45,6 +54,7 @@ import {
   DEFAULT_NO_PROGRESS_LIMIT,
   DEFAULT_VIRTUAL_MAX_TOKENS,
   type VirtualClusterConfig,
+  type VirtualEngine,
   type VirtualRunOptions,
   type VirtualRunResult,
 } from './types.ts';
@@ -53,12 +63,18 @@ const SEND = 0;
 const STEP_START = 1;
 const STEP_END = 2;
 const WAKE = 3;
+const KV_BATCH = 4;
+const KV_SNAPSHOT = 5;
 
 type SimEvent =
   /** A turn reaches the router; the client sent it at `sentMs` (earlier by the frontend latency). */
   | { kind: typeof SEND; conv: number; warmup: boolean; sentMs: number }
   | { kind: typeof STEP_START | typeof STEP_END; worker: number }
-  | { kind: typeof WAKE; fn: (nowMs: number) => void };
+  | { kind: typeof WAKE; fn: (nowMs: number) => void }
+  /** A worker's KV event batch reaches the router (delayed link). */
+  | { kind: typeof KV_BATCH; worker: number; seq: number; events: readonly KvEvent[] }
+  /** A worker's cache snapshot, asked for after a sequence gap, reaches the router. */
+  | { kind: typeof KV_SNAPSHOT; worker: number; seq: number; hashes: number[] };
 
 /** The one token a speculative prefill generates (its content never matters). */
 const SPEC_OUTPUT: readonly number[] = Object.freeze([LOREM_TOKEN_IDS[0]]);
@@ -69,8 +85,14 @@ export class VirtualCluster implements ScheduleHost {
   private readonly slots: EngineSlot[];
   private readonly startEvents: SimEvent[];
   private readonly endEvents: SimEvent[];
-  private readonly router: RouterCore;
+  /** The router: one RouterCore, or R replicas behind a spreader (`router.replicas`). */
+  private readonly router: RouterReplicas;
   private readonly applyKvEvents: boolean;
+  /** Delayed or lossy KV events (null: they reach the router at the step's end). */
+  private readonly kvLink: KvEventLink | null;
+  private readonly bestCase: BestCaseCache;
+  /** Best-case hit tokens of each request in flight, fixed at its arrival. */
+  private readonly bestHits = new Map<string, number>();
   private readonly prompts = new PromptBuilder(new ChatTokenizer());
   /** Trace prompts go to the engines hash-only (not with a test's engineFactory, whose engines may want tokens). */
   private readonly hashOnlyTraces: boolean;
@@ -109,7 +131,7 @@ export class VirtualCluster implements ScheduleHost {
     this.slots = names.map((name, i) => new EngineSlot(i, name, make(cluster.engine, cluster.timing, i)));
     this.startEvents = names.map((_, i) => ({ kind: STEP_START, worker: i }));
     this.endEvents = names.map((_, i) => ({ kind: STEP_END, worker: i }));
-    this.router = new RouterCore({
+    this.router = new RouterReplicas({
       workerNames: names,
       mode: cluster.router.mode,
       blockSize: cluster.engine.blockSize,
@@ -121,9 +143,15 @@ export class VirtualCluster implements ScheduleHost {
       trustedKvHashes: opts.engineFactory === undefined,
       // At most every worker's whole pool, distinct (bounded: a hint, not a limit).
       expectedBlocks: Math.min(n * cluster.engine.numGpuBlocks, 1 << 20),
-    });
-    this.applyKvEvents = cluster.router.mode === 'kv';
+      ...(cluster.router.oracle ? { exactCache: this.exactCache() } : {}),
+      ...(cluster.router.loadRefreshMs ? { loadRefreshMs: cluster.router.loadRefreshMs } : {}),
+    }, { replicas: cluster.router.replicas ?? 1, sync: cluster.router.replicaSync, spread: cluster.router.replicaSpread });
+    this.applyKvEvents = cluster.router.mode === 'kv' && !cluster.router.oracle;
     this.rng = createRng(opts.seed);
+    const delayMs = cluster.router.kvEventDelayMs ?? 0;
+    const loss = cluster.router.kvEventLoss ?? 0;
+    this.kvLink = this.applyKvEvents && (delayMs > 0 || loss > 0) ? new KvEventLink(n, { delayMs, loss, ttlMs: cluster.router.routerTtlS * 1000 }, this.rng.fork('kv-link')) : null;
+    this.bestCase = new BestCaseCache(cluster.engine.blockSize);
     this.limits = {
       blockSize: cluster.engine.blockSize,
       maxModelLen: cluster.engine.maxModelLen,
@@ -137,6 +165,18 @@ export class VirtualCluster implements ScheduleHost {
     this.observeStep = opts.observeStep;
     this.conversations = workload.scripts.map((s, i) => new VirtualConversation(i, s));
     this.schedule = createSchedule(workload.schedule, this, this.rng.fork('schedule'));
+  }
+
+  /** The engines' true caches, for the oracle router. */
+  private exactCache(): ExactCacheView {
+    const engines = (): VirtualEngine[] => this.slots.map((s) => s.engine);
+    for (const e of engines()) {
+      if (!e.cachedPrefixBlocks || !e.cachedBlockCount) throw new RangeError('virtual cluster: the oracle router needs engines that expose their cache (cachedPrefixBlocks, cachedBlockCount)');
+    }
+    return {
+      overlap: (w, hashes) => this.slots[w].engine.cachedPrefixBlocks!(hashes),
+      cachedBlocks: (w) => this.slots[w].engine.cachedBlockCount!(),
+    };
   }
 
   // ScheduleHost
@@ -183,6 +223,14 @@ export class VirtualCluster implements ScheduleHost {
         case WAKE:
           ev.fn(t);
           break;
+        case KV_BATCH:
+          this.kvBatchArrives(ev.worker, ev.seq, ev.events);
+          break;
+        case KV_SNAPSHOT:
+          this.kvLink!.snapshotArrived(ev.worker, ev.seq);
+          this.router.resetWorker(ev.worker);
+          this.router.applyEvents(ev.worker, [{ type: 'BlockStored', blockHashes: ev.hashes, parentHash: null, tokenIds: [], blockSize: this.limits.blockSize }]);
+          break;
       }
     }
     const busy = this.slots.filter((s) => s.busy || s.engine.hasWork());
@@ -215,12 +263,14 @@ export class VirtualCluster implements ScheduleHost {
     if (!planned.ok) return this.fail(c, k, null, planned.status, planned.error, warmup, sentMs);
     const req = planned.request;
     const id = `${conv}/${k}`;
+    if (this.kvLink) for (const w of this.kvLink.silentWorkers(now)) this.router.resetWorker(w);
     const { decision } = this.router.route(id, prompt.hashes, prompt.length, now);
     if (decision.worker === null) {
       const err = makeError('no_workers');
       return this.fail(c, k, null, err.status, err.message, warmup, sentMs);
     }
     const slot = this.slots[decision.worker];
+    this.kvLink?.routed(slot.index, now);
     try {
       slot.engine.add({ id, prompt: prompt.tokens, promptHashes: prompt.hashes, output: req.output, ...(prompt.hashOnly ? { promptLength: prompt.length } : {}) });
     } catch (err) {
@@ -232,6 +282,7 @@ export class VirtualCluster implements ScheduleHost {
     r.output = req.output;
     if (speculative) r.messages = messages;
     this.inFlight.set(id, r);
+    if (!warmup) this.bestHits.set(id, this.bestCase.hitsOf(prompt.hashes, prompt.length));
     if (!warmup) slot.requests++;
     this.kick(slot);
   }
@@ -280,7 +331,11 @@ export class VirtualCluster implements ScheduleHost {
     const res = slot.takeEnded();
     if (res.progress.length > 0) this.progressed();
     this.preemptions += res.preempted.length;
-    if (this.applyKvEvents && res.events.length > 0) this.router.applyEvents(slot.index, res.events);
+    if (res.events.length > 0) {
+      this.bestCase.stored(res.events);
+      if (this.kvLink) this.publish(slot, res.events);
+      else if (this.applyKvEvents) this.router.applyEvents(slot.index, res.events);
+    }
     const progress = res.progress;
     for (let i = 0; i < progress.length; i++) this.deliver(slot, progress[i]);
     if (slot.engine.hasWork()) this.startStep(slot);
@@ -304,10 +359,37 @@ export class VirtualCluster implements ScheduleHost {
     this.inFlight.delete(p.id);
     const c = this.conversations[r.conv];
     const answer = r.output!.slice(r.reasoningCount);
-    if (!r.warmup) this.records.push(r.toRecord(c.id, now, slot.name, this.runStartMs, c.script.tags));
+    if (!r.warmup) {
+      this.records.push(r.toRecord(c.id, now, slot.name, this.runStartMs, c.script.tags));
+      this.bestCase.count(r.promptTokens, Math.max(this.bestHits.get(p.id) ?? 0, r.cachedTokens ?? 0));
+      this.bestHits.delete(p.id);
+    }
     if (r.messages !== null) this.speculativePrefill(slot, [...r.messages, answerMessage(answer)]);
     c.complete(r.turn, answer);
     this.schedule.turnDone(r.conv, true, now, r.warmup);
+  }
+
+  /** A step's batch leaves `slot` on the delayed/lossy link (copied: the engine reuses its lists). */
+  private publish(slot: EngineSlot, events: readonly KvEvent[]): void {
+    const link = this.kvLink!;
+    const { seq, lost } = link.publish(slot.index);
+    if (lost) return;
+    this.queue.push(this.nowMs + link.settings.delayMs, { kind: KV_BATCH, worker: slot.index, seq, events: events.slice() });
+  }
+
+  private kvBatchArrives(worker: number, seq: number, events: readonly KvEvent[]): void {
+    const link = this.kvLink!;
+    const what = link.arrive(worker, seq);
+    if (what === 'apply') {
+      this.router.applyEvents(worker, events);
+      return;
+    }
+    if (what === 'skip') return;
+    // A gap: forget the worker, ask for its cache; the snapshot travels back with the event delay.
+    this.router.resetWorker(worker);
+    const engine = this.slots[worker].engine;
+    if (!engine.cachedBlockHashes) throw new RangeError('virtual cluster: KV-event resync needs engines that expose their cache (cachedBlockHashes)');
+    this.queue.push(this.nowMs + link.settings.delayMs, { kind: KV_SNAPSHOT, worker, seq: link.publishedSeq(worker), hashes: [...engine.cachedBlockHashes()] });
   }
 
   private speculativePrefill(slot: EngineSlot, messages: TemplateMessage[]): void {
@@ -341,6 +423,8 @@ export class VirtualCluster implements ScheduleHost {
         preemptions: this.preemptions,
         warmupRequests: this.warmupSent,
         perWorker: this.slots.map((s) => ({ worker: s.name, requests: s.requests, steps: s.steps, preemptions: s.engine.stats().preemptions })),
+        bestCaseHitRatio: this.bestCase.ratio(),
+        ...(this.kvLink ? { kvEvents: { ...this.kvLink.stats } } : {}),
       },
     };
   }

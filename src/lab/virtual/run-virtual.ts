@@ -20,6 +20,12 @@ export function checkVirtualOptions(o: VirtualRunOptions): void {
   check(Number.isFinite(c.router.kvOverlapScoreWeight) && c.router.kvOverlapScoreWeight >= 0, `cluster.router.kvOverlapScoreWeight must be ≥ 0, got ${c.router.kvOverlapScoreWeight}`);
   check(Number.isFinite(c.router.routerTemperature) && c.router.routerTemperature >= 0, `cluster.router.routerTemperature must be ≥ 0, got ${c.router.routerTemperature}`);
   check(Number.isFinite(c.router.routerTtlS) && c.router.routerTtlS > 0, `cluster.router.routerTtlS must be > 0, got ${c.router.routerTtlS}`);
+  const r = c.router;
+  if (r.oracle) check(r.mode === 'kv', `cluster.router.oracle routes with the kv cost, so it needs mode kv, got ${r.mode}`);
+  if (r.kvEventDelayMs !== undefined) check(Number.isFinite(r.kvEventDelayMs) && r.kvEventDelayMs >= 0, `cluster.router.kvEventDelayMs must be ≥ 0, got ${r.kvEventDelayMs}`);
+  if (r.kvEventLoss !== undefined) check(r.kvEventLoss >= 0 && r.kvEventLoss <= 1, `cluster.router.kvEventLoss must be in [0, 1], got ${r.kvEventLoss}`);
+  if (r.replicas !== undefined) check(Number.isInteger(r.replicas) && r.replicas >= 1, `cluster.router.replicas must be an integer ≥ 1, got ${r.replicas}`);
+  if (r.loadRefreshMs !== undefined) check(Number.isFinite(r.loadRefreshMs) && r.loadRefreshMs >= 0, `cluster.router.loadRefreshMs must be ≥ 0, got ${r.loadRefreshMs}`);
   if (o.maxEvents !== undefined) check(Number.isInteger(o.maxEvents) && o.maxEvents >= 1, `maxEvents must be an integer ≥ 1, got ${o.maxEvents}`);
   if (o.noProgressLimit !== undefined) check(Number.isInteger(o.noProgressLimit) && o.noProgressLimit >= 1, `noProgressLimit must be an integer ≥ 1, got ${o.noProgressLimit}`);
   if (o.defaultMaxTokens !== undefined) check(Number.isInteger(o.defaultMaxTokens) && o.defaultMaxTokens >= 1, `defaultMaxTokens must be an integer ≥ 1, got ${o.defaultMaxTokens}`);

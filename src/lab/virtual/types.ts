@@ -5,7 +5,9 @@
  */
 import type { RequestRecord } from '../../core/records.ts';
 import type { EngineConfig, EngineRequest, StepResult, TimingModel } from '../../mocker/engine/index.ts';
+import type { KvLinkStats } from './kv-event-link.ts';
 import type { RouterMode } from '../../router-sim/types.ts';
+import type { ReplicaSpread } from '../../router-sim/router-replicas.ts';
 import type { Workload } from '../../client/workloads/types.ts';
 
 export interface VirtualRouterConfig {
@@ -13,6 +15,23 @@ export interface VirtualRouterConfig {
   kvOverlapScoreWeight: number;
   routerTemperature: number;
   routerTtlS: number;
+  /**
+   * The capacity-aware oracle (docs/DESIGN.md "Ground truth"): the kv cost, with overlaps and cache
+   * sizes read from the engines' true caches at decision time (no events, no delay).
+   */
+  oracle?: boolean;
+  /** KV events reach the router this many virtual ms after their step ends (kv mode; default 0). */
+  kvEventDelayMs?: number;
+  /** Share of KV event batches lost on the way, seeded (kv mode; default 0). */
+  kvEventLoss?: number;
+  /** The load terms a policy sees are refreshed every this many ms (default 0: always current). */
+  loadRefreshMs?: number;
+  /** Router replicas behind a front spreader, each with its own in-flight view (default 1). */
+  replicas?: number;
+  /** Replicas share in-flight load (Dynamo's router replica sync; default false). */
+  replicaSync?: boolean;
+  /** How the front spreads requests over replicas (default round-robin). */
+  replicaSpread?: ReplicaSpread;
 }
 
 export interface VirtualClusterConfig {
@@ -32,6 +51,12 @@ export interface VirtualEngine {
   step(nowMs: number): StepResult;
   hasWork(): boolean;
   stats(): { preemptions: number };
+  /** Leading blocks of `hashes` cached now (the oracle's overlap; the mock Engine has it). */
+  cachedPrefixBlocks?(hashes: readonly number[]): number;
+  /** Blocks cached now (the oracle's tie-breaker). */
+  cachedBlockCount?(): number;
+  /** Every hash cached now (a resync snapshot). */
+  cachedBlockHashes?(): Set<number>;
 }
 
 export type EngineFactory = (config: EngineConfig, timing: TimingModel | undefined, worker: number) => VirtualEngine;
@@ -74,6 +99,10 @@ export interface VirtualStats {
   /** Warmup requests (clients schedule with warmupStep): sent, not recorded. */
   warmupRequests: number;
   perWorker: VirtualWorkerStats[];
+  /** The run's best case: one worker with an unlimited cache (best-case.ts), token-weighted. */
+  bestCaseHitRatio: number | null;
+  /** The KV-event link's counters when events were delayed or lost (kv-event-link.ts). */
+  kvEvents?: KvLinkStats;
 }
 
 export interface VirtualRunResult {

@@ -371,6 +371,18 @@ export class Engine {
     return this.pool.cachedHashes();
   }
 
+  /** Blocks in the prefix cache now, referenced or not. */
+  cachedBlockCount(): number {
+    return this.pool.hashedCount;
+  }
+
+  /** Leading blocks of `hashes` the prefix cache holds now (computed blocks only): an exact router's overlap. */
+  cachedPrefixBlocks(hashes: readonly number[]): number {
+    let n = 0;
+    while (n < hashes.length && this.pool.isCached(hashes[n])) n++;
+    return n;
+  }
+
   /** Throws when the scheduler or the pool is inconsistent (tests, debug). O(blocks + requests). */
   assertInvariants(): void {
     this.pool.assertInvariants();

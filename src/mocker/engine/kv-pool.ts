@@ -185,6 +185,11 @@ export class KvPool {
     return true;
   }
 
+  /** Blocks with a hash in the prefix cache, referenced or not. */
+  get hashedCount(): number {
+    return this.prefixCaching ? this.byHash.size : 0;
+  }
+
   /** Every hash currently cached, referenced or not. */
   cachedHashes(): Set<number> {
     const out = new Set<number>();

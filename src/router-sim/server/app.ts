@@ -81,6 +81,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     routerTtlS: options.routerTtlS,
     seed: options.seed,
     maxApproxBlocks: options.maxApproxBlocks,
+    ...(options.loadRefreshMs > 0 ? { loadRefreshMs: options.loadRefreshMs } : {}),
   });
   const pool = new WorkerPool(options.workers, core, {
     downForMs: options.downForMs,
@@ -101,7 +102,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
             watch?.batch(w, performance.now());
           },
           onResync: (w) => metrics.resyncs.inc({ worker: names[w] }),
-        })
+        }, { delayMs: options.kvEventDelayMs, loss: options.kvEventLoss, seed: options.seed })
       : null;
   const speculative: ProxyDeps['speculative'] = { sent: 0, completed: 0, failed: 0, pending: new Set() };
   const state: RouterState = { options, core, pool, metrics, subscribers, speculative };

@@ -47,6 +47,12 @@ export interface RouterOptions {
    * hashed instead of its text (default true); other servers always get the request as sent.
    */
   preprocess: boolean;
+  /** KV event batches are applied this many ms after they arrive (a stale signal; default 0). */
+  kvEventDelayMs: number;
+  /** Share of KV event batches dropped on arrival, seeded by `seed` (a lossy signal; default 0). */
+  kvEventLoss: number;
+  /** Period of the load signal policies see, ms (0 = always current). */
+  loadRefreshMs: number;
 }
 
 export type ResolvedRouterOptions = Readonly<RouterOptions>;
@@ -70,6 +76,9 @@ export const DEFAULT_ROUTER_OPTIONS: Readonly<RouterOptions> = Object.freeze({
   maxModelLen: 32768,
   connectionsPerWorker: 256,
   preprocess: true,
+  kvEventDelayMs: 0,
+  kvEventLoss: 0,
+  loadRefreshMs: 0,
 });
 
 function bad(path: string, detail: string): never {
@@ -119,6 +128,9 @@ export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): Reso
   num(o.bodyLimit, 'bodyLimit', 1, { int: true });
   num(o.maxModelLen, 'maxModelLen', 1, { int: true });
   num(o.connectionsPerWorker, 'connectionsPerWorker', 1, { int: true });
+  num(o.kvEventDelayMs, 'kvEventDelayMs', 0);
+  num(o.kvEventLoss, 'kvEventLoss', 0, { max: 1 });
+  num(o.loadRefreshMs, 'loadRefreshMs', 0);
   if (typeof o.preprocess !== 'boolean') bad('preprocess', `must be a boolean, got ${String(o.preprocess)}`);
   return Object.freeze({ ...o, workers: Object.freeze(workers) as unknown as string[], kvEvents: Object.freeze([...o.kvEvents]) as unknown as string[] });
 }

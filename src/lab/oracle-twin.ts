@@ -1,0 +1,48 @@
+/**
+ * The ground truth of an experiment cell (core/ground-truth.ts): its oracle twin — the same workload
+ * and cluster on the virtual clock, routed by the capacity-aware oracle (the kv cost on the engines'
+ * true caches, the cell's overlap weight, temperature 0, no event delay or loss, fresh load) — run
+ * once per distinct workload × cluster (cells that differ only in their router share it). A virtual
+ * cell takes its best case from its own run; a real cell takes both from the twin (offline, from the
+ * workload's prompts); a remote target, whose cluster kvlab does not know, gets the best case only.
+ */
+import type { Workload } from '../client/workloads/types.ts';
+import { groundTruth, type GroundTruth } from '../core/ground-truth.ts';
+import type { Summary } from '../core/records.ts';
+import { summarize } from '../core/summary.ts';
+import { runVirtual } from './virtual/index.ts';
+import { clusterConfigRecord, virtualClusterConfig, type ResolvedCluster } from './cluster-settings.ts';
+
+interface Twin {
+  summary: Summary;
+  bestCaseHitRatio: number | null;
+}
+
+export class OracleTwins {
+  private readonly twins = new Map<string, Twin>();
+
+  /** The oracle twin of a cell (cached by workload key × cluster × seed). */
+  twin(workload: Workload, workloadKey: string, cluster: ResolvedCluster, seed: number): Twin {
+    const config = virtualClusterConfig(cluster);
+    config.router = { mode: 'kv', kvOverlapScoreWeight: cluster.router.kvOverlapScoreWeight, routerTemperature: 0, routerTtlS: cluster.router.routerTtlS, oracle: true };
+    const record = clusterConfigRecord(cluster);
+    const key = JSON.stringify([workloadKey, seed, { ...record, router: config.router }]);
+    const known = this.twins.get(key);
+    if (known) return known;
+    const res = runVirtual({ workload, cluster: config, seed });
+    const twin = { summary: summarize(res.records, res.durationMs / 1000), bestCaseHitRatio: res.stats.bestCaseHitRatio };
+    this.twins.set(key, twin);
+    return twin;
+  }
+
+  /** A virtual cell's ground truth: its own best case, the twin's oracle. */
+  virtualCell(actual: Summary, bestCaseHitRatio: number | null, workload: Workload, workloadKey: string, cluster: ResolvedCluster, seed: number): GroundTruth {
+    return groundTruth(actual, bestCaseHitRatio, this.twin(workload, workloadKey, cluster, seed).summary, 'virtual');
+  }
+
+  /** A real cell's ground truth, offline from its virtual twin; `remote`: the best case only. */
+  realCell(actual: Summary, workload: Workload, workloadKey: string, cluster: ResolvedCluster, seed: number, remote: boolean): GroundTruth {
+    const twin = this.twin(workload, workloadKey, cluster, seed);
+    return groundTruth(actual, twin.bestCaseHitRatio, remote ? null : twin.summary, 'virtual twin');
+  }
+}

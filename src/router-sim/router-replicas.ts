@@ -1,0 +1,111 @@
+/**
+ * R router replicas behind a front spreader, as Dynamo runs several router replicas and llm-d several
+ * EPP pods: each replica is a RouterCore with its own in-flight view (the load it routed itself) and
+ * its own policy state (round-robin cursor, kv-approx index); KV events and worker resets reach every
+ * replica. The spreader hands each request to the next replica in turn (`round-robin`) or to a seeded
+ * random one (`random`). `sync` shares in-flight load between replicas, as Dynamo's
+ * `--router-replica-sync` does: every replica tracks every request (so with sync, kv replicas decide as
+ * one router would). One replica is exactly one RouterCore (same seed, same calls).
+ *
+ * Approximation: a speculative prefill's blocks (`recordCached`) are told to every replica. Pure: no
+ * clocks, timers or I/O.
+ */
+import { createRng, type Rng } from '../core/rng.ts';
+import { RouterCore, type RouterCoreOptions, type RoutedRequest } from './router-core.ts';
+import type { ApplyResult, KvEventLike } from './kv-event-apply.ts';
+
+export const REPLICA_SPREADS = ['round-robin', 'random'] as const;
+export type ReplicaSpread = (typeof REPLICA_SPREADS)[number];
+
+export interface RouterReplicasOptions {
+  /** Replicas (≥ 1). */
+  replicas: number;
+  /** How the front spreads requests over replicas (default round-robin). */
+  spread?: ReplicaSpread;
+  /** Share in-flight load between replicas (default false). */
+  sync?: boolean;
+}
+
+export class RouterReplicas {
+  readonly cores: RouterCore[];
+  private readonly owner = new Map<string, number>();
+  private next = 0;
+  private readonly rng: Rng;
+  private readonly sync: boolean;
+  private readonly spread: ReplicaSpread;
+
+  constructor(core: RouterCoreOptions, opts: RouterReplicasOptions) {
+    const r = opts.replicas;
+    if (!Number.isInteger(r) || r < 1) throw new RangeError(`router replicas must be an integer ≥ 1, got ${r}`);
+    const spread = opts.spread ?? 'round-robin';
+    if (!(REPLICA_SPREADS as readonly string[]).includes(spread)) throw new RangeError(`router replica spread must be one of ${REPLICA_SPREADS.join(', ')}, got ${String(spread)}`);
+    this.spread = spread;
+    this.sync = opts.sync ?? false;
+    this.cores = Array.from({ length: r }, (_, i) => new RouterCore(i === 0 ? core : { ...core, seed: `${core.seed}/replica-${i}` }));
+    this.rng = createRng(core.seed).fork('replica-spread');
+  }
+
+  get size(): number {
+    return this.cores.length;
+  }
+
+  /** The replica the front hands the next request to. */
+  private pick(): number {
+    const n = this.cores.length;
+    if (n === 1) return 0;
+    if (this.spread === 'random') return Math.floor(this.rng.next() * n);
+    const i = this.next;
+    this.next = (i + 1) % n;
+    return i;
+  }
+
+  /** One replica decides; with sync every other replica tracks the request on the chosen worker too. */
+  route(id: string, blockHashes: readonly number[], isl: number, nowMs: number): RoutedRequest & { replica: number } {
+    const replica = this.pick();
+    const routed = this.cores[replica].route(id, blockHashes, isl, nowMs);
+    if (routed.decision.worker === null) return { ...routed, replica };
+    this.owner.set(id, replica);
+    if (this.sync) {
+      for (let i = 0; i < this.cores.length; i++) {
+        if (i !== replica) this.cores[i].tracker.add(id, routed.decision.worker, { blockHashes, isl, newTokens: routed.newTokens }, nowMs);
+      }
+    }
+    return { ...routed, replica };
+  }
+
+  /** The replicas that track request `id`. */
+  private tracking(id: string): RouterCore[] {
+    if (this.sync) return this.cores;
+    const o = this.owner.get(id);
+    return o === undefined ? [] : [this.cores[o]];
+  }
+
+  firstToken(id: string, nowMs: number): void {
+    for (const c of this.tracking(id)) c.firstToken(id, nowMs);
+  }
+
+  outputTokens(id: string, n: number): void {
+    for (const c of this.tracking(id)) c.outputTokens(id, n);
+  }
+
+  finish(id: string): void {
+    for (const c of this.tracking(id)) c.finish(id);
+    this.owner.delete(id);
+  }
+
+  recordCached(worker: number, blockHashes: readonly number[], nowMs: number): void {
+    for (const c of this.cores) c.recordCached(worker, blockHashes, nowMs);
+  }
+
+  applyEvents(worker: number, events: Iterable<KvEventLike>): ApplyResult {
+    if (this.cores.length === 1) return this.cores[0].applyEvents(worker, events);
+    const list = [...events];
+    let out: ApplyResult = { applied: 0, skipped: 0 };
+    for (const c of this.cores) out = c.applyEvents(worker, list);
+    return out;
+  }
+
+  resetWorker(worker: number): void {
+    for (const c of this.cores) c.resetWorker(worker);
+  }
+}
