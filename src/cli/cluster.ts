@@ -13,6 +13,7 @@ import { addMockerFlags, mockerOptionsOf, type mockerOptionsFromFlags } from './
 import { addDeploymentFlags } from './deployment-flags.ts';
 import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF } from './router.ts';
 import { untilSignal } from './signals.ts';
+import { loadTokenizerFlag } from './tokenizer-flag.ts';
 import { intArg, portArg } from './flags.ts';
 
 /** Mocker flags the cluster defines itself. */
@@ -56,8 +57,9 @@ export function registerCluster(program: Command): void {
     } catch (err) {
       asFlagError(err, ROUTER_FLAG_OF);
     }
+    const tokenizer = await loadTokenizerFlag(flags.tokenizer);
     const { startCluster } = await import('../lab/cluster.ts');
-    const cluster = await startCluster({ mocker, router: routerPart });
+    const cluster = await startCluster({ mocker, router: routerPart, tokenizer });
     const out = process.stdout;
     out.write(`kvlab cluster: ${cluster.workers.length} worker(s), ${flags.routerMode} routing, model ${mocker.model}\n`);
     out.write(`router ${cluster.url}\n`);

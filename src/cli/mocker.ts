@@ -13,6 +13,7 @@ import { floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
 import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
 import { deploymentOverrides } from './mocker-deployment.ts';
 import { untilSignal } from './signals.ts';
+import { loadTokenizerFlag, TOKENIZER_FLAG_HELP } from './tokenizer-flag.ts';
 
 interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   tp?: number;
@@ -42,6 +43,8 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   maxTokensLimit?: number;
   defaultMaxTokens: number;
   bodyLimit: number;
+  /** `--tokenizer` path (loaded by the command, not a MockerOptions field). */
+  tokenizer?: string;
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -109,9 +112,10 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
 }
 
 /** Start the workers, print them, and resolve once a signal has stopped them. */
-async function runMocker(opts: MockerOptions): Promise<void> {
+async function runMocker(opts: MockerOptions, tokenizerPath: string | undefined): Promise<void> {
+  const tokenizer = await loadTokenizerFlag(tokenizerPath);
   const { startMocker } = await import('../mocker/server/start.ts');
-  const mocker = await startMocker(opts);
+  const mocker = await startMocker(opts, tokenizer);
   const out = process.stdout;
   out.write(`kvlab mocker: ${mocker.workers.length} worker(s) serving model ${opts.model}\n`);
   for (const w of mocker.workers) out.write(`${w.name} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`);
@@ -157,6 +161,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--max-tokens-limit <n>', 'largest accepted max_tokens (default: max-model-len)', intArg({ min: 1 }));
   add('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), D.defaultMaxTokens);
   add('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg({ min: 1 }), D.bodyLimit);
+  add('--tokenizer <path>', TOKENIZER_FLAG_HELP);
   return cmd;
 }
 
@@ -169,6 +174,6 @@ export async function mockerOptionsOf(cmd: Command, flags: MockerFlags, fixed: P
 export function registerMocker(program: Command): void {
   const cmd = program.command('mocker').description('Run mock OpenAI-compatible inference workers (vLLM-like engine, KV events, metrics); --model M --gpu G times them as a real deployment');
   addDeploymentFlags(addMockerFlags(cmd), false).action(async (flags: MockerFlags) => {
-    await runMocker(await mockerOptionsOf(cmd, flags));
+    await runMocker(await mockerOptionsOf(cmd, flags), flags.tokenizer);
   });
 }

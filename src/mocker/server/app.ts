@@ -16,11 +16,11 @@
  * under `kvlab`; a request without `kvlab_prompt` is served from its messages / prompt as always.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError, toErrorBody, toKvlabError, type KvlabError } from '../../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest } from '../../core/openai-schemas.ts';
 import { PREPROCESSED_FIELD, readPreprocessed, workerCapability, type PromptInput } from '../../core/preprocessed.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
+import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 import { Engine, type KvEvent } from '../engine/index.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import { KVLAB_VERSION } from '../../core/version.ts';
@@ -52,6 +52,8 @@ export interface WorkerAppOptions {
   kvEvents?: KvEventSink | null;
   /** Clock for the driver; default the real monotonic clock. */
   clock?: DriverClock;
+  /** Prompt and answer tokenizer (`--tokenizer`); default kvlab's o200k_base. */
+  tokenizer?: ModelTokenizer;
 }
 
 const PROTECTED = /^\/(v1\/|reset_prefix_cache)/;
@@ -61,7 +63,7 @@ interface WorkerState {
   name: string;
   engine: Engine;
   serve: ServeContext;
-  tokenizer: ChatTokenizer;
+  tokenizer: ModelTokenizer;
   failures: ReturnType<typeof failureInjector>;
   counter: number;
   created: () => number;
@@ -101,7 +103,7 @@ function makeJob(
   if (opts.maxWaiting !== null && waiting >= opts.maxWaiting) throw makeError('queue_full', { queued: waiting, limit: opts.maxWaiting });
   const n = state.counter++;
   const rng: Rng = body.seed != null ? createRng(`request-seed/${body.seed}`) : createRng(`${opts.seed}/${state.name}/${n}`);
-  const plan = planOutput(body, maxTokens, rng, kind === 'chat' ? opts.reasoningRatio : 0);
+  const plan = planOutput(body, maxTokens, rng, kind === 'chat' ? opts.reasoningRatio : 0, (r, n, c) => state.tokenizer.answerTokens(r, n, c));
   return {
     head: { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${state.name}-${n}`, kind, created: state.created(), model: opts.model },
     prompt: prompt.tokenIds,
@@ -134,12 +136,13 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     onKvEvents: sink ? (events, atMs) => sink.publish(events, driver.clock.toEpochMs(atMs)) : undefined,
   });
   const metrics = createWorkerMetrics(opts.model, () => engine.stats());
+  const tokenizer = appOpts.tokenizer ?? o200kTokenizer();
   const state: WorkerState = {
     opts,
     name,
     engine,
-    serve: { driver, metrics },
-    tokenizer: new ChatTokenizer(),
+    serve: { driver, metrics, textOf: (tokens) => tokenizer.answerText(tokens) },
+    tokenizer,
     failures: failureInjector(opts.failureRate, opts.failureCodes, createRng(`${opts.seed}/${name}/failures`)),
     counter: 0,
     created: () => Math.floor(driver.clock.toEpochMs(driver.clock.now()) / 1000),
@@ -180,7 +183,7 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   });
   app.addHook('onClose', async () => driver.close());
 
-  const capability = workerCapability(opts.blockSize, !opts.kvEventTokenIds);
+  const capability = workerCapability(opts.blockSize, !opts.kvEventTokenIds, tokenizer.id);
   app.get('/health', async () => ({ status: 'ok', worker: name, kvlab: capability }));
 
   // vLLM's model card: the served name, its root, and the context length clients check prompts against.
@@ -219,7 +222,7 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     if (isPreprocessed(request.body)) {
       const body = parseBody(PreprocessedChatRequest, request.body);
       precheck(state, request, body);
-      return run(state, makeJob(state, 'chat', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly), body), reply);
+      return run(state, makeJob(state, 'chat', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly, tokenizer.isValidToken.bind(tokenizer)), body), reply);
     }
     const body = parseBody(ChatCompletionRequest, request.body);
     precheck(state, request, body);
@@ -231,11 +234,11 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     if (isPreprocessed(request.body)) {
       const body = parseBody(PreprocessedCompletionRequest, request.body);
       precheck(state, request, body);
-      return run(state, makeJob(state, 'text', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly), body), reply);
+      return run(state, makeJob(state, 'text', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly, tokenizer.isValidToken.bind(tokenizer)), body), reply);
     }
     const body = parseBody(CompletionRequest, request.body);
     precheck(state, request, body);
-    const prompt = completionPromptTokens(body.prompt, opts.maxModelLen);
+    const prompt = completionPromptTokens(body.prompt, opts.maxModelLen, tokenizer);
     return run(state, makeJob(state, 'text', plainPrompt(prompt), body), reply);
   });
 

