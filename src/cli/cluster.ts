@@ -38,7 +38,9 @@ export function registerCluster(program: Command): void {
     .option('--kv-event-token-ids', "put token ids in the workers' KV events (vLLM's format, for other subscribers; the cluster's router needs hashes only)", false);
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
-    const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0 });
+    // vLLM hashes are computed from the blocks' token ids, so they need them in the events.
+    const tokenIds = flags.kvEventTokenIds || flags.prefixCachingHashAlgo === 'sha256_cbor';
+    const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0, kvEventTokenIds: tokenIds });
     const routerPart = {
       mode: flags.routerMode,
       port: flags.port,

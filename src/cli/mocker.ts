@@ -3,13 +3,14 @@
  * cleanly on SIGINT/SIGTERM. Thin: validation lives in resolveMockerOptions, serving in src/mocker.
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { HASH_ALGOS, type HashAlgo } from '../core/vllm-block-hash.ts';
 import { KvlabError, makeError } from '../core/errors.ts';
 // Light imports only: the server (fastify, tokenizer tables) is loaded when the command runs, so flag
 // errors and --help answer fast.
 import { loadProfile } from '../mocker/engine/profile.ts';
 import { DEFAULT_MOCKER_OPTIONS as D, resolveMockerOptions, type MockerOptions } from '../mocker/server/options.ts';
-import { floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
+import { enumArg, floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
 import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
 import { deploymentOverrides } from './mocker-deployment.ts';
 import { untilSignal } from './signals.ts';
@@ -35,6 +36,8 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   reasoningRatio: number;
   kvEventsPort?: number;
   kvEventTokenIds: boolean;
+  prefixCachingHashAlgo: HashAlgo;
+  hashSeed: string;
   apiKey?: string;
   seed: number;
   failureRate: number;
@@ -45,6 +48,14 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   bodyLimit: number;
   /** `--tokenizer` path (loaded by the command, not a MockerOptions field). */
   tokenizer?: string;
+}
+
+/** `--prefix-caching-hash-algo`: vLLM's pickle-based `sha256` and Python's `builtin` are named but refused. */
+function hashAlgoArg(raw: string): HashAlgo {
+  if (raw === 'sha256' || raw === 'builtin') {
+    throw new InvalidArgumentError(`vLLM's '${raw}' hashes CPython objects (pickle/hash()) and are not reproduced; use sha256_cbor or builtin-kvlab.`);
+  }
+  return enumArg(HASH_ALGOS)(raw);
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -90,6 +101,8 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
     reasoningRatio: f.reasoningRatio,
     kvEventsPort: f.kvEventsPort ?? null,
     kvEventTokenIds: f.kvEventTokenIds,
+    prefixCachingHashAlgo: f.prefixCachingHashAlgo,
+    hashSeed: f.hashSeed,
     apiKey: f.apiKey ?? null,
     seed: f.seed,
     failureRate: f.failureRate,
@@ -133,6 +146,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
     const long = flags.split(/[ ,]/)[0];
     if (except.has(long)) return;
     if (parse) cmd.option(flags, description, parse as (v: string) => unknown, defaultValue);
+    else if (defaultValue !== undefined) cmd.option(flags, description, defaultValue as string);
     else cmd.option(flags, description);
   };
   add('--num-workers <n>', 'workers in this process (worker i listens on port + i)', intArg({ min: 1, max: 1024 }), D.numWorkers);
@@ -153,6 +167,8 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg({ min: 0, max: 1 }), D.reasoningRatio);
   add('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', portArg());
   add('--no-kv-event-token-ids', "KV events carry block hashes only (enough for a kvlab router; vLLM's format has token ids)");
+  add('--prefix-caching-hash-algo <algo>', `block hashes in KV events: ${HASH_ALGOS.join(' or ')} (vLLM's, needs token ids in the events)`, hashAlgoArg, D.prefixCachingHashAlgo);
+  add('--hash-seed <seed>', "vLLM's PYTHONHASHSEED for sha256_cbor block hashes", undefined, D.hashSeed);
   add('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg());
   add('--seed <n>', 'seed of output lengths, tokens and injected failures', intArg(), D.seed);
   add('--failure-rate <f>', 'share of requests failed on purpose', floatArg({ min: 0, max: 1 }), D.failureRate);

@@ -58,7 +58,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     ...(opts.numWorkers !== undefined ? { numWorkers: opts.numWorkers } : {}),
     port: 0,
     kvEventsPort: opts.kvEvents === false ? null : 0,
-    kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? false,
+    kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? opts.mocker?.prefixCachingHashAlgo === 'sha256_cbor',
   };
   const mocker = await startMocker(mockerOpts, opts.tokenizer);
   let router: RunningRouter;

@@ -21,7 +21,9 @@ import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRe
 import { PREPROCESSED_FIELD, readPreprocessed, workerCapability, type PromptInput } from '../../core/preprocessed.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
-import { Engine, type KvEvent } from '../engine/index.ts';
+import type { OutgoingKvEvent } from '../../core/kv-event-codec.ts';
+import { Engine } from '../engine/index.ts';
+import { VllmEventHasher } from './vllm-hash-events.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import { KVLAB_VERSION } from '../../core/version.ts';
 import type { DriverClock } from './clock.ts';
@@ -39,7 +41,7 @@ export const WORKER_HEADER = 'x-kvlab-worker';
 
 /** Where a worker's KV events go (the ZeroMQ publisher, or an in-memory sink in tests). */
 export interface KvEventSink {
-  publish(events: readonly KvEvent[], epochMs: number): void;
+  publish(events: readonly OutgoingKvEvent[], epochMs: number): void;
 }
 
 export interface WorkerAppOptions {
@@ -130,10 +132,11 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   const name = appOpts.name ?? 'worker-0';
   const engine = appOpts.engine ?? new Engine(engineConfigOf(opts), opts.profile ?? undefined, engineOptionsOf(opts));
   const sink = appOpts.kvEvents ?? null;
+  const vllmHashes = sink && opts.prefixCachingHashAlgo === 'sha256_cbor' ? new VllmEventHasher(opts.hashSeed) : null;
   const driver = new EngineDriver(engine, {
     clock: appOpts.clock,
     arrivalDelayMs: (opts.profile?.frontendMs ?? 0) / opts.speedupRatio,
-    onKvEvents: sink ? (events, atMs) => sink.publish(events, driver.clock.toEpochMs(atMs)) : undefined,
+    onKvEvents: sink ? (events, atMs) => sink.publish(vllmHashes ? vllmHashes.translate(events) : events, driver.clock.toEpochMs(atMs)) : undefined,
   });
   const metrics = createWorkerMetrics(opts.model, () => engine.stats());
   const tokenizer = appOpts.tokenizer ?? o200kTokenizer();
