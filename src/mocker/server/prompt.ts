@@ -20,7 +20,7 @@ export { chatPromptTokens, MAX_TOKEN_BYTES };
 /** Prompt tokens of a completions request: one string or one list of token ids. */
 export function completionPromptTokens(prompt: CompletionPrompt, maxModelLen: number, tok?: ModelTokenizer): number[] {
   const one = singlePrompt(prompt);
-  const isValid = tok?.isValidToken ?? isValidToken;
+  const isValid = tok ? (id: number) => tok.isValidToken(id) : isValidToken;
   if (typeof one === 'string') {
     const tokens = textPromptTokens(one, maxModelLen, tok ? (t) => tok.encodeText(t) : undefined);
     if (tokens.length === 0) throw makeError('invalid_request', { detail: 'prompt: must not be empty', param: 'prompt' });
