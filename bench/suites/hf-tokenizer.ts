@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ChatTokenizer } from '../../src/core/chat-template.ts';
 import { loremText } from '../../src/core/lorem.ts';
 import { createRng } from '../../src/core/rng.ts';
-import { loadHfTokenizer } from '../../src/core/tokenizers/hf-tokenizer.ts';
+import { loadHfTokenizer } from '../../src/lab/hf-tokenizer-files.ts';
 import { makeFigure, percentile, repetitions } from '../lib/figure.ts';
 import type { Suite } from '../lib/types.ts';
 

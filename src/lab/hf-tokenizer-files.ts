@@ -2,27 +2,15 @@
  * Finding and reading a Hugging Face tokenizer on disk: `PATH` is a model folder holding
  * `tokenizer.json` and `tokenizer_config.json`, or the tokenizer.json file itself with its config
  * beside it. Nothing is fetched: a missing or malformed file is a one-line `TokenizerFileError`
- * naming the file and what is wrong (the CLI turns it into a usage error).
+ * naming the file and what is wrong (the CLI turns it into a usage error). The tokenizer itself is
+ * core/tokenizers/hf-tokenizer (no I/O); this is where its files are read.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { HfModelTokenizer, TokenizerFileError, type HfTokenizerFiles } from '../core/tokenizers/hf-tokenizer.ts';
 
-export class TokenizerFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TokenizerFileError';
-  }
-}
-
-export interface HfTokenizerFiles {
-  /** The tokenizer.json path (its name in messages). */
-  tokenizerPath: string;
-  tokenizerJson: Record<string, unknown>;
-  tokenizerConfig: Record<string, unknown>;
-  /** `hf:` + a digest of both files' text: two processes loading the same files agree on it. */
-  digest: string;
-}
+export { TokenizerFileError };
 
 function readJson(path: string, what: string, hash: Hash): Record<string, unknown> {
   let text: string;
@@ -65,4 +53,9 @@ export function readHfTokenizerFiles(path: string): HfTokenizerFiles {
     throw new TokenizerFileError(`tokenizer config ${configPath}: ${hint}`);
   }
   return { tokenizerPath, tokenizerJson, tokenizerConfig, digest: `hf:${hash.digest('hex').slice(0, 16)}` };
+}
+
+/** Loads the Hugging Face tokenizer at `path` (a folder or its tokenizer.json); throws TokenizerFileError. */
+export function loadHfTokenizer(path: string): HfModelTokenizer {
+  return new HfModelTokenizer(readHfTokenizerFiles(path));
 }
