@@ -120,6 +120,10 @@ export class HfModelTokenizer implements ModelTokenizer {
     return this.tok.encode(text).ids;
   }
 
+  countText(text: string): number {
+    return this.tok.encode(text, { add_special_tokens: false }).ids.length;
+  }
+
   isValidToken(id: number): boolean {
     return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.tok.id_to_token(id) !== undefined;
   }

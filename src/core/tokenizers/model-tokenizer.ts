@@ -24,6 +24,8 @@ export interface ModelTokenizer {
   encodeChat(messages: readonly ChatMessageLike[], addGenerationPrompt?: boolean): number[];
   /** A completions prompt's ids. */
   encodeText(text: string): number[];
+  /** Tokens of plain text without special tokens (an answer's, for a client counting what it got). */
+  countText(text: string): number;
   /** True when `id` is in the vocabulary. */
   isValidToken(id: number): boolean;
   /**
@@ -42,6 +44,7 @@ export function o200kTokenizer(chat: ChatTokenizer = new ChatTokenizer()): Model
     id: KVLAB_TOKENIZER,
     encodeChat: (messages, addGenerationPrompt) => chat.encodeChat(messages, addGenerationPrompt),
     encodeText: (text) => encode(text),
+    countText: (text) => encode(text).length,
     isValidToken,
     answerTokens: (rng, n) => loremTokens(rng, n),
     answerText: (tokens) => tokensToLoremText(tokens),
