@@ -14,6 +14,7 @@ export const SUITES: readonly { id: string; load(): Promise<Suite> }[] = Object.
   { id: 'tokenizer', load: async () => (await import('./tokenizer.ts')).tokenizer },
   { id: 'serving-path', load: async () => (await import('./serving-path.ts')).servingPath },
   { id: 'clock-agreement', load: async () => (await import('./clock-agreement.ts')).clockAgreement },
+  { id: 'hf-tokenizer', load: async () => (await import('./hf-tokenizer.ts')).hfTokenizer },
 ]);
 
 export const SUITE_IDS: readonly string[] = SUITES.map((s) => s.id);

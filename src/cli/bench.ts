@@ -25,6 +25,7 @@ import type { WorkloadName } from '../client/workloads/index.ts';
 import { CliExit } from './exit.ts';
 import { enumArg, floatArg, intArg, nonEmptyArg } from './flags.ts';
 import { withAbort } from './signals.ts';
+import { loadTokenizerFlag } from './tokenizer-flag.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
@@ -48,6 +49,7 @@ export interface SharedFlags {
   resetCache?: boolean;
   /** undefined: the workload's own default; false: --no-warmup. */
   warmup?: number | false;
+  tokenizer?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -72,7 +74,8 @@ function addShared(cmd: Command): Command {
     .option('--threshold <expr>', "pass/fail threshold, e.g. 'ttft_ms:p95<500' (repeatable; a failure exits 99)", collect, [])
     .option('--goodput <slos>', "SLOs for goodput, e.g. 'ttft_ms:500,tpot_ms:50'")
     .option('--seed <n>', 'seed of the workload, sampling and retry jitter', intArg())
-    .option('--no-stream', 'send non-streaming requests (no TTFT/ITL)');
+    .option('--no-stream', 'send non-streaming requests (no TTFT/ITL)')
+    .option('--tokenizer <path>', "the served model's Hugging Face tokenizer (folder or tokenizer.json): counts the tokens an answer's usage leaves out (default o200k_base)");
 }
 
 export function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions['shared'] {
@@ -114,11 +117,13 @@ function toFlagError(err: unknown): unknown {
  * Run a bench command with Ctrl-C/SIGTERM wired to its abort signal. A non-zero code (99 thresholds,
  * 130 interrupted) ends the process through CliExit; a second Ctrl-C ends it at once with 130.
  */
-async function run(build: (signal: AbortSignal) => BenchCommandOptions): Promise<void> {
+async function run(build: (signal: AbortSignal) => BenchCommandOptions, tokenizerPath?: string): Promise<void> {
+  const tokenizer = await loadTokenizerFlag(tokenizerPath);
   const code = await withAbort('kvlab bench: interrupted, finishing in-flight requests', async (signal) => {
     let options: BenchCommandOptions;
     try {
       options = build(signal);
+      if (tokenizer) options.shared.tokenizer = tokenizer;
     } catch (err) {
       throw toFlagError(err);
     }
@@ -172,7 +177,7 @@ export function registerBench(program: Command): void {
         speculativePrefill: f.speculativePrefill,
         seed: f.seed,
       },
-    }));
+    }), f.tokenizer);
   });
 
   addShared(
@@ -208,7 +213,7 @@ export function registerBench(program: Command): void {
         ignoreEos: f.ignoreEos,
         seed: f.seed,
       },
-    }));
+    }), f.tokenizer);
   });
 
   addShared(
@@ -255,7 +260,7 @@ export function registerBench(program: Command): void {
         earlyStop: f.earlyStop,
         seed: f.seed,
       },
-    }));
+    }), f.tokenizer);
   });
 
   addShared(
@@ -281,7 +286,7 @@ export function registerBench(program: Command): void {
         numPrefixPrompts: f.numPrefixPrompts,
         seed: f.seed,
       },
-    }));
+    }), f.tokenizer);
   });
 
   addShared(
@@ -311,7 +316,7 @@ export function registerBench(program: Command): void {
         blockSize: f.blockSize,
         seed: f.seed,
       },
-    }));
+    }), f.tokenizer);
   });
 
   addShared(
@@ -341,6 +346,6 @@ export function registerBench(program: Command): void {
         stages: f.stages,
         seed: f.seed,
       },
-    }));
+    }), f.tokenizer);
   });
 }

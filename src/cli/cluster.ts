@@ -15,6 +15,7 @@ import { addDeploymentFlags } from './deployment-flags.ts';
 import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF } from './router.ts';
 import { untilSignal } from './signals.ts';
 import type { MockerOptions } from '../mocker/index.ts';
+import { loadTokenizerFlag } from './tokenizer-flag.ts';
 import { intArg, portArg } from './flags.ts';
 
 /** Mocker flags the cluster defines itself. */
@@ -45,8 +46,10 @@ export function registerCluster(program: Command): void {
     .option('--no-router', 'start the workers only (KV events with token ids) and print the settings your own router needs');
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
-    const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0 });
-    if (!flags.router) return runWorkersOnly(mocker);
+    // vLLM hashes are computed from the blocks' token ids, so they need them in the events.
+    const tokenIds = flags.kvEventTokenIds || flags.prefixCachingHashAlgo === 'sha256_cbor';
+    const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0, kvEventTokenIds: tokenIds });
+    if (!flags.router) return runWorkersOnly(mocker, await loadTokenizerFlag(flags.tokenizer));
     const routerPart = {
       mode: flags.routerMode,
       port: flags.port,
@@ -68,8 +71,9 @@ export function registerCluster(program: Command): void {
     } catch (err) {
       asFlagError(err, ROUTER_FLAG_OF);
     }
+    const tokenizer = await loadTokenizerFlag(flags.tokenizer);
     const { startCluster } = await import('../lab/cluster.ts');
-    const cluster = await startCluster({ mocker, router: routerPart });
+    const cluster = await startCluster({ mocker, router: routerPart, tokenizer });
     const out = process.stdout;
     out.write(`kvlab cluster: ${cluster.workers.length} worker(s), ${flags.routerMode} routing, model ${mocker.model}\n`);
     out.write(`router ${cluster.url}\n`);
@@ -81,9 +85,9 @@ export function registerCluster(program: Command): void {
 }
 
 /** `--no-router`: the workers and the settings for an external router, until SIGINT/SIGTERM. */
-async function runWorkersOnly(mocker: MockerOptions): Promise<void> {
+async function runWorkersOnly(mocker: MockerOptions, tokenizer: Awaited<ReturnType<typeof loadTokenizerFlag>>): Promise<void> {
   const { startWorkersOnly, externalRouterSettings, renderExternalRouterSettings } = await import('../lab/workers-only.ts');
-  const running = await startWorkersOnly(mocker);
+  const running = await startWorkersOnly(mocker, tokenizer);
   const out = process.stdout;
   out.write(renderExternalRouterSettings(externalRouterSettings(running.workers, mocker.model, mocker.blockSize)).join('\n') + '\n');
   await untilSignal();

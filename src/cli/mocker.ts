@@ -3,16 +3,18 @@
  * cleanly on SIGINT/SIGTERM. Thin: validation lives in resolveMockerOptions, serving in src/mocker.
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { HASH_ALGOS, type HashAlgo } from '../core/vllm-block-hash.ts';
 import { KvlabError, makeError } from '../core/errors.ts';
 // Light imports only: the server (fastify, tokenizer tables) is loaded when the command runs, so flag
 // errors and --help answer fast.
 import { loadProfile } from '../mocker/engine/profile.ts';
 import { DEFAULT_MOCKER_OPTIONS as D, resolveMockerOptions, type MockerOptions } from '../mocker/server/options.ts';
-import { floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
+import { enumArg, floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
 import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
 import { deploymentOverrides } from './mocker-deployment.ts';
 import { untilSignal } from './signals.ts';
+import { loadTokenizerFlag, TOKENIZER_FLAG_HELP } from './tokenizer-flag.ts';
 
 interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   tp?: number;
@@ -34,6 +36,8 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   reasoningRatio: number;
   kvEventsPort?: number;
   kvEventTokenIds: boolean;
+  prefixCachingHashAlgo: HashAlgo;
+  hashSeed: string;
   apiKey?: string;
   seed: number;
   failureRate: number;
@@ -42,6 +46,16 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   maxTokensLimit?: number;
   defaultMaxTokens: number;
   bodyLimit: number;
+  /** `--tokenizer` path (loaded by the command, not a MockerOptions field). */
+  tokenizer?: string;
+}
+
+/** `--prefix-caching-hash-algo`: vLLM's pickle-based `sha256` and Python's `builtin` are named but refused. */
+function hashAlgoArg(raw: string): HashAlgo {
+  if (raw === 'sha256' || raw === 'builtin') {
+    throw new InvalidArgumentError(`vLLM's '${raw}' hashes CPython objects (pickle/hash()) and are not reproduced; use sha256_cbor or builtin-kvlab.`);
+  }
+  return enumArg(HASH_ALGOS)(raw);
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -87,6 +101,8 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
     reasoningRatio: f.reasoningRatio,
     kvEventsPort: f.kvEventsPort ?? null,
     kvEventTokenIds: f.kvEventTokenIds,
+    prefixCachingHashAlgo: f.prefixCachingHashAlgo,
+    hashSeed: f.hashSeed,
     apiKey: f.apiKey ?? null,
     seed: f.seed,
     failureRate: f.failureRate,
@@ -109,9 +125,10 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
 }
 
 /** Start the workers, print them, and resolve once a signal has stopped them. */
-async function runMocker(opts: MockerOptions): Promise<void> {
+async function runMocker(opts: MockerOptions, tokenizerPath: string | undefined): Promise<void> {
+  const tokenizer = await loadTokenizerFlag(tokenizerPath);
   const { startMocker } = await import('../mocker/server/start.ts');
-  const mocker = await startMocker(opts);
+  const mocker = await startMocker(opts, tokenizer);
   const out = process.stdout;
   out.write(`kvlab mocker: ${mocker.workers.length} worker(s) serving model ${opts.model}\n`);
   for (const w of mocker.workers) out.write(`${w.name} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`);
@@ -129,6 +146,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
     const long = flags.split(/[ ,]/)[0];
     if (except.has(long)) return;
     if (parse) cmd.option(flags, description, parse as (v: string) => unknown, defaultValue);
+    else if (defaultValue !== undefined) cmd.option(flags, description, defaultValue as string);
     else cmd.option(flags, description);
   };
   add('--num-workers <n>', 'workers in this process (worker i listens on port + i)', intArg({ min: 1, max: 1024 }), D.numWorkers);
@@ -149,6 +167,8 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg({ min: 0, max: 1 }), D.reasoningRatio);
   add('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', portArg());
   add('--no-kv-event-token-ids', "KV events carry block hashes only (enough for a kvlab router; vLLM's format has token ids)");
+  add('--prefix-caching-hash-algo <algo>', `block hashes in KV events: ${HASH_ALGOS.join(' or ')} (vLLM's, needs token ids in the events)`, hashAlgoArg, D.prefixCachingHashAlgo);
+  add('--hash-seed <seed>', "vLLM's PYTHONHASHSEED for sha256_cbor block hashes", undefined, D.hashSeed);
   add('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg());
   add('--seed <n>', 'seed of output lengths, tokens and injected failures', intArg(), D.seed);
   add('--failure-rate <f>', 'share of requests failed on purpose', floatArg({ min: 0, max: 1 }), D.failureRate);
@@ -157,6 +177,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--max-tokens-limit <n>', 'largest accepted max_tokens (default: max-model-len)', intArg({ min: 1 }));
   add('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), D.defaultMaxTokens);
   add('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg({ min: 1 }), D.bodyLimit);
+  add('--tokenizer <path>', TOKENIZER_FLAG_HELP);
   return cmd;
 }
 
@@ -169,6 +190,6 @@ export async function mockerOptionsOf(cmd: Command, flags: MockerFlags, fixed: P
 export function registerMocker(program: Command): void {
   const cmd = program.command('mocker').description('Run mock OpenAI-compatible inference workers (vLLM-like engine, KV events, metrics); --model M --gpu G times them as a real deployment');
   addDeploymentFlags(addMockerFlags(cmd), false).action(async (flags: MockerFlags) => {
-    await runMocker(await mockerOptionsOf(cmd, flags));
+    await runMocker(await mockerOptionsOf(cmd, flags), flags.tokenizer);
   });
 }

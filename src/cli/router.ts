@@ -11,6 +11,7 @@ import { DEFAULT_ROUTER_OPTIONS as D, resolveRouterOptions, type RouterOptions }
 import { ROUTER_MODES, type RouterMode } from '../router-sim/types.ts';
 import { enumArg, floatArg, intArg, nonEmptyArg, portArg } from './flags.ts';
 import { untilSignal } from './signals.ts';
+import { addTokenizerFlag, loadTokenizerFlag } from './tokenizer-flag.ts';
 
 interface RouterFlags {
   worker: string[];
@@ -29,6 +30,7 @@ interface RouterFlags {
   kvEventLoss: number;
   loadRefreshMs: number;
   preprocess: boolean;
+  tokenizer?: string;
 }
 
 /** RouterOptions field → the flag that sets it (for one-line errors naming the flag). */
@@ -113,10 +115,11 @@ export function registerRouter(program: Command): void {
     .option('--seed <n>', 'seed of random routing choices', intArg(), D.seed)
     .option('--api-key <key>', 'require Authorization: Bearer <key> (forwarded to workers)', nonEmptyArg())
     .option('--max-model-len <n>', "the workers' context length: prompts certainly longer (by bytes) get a 400 before tokenizing", intArg({ min: 1 }), D.maxModelLen);
-  addRouterPolicyFlags(cmd, 'kv').action(async (flags: RouterFlags) => {
+  addRouterPolicyFlags(addTokenizerFlag(cmd), 'kv').action(async (flags: RouterFlags) => {
     const opts = routerOptionsFromFlags(flags);
+    const tokenizer = await loadTokenizerFlag(flags.tokenizer);
     const { startRouter } = await import('../router-sim/server/index.ts');
-    const router = await startRouter(opts);
+    const router = await startRouter(opts, tokenizer);
     const out = process.stdout;
     out.write(`kvlab router: ${opts.mode} routing on ${router.url}\n`);
     router.state.pool.endpoints.forEach((e, i) => out.write(`${e.name} ${e.url}${opts.kvEvents[i] ? ` kv-events ${opts.kvEvents[i]}` : ''}\n`));

@@ -10,6 +10,7 @@
  * starts from a cold cache whatever ran before it. On abort it stops sending, lets in-flight requests
  * finish for a grace period, and still writes run.json from what finished.
  */
+import type { ModelTokenizer } from '../core/tokenizers/model-tokenizer.ts';
 import { createRng } from '../core/rng.ts';
 import { parseSlos } from '../core/goodput.ts';
 import type { Workload } from './workloads/types.ts';
@@ -54,6 +55,8 @@ export interface BenchOptions {
   abortGraceMs?: number;
   /** Extra resolved flags written into run.json's config. */
   config?: Record<string, unknown>;
+  /** The served model's tokenizer, for token counts the server's usage leaves out (`--tokenizer`). */
+  tokenizer?: ModelTokenizer;
   /** Unmeasured requests sent before the run (runner/warmup.ts; default: the workload's own plan's count, else 0). */
   warmupRequests?: number;
   /** Reset every target's prefix cache before measuring, after any warm-up (default false). */
@@ -139,6 +142,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       rng: rng.fork(`retry-${i}`),
       now: () => clock.now(),
       dispatcher: agent,
+      tokenizer: opts.tokenizer,
     }),
   );
   let folder: RunFolder | null = null;

@@ -34,6 +34,23 @@ export type KvCacheEvent =
   | { type: 'BlockRemoved'; blockHashes: number[]; medium?: string | null }
   | { type: 'AllBlocksCleared' };
 
+/**
+ * An event as a publisher sends it: kvlab's safe-integer hashes, or vLLM's unsigned 64-bit block
+ * hashes as bigints (core/vllm-block-hash).
+ */
+export type OutgoingKvEvent =
+  | KvCacheEvent
+  | {
+      type: 'BlockStored';
+      blockHashes: bigint[];
+      parentHash: bigint | null;
+      tokenIds: number[];
+      blockSize: number;
+      loraId?: number | null;
+      medium?: string | null;
+    }
+  | { type: 'BlockRemoved'; blockHashes: bigint[]; medium?: string | null };
+
 export interface KvEventBatch {
   /** Publisher's wall-clock time, float seconds since the epoch. */
   ts: number;
@@ -67,7 +84,7 @@ export function hashKey(h: unknown): number {
   throw new KvEventDecodeError(`block hash must be an integer or bytes, got ${typeof h}`);
 }
 
-function wireEvent(e: KvCacheEvent): unknown[] {
+function wireEvent(e: OutgoingKvEvent): unknown[] {
   switch (e.type) {
     case 'BlockStored':
       return ['BlockStored', e.blockHashes, e.parentHash, e.tokenIds, e.blockSize, e.loraId ?? null, e.medium ?? MEDIUM_GPU, null];
@@ -82,8 +99,11 @@ function wireEvent(e: KvCacheEvent): unknown[] {
  * msgpack payload of one batch in the array layout (`ts` float seconds; an integral value is written as
  * a msgpack int, which msgspec accepts for a float field).
  */
-export function encodeEventBatch(ts: number, events: readonly KvCacheEvent[], dataParallelRank = 0): Uint8Array {
-  return encode([ts, events.map(wireEvent), dataParallelRank]);
+export function encodeEventBatch(ts: number, events: readonly OutgoingKvEvent[], dataParallelRank = 0): Uint8Array {
+  // bigint hashes need msgpack's 64-bit integer mode (uint64 on the wire); it is off otherwise, so
+  // batches of kvlab's own hashes encode exactly as before.
+  const wide = events.some((e) => e.type !== 'AllBlocksCleared' && typeof e.blockHashes[0] === 'bigint');
+  return encode([ts, events.map(wireEvent), dataParallelRank], wide ? { useBigInt64: true } : undefined);
 }
 
 function asArray(x: unknown, what: string): unknown[] {

@@ -12,8 +12,8 @@
 import type { Rng } from './rng.ts';
 import { encode } from './tokenizer.ts';
 
-/** Candidate words; only those that are a single token after a space are kept (see LOREM_WORDS). */
-const CANDIDATES = `
+/** Candidate words; only those that are a single token after a space are kept (see LOREM_WORDS; other tokenizers pick their own: tokenizers/answer-words). */
+export const CANDIDATES = `
 lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore
 et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris nisi aliquip ex
 ea commodo consequat duis aute irure in reprehenderit voluptate velit esse cillum fugiat nulla

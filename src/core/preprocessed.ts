@@ -37,18 +37,19 @@ export interface WorkerCapability {
   hash_only: boolean;
 }
 
-export function workerCapability(blockSize: number, hashOnly: boolean): WorkerCapability {
-  return { tokenizer: KVLAB_TOKENIZER, block_hash: KVLAB_BLOCK_HASH, block_size: blockSize, hash_only: hashOnly };
+export function workerCapability(blockSize: number, hashOnly: boolean, tokenizer = KVLAB_TOKENIZER): WorkerCapability {
+  return { tokenizer, block_hash: KVLAB_BLOCK_HASH, block_size: blockSize, hash_only: hashOnly };
 }
 
 /**
  * The capability in a worker's `/health` body, when it is a kvlab worker that shares our tokenizer,
- * hash function and `blockSize`; null for anything else (a foreign server, another kvlab version).
+ * hash function and `blockSize`; null for anything else (a foreign server, another kvlab version, a
+ * worker with another `--tokenizer`).
  */
-export function capabilityOf(health: unknown, blockSize: number): WorkerCapability | null {
+export function capabilityOf(health: unknown, blockSize: number, tokenizer = KVLAB_TOKENIZER): WorkerCapability | null {
   const k = (health as { kvlab?: unknown } | null)?.kvlab as Partial<WorkerCapability> | undefined;
   if (k === null || typeof k !== 'object') return null;
-  if (k.tokenizer !== KVLAB_TOKENIZER || k.block_hash !== KVLAB_BLOCK_HASH || k.block_size !== blockSize) return null;
+  if (k.tokenizer !== tokenizer || k.block_hash !== KVLAB_BLOCK_HASH || k.block_size !== blockSize) return null;
   return { tokenizer: k.tokenizer, block_hash: k.block_hash, block_size: k.block_size, hash_only: k.hash_only === true };
 }
 
@@ -106,7 +107,7 @@ export interface PromptInput {
  * Checks a preprocessed prompt against a worker with `blockSize` (hash-only prompts only when
  * `acceptHashOnly`); throws invalid_request naming the bad field.
  */
-export function readPreprocessed(p: PreprocessedPrompt, blockSize: number, acceptHashOnly: boolean): PromptInput {
+export function readPreprocessed(p: PreprocessedPrompt, blockSize: number, acceptHashOnly: boolean, isValid: (id: number) => boolean = isValidToken): PromptInput {
   const bad = (field: string, detail: string): never => {
     throw makeError('invalid_request', { detail: `${PREPROCESSED_FIELD}.${field}: ${detail}`, param: `${PREPROCESSED_FIELD}.${field}` });
   };
@@ -123,7 +124,7 @@ export function readPreprocessed(p: PreprocessedPrompt, blockSize: number, accep
     hashOnly = true;
   } else if (tokenIds.length !== p.tokens) bad('token_ids', `expected ${p.tokens} token ids${acceptHashOnly ? ` or the last ${tail}` : ''}, got ${tokenIds.length}`);
   for (let i = 0; i < tokenIds.length; i++) {
-    if (!isValidToken(tokenIds[i])) bad('token_ids', `token id ${tokenIds[i]} at index ${i} is out of vocabulary`);
+    if (!isValid(tokenIds[i])) bad('token_ids', `token id ${tokenIds[i]} at index ${i} is out of vocabulary`);
   }
   return { length: p.tokens, tokenIds, hashes: p.block_hashes, hashOnly };
 }

@@ -5,10 +5,15 @@
  * list holding one prompt is unwrapped; several prompts are refused). Text is measured in bytes
  * before it is tokenized, so a prompt far over the context length costs no BPE work.
  */
-import type { ChatMessageLike, ChatTokenizer } from './chat-template.ts';
+import type { ChatMessageLike } from './chat-template.ts';
 import { makeError } from './errors.ts';
 import { messageText, type ChatRequestMessage, type CompletionPrompt } from './openai-schemas.ts';
 import { encode } from './tokenizer.ts';
+
+/** What renders and tokenizes a chat: kvlab's ChatTokenizer or a model's (tokenizers/model-tokenizer). */
+export interface ChatEncoder {
+  encodeChat(messages: readonly ChatMessageLike[], addGenerationPrompt?: boolean): number[];
+}
 
 /** Chat messages → the chat template's input (content parts joined, reasoning left out). */
 export function chatMessagesLike(messages: readonly ChatRequestMessage[]): ChatMessageLike[] {
@@ -42,7 +47,7 @@ export function checkPromptBytes(bytes: number, maxModelLen: number, param: stri
 }
 
 /** Prompt tokens of a chat request (throws context_length_exceeded for prompts certainly too long). */
-export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequestMessage[], maxModelLen = Infinity): number[] {
+export function chatPromptTokens(tok: ChatEncoder, messages: readonly ChatRequestMessage[], maxModelLen = Infinity): number[] {
   const flat = chatMessagesLike(messages);
   // A UTF-16 code unit is at most 3 UTF-8 bytes: count the bytes only when that bound is not enough.
   let units = 0;
@@ -56,7 +61,7 @@ export function chatPromptTokens(tok: ChatTokenizer, messages: readonly ChatRequ
 }
 
 /** Tokens of a completions prompt given as text (throws context_length_exceeded for text certainly too long). */
-export function textPromptTokens(text: string, maxModelLen = Infinity): number[] {
+export function textPromptTokens(text: string, maxModelLen = Infinity, encodeText: (text: string) => number[] = encode): number[] {
   if (text.length * 3 > maxModelLen * MAX_TOKEN_BYTES) checkPromptBytes(Buffer.byteLength(text, 'utf8'), maxModelLen, 'prompt');
-  return encode(text);
+  return encodeText(text);
 }

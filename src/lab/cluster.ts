@@ -10,6 +10,7 @@
  * (core/preprocessed). `mocker.kvEventTokenIds: true` keeps vLLM's events with token ids for other
  * subscribers; `router.preprocess: false` sends the workers plain text.
  */
+import type { ModelTokenizer } from '../core/tokenizers/model-tokenizer.ts';
 import { startMocker, type MockerOptions, type RunningMocker } from '../mocker/index.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../router-sim/index.ts';
 
@@ -22,6 +23,8 @@ export interface ClusterOptions {
   router?: Partial<Omit<RouterOptions, 'workers' | 'kvEvents'>>;
   /** Publish KV events and feed them to the router (default true; required by router mode kv). */
   kvEvents?: boolean;
+  /** Tokenizer of the workers and the router (`--tokenizer`); default kvlab's o200k_base. */
+  tokenizer?: ModelTokenizer;
   /** How long the router may take to subscribe to every worker's KV events before start-up fails (default 5000 ms). */
   readyTimeoutMs?: number;
 }
@@ -55,9 +58,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     ...(opts.numWorkers !== undefined ? { numWorkers: opts.numWorkers } : {}),
     port: 0,
     kvEventsPort: opts.kvEvents === false ? null : 0,
-    kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? false,
+    kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? opts.mocker?.prefixCachingHashAlgo === 'sha256_cbor',
   };
-  const mocker = await startMocker(mockerOpts);
+  const mocker = await startMocker(mockerOpts, opts.tokenizer);
   let router: RunningRouter;
   try {
     router = await startRouter({
@@ -67,7 +70,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       ...opts.router,
       workers: mocker.workers.map((w) => w.url),
       kvEvents: opts.kvEvents === false ? [] : mocker.workers.map((w) => w.kvEventsEndpoint ?? ''),
-    });
+    }, opts.tokenizer);
   } catch (err) {
     await mocker.close();
     throw err;

@@ -8,6 +8,7 @@
  * at the workers and measures it with `kvlab experiment --target`.
  */
 import { startMocker, type MockerOptions, type RunningMocker } from '../mocker/index.ts';
+import type { ModelTokenizer } from '../core/tokenizers/model-tokenizer.ts';
 import type { ClusterWorker } from './cluster.ts';
 
 export interface RunningWorkers {
@@ -16,9 +17,12 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** The mocker options of `mocker` with ports chosen by us; KV events always on, with token ids. */
-export async function startWorkersOnly(mocker: Partial<MockerOptions>): Promise<RunningWorkers> {
-  const running = await startMocker({ ...mocker, port: 0, kvEventsPort: 0, kvEventTokenIds: true });
+/**
+ * The mocker options of `mocker` with ports chosen by us; KV events always on, with token ids. With a
+ * model tokenizer (`--tokenizer`) the workers count and template as that model.
+ */
+export async function startWorkersOnly(mocker: Partial<MockerOptions>, tokenizer?: ModelTokenizer): Promise<RunningWorkers> {
+  const running = await startMocker({ ...mocker, port: 0, kvEventsPort: 0, kvEventTokenIds: true }, tokenizer);
   return {
     workers: running.workers.map((w) => ({ name: w.name, url: w.url, kvEventsEndpoint: w.kvEventsEndpoint })),
     mocker: running,

@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Rng } from '../../core/rng.ts';
 import { createRng } from '../../core/rng.ts';
+import type { ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { TurnResult } from '../runner/types.ts';
 import { AttemptError, runAttempt, type AttemptOutcome, type FailureKind } from './attempt.ts';
@@ -42,6 +43,11 @@ export interface TransportOptions {
   now?: () => number;
   /** Shared connection pool; the transport creates (and owns) one when absent. */
   dispatcher?: Dispatcher;
+  /**
+   * Counts tokens an answer's usage leaves out (`--tokenizer`: the served model's tokenizer); default
+   * kvlab's o200k_base. Prompts of completions are counted without special tokens.
+   */
+  tokenizer?: ModelTokenizer;
 }
 
 export interface SendRequest {
@@ -111,6 +117,10 @@ function tokenizer(): NonNullable<typeof localTokenizer> {
 }
 
 export function createTransport(opts: TransportOptions): Transport {
+  const model = opts.tokenizer;
+  const counter: typeof tokenizer = model
+    ? () => Promise.resolve({ countTokens: (text: string) => model.countText(text), chatTokens: (messages: ChatMessageLike[]) => model.encodeChat(messages).length })
+    : tokenizer;
   const base = apiBase(opts.baseUrl);
   const { origin, pathname: basePath } = new URL(base);
   const ownAgent = opts.dispatcher ? null : createAgent();
@@ -199,7 +209,7 @@ export function createTransport(opts: TransportOptions): Transport {
     if (t.error) error = `stream error: ${t.error.message}`;
     else if (!t.sawDone && t.finishReason === null) error = 'stream ended before [DONE]';
     const needsLocal = u?.promptTokens == null || (u.completionTokens == null && (t.content !== '' || t.reasoning !== ''));
-    const tok = needsLocal ? await tokenizer() : null;
+    const tok = needsLocal ? await counter() : null;
     const outputTokens =
       u?.completionTokens ?? (tok && (t.content || t.reasoning) ? tok.countTokens(t.content) + (t.reasoning ? tok.countTokens(t.reasoning) : 0) : 0);
     return {

@@ -16,12 +16,14 @@
  * under `kvlab`; a request without `kvlab_prompt` is served from its messages / prompt as always.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError } from '../../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest } from '../../core/openai-schemas.ts';
 import { PREPROCESSED_FIELD, readPreprocessed, workerCapability, type PromptInput } from '../../core/preprocessed.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
-import { Engine, type KvEvent } from '../engine/index.ts';
+import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
+import type { OutgoingKvEvent } from '../../core/kv-event-codec.ts';
+import { Engine } from '../engine/index.ts';
+import { VllmEventHasher } from './vllm-hash-events.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import { KVLAB_VERSION } from '../../core/version.ts';
 import type { DriverClock } from './clock.ts';
@@ -39,7 +41,7 @@ export { WORKER_HEADER };
 
 /** Where a worker's KV events go (the ZeroMQ publisher, or an in-memory sink in tests). */
 export interface KvEventSink {
-  publish(events: readonly KvEvent[], epochMs: number): void;
+  publish(events: readonly OutgoingKvEvent[], epochMs: number): void;
 }
 
 export interface WorkerAppOptions {
@@ -52,6 +54,8 @@ export interface WorkerAppOptions {
   kvEvents?: KvEventSink | null;
   /** Clock for the driver; default the real monotonic clock. */
   clock?: DriverClock;
+  /** Prompt and answer tokenizer (`--tokenizer`); default kvlab's o200k_base. */
+  tokenizer?: ModelTokenizer;
 }
 
 const PROTECTED = /^\/(v1\/|reset_prefix_cache)/;
@@ -61,7 +65,7 @@ interface WorkerState {
   name: string;
   engine: Engine;
   serve: ServeContext;
-  tokenizer: ChatTokenizer;
+  tokenizer: ModelTokenizer;
   failures: ReturnType<typeof failureInjector>;
   counter: number;
   created: () => number;
@@ -97,7 +101,7 @@ function makeJob(
   if (opts.maxWaiting !== null && waiting >= opts.maxWaiting) throw makeError('queue_full', { queued: waiting, limit: opts.maxWaiting });
   const n = state.counter++;
   const rng: Rng = body.seed != null ? createRng(`request-seed/${body.seed}`) : createRng(`${opts.seed}/${state.name}/${n}`);
-  const plan = planOutput(body, maxTokens, rng, kind === 'chat' ? opts.reasoningRatio : 0);
+  const plan = planOutput(body, maxTokens, rng, kind === 'chat' ? opts.reasoningRatio : 0, (r, n, c) => state.tokenizer.answerTokens(r, n, c));
   return {
     head: { id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${state.name}-${n}`, kind, created: state.created(), model: opts.model },
     prompt: prompt.tokenIds,
@@ -124,18 +128,20 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   const name = appOpts.name ?? 'worker-0';
   const engine = appOpts.engine ?? new Engine(engineConfigOf(opts), opts.profile ?? undefined, engineOptionsOf(opts));
   const sink = appOpts.kvEvents ?? null;
+  const vllmHashes = sink && opts.prefixCachingHashAlgo === 'sha256_cbor' ? new VllmEventHasher(opts.hashSeed) : null;
   const driver = new EngineDriver(engine, {
     clock: appOpts.clock,
     arrivalDelayMs: (opts.profile?.frontendMs ?? 0) / opts.speedupRatio,
-    onKvEvents: sink ? (events, atMs) => sink.publish(events, driver.clock.toEpochMs(atMs)) : undefined,
+    onKvEvents: sink ? (events, atMs) => sink.publish(vllmHashes ? vllmHashes.translate(events) : events, driver.clock.toEpochMs(atMs)) : undefined,
   });
   const metrics = createWorkerMetrics(opts.model, () => engine.stats());
+  const tokenizer = appOpts.tokenizer ?? o200kTokenizer();
   const state: WorkerState = {
     opts,
     name,
     engine,
-    serve: { driver, metrics },
-    tokenizer: new ChatTokenizer(),
+    serve: { driver, metrics, textOf: (tokens) => tokenizer.answerText(tokens) },
+    tokenizer,
     failures: failureInjector(opts.failureRate, opts.failureCodes, createRng(`${opts.seed}/${name}/failures`)),
     counter: 0,
     created: () => Math.floor(driver.clock.toEpochMs(driver.clock.now()) / 1000),
@@ -153,7 +159,7 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   }
   app.addHook('onClose', async () => driver.close());
 
-  const capability = workerCapability(opts.blockSize, !opts.kvEventTokenIds);
+  const capability = workerCapability(opts.blockSize, !opts.kvEventTokenIds, tokenizer.id);
   app.get('/health', async () => ({ status: 'ok', worker: name, kvlab: capability }));
 
   // vLLM's model card: the served name, its root, and the context length clients check prompts against.
@@ -192,7 +198,7 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     if (isPreprocessed(request.body)) {
       const body = parseBody(PreprocessedChatRequest, request.body);
       precheck(state, request, body);
-      return run(state, makeJob(state, 'chat', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly), body), reply);
+      return run(state, makeJob(state, 'chat', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly, tokenizer.isValidToken.bind(tokenizer)), body), reply);
     }
     const body = parseBody(ChatCompletionRequest, request.body);
     precheck(state, request, body);
@@ -204,11 +210,11 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     if (isPreprocessed(request.body)) {
       const body = parseBody(PreprocessedCompletionRequest, request.body);
       precheck(state, request, body);
-      return run(state, makeJob(state, 'text', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly), body), reply);
+      return run(state, makeJob(state, 'text', readPreprocessed(body.kvlab_prompt, opts.blockSize, hashOnly, tokenizer.isValidToken.bind(tokenizer)), body), reply);
     }
     const body = parseBody(CompletionRequest, request.body);
     precheck(state, request, body);
-    const prompt = completionPromptTokens(body.prompt, opts.maxModelLen);
+    const prompt = completionPromptTokens(body.prompt, opts.maxModelLen, tokenizer);
     return run(state, makeJob(state, 'text', plainPrompt(prompt), body), reply);
   });
 

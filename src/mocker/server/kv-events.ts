@@ -8,7 +8,7 @@
  * optional ROUTER replay socket of vLLM is not implemented.
  */
 import { Publisher } from 'zeromq';
-import { encodeEventBatch, encodeSeq, type KvCacheEvent } from '../../core/kv-event-codec.ts';
+import { encodeEventBatch, encodeSeq, type OutgoingKvEvent } from '../../core/kv-event-codec.ts';
 
 export interface KvEventPublisher {
   /** The bound endpoint, e.g. tcp://127.0.0.1:5557 (the real port when bound to port 0). */
@@ -16,7 +16,7 @@ export interface KvEventPublisher {
   /** Batches sent so far (= the next sequence number). */
   readonly sent: number;
   /** Publish one batch; `epochMs` becomes the batch's `ts` (float seconds). */
-  publish(events: readonly KvCacheEvent[], epochMs: number): void;
+  publish(events: readonly OutgoingKvEvent[], epochMs: number): void;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@
  * complete one (errors are `invalid_config` KvlabErrors naming the field).
  */
 import { makeError } from '../../core/errors.ts';
+import { HASH_ALGOS, type HashAlgo } from '../../core/vllm-block-hash.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineOptions } from '../engine/types.ts';
 import type { TimingModel } from '../engine/timing/types.ts';
 
@@ -27,6 +28,13 @@ export interface MockerOptions extends EngineConfig {
    * takes hash-only preprocessed prompts from a kvlab router (core/preprocessed).
    */
   kvEventTokenIds: boolean;
+  /**
+   * Block hashes in KV events: kvlab's own (`builtin-kvlab`), or vLLM's `sha256_cbor` (needs token ids
+   * in the events), so a router that hashes prompts as vLLM does finds the worker's blocks.
+   */
+  prefixCachingHashAlgo: HashAlgo;
+  /** vLLM's PYTHONHASHSEED for sha256_cbor (the first block's parent hash). */
+  hashSeed: string;
   /** Required `Authorization: Bearer` key on /v1 routes; null → open. */
   apiKey: string | null;
   seed: number;
@@ -58,6 +66,8 @@ export const DEFAULT_MOCKER_OPTIONS: Readonly<MockerOptions> = Object.freeze({
   reasoningRatio: 0,
   kvEventsPort: null,
   kvEventTokenIds: true,
+  prefixCachingHashAlgo: 'builtin-kvlab',
+  hashSeed: '',
   apiKey: null,
   seed: 0,
   failureRate: 0,
@@ -112,6 +122,9 @@ export function resolveMockerOptions(partial: Partial<MockerOptions> = {}): Reso
     int(o, 'kvEventsPort', 0, 65535);
     if (o.kvEventsPort > 0 && o.kvEventsPort + o.numWorkers - 1 > 65535) bad('kvEventsPort', 'kvEventsPort + numWorkers − 1 exceeds 65535');
   }
+  if (!(HASH_ALGOS as readonly string[]).includes(o.prefixCachingHashAlgo)) bad('prefixCachingHashAlgo', `must be one of ${HASH_ALGOS.join(', ')}, got ${String(o.prefixCachingHashAlgo)}`);
+  if (typeof o.hashSeed !== 'string') bad('hashSeed', `must be a string, got ${String(o.hashSeed)}`);
+  if (o.prefixCachingHashAlgo === 'sha256_cbor' && !o.kvEventTokenIds) bad('prefixCachingHashAlgo', 'sha256_cbor hashes need token ids in the KV events (kvEventTokenIds)');
   if (o.apiKey !== null && (typeof o.apiKey !== 'string' || o.apiKey === '')) bad('apiKey', 'must be a non-empty string or null');
   int(o, 'seed', Number.MIN_SAFE_INTEGER);
   num(o, 'failureRate', 0, 1);

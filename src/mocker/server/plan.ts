@@ -57,13 +57,17 @@ export function resolveMaxTokens(req: LengthFields, promptLen: number, limits: L
   return completion;
 }
 
+/** Draws answer tokens (a model's tokenizer: tokenizers/model-tokenizer); default kvlab's lorem. */
+export type AnswerDraw = (rng: Rng, n: number, contentStart: number) => number[];
+
 /** Length, tokens and reasoning split of the answer. */
-export function planOutput(req: LengthFields, maxTokens: number, rng: Rng, reasoningRatio: number): OutputPlan {
+export function planOutput(req: LengthFields, maxTokens: number, rng: Rng, reasoningRatio: number, draw: AnswerDraw = loremTokens): OutputPlan {
   const length = requestIgnoresEos(req) ? maxTokens : rng.int(Math.max(1, req.min_tokens ?? 0), maxTokens);
-  const tokens = loremTokens(rng, length);
+  const reasoningCount = Math.min(length, Math.round(reasoningRatio * length));
+  const tokens = draw(rng, length, reasoningCount);
   return {
     tokens,
-    reasoningCount: Math.min(length, Math.round(reasoningRatio * length)),
+    reasoningCount,
     finishReason: length === maxTokens ? 'length' : 'stop',
     maxTokens,
   };

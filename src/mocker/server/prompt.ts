@@ -13,19 +13,21 @@ import { makeError } from '../../core/errors.ts';
 import type { CompletionPrompt } from '../../core/openai-schemas.ts';
 import { chatPromptTokens, MAX_TOKEN_BYTES, singlePrompt, textPromptTokens } from '../../core/prompt.ts';
 import { isValidToken } from '../../core/tokenizer.ts';
+import type { ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 
 export { chatPromptTokens, MAX_TOKEN_BYTES };
 
 /** Prompt tokens of a completions request: one string or one list of token ids. */
-export function completionPromptTokens(prompt: CompletionPrompt, maxModelLen: number): number[] {
+export function completionPromptTokens(prompt: CompletionPrompt, maxModelLen: number, tok?: ModelTokenizer): number[] {
   const one = singlePrompt(prompt);
+  const isValid = tok ? (id: number) => tok.isValidToken(id) : isValidToken;
   if (typeof one === 'string') {
-    const tokens = textPromptTokens(one, maxModelLen);
+    const tokens = textPromptTokens(one, maxModelLen, tok ? (t) => tok.encodeText(t) : undefined);
     if (tokens.length === 0) throw makeError('invalid_request', { detail: 'prompt: must not be empty', param: 'prompt' });
     return tokens;
   }
   for (let i = 0; i < one.length; i++) {
-    if (!isValidToken(one[i])) {
+    if (!isValid(one[i])) {
       throw makeError('invalid_request', { detail: `prompt: token id ${one[i]} at index ${i} is out of vocabulary`, param: 'prompt' });
     }
   }

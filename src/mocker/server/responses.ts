@@ -30,6 +30,9 @@ export function usageOf(promptTokens: number, completionTokens: number, cachedTo
   };
 }
 
+/** Text of answer tokens (the worker's tokenizer; default kvlab's lorem). */
+export type TextOf = (tokens: readonly number[]) => string;
+
 /** A run of consecutive output tokens of one kind, as text. */
 export interface Piece {
   reasoning: boolean;
@@ -37,14 +40,14 @@ export interface Piece {
 }
 
 /** Split output tokens [start, start+len) into reasoning/content pieces. */
-export function piecesOf(tokens: readonly number[], start: number, reasoningCount: number): Piece[] {
+export function piecesOf(tokens: readonly number[], start: number, reasoningCount: number, textOf: TextOf = tokensToLoremText): Piece[] {
   const pieces: Piece[] = [];
   let i = 0;
   while (i < tokens.length) {
     const reasoning = start + i < reasoningCount;
     let j = i + 1;
     while (j < tokens.length && start + j < reasoningCount === reasoning) j++;
-    pieces.push({ reasoning, text: tokensToLoremText(tokens.slice(i, j)) });
+    pieces.push({ reasoning, text: textOf(tokens.slice(i, j)) });
     i = j;
   }
   return pieces;
@@ -94,9 +97,10 @@ export function fullBody(
   out: { tokens: readonly number[]; reasoningCount: number; finishReason: string },
   usage: Usage,
   timing: Timing,
+  textOf: TextOf = tokensToLoremText,
 ): Record<string, unknown> {
-  const reasoning = tokensToLoremText(out.tokens.slice(0, out.reasoningCount));
-  const content = tokensToLoremText(out.tokens.slice(out.reasoningCount));
+  const reasoning = textOf(out.tokens.slice(0, out.reasoningCount));
+  const content = textOf(out.tokens.slice(out.reasoningCount));
   const choice =
     head.kind === 'chat'
       ? {

@@ -14,7 +14,7 @@ import { makeError } from '../../core/errors.ts';
 import type { EngineDriver } from './driver.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { OutputPlan } from './plan.ts';
-import { fullBody, pieceChunk, piecesOf, usageChunk, usageOf, type ResponseHead, type Timing } from './responses.ts';
+import { fullBody, pieceChunk, piecesOf, usageChunk, usageOf, type ResponseHead, type TextOf, type Timing } from './responses.ts';
 
 export interface Job {
   head: ResponseHead;
@@ -33,6 +33,8 @@ export interface Job {
 export interface ServeContext {
   driver: EngineDriver;
   metrics: WorkerMetrics;
+  /** Text of answer tokens (default kvlab's lorem). */
+  textOf?: TextOf;
 }
 
 interface Progress {
@@ -87,7 +89,7 @@ export function serveStream(ctx: ServeContext, job: Job, reply: FastifyReply): v
   const total = job.plan.tokens.length;
   submit(ctx, job, progress, {
     onPieces(d) {
-      const pieces = piecesOf(d.tokens, progress.sent, job.plan.reasoningCount);
+      const pieces = piecesOf(d.tokens, progress.sent, job.plan.reasoningCount, ctx.textOf);
       const last = progress.sent + d.tokens.length === total;
       pieces.forEach((piece, k) => {
         const final = last && k === pieces.length - 1;
@@ -125,7 +127,7 @@ export function serveFull(ctx: ServeContext, job: Job, reply: FastifyReply): Pro
       submit(ctx, job, progress, {
         onPieces() {},
         onEnd() {
-          resolve(fullBody(job.head, job.plan, usageOf(job.promptLength, job.plan.tokens.length, progress.cached), timingOf(ctx, progress)));
+          resolve(fullBody(job.head, job.plan, usageOf(job.promptLength, job.plan.tokens.length, progress.cached), timingOf(ctx, progress), ctx.textOf));
         },
       });
     } catch (err) {

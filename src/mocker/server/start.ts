@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import type { ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 import { Engine } from '../engine/index.ts';
 import { buildWorkerApp } from './app.ts';
 import { startKvEventPublisher, type KvEventPublisher } from './kv-events.ts';
@@ -30,7 +31,8 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-export async function startMocker(partial: Partial<MockerOptions> = {}): Promise<RunningMocker> {
+/** `tokenizer`: every worker's prompt and answer tokenizer (loaded once; default kvlab's o200k_base). */
+export async function startMocker(partial: Partial<MockerOptions> = {}, tokenizer?: ModelTokenizer): Promise<RunningMocker> {
   const opts = resolveMockerOptions(partial);
   const apps: FastifyInstance[] = [];
   const publishers: KvEventPublisher[] = [];
@@ -51,7 +53,7 @@ export async function startMocker(partial: Partial<MockerOptions> = {}): Promise
         publishers.push(publisher);
       }
       const engine = new Engine(engineConfigOf(opts), opts.profile ?? undefined, engineOptionsOf(opts));
-      const app = buildWorkerApp({ options: opts, name, engine, kvEvents: publisher });
+      const app = buildWorkerApp({ options: opts, name, engine, kvEvents: publisher, tokenizer });
       apps.push(app);
       await app.listen({ host: opts.host, port: opts.port === 0 ? 0 : opts.port + i });
       const port = (app.server.address() as AddressInfo).port;

@@ -16,7 +16,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ChatTokenizer } from '../../core/chat-template.ts';
+import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 import { errorStatus, makeError, toErrorBody } from '../../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
 import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
@@ -69,7 +69,8 @@ function parseJson(raw: string): unknown {
   return raw.includes('proto') || raw.includes('\\u') ? JSON.parse(raw, refuseProtoKeys) : JSON.parse(raw);
 }
 
-export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
+/** `tokenizer`: how prompts become token ids (`--tokenizer`; default kvlab's o200k_base). */
+export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: ModelTokenizer = o200kTokenizer()): RouterApp {
   const options = resolveRouterOptions(partial);
   const names = options.workers.map((_, i) => `worker-${i}`);
   const core = new RouterCore({
@@ -90,6 +91,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     authorization: options.apiKey ? `Bearer ${options.apiKey}` : undefined,
     blockSize: options.blockSize,
     identify: options.preprocess,
+    tokenizerId: tokenizer.id,
   });
   const metrics = createRouterMetrics({ workersUp: () => core.liveCount(), indexBlocks: () => core.indexSize() });
   // kv mode routes on the event stream alone, so it also watches for a stream gone silent.
@@ -107,7 +109,6 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
   const speculative: ProxyDeps['speculative'] = { sent: 0, completed: 0, failed: 0, pending: new Set() };
   const state: RouterState = { options, core, pool, metrics, subscribers, speculative };
   let counter = 0;
-  const tokenizer = new ChatTokenizer();
   const prompts = new PromptHasher(tokenizer, options.blockSize);
   const deps: ProxyDeps = {
     core,
@@ -211,8 +212,8 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
 }
 
 /** Build the router and listen on options.host:options.port (0 = ephemeral). */
-export async function startRouter(partial: Partial<RouterOptions>): Promise<RunningRouter> {
-  const { app, state } = buildRouterApp(partial);
+export async function startRouter(partial: Partial<RouterOptions>, tokenizer?: ModelTokenizer): Promise<RunningRouter> {
+  const { app, state } = buildRouterApp(partial, tokenizer);
   try {
     await app.listen({ host: state.options.host, port: state.options.port });
   } catch (err) {

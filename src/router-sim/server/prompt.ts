@@ -18,7 +18,7 @@
  * meaningful only if the template matches too.
  */
 import { blockHashes } from '../../core/block-hash.ts';
-import type { ChatTokenizer } from '../../core/chat-template.ts';
+import type { ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 import type { ChatRequestMessage, CompletionPrompt } from '../../core/openai-schemas.ts';
 import { chatPromptTokens, singlePrompt, textPromptTokens } from '../../core/prompt.ts';
 
@@ -34,7 +34,7 @@ export interface PromptBlocks {
 /** Computes a request's prompt length and block hashes (tokenizing through the memoised chat template). */
 export class PromptHasher {
   constructor(
-    private readonly tokenizer: ChatTokenizer,
+    private readonly tokenizer: Pick<ModelTokenizer, 'encodeChat' | 'encodeText'>,
     readonly blockSize: number,
   ) {}
 
@@ -44,7 +44,7 @@ export class PromptHasher {
 
   completion(prompt: CompletionPrompt, maxModelLen = Infinity): PromptBlocks {
     const one = singlePrompt(prompt);
-    return this.blocksOf(typeof one === 'string' ? textPromptTokens(one, maxModelLen) : one);
+    return this.blocksOf(typeof one === 'string' ? textPromptTokens(one, maxModelLen, (t) => this.tokenizer.encodeText(t)) : one);
   }
 
   private blocksOf(tokens: readonly number[]): PromptBlocks {

@@ -20,10 +20,9 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { blockHashes } from '../../core/block-hash.ts';
-import type { ChatTokenizer } from '../../core/chat-template.ts';
 import type { ChatRequestMessage } from '../../core/openai-schemas.ts';
 import { makeError } from '../../core/errors.ts';
-import { chatMessagesLike } from '../../core/prompt.ts';
+import { chatMessagesLike, type ChatEncoder } from '../../core/prompt.ts';
 import { PREPROCESSED_FIELD, preprocessedPrompt, type WorkerCapability } from '../../core/preprocessed.ts';
 import type { RouterCore } from '../router-core.ts';
 import type { KvStreamWatch } from './kv-stream-watch.ts';
@@ -39,7 +38,7 @@ export interface ProxyDeps {
   pool: WorkerPool;
   metrics: RouterMetrics;
   blockSize: number;
-  tokenizer: ChatTokenizer;
+  tokenizer: ChatEncoder;
   nowMs(): number;
   nextId(): string;
   speculative: { sent: number; completed: number; failed: number; pending: Set<Promise<unknown>> };

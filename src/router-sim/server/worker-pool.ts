@@ -31,6 +31,8 @@ export interface WorkerPoolOptions {
   blockSize: number;
   /** Ask the workers what they are (false: treat every worker as a plain OpenAI server). */
   identify: boolean;
+  /** The router's tokenizer identity (a kvlab worker's must match for preprocessed prompts); default kvlab's. */
+  tokenizerId?: string;
 }
 
 /** Longest /health body read for the capability, bytes. */
@@ -115,7 +117,7 @@ export class WorkerPool {
       } catch {
         json = null;
       }
-      if (res.statusCode === 200 && !this.closed) this.capabilities[index] = capabilityOf(json, this.opts.blockSize);
+      if (res.statusCode === 200 && !this.closed) this.capabilities[index] = capabilityOf(json, this.opts.blockSize, this.opts.tokenizerId);
       return res.statusCode;
     } catch {
       return null;

@@ -6,6 +6,7 @@ import { apiBase, createTransport, type TransportOptions } from '../../../src/cl
 import { buildHeaders, parseHeaderFlag } from '../../../src/client/http/headers.ts';
 import { backoffDelayMs } from '../../../src/client/http/retry-policy.ts';
 import { createRng } from '../../../src/core/rng.ts';
+import type { ModelTokenizer } from '../../../src/core/tokenizers/model-tokenizer.ts';
 import { json, sse, startFakeHttp, type FakeHttp } from '../helpers/fake-http.ts';
 import { MID_STREAM_ERROR, REASONING, VLLM } from './fixtures.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -57,6 +58,21 @@ describe('transport', () => {
     // The chat template's overhead plus "hello there".
     expect(r.inputTokens).toBeGreaterThan(2);
     expect(r.tpotMs).not.toBeNull();
+  });
+
+  it("counts them with the served model's tokenizer when one is given (bench --tokenizer)", async () => {
+    const noUsage = VLLM.split('\n\n').filter((e) => !e.includes('"usage"')).join('\n\n');
+    srv.handle = (_req, res) => sse(res, [noUsage]);
+    const seen: string[] = [];
+    const model = {
+      countText: (text: string) => (seen.push(text), 7),
+      encodeChat: (messages: { content: string }[]) => new Array<number>(40 + messages.length),
+    } as unknown as ModelTokenizer;
+    const t = transport({ tokenizer: model });
+    const r = await t.sendChat(chat);
+    await t.close();
+    expect(r).toMatchObject({ ok: true, inputTokens: 41, outputTokens: 7 });
+    expect(seen).toEqual(['Héllo wörld ✓']);
   });
 
   it('TTFT counts the first reasoning token, TTFAT the first answer token', async () => {

@@ -22,7 +22,7 @@ const hashes = blockHashes(tokens, BS);
 function worker(kvEventTokenIds: boolean, events: KvEvent[]): FastifyInstance {
   return buildWorkerApp({
     options: { speedupRatio: 1e6, blockSize: BS, numGpuBlocks: 256, kvEventTokenIds, seed: 3 },
-    kvEvents: { publish: (evs) => events.push(...evs) },
+    kvEvents: { publish: (evs) => events.push(...(evs as KvEvent[])) },
   });
 }
 

@@ -1,0 +1,221 @@
+/**
+ * A Hugging Face model's tokenizer as a ModelTokenizer: tokenizer.json run by @huggingface/tokenizers
+ * (a pure-JavaScript port of the `tokenizers` library), the chat template of tokenizer_config.json
+ * rendered by @huggingface/jinja, as vLLM's `/v1/chat/completions` does: the template renders the
+ * messages with `add_generation_prompt`, `bos_token` and the other special tokens, and the text is
+ * tokenized without adding special tokens (the template writes BOS itself). A completions prompt is
+ * tokenized with them (Llama-3 gets its BOS), as vLLM's `/v1/completions` does.
+ *
+ * Memo: the rendered prompt is cut at the added tokens (`<|eot_id|>`, `<|im_start|>`...), which the
+ * tokenizer also splits on before BPE, and each text segment's ids are memoised (bounded, oldest
+ * first out): a long conversation's earlier messages are tokenized once. A test pins the memoised ids
+ * to the library's own encoding of the whole text. When an added token strips whitespace or must be a
+ * single word, segments are not independent and the whole text is encoded instead.
+ *
+ * Answers: single-token words of this vocabulary (answer-words.ts), checked at load to re-tokenize
+ * inside the template (a follow-up turn's prompt starts with the previous prompt and the answer).
+ * Approximations: the template sees `role` and `content` only (no tools, no reasoning_content); the
+ * prompt byte bound (core/prompt MAX_TOKEN_BYTES = 128) assumes no token is longer than 128 UTF-8
+ * bytes, true of Llama-3 and Qwen3 (their longest is a run of 128 spaces).
+ */
+import { Template } from '@huggingface/jinja';
+import { Tokenizer } from '@huggingface/tokenizers';
+import type { ChatMessageLike } from '../chat-template.ts';
+import { makeError } from '../errors.ts';
+import { createRng, type Rng } from '../rng.ts';
+import { answerWordsText, drawAnswerTokens, MIN_ANSWER_WORDS, pickAnswerWords, type AnswerWords } from './answer-words.ts';
+import type { ModelTokenizer } from './model-tokenizer.ts';
+
+/** A tokenizer that cannot be used: the one-line reason, naming the file (a start-up error). */
+export class TokenizerFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenizerFileError';
+  }
+}
+
+/** A tokenizer's two files, parsed (read by lab/hf-tokenizer-files). */
+export interface HfTokenizerFiles {
+  /** The tokenizer.json path (its name in messages). */
+  tokenizerPath: string;
+  tokenizerJson: Record<string, unknown>;
+  tokenizerConfig: Record<string, unknown>;
+  /** `hf:` + a digest of both files' text: two processes loading the same files agree on it. */
+  digest: string;
+}
+
+/** Most segments and token ids the memo keeps. */
+const MEMO_ENTRIES = 4096;
+const MEMO_TOKENS = 4_000_000;
+
+/** A special token's text in tokenizer_config.json: a string, or an object with `content`. */
+function tokenText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export class HfModelTokenizer implements ModelTokenizer {
+  readonly name: string;
+  readonly id: string;
+  private readonly tok: Tokenizer;
+  private readonly template: Template;
+  private readonly templateVars: Record<string, string>;
+  /** Splits text at added tokens (capturing them), or null when segments are not independent. */
+  private readonly splitter: RegExp | null;
+  private readonly addedIds = new Map<string, number>();
+  private readonly memo = new Map<string, readonly number[]>();
+  private memoTokens = 0;
+  private readonly vocabSize: number;
+  private readonly words: AnswerWords;
+  private misses = 0;
+
+  constructor(files: HfTokenizerFiles) {
+    this.name = files.tokenizerPath;
+    this.id = files.digest;
+    try {
+      this.tok = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
+    } catch (err) {
+      throw new TokenizerFileError(`tokenizer ${files.tokenizerPath}: cannot be loaded (${(err as Error).message})`);
+    }
+    try {
+      this.template = new Template(files.tokenizerConfig.chat_template as string);
+    } catch (err) {
+      throw new TokenizerFileError(`tokenizer ${files.tokenizerPath}: its chat template does not parse (${(err as Error).message})`);
+    }
+    const vars: Record<string, string> = {};
+    for (const k of ['bos_token', 'eos_token', 'pad_token', 'unk_token']) {
+      const t = tokenText(files.tokenizerConfig[k]);
+      if (t !== undefined) vars[k] = t;
+    }
+    this.templateVars = vars;
+    const added = [...this.tok.get_added_tokens_decoder().values()];
+    let independent = added.length > 0;
+    for (const a of added) {
+      this.addedIds.set(a.content, a.id);
+      if (a.lstrip || a.rstrip || a.single_word || a.content.length === 0) independent = false;
+    }
+    const alternatives = added.map((a) => a.content).sort((x, y) => y.length - x.length).map(escapeRegExp);
+    this.splitter = independent ? new RegExp(`(${alternatives.join('|')})`) : null;
+    this.vocabSize = this.tok.get_vocab(true).size;
+    this.words = pickAnswerWords((text) => this.tok.encode(text, { add_special_tokens: false }).ids);
+    if (this.words.bare.length < MIN_ANSWER_WORDS) {
+      throw new TokenizerFileError(
+        `tokenizer ${files.tokenizerPath}: its vocabulary has ${this.words.bare.length} single-token words to generate answers from (at least ${MIN_ANSWER_WORDS} needed)`,
+      );
+    }
+    this.checkAnswersRetokenize();
+  }
+
+  encodeChat(messages: readonly ChatMessageLike[], addGenerationPrompt = true): number[] {
+    return this.encodeSegments(this.render(messages, addGenerationPrompt));
+  }
+
+  encodeText(text: string): number[] {
+    this.misses++;
+    return this.tok.encode(text).ids;
+  }
+
+  countText(text: string): number {
+    return this.tok.encode(text, { add_special_tokens: false }).ids.length;
+  }
+
+  isValidToken(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.tok.id_to_token(id) !== undefined;
+  }
+
+  answerTokens(rng: Rng, n: number, contentStart: number): number[] {
+    return drawAnswerTokens(this.words, rng, n, contentStart);
+  }
+
+  answerText(tokens: readonly number[]): string {
+    return answerWordsText(this.words, tokens);
+  }
+
+  /** Text segments actually tokenized so far (memo misses); for tests. */
+  get tokenizeCount(): number {
+    return this.misses;
+  }
+
+  /** The template's text for `messages`; a template error is a 400 naming it. */
+  render(messages: readonly ChatMessageLike[], addGenerationPrompt: boolean): string {
+    try {
+      return this.template.render({
+        messages: messages.map((m) => ({ role: m.role, content: m.content })),
+        add_generation_prompt: addGenerationPrompt,
+        ...this.templateVars,
+      });
+    } catch (err) {
+      throw makeError('invalid_request', { detail: `messages: the model's chat template cannot render these messages: ${(err as Error).message}`, param: 'messages' });
+    }
+  }
+
+  /** Ids of rendered text as the library encodes it whole (no memo; what the memo must equal). */
+  encodeRendered(text: string): number[] {
+    return this.tok.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Ids of rendered text without added special tokens: segment by segment through the memo. */
+  private encodeSegments(text: string): number[] {
+    if (this.splitter === null) {
+      this.misses++;
+      return this.tok.encode(text, { add_special_tokens: false }).ids;
+    }
+    const out: number[] = [];
+    const parts = text.split(this.splitter);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (p.length === 0) continue;
+      if (i % 2 === 1) {
+        out.push(this.addedIds.get(p) as number);
+        continue;
+      }
+      for (const id of this.segment(p)) out.push(id);
+    }
+    return out;
+  }
+
+  private segment(text: string): readonly number[] {
+    const hit = this.memo.get(text);
+    if (hit !== undefined) {
+      this.memo.delete(text);
+      this.memo.set(text, hit);
+      return hit;
+    }
+    this.misses++;
+    const ids = this.tok.encode(text, { add_special_tokens: false }).ids;
+    if (ids.length <= MEMO_TOKENS) {
+      this.memo.set(text, ids);
+      this.memoTokens += ids.length;
+      for (const [k, v] of this.memo) {
+        if (this.memo.size <= MEMO_ENTRIES && this.memoTokens <= MEMO_TOKENS) break;
+        this.memo.delete(k);
+        this.memoTokens -= v.length;
+      }
+    }
+    return ids;
+  }
+
+  /** Load-time check: a seeded two-turn chat's answer re-tokenizes inside the next prompt. */
+  private checkAnswersRetokenize(): void {
+    const rng = createRng('answer-words-check');
+    const answer = this.answerTokens(rng, 200, 0);
+    const text = this.answerText(answer);
+    let first: number[];
+    let next: number[];
+    try {
+      first = this.encodeChat([{ role: 'user', content: 'hello' }]);
+      next = this.encodeChat([{ role: 'user', content: 'hello' }, { role: 'assistant', content: text }, { role: 'user', content: 'more' }]);
+    } catch (err) {
+      throw new TokenizerFileError(`tokenizer ${this.name}: its chat template cannot render a user/assistant chat (${(err as Error).message})`);
+    }
+    const expected = first.concat(answer);
+    if (next.length < expected.length || expected.some((id, i) => next[i] !== id)) {
+      throw new TokenizerFileError(`tokenizer ${this.name}: generated answers do not re-tokenize to their own ids under its chat template`);
+    }
+  }
+}
