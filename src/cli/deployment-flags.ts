@@ -4,7 +4,7 @@
  * translation into DeploymentOptions (src/lab/deployment.ts). Errors about these values name the flag.
  */
 import type { Command } from 'commander';
-import { KvlabError, makeError } from '../core/errors.ts';
+import { makeError } from '../core/errors.ts';
 import { enumArg, floatArg, intArg } from './flags.ts';
 
 export interface DeploymentFlags {
@@ -42,13 +42,7 @@ export function addDeploymentFlags(cmd: Command, engineFlags = true): Command {
 }
 
 /** Errors about names and numbers the user typed are usage errors (exit 2) naming the flag. */
-export function asFlagError(err: unknown): unknown {
-  if (err instanceof KvlabError && (err.code === 'model_not_found' || err.code === 'invalid_config') && err.param) {
-    const flag = `--${err.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    return makeError('bad_flag', { flag, detail: err.message.replace(/^Invalid [^:]*: /, '') });
-  }
-  return err;
-}
+export { asFlagError } from './flag-errors.ts';
 
 /** The deployment the flags name (loads the catalogues; call inside an action). */
 export async function deploymentOptionsOf(f: DeploymentFlags): Promise<import('../lab/deployment.ts').DeploymentOptions> {

@@ -2,7 +2,9 @@
  * Flag parsers shared by every `kvlab` subcommand. Each `parse*Flag` is a pure function from the raw
  * string to a typed value that throws commander's InvalidArgumentError with a short reason, so
  * commander prints one line (`error: option '--port <n>' argument 'x' is invalid. ...`). The `*Arg`
- * helpers return ready-made commander argParser callbacks.
+ * helpers return ready-made commander argParser callbacks. Flags that set a field of a schema'd
+ * options object (engine, mocker, router, workload) parse only the syntax here, no bounds: the range
+ * is the schema's (core/schema.ts), and its error names the flag (flag-errors.ts).
  */
 import { InvalidArgumentError } from 'commander';
 
@@ -35,11 +37,6 @@ export function parseFloatFlag(raw: string, bounds: NumberBounds = {}): number {
   return bounded(n, raw, 'a number', bounds);
 }
 
-/** A TCP port, 0 (ephemeral) to 65535. */
-export function parsePortFlag(raw: string): number {
-  return parseIntFlag(raw, { min: 0, max: 65535 });
-}
-
 /** A comma-separated list of integers, e.g. `500,503`. */
 export function parseIntListFlag(raw: string, bounds: NumberBounds = {}): number[] {
   const parts = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -61,7 +58,6 @@ export function parseNonEmptyFlag(raw: string): string {
 
 export const intArg = (bounds: NumberBounds = {}) => (raw: string): number => parseIntFlag(raw, bounds);
 export const floatArg = (bounds: NumberBounds = {}) => (raw: string): number => parseFloatFlag(raw, bounds);
-export const portArg = () => (raw: string): number => parsePortFlag(raw);
 export const intListArg = (bounds: NumberBounds = {}) => (raw: string): number[] => parseIntListFlag(raw, bounds);
 export const enumArg = <T extends string>(allowed: readonly T[]) => (raw: string): T => parseEnumFlag(raw, allowed);
 export const nonEmptyArg = () => (raw: string): string => parseNonEmptyFlag(raw);

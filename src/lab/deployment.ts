@@ -15,6 +15,7 @@
  * intermediate size and rotary embeddings over q and k, at 2 bytes — an approximation the fitted
  * memory coefficient absorbs.
  */
+import { firstProblem, int, invalid } from '../core/schema.ts';
 import { makeError } from '../core/errors.ts';
 import { BYTES_PER_PARAM, paramCounts, vllmBatchDefaults, vllmKvBlocks, type GpuSpec, type ModelSpec, type VllmKvBlocks, type WeightDtype } from '../models/index.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../mocker/engine/types.ts';
@@ -56,8 +57,12 @@ export interface Deployment {
 
 const WEIGHT_DTYPES: readonly WeightDtype[] = ['bf16', 'fp16', 'fp8', 'fp32', 'mxfp4'];
 
-function posInt(v: number, flag: string): number {
-  if (!Number.isInteger(v) || v < 1) throw makeError('invalid_config', { path: flag, detail: `must be an integer ≥ 1, got ${v}`, param: flag });
+const POSITIVE_INT = int(1);
+
+/** A count the deployment needs (tp, or an engine size before it is derived from): an integer ≥ 1, by the shared schema wording. */
+function posInt(v: number, field: string): number {
+  const p = firstProblem(POSITIVE_INT, v);
+  if (p) invalid(field, p.detail);
   return v;
 }
 

@@ -1,28 +1,18 @@
 /**
  * `runVirtual`: replay a workload on a virtual cluster and return the records a real run would have
  * written, in virtual time. Synchronous and pure apart from its inputs: the same options give the
- * same records. Options are checked here (one-line RangeErrors naming the field); engine settings
- * are checked by the engine itself.
+ * same records. Options are checked here against the cluster's schema (lab/cluster-schema.ts: one-line
+ * RangeErrors naming the field); engine settings are checked by the engine itself (the same schema).
  */
-import { ROUTER_MODES } from '../../router-sim/types.ts';
+import { firstProblem } from '../../core/schema.ts';
+import { VirtualRunCheckSchema } from '../cluster-schema.ts';
 import { VirtualCluster } from './cluster.ts';
 import type { VirtualRunOptions, VirtualRunResult } from './types.ts';
 
-function check(cond: boolean, message: string): void {
-  if (!cond) throw new RangeError(`virtual cluster: ${message}`);
-}
-
+/** Check the options against VirtualRunCheckSchema (lab/cluster-schema.ts): a one-line RangeError naming the field. */
 export function checkVirtualOptions(o: VirtualRunOptions): void {
-  const c = o.cluster;
-  check(Number.isInteger(c.numWorkers) && c.numWorkers >= 1, `cluster.numWorkers must be an integer ≥ 1, got ${c.numWorkers}`);
-  check(typeof c.reasoningRatio === 'number' && c.reasoningRatio >= 0 && c.reasoningRatio <= 1, `cluster.reasoningRatio must be in [0, 1], got ${c.reasoningRatio}`);
-  check((ROUTER_MODES as readonly string[]).includes(c.router.mode), `cluster.router.mode must be one of ${ROUTER_MODES.join(', ')}, got ${c.router.mode}`);
-  check(Number.isFinite(c.router.kvOverlapScoreWeight) && c.router.kvOverlapScoreWeight >= 0, `cluster.router.kvOverlapScoreWeight must be ≥ 0, got ${c.router.kvOverlapScoreWeight}`);
-  check(Number.isFinite(c.router.routerTemperature) && c.router.routerTemperature >= 0, `cluster.router.routerTemperature must be ≥ 0, got ${c.router.routerTemperature}`);
-  check(Number.isFinite(c.router.routerTtlS) && c.router.routerTtlS > 0, `cluster.router.routerTtlS must be > 0, got ${c.router.routerTtlS}`);
-  if (o.maxEvents !== undefined) check(Number.isInteger(o.maxEvents) && o.maxEvents >= 1, `maxEvents must be an integer ≥ 1, got ${o.maxEvents}`);
-  if (o.noProgressLimit !== undefined) check(Number.isInteger(o.noProgressLimit) && o.noProgressLimit >= 1, `noProgressLimit must be an integer ≥ 1, got ${o.noProgressLimit}`);
-  if (o.defaultMaxTokens !== undefined) check(Number.isInteger(o.defaultMaxTokens) && o.defaultMaxTokens >= 1, `defaultMaxTokens must be an integer ≥ 1, got ${o.defaultMaxTokens}`);
+  const p = firstProblem(VirtualRunCheckSchema, o);
+  if (p) throw new RangeError(`virtual cluster: ${p.path} ${p.detail}`);
 }
 
 export function runVirtual(opts: VirtualRunOptions): VirtualRunResult {
