@@ -1,13 +1,14 @@
 /**
  * The schemas of an experiment's `cluster` section and of the virtual cluster's settings, composed from
- * the engine's, the mocker's and the router's own field schemas (core/schema.ts), so a setting has one
+ * the engine's, the mocker's, the router's and a deployment's own field schemas (core/schema.ts), so a setting has one
  * type and one range whichever way it is given: a flag of `kvlab mocker`/`router`/`cluster`, a field of
  * an experiment file or an `--set` override, or a programmatic start. Only the names differ where the
  * experiment spells a router setting its own way (kvOverlapScoreWeight ≡ the router's
  * overlapScoreWeight, routerTemperature ≡ temperature).
  */
 import { Type } from '@sinclair/typebox';
-import { int, nonEmpty, oneOf } from '../core/schema.ts';
+import { int, nonEmpty } from '../core/schema.ts';
+import { DEPLOYMENT_OPTION_FIELDS as D } from './deployment.ts';
 import { ENGINE_CONFIG_FIELDS as E } from '../mocker/engine/config-schema.ts';
 import { MOCKER_OPTION_FIELDS as M } from '../mocker/server/options.ts';
 import { ROUTER_OPTION_FIELDS as R } from '../router-sim/server/options.ts';
@@ -35,10 +36,10 @@ export const DeploymentSettingsSchema = Type.Object(
   {
     model: nonEmpty(),
     gpu: nonEmpty(),
-    tp: Type.Optional(int(1)),
-    gpuMemoryUtilization: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
-    weightDtype: Type.Optional(oneOf(['bf16', 'fp16', 'fp8'] as const)),
-    asyncScheduling: Type.Optional(Type.Boolean()),
+    tp: Type.Optional(D.tp),
+    gpuMemoryUtilization: Type.Optional(D.gpuMemoryUtilization),
+    weightDtype: Type.Optional(D.weightDtype),
+    asyncScheduling: Type.Optional(D.asyncScheduling),
   },
   { additionalProperties: false },
 );

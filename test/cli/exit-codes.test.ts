@@ -12,11 +12,12 @@ import { registerBench } from '../../src/cli/bench.ts';
 import { registerCluster } from '../../src/cli/cluster.ts';
 import { registerExperiment } from '../../src/cli/experiment.ts';
 import { registerMocker } from '../../src/cli/mocker.ts';
+import { registerPredict } from '../../src/cli/predict.ts';
 import { registerReport } from '../../src/cli/report.ts';
 import { registerRouter } from '../../src/cli/router.ts';
 import { runCli } from '../helpers/in-process-cli.ts';
 
-const ALL = [registerMocker, registerRouter, registerCluster, registerBench, registerExperiment, registerReport];
+const ALL = [registerMocker, registerRouter, registerCluster, registerBench, registerExperiment, registerReport, registerPredict];
 const CLOSED = 'http://127.0.0.1:9';
 
 /** The exit code and the one line the binary would print (commander prints its own line). */
@@ -37,6 +38,9 @@ describe('usage errors exit 2 with one line naming the flag', () => {
     [['cluster', '--num-workers', '0'], /--num-workers: must be an integer ≥ 1/],
     [['cluster', '--router-mode', 'fastest'], /--router-mode: must be one of "kv", .*got "fastest"/],
     [['cluster', '--router-ttl', '0'], /--router-ttl: must be a number > 0/],
+    [['predict', '--model', 'Qwen/Qwen3-8B', '--gpu', 'H100', '--tp', '0'], /--tp: must be an integer ≥ 1, got 0/],
+    [['predict', '--model', 'Qwen/Qwen3-8B', '--gpu', 'H100', '--gpu-memory-utilization', '1.5'], /--gpu-memory-utilization: must be a number > 0 and ≤ 1/],
+    [['mocker', '--model', 'Qwen/Qwen3-8B', '--gpu', 'H100', '--weight-dtype', 'int4'], /--weight-dtype: must be one of "bf16", "fp16", "fp8"/],
     [['router', '--worker', 'notaurl'], /--worker: must be an http\(s\) URL, got "notaurl"/],
     [['router', '--worker', CLOSED, '--router-mode', 'round-robin', '--kv-overlap-score-weight', '-1'], /--kv-overlap-score-weight: must be a number ≥ 0/],
     [['router', '--worker', CLOSED, '--router-mode', 'kv'], /--kv-events: router mode kv needs/],
