@@ -18,6 +18,8 @@ import { registerCluster } from './cli/cluster.ts';
 import { registerExperiment } from './cli/experiment.ts';
 import { registerPredict } from './cli/predict.ts';
 import { registerCalibrate } from './cli/calibrate.ts';
+import { registerMakeModel } from './cli/make-model.ts';
+import { registerLlamaWorker } from './cli/llama-worker.ts';
 
 export function buildProgram(): Command {
   const program = new Command('kvlab')
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerExperiment(program);
   registerPredict(program);
   registerCalibrate(program);
+  registerMakeModel(program);
+  registerLlamaWorker(program);
   return program;
 }
 

@@ -37,6 +37,11 @@ export function parseFloatFlag(raw: string, bounds: NumberBounds = {}): number {
   return bounded(n, raw, 'a number', bounds);
 }
 
+/** A TCP port, 0 (ephemeral) to 65535 (for flags that set no schema'd option, e.g. llama-worker's). */
+export function parsePortFlag(raw: string): number {
+  return parseIntFlag(raw, { min: 0, max: 65535 });
+}
+
 /** A comma-separated list of integers, e.g. `500,503`. */
 export function parseIntListFlag(raw: string, bounds: NumberBounds = {}): number[] {
   const parts = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
@@ -58,6 +63,7 @@ export function parseNonEmptyFlag(raw: string): string {
 
 export const intArg = (bounds: NumberBounds = {}) => (raw: string): number => parseIntFlag(raw, bounds);
 export const floatArg = (bounds: NumberBounds = {}) => (raw: string): number => parseFloatFlag(raw, bounds);
+export const portArg = () => (raw: string): number => parsePortFlag(raw);
 export const intListArg = (bounds: NumberBounds = {}) => (raw: string): number[] => parseIntListFlag(raw, bounds);
 export const enumArg = <T extends string>(allowed: readonly T[]) => (raw: string): T => parseEnumFlag(raw, allowed);
 export const nonEmptyArg = () => (raw: string): string => parseNonEmptyFlag(raw);

@@ -10,8 +10,8 @@
  * starts with the previous prompt plus the answer (its KV blocks hit). `reasoning_content` is dropped,
  * as real chat templates drop thinking from history.
  *
- * Memoisation: each text message's framed tokens are kept under (role, content) in an LRU bounded by
- * the token ids it holds (`maxCacheTokens`) and by its entries (`maxCacheEntries`), so a long
+ * Memoisation: each text message's framed tokens are kept under (role, content) in an LRU (lru-cache)
+ * bounded by the token ids it holds (`maxCacheTokens`) and by its entries (`maxCacheEntries`), so a long
  * conversation is not re-tokenized on every turn: a memoised `encodeChat` costs the tokenization of its
  * new messages, one Map lookup per message and one native block copy of the prompt, so its cost per new
  * token stays flat as the history grows (bench: tokenizer).
@@ -27,6 +27,7 @@
  * token ids, not the texts kept as keys (about 4 characters per token in natural text; more for long
  * runs of whitespace, up to 128 characters per token).
  */
+import { LRUCache } from 'lru-cache';
 import { encode, NEWLINE_TOKEN, SPECIAL_TOKENS } from './tokenizer.ts';
 
 export { NEWLINE_TOKEN } from './tokenizer.ts';
@@ -83,69 +84,71 @@ const MAX_SEEN_ONCE = 4096;
 const TEXT_GROUP = null;
 type Group = string | typeof TEXT_GROUP;
 
-interface MemoEntry {
-  readonly group: Group;
-  readonly key: string;
-  readonly tokens: readonly number[];
-  /** Toward the most recently used end of the recency list. */
-  newer: MemoEntry | null;
-  /** Toward the least recently used end. */
-  older: MemoEntry | null;
-}
+/** The tokens memoised for one text, one entry per group it came in (nearly always one). */
+type MemoValue = readonly { readonly group: Group; readonly tokens: readonly number[] }[];
 
 /**
- * (group, text) → tokens memo, least recently used evicted first, bounded by the token ids it holds
- * and by its entries. Keys are the texts themselves (no concatenated key strings), one Map per group.
- * Recency is an intrusive doubly linked list: a hit relinks its entry at the front (a few field writes,
- * the Maps are not touched); eviction pops from the back.
+ * (group, text) → tokens memo, least recently used text evicted first, bounded by the token ids it
+ * holds and by its (group, text) pairs (`maxCacheEntries`): an lru-cache keyed by the text itself (no
+ * concatenated key strings, so a hit costs a lookup whose hash the string already carries, not a copy
+ * of a long text) whose size of an entry is its token count. A text that comes under several groups
+ * is one entry holding each.
  */
 class TokenMemo {
-  private readonly groups = new Map<Group, Map<string, MemoEntry>>();
+  private readonly lru: LRUCache<string, MemoValue>;
   /** Fingerprints of long keys seen once (a collision only memoises a text one sighting early). */
   private readonly seenOnce = new Set<number>();
-  private newest: MemoEntry | null = null;
-  private oldest: MemoEntry | null = null;
-  private held = 0;
-  private count = 0;
+  /** (group, text) pairs held; the lru-cache's own count is of texts. */
+  private pairs = 0;
 
   constructor(
     private readonly maxTokens: number,
     private readonly maxEntries: number,
-  ) {}
+  ) {
+    // lru-cache wants positive bounds; with a 0 bound `admits` refuses everything.
+    this.lru = new LRUCache<string, MemoValue>({
+      max: Math.max(1, maxEntries),
+      maxSize: Math.max(1, maxTokens),
+      sizeCalculation: memoSize,
+      dispose: (v) => {
+        this.pairs -= v.length;
+      },
+    });
+  }
 
   get(group: Group, key: string): readonly number[] | undefined {
-    const e = this.groups.get(group)?.get(key);
-    if (e === undefined) return undefined;
-    if (e !== this.newest) {
-      this.unlink(e);
-      this.linkNewest(e);
-    }
-    return e.tokens;
+    const v = this.lru.get(key);
+    if (v === undefined) return undefined;
+    for (let i = 0; i < v.length; i++) if (v[i].group === group) return v[i].tokens;
+    return undefined;
   }
 
   /**
    * Whether `n` tokens for (group, key), not yet held, will be kept: not when they alone exceed the token
-   * budget, nor when the key is long and seen for the first time. Call once per miss, before `add`.
+   * budget, nor when there are none, nor when the key is long and seen for the first time. Call once per
+   * miss, before `add`.
    */
   admits(group: Group, key: string, n: number): boolean {
-    if (n > this.maxTokens || this.maxEntries === 0) return false;
+    if (n === 0 || n > this.maxTokens || this.maxEntries === 0) return false;
     return key.length <= SECOND_SIGHT_CHARS || this.secondSight(group, key);
   }
 
   /** Keeps `tokens` for (group, key), not yet held and admitted (`admits`). */
   add(group: Group, key: string, tokens: readonly number[]): void {
-    let map = this.groups.get(group);
-    if (map === undefined) this.groups.set(group, (map = new Map()));
-    const e: MemoEntry = { group, key, tokens, newer: null, older: null };
-    map.set(key, e);
-    this.linkNewest(e);
-    this.held += tokens.length;
-    this.count++;
-    while (this.held > this.maxTokens || this.count > this.maxEntries) this.evictOldest();
+    const v = [...(this.lru.peek(key) ?? []), { group, tokens }];
+    // A text's groups over either bound on their own: keep the newest group alone (lru-cache would
+    // refuse an entry over its size bound).
+    const kept = memoSize(v) > this.maxTokens || v.length > this.maxEntries ? [{ group, tokens }] : v;
+    this.pairs += kept.length;
+    this.lru.set(key, kept);
+    // lru-cache bounds the texts; a text held under several groups counts once there, so the pairs'
+    // bound is kept here, from the least recently used end.
+    while (this.pairs > this.maxEntries) this.lru.pop();
   }
 
+  /** (group, text) pairs held. */
   get entries(): number {
-    return this.count;
+    return this.pairs;
   }
 
   /** True when (group, key) was seen once before (and forgets it); else remembers it. */
@@ -158,34 +161,14 @@ class TokenMemo {
   }
 
   get tokens(): number {
-    return this.held;
+    return this.lru.calculatedSize;
   }
+}
 
-  private evictOldest(): void {
-    const e = this.oldest as MemoEntry; // add() only evicts while something is held
-    this.unlink(e);
-    const map = this.groups.get(e.group) as Map<string, MemoEntry>;
-    map.delete(e.key);
-    if (map.size === 0) this.groups.delete(e.group);
-    this.held -= e.tokens.length;
-    this.count--;
-  }
-
-  private linkNewest(e: MemoEntry): void {
-    e.newer = null;
-    e.older = this.newest;
-    if (this.newest !== null) this.newest.newer = e;
-    else this.oldest = e;
-    this.newest = e;
-  }
-
-  private unlink(e: MemoEntry): void {
-    if (e.newer !== null) e.newer.older = e.older;
-    else this.newest = e.older;
-    if (e.older !== null) e.older.newer = e.newer;
-    else this.oldest = e.newer;
-    e.newer = e.older = null;
-  }
+function memoSize(v: MemoValue): number {
+  let n = 0;
+  for (const e of v) n += e.tokens.length;
+  return n;
 }
 
 /** A 30-bit fingerprint of a long key: its group, its length and 64 characters spread over it. */

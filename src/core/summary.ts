@@ -5,20 +5,17 @@
  * the virtual cluster and src/analysis so every run.json is computed the same way.
  *
  * Percentiles use linear interpolation between closest ranks (numpy's default, which vLLM's and
- * Dynamo's benchmark scripts use); std is the population standard deviation.
+ * Dynamo's benchmark scripts use), computed by simple-statistics' quantileSorted (numpy's linear
+ * method, "type 7", since simple-statistics 7.12; earlier 7.x releases picked a neighbouring rank
+ * instead, hence the ^7.12.1 floor in package.json); std is the population standard deviation.
  */
-import { mean as ssMean, standardDeviation } from 'simple-statistics';
+import { mean as ssMean, quantileSorted, standardDeviation } from 'simple-statistics';
 import type { Dist, RequestRecord, Summary, TurnSummary } from './records.ts';
 
-/** p-th percentile (0..100) of an ascending array, linear interpolation. */
-export function percentileSorted(sorted: ArrayLike<number>, p: number): number | null {
-  const n = sorted.length;
-  if (n === 0) return null;
-  if (n === 1) return sorted[0];
-  const rank = (Math.min(100, Math.max(0, p)) / 100) * (n - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+/** p-th percentile (0..100, clamped) of an ascending array, linear interpolation; null when empty. */
+export function percentileSorted(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return quantileSorted(sorted, Math.min(100, Math.max(0, p)) / 100);
 }
 
 export function dist(values: readonly number[]): Dist {

@@ -21,10 +21,13 @@ import { experimentDescription } from './experiment-description.ts';
 import { clusterConfigRecord, resolveCluster, type ResolvedCluster } from './cluster-settings.ts';
 import { WorkloadCache } from './cell-workload.ts';
 import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
-import { runEmbeddedCell, runRemoteCell } from './real-cell.ts';
 import { ClusterHost } from './cluster-thread.ts';
-import { writeReportAtomically } from './report-files.ts';
 import { cellEntry, cellLabel, cpuBoundNote, progressLine, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
+
+// Loaded when first needed: real-clock cells bring the servers (fastify, ZeroMQ, undici) and the report
+// brings vega and resvg, neither of which a virtual-clock run without a report uses.
+const realCell = () => import('./real-cell.ts');
+const reportFiles = () => import('./report-files.ts');
 
 export interface Target {
   label: string;
@@ -216,8 +219,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       let run: CellRun;
       try {
         if (o.clock === 'virtual') run = runVirtualCell(workload, cluster, p.cell.seed, runDir, meta);
-        else if (p.target) run = await runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
-        else run = await runEmbeddedCell((host ??= ClusterHost.start()), p.cell.experiment.cluster, baseDir, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
+        else if (p.target) run = await (await realCell()).runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
+        else run = await (await realCell()).runEmbeddedCell((host ??= ClusterHost.start()), p.cell.experiment.cluster, baseDir, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
       } catch (err) {
         // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
         if (!o.signal?.aborted) throw err;
@@ -246,7 +249,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
 
   let reportPath: string | null = null;
   if (o.report !== false && summary.cells.length > 0) {
-    reportPath = await writeReportAtomically(outDir, { sweepX: exp.report?.sweepX, sweepSeries: exp.report?.sweepSeries, title: exp.report?.title ?? exp.name, png: o.png, plots: exp.plots });
+    reportPath = await (await reportFiles()).writeReportAtomically(outDir, { sweepX: exp.report?.sweepX, sweepSeries: exp.report?.sweepSeries, title: exp.report?.title ?? exp.name, png: o.png, plots: exp.plots });
     progress({ kind: 'report', reportPath });
   }
   return { outDir, summaryPath, reportPath, cells: summary.cells, summary, interrupted };

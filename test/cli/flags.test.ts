@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseEnumFlag, parseFloatFlag, parseIntFlag, parseIntListFlag } from '../../src/cli/flags.ts';
+import { parseEnumFlag, parseFloatFlag, parseIntFlag, parseIntListFlag, parsePortFlag } from '../../src/cli/flags.ts';
 
 describe('flag parsers', () => {
   it('integers: plain base-10 only, bounded', () => {
@@ -19,7 +19,9 @@ describe('flag parsers', () => {
     expect(() => parseFloatFlag('1.5', { max: 1 })).toThrow(/<= 1/);
   });
 
-  it('lists and enums', () => {
+  it('ports, lists and enums', () => {
+    expect(parsePortFlag('0')).toBe(0);
+    expect(() => parsePortFlag('65536')).toThrow(InvalidArgumentError);
     expect(parseIntListFlag('500, 503,')).toEqual([500, 503]);
     expect(() => parseIntListFlag('500,x')).toThrow(/integer/);
     expect(() => parseIntListFlag(',')).toThrow(/list/);

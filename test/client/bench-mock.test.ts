@@ -266,7 +266,19 @@ describe('conversations', () => {
     const first = convs[0].messages as { role: string; content: string }[];
     expect(first.filter((m) => m.role === 'assistant')).toHaveLength(2);
     expect(first.filter((m) => m.role === 'assistant').every((m) => m.content.length > 0)).toBe(true);
-    expect(existsSync(xlsx)).toBe(true);
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsx);
+    const params = new Map<string, unknown>();
+    wb.getWorksheet('Summary')!.eachRow((row) => params.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect(params.get('requests')).toBe(24);
+    expect(params.get('failed')).toBe(0);
+    const raw = wb.getWorksheet('Raw data')!;
+    const header = (raw.getRow(1).values as unknown[]).slice(1);
+    expect(raw.rowCount).toBe(1 + 24);
+    const conv = raw.getColumn(header.indexOf('conversationId') + 1).values.slice(2);
+    expect(new Set(conv).size).toBe(12);
+    expect(raw.getColumn(header.indexOf('attempts') + 1).values.slice(2)).toEqual(Array(24).fill(1));
   });
 
   it('runs a ShareGPT file; --verify-output fails on answers that differ from the file', async () => {

@@ -107,3 +107,85 @@ describe('kv-event codec', () => {
     expect(() => decodeSeq(new Uint8Array(4))).toThrow(/8 bytes/);
   });
 });
+
+/**
+ * Golden bytes: payloads as vLLM's publisher writes them, spelled out by hand from its layout rather
+ * than produced by an encoder. vLLM's vllm/distributed/kv_events.py (the array-layout release):
+ *
+ *   class EventBatch(msgspec.Struct, array_like=True, omit_defaults=True, gc=False):
+ *       ts: float; events: list[Any]; data_parallel_rank: int | None = None
+ *   class KVCacheEvent(msgspec.Struct, array_like=True, omit_defaults=True, gc=False, tag=True)
+ *   class BlockStored(KVCacheEvent): block_hashes, parent_block_hash, token_ids, block_size,
+ *       lora_id: int | None, medium: str | None, lora_name: str | None      (no defaults: always written)
+ *   class BlockRemoved(KVCacheEvent): block_hashes, medium: str | None
+ *   class AllBlocksCleared(KVCacheEvent)
+ *
+ * msgspec writes an array_like struct as a msgpack array, a tagged one with its class name first, a
+ * float as float64 (0xcb), an int in the smallest msgpack int that holds it, and with omit_defaults
+ * leaves out trailing fields still at their default (a batch whose data_parallel_rank is None is a
+ * 2-element array).
+ */
+const hex = (...parts: string[]): Uint8Array => Uint8Array.from(Buffer.from(parts.join('').replace(/\s+/g, ''), 'hex'));
+
+/** KVEventBatch(ts=1.5, events=[BlockStored([1, 2], None, [7, 8, 9, 10], 2, None, 'GPU', None)], data_parallel_rank=0) */
+const GOLDEN_STORED = hex(
+  '93', //                                   batch: array of 3
+  'cb 3ff8000000000000', //                  ts 1.5 (float64)
+  '91', //                                   events: array of 1
+  '98', //                                   BlockStored: tag + 7 fields
+  'ab 426c6f636b53746f726564', //            "BlockStored"
+  '92 01 02', //                             block_hashes [1, 2]
+  'c0', //                                   parent_block_hash None
+  '94 07 08 09 0a', //                       token_ids [7, 8, 9, 10]
+  '02', //                                   block_size 2
+  'c0', //                                   lora_id None
+  'a3 475055', //                            medium "GPU"
+  'c0', //                                   lora_name None
+  '00', //                                   data_parallel_rank 0
+);
+
+/**
+ * KVEventBatch(ts=2.25, events=[BlockRemoved([2**40 + 7], 'GPU'), AllBlocksCleared(),
+ * BlockStored([300], 1, [5, 6], 2, None, 'GPU', None)]) with data_parallel_rank None, omitted.
+ */
+const GOLDEN_MIXED_NO_RANK = hex(
+  '92', //                                   batch: array of 2 (data_parallel_rank left out)
+  'cb 4002000000000000', //                  ts 2.25
+  '93', //                                   events: array of 3
+  '93 ac 426c6f636b52656d6f766564', //       BlockRemoved: tag + 2 fields, "BlockRemoved"
+  '91 cf 0000010000000007', //               block_hashes [2**40 + 7] (uint64)
+  'a3 475055', //                            medium "GPU"
+  '91 b0 416c6c426c6f636b73436c6561726564', // AllBlocksCleared: tag only
+  '98 ab 426c6f636b53746f726564', //         BlockStored
+  '91 cd 012c', //                           block_hashes [300] (uint16)
+  '01', //                                   parent_block_hash 1
+  '92 05 06', //                             token_ids [5, 6]
+  '02 c0 a3 475055 c0', //                   block_size 2, lora_id None, medium "GPU", lora_name None
+);
+
+describe('kv-event codec against vLLM golden bytes', () => {
+  it("encodes a BlockStored batch byte for byte as vLLM's msgspec encoder does", () => {
+    const bytes = encodeEventBatch(1.5, [{ type: 'BlockStored', blockHashes: [1, 2], parentHash: null, tokenIds: [7, 8, 9, 10], blockSize: 2 }], 0);
+    expect(Buffer.from(bytes).toString('hex')).toBe(Buffer.from(GOLDEN_STORED).toString('hex'));
+  });
+
+  it("decodes vLLM's BlockStored batch", () => {
+    expect(decodeEventBatch(GOLDEN_STORED)).toEqual({
+      ts: 1.5,
+      events: [{ type: 'BlockStored', blockHashes: [1, 2], parentHash: null, tokenIds: [7, 8, 9, 10], blockSize: 2, loraId: null, medium: 'GPU' }],
+      dataParallelRank: 0,
+    });
+  });
+
+  it('decodes a batch whose data_parallel_rank msgspec omitted, with BlockRemoved, AllBlocksCleared and a 64-bit hash', () => {
+    expect(decodeEventBatch(GOLDEN_MIXED_NO_RANK)).toEqual({
+      ts: 2.25,
+      events: [
+        { type: 'BlockRemoved', blockHashes: [2 ** 40 + 7], medium: 'GPU' },
+        { type: 'AllBlocksCleared' },
+        { type: 'BlockStored', blockHashes: [300], parentHash: 1, tokenIds: [5, 6], blockSize: 2, loraId: null, medium: 'GPU' },
+      ],
+      dataParallelRank: null,
+    });
+  });
+});

@@ -15,9 +15,9 @@
  * without token ids): the worker then neither tokenizes nor hashes. `/health` advertises what it takes
  * under `kvlab`; a request without `kvlab_prompt` is served from its messages / prompt as always.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChatTokenizer } from '../../core/chat-template.ts';
-import { makeError, toErrorBody, toKvlabError, type KvlabError } from '../../core/errors.ts';
+import { makeError } from '../../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest } from '../../core/openai-schemas.ts';
 import { PREPROCESSED_FIELD, readPreprocessed, workerCapability, type PromptInput } from '../../core/preprocessed.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
@@ -26,7 +26,7 @@ import { bearerChecker } from '../../core/api-key.ts';
 import { KVLAB_VERSION } from '../../core/version.ts';
 import type { DriverClock } from './clock.ts';
 import { EngineDriver } from './driver.ts';
-import { clientErrorHandler } from '../../core/client-error-handler.ts';
+import { sendError, WORKER_HEADER, workerFastify } from './worker-fastify.ts';
 import { FAIL_HEADER, failureInjector } from './failures.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { engineConfigOf, engineOptionsOf, resolveMockerOptions, type MockerOptions, type ResolvedMockerOptions } from './options.ts';
@@ -35,7 +35,7 @@ import { chatPromptTokens, completionPromptTokens } from './prompt.ts';
 import type { JobKind } from './responses.ts';
 import { serveFull, serveStream, type Job, type ServeContext } from './serve.ts';
 
-export const WORKER_HEADER = 'x-kvlab-worker';
+export { WORKER_HEADER };
 
 /** Where a worker's KV events go (the ZeroMQ publisher, or an in-memory sink in tests). */
 export interface KvEventSink {
@@ -65,10 +65,6 @@ interface WorkerState {
   failures: ReturnType<typeof failureInjector>;
   counter: number;
   created: () => number;
-}
-
-function sendError(reply: FastifyReply, err: KvlabError): FastifyReply {
-  return reply.status(err.status).type('application/json').send(toErrorBody(err));
 }
 
 /** Shared front half of both completion routes: checks that do not need the prompt. */
@@ -145,39 +141,16 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     created: () => Math.floor(driver.clock.toEpochMs(driver.clock.now()) / 1000),
   };
 
-  const app = Fastify({
-    bodyLimit: opts.bodyLimit,
-    logger: false,
-    forceCloseConnections: true,
-    clientErrorHandler: clientErrorHandler({ [WORKER_HEADER]: name }),
-    // Errors fastify raises before routing (a malformed URL such as '/%zz') get an OpenAI body too.
-    frameworkErrors: (error, _request, reply) => {
-      reply.header(WORKER_HEADER, name);
-      void sendError(reply, makeError('invalid_request', { detail: error.message }));
-    },
-  });
-  app.removeContentTypeParser('text/plain');
-
+  const app = workerFastify(name, opts.bodyLimit);
   const checkKey = opts.apiKey !== null ? bearerChecker(opts.apiKey) : null;
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header(WORKER_HEADER, name);
-    if (checkKey && PROTECTED.test(request.url)) {
-      const err = checkKey(request.headers.authorization);
-      if (err) throw err;
-    }
-  });
-  app.setErrorHandler((error, _request, reply) => {
-    const err =
-      (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? makeError('body_too_large', { limitBytes: opts.bodyLimit })
-        : toKvlabError(error);
-    reply.header(WORKER_HEADER, name);
-    return sendError(reply, err);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    reply.header(WORKER_HEADER, name);
-    return sendError(reply, makeError('not_found', { method: request.method, url: request.url.split('?')[0] }));
-  });
+  if (checkKey) {
+    app.addHook('onRequest', async (request) => {
+      if (PROTECTED.test(request.url)) {
+        const err = checkKey(request.headers.authorization);
+        if (err) throw err;
+      }
+    });
+  }
   app.addHook('onClose', async () => driver.close());
 
   const capability = workerCapability(opts.blockSize, !opts.kvEventTokenIds);
