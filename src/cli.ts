@@ -1,14 +1,15 @@
 /**
  * The `kvlab` binary: builds the commander program, registers every subcommand, parses argv. The only
- * place that sets the process exit code: 0 on success, 2 for bad flags/usage, 1 for runtime errors,
- * always with a one-line message on stderr and never a stack trace; a command that ends with a code of
- * its own (99 thresholds, 130 interrupted) throws CliExit, which exits with that code silently.
+ * place that sets the process exit code (cli/exit.ts exitCodeOf): 0 on success, 2 for usage errors
+ * (bad flags, files, --set), 1 for runtime errors, always with a one-line message on stderr and never
+ * a stack trace; a command that ends with a code of its own (99 thresholds, 130 interrupted) throws
+ * CliExit, which exits with that code silently.
  * Subcommand modules import only light modules at registration (heavy libraries are loaded inside
  * their actions), so --help and flag errors answer fast.
  */
 import { Command, CommanderError } from 'commander';
-import { errorLine, KvlabError } from './core/errors.ts';
-import { CliExit } from './cli/exit.ts';
+import { errorLine } from './core/errors.ts';
+import { CliExit, exitCodeOf } from './cli/exit.ts';
 import { registerMocker } from './cli/mocker.ts';
 import { registerBench } from './cli/bench.ts';
 import { registerReport } from './cli/report.ts';
@@ -19,8 +20,6 @@ import { registerPredict } from './cli/predict.ts';
 import { registerCalibrate } from './cli/calibrate.ts';
 import { registerMakeModel } from './cli/make-model.ts';
 import { registerLlamaWorker } from './cli/llama-worker.ts';
-
-const USAGE_CODES = new Set(['bad_flag', 'bad_experiment_file', 'invalid_config']);
 
 export function buildProgram(): Command {
   const program = new Command('kvlab')
@@ -38,13 +37,6 @@ export function buildProgram(): Command {
   registerMakeModel(program);
   registerLlamaWorker(program);
   return program;
-}
-
-function exitCodeOf(err: unknown): number {
-  if (err instanceof CliExit) return err.code;
-  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-  if (err instanceof KvlabError) return USAGE_CODES.has(err.code) ? 2 : 1;
-  return 1;
 }
 
 async function main(argv: string[]): Promise<number> {

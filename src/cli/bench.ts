@@ -6,7 +6,7 @@
  * 99 when a threshold failed, 130 when interrupted.
  */
 import { Command, Option } from 'commander';
-import { KvlabError, makeError } from '../core/errors.ts';
+import { makeError } from '../core/errors.ts';
 // Light imports only: the client (undici, tokenizer tables, exceljs) is loaded when a command runs,
 // so --help and flag errors answer fast.
 import type { BenchCommandOptions } from '../client/bench-command.ts';
@@ -23,7 +23,8 @@ import { DEFAULT_TRACE_FILE } from '../client/workloads/trace-loader.ts';
 import { DEFAULT_MAX_FAILED_SHARE } from '../client/bench-defaults.ts';
 import type { WorkloadName } from '../client/workloads/index.ts';
 import { CliExit } from './exit.ts';
-import { enumArg, floatArg, intArg, nonEmptyArg } from './flags.ts';
+import { floatArg, intArg, nonEmptyArg } from './flags.ts';
+import { asFlagError } from './flag-errors.ts';
 import { withAbort } from './signals.ts';
 import { loadTokenizerFlag } from './tokenizer-flag.ts';
 
@@ -104,13 +105,37 @@ export function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommand
   };
 }
 
-/** Workload parameter errors name the flag the user typed. */
-function toFlagError(err: unknown): unknown {
-  if (err instanceof KvlabError && err.code === 'invalid_config' && err.param) {
-    const flag = `--${err.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    return makeError('bad_flag', { flag, detail: err.message.replace(/^Invalid [^:]*: /, '') });
-  }
-  return err;
+/** Workload parameters whose flag is not the parameter's kebab-case. */
+const PARAM_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
+  prefixRatio: '--prefix-ratios',
+  input: '--input-file',
+  documents: '--seed-documents',
+});
+
+const toFlagError = (err: unknown): unknown => asFlagError(err, PARAM_FLAG_OF);
+
+/**
+ * The shared flags that hold expressions (URLs, thresholds, SLOs, headers), parsed once before
+ * anything runs so a bad one is a usage error (exit 2) naming its flag; the parsers are the client's own.
+ */
+async function checkSharedFlags(s: BenchCommandOptions['shared']): Promise<void> {
+  const [{ apiBase }, { parseThreshold }, { parseSlos }, { parseHeaderFlag }] = await Promise.all([
+    import('../client/http/transport.ts'),
+    import('../client/report/thresholds.ts'),
+    import('../core/goodput.ts'),
+    import('../client/http/headers.ts'),
+  ]);
+  const check = (flag: string, parse: () => unknown): void => {
+    try {
+      parse();
+    } catch (err) {
+      throw makeError('bad_flag', { flag, detail: (err as Error).message });
+    }
+  };
+  for (const url of s.urls) check('--url', () => apiBase(url));
+  for (const t of s.thresholds ?? []) check('--threshold', () => parseThreshold(t));
+  if (s.goodput) check('--goodput', () => parseSlos(s.goodput!));
+  for (const h of s.headers ?? []) check('--header', () => parseHeaderFlag(h));
 }
 
 /**
@@ -127,6 +152,7 @@ async function run(build: (signal: AbortSignal) => BenchCommandOptions, tokenize
     } catch (err) {
       throw toFlagError(err);
     }
+    await checkSharedFlags(options.shared);
     const { benchCommand } = await import('../client/bench-command.ts');
     try {
       return await benchCommand(options, {
@@ -153,13 +179,13 @@ export function registerBench(program: Command): void {
     bench
       .command('multiturn')
       .description("Dynamo multiturn_bench: concurrent users, lorem turns, exponential think time")
-      .option('--num-users <n>', `concurrent users ${d(MULTITURN_DEFAULTS.numUsers)}`, intArg({ min: 1 }))
-      .option('--num-turns <n>', `turns per user ${d(MULTITURN_DEFAULTS.numTurns)}`, intArg({ min: 1 }))
-      .option('--num-user-tokens <n>', `tokens per user message ${d(MULTITURN_DEFAULTS.numUserTokens)}`, intArg({ min: 1 }))
-      .option('--max-completion-tokens <n>', `max tokens per answer ${d(MULTITURN_DEFAULTS.maxCompletionTokens)}`, intArg({ min: 1 }))
+      .option('--num-users <n>', `concurrent users ${d(MULTITURN_DEFAULTS.numUsers)}`, intArg())
+      .option('--num-turns <n>', `turns per user ${d(MULTITURN_DEFAULTS.numTurns)}`, intArg())
+      .option('--num-user-tokens <n>', `tokens per user message ${d(MULTITURN_DEFAULTS.numUserTokens)}`, intArg())
+      .option('--max-completion-tokens <n>', `max tokens per answer ${d(MULTITURN_DEFAULTS.maxCompletionTokens)}`, intArg())
       .option('--ignore-eos', `send ignore_eos ${d(MULTITURN_DEFAULTS.ignoreEos)}`)
       .option('--no-ignore-eos', 'do not send ignore_eos')
-      .option('--mean-delay-ms <ms>', `mean think time between turns ${d(MULTITURN_DEFAULTS.meanDelayMs)}`, floatArg({ min: 0 }))
+      .option('--mean-delay-ms <ms>', `mean think time between turns ${d(MULTITURN_DEFAULTS.meanDelayMs)}`, floatArg())
       .option('--speculative-prefill', 'ask the router to pre-warm the next turn (nvext.agent_hints)')
       .option('--ping', 'smoke test: one short request, printed verbosely; non-zero exit when it fails'),
   ).action(async (f: SharedFlags & Record<string, unknown>) => {
@@ -185,12 +211,12 @@ export function registerBench(program: Command): void {
       .command('documents')
       .description('llm-d multi-turn benchmark: conversations about seed documents (CODE/TEXT)')
       .option('-d, --seed-documents <dir>', `folder of seed documents (default ${DEFAULT_DOCUMENTS_DIR})`)
-      .option('-c, --conversations <n>', `conversations ${d(DOCUMENTS_DEFAULTS.conversations)}`, intArg({ min: 1 }))
-      .option('-t, --turns <n>', `turns per conversation ${d(DOCUMENTS_DEFAULTS.turns)}`, intArg({ min: 1 }))
-      .option('-m, --max-tokens <n>', `max tokens per answer ${d(DOCUMENTS_DEFAULTS.maxTokens)}`, intArg({ min: 1 }))
-      .option('-p, --parallel <n>', `workers, each with one turn (or its pause) under way ${d(DOCUMENTS_DEFAULTS.parallel)}`, intArg({ min: 1 }))
-      .option('--min-delay <s>', `min pause before each turn, seconds ${d(DOCUMENTS_DEFAULTS.minDelay)}`, floatArg({ min: 0 }))
-      .option('--max-delay <s>', `max pause before each turn, seconds ${d(DOCUMENTS_DEFAULTS.maxDelay)}`, floatArg({ min: 0 }))
+      .option('-c, --conversations <n>', `conversations ${d(DOCUMENTS_DEFAULTS.conversations)}`, intArg())
+      .option('-t, --turns <n>', `turns per conversation ${d(DOCUMENTS_DEFAULTS.turns)}`, intArg())
+      .option('-m, --max-tokens <n>', `max tokens per answer ${d(DOCUMENTS_DEFAULTS.maxTokens)}`, intArg())
+      .option('-p, --parallel <n>', `workers, each with one turn (or its pause) under way ${d(DOCUMENTS_DEFAULTS.parallel)}`, intArg())
+      .option('--min-delay <s>', `min pause before each turn, seconds ${d(DOCUMENTS_DEFAULTS.minDelay)}`, floatArg())
+      .option('--max-delay <s>', `max pause before each turn, seconds ${d(DOCUMENTS_DEFAULTS.maxDelay)}`, floatArg())
       .option('--no-first-turn-delay', 'send turn 1 at once instead of after a pause')
       .option('--no-interleave-turns', "run each conversation to its end on one worker instead of llm-d's turn queue")
       .option('--ignore-eos', 'send ignore_eos (exact answer lengths)')
@@ -221,13 +247,13 @@ export function registerBench(program: Command): void {
       .command('conversations')
       .description('vLLM benchmark_serving_multi_turn: generate_conversations spec or ShareGPT file, N clients')
       .requiredOption('-i, --input-file <file>', 'generate_conversations spec or ShareGPT-style JSON list')
-      .option('-p, --num-clients <n>', `clients ${d(CONVERSATIONS_DEFAULTS.numClients)}`, intArg({ min: 1 }))
-      .option('-k, --max-active-conversations <n>', 'active conversations over all clients (default: all)', intArg({ min: 1 }))
-      .option('-n, --max-num-requests <n>', 'requests over all clients (default: no limit)', intArg({ min: 1 }))
-      .option('--max-turns <n>', 'messages per conversation at most (user + assistant)', intArg({ min: 1 }))
-      .option('--request-rate <r>', 'per-client Poisson request rate, req/s (0: none)', floatArg({ min: 0 }))
+      .option('-p, --num-clients <n>', `clients ${d(CONVERSATIONS_DEFAULTS.numClients)}`, intArg())
+      .option('-k, --max-active-conversations <n>', 'active conversations over all clients (default: all)', intArg())
+      .option('-n, --max-num-requests <n>', 'requests over all clients (default: no limit)', intArg())
+      .option('--max-turns <n>', 'messages per conversation at most (user + assistant)', intArg())
+      .option('--request-rate <r>', 'per-client Poisson request rate, req/s (0: none)', floatArg())
       .option('--warmup-step', 'send every first turn before measuring')
-      .option('--conversation-sampling <mode>', 'round_robin or random', enumArg(['round_robin', 'random'] as const))
+      .option('--conversation-sampling <mode>', 'round_robin or random')
       .option('--limit-min-tokens <n>', 'min answer tokens (with --limit-max-tokens)', intArg())
       .option('--limit-max-tokens <n>', 'max answer tokens (0: from the input, < 0: no limit)', intArg())
       .option('--ignore-eos', 'send ignore_eos')
@@ -267,12 +293,12 @@ export function registerBench(program: Command): void {
     bench
       .command('prefix-ratio')
       .description('Dynamo prefix_ratio_benchmark: one-turn requests sharing isl·ratio prefix tokens; one run per ratio')
-      .option('--prefix-ratios <r...>', `shared-prefix ratios in [0, 1] ${d(PREFIX_RATIO_DEFAULTS.prefixRatio)}`, (v: string, prev: number[] = []) => [...prev, floatArg({ min: 0, max: 1 })(v)])
-      .option('--isl <n>', `input tokens ${d(PREFIX_RATIO_DEFAULTS.isl)}`, intArg({ min: 1 }))
-      .option('--osl <n>', `output tokens ${d(PREFIX_RATIO_DEFAULTS.osl)}`, intArg({ min: 1 }))
-      .option('--requests <n>', `requests per ratio ${d(PREFIX_RATIO_DEFAULTS.requests)}`, intArg({ min: 1 }))
-      .option('--concurrency <n>', `requests in flight ${d(PREFIX_RATIO_DEFAULTS.concurrency)}`, intArg({ min: 1 }))
-      .option('--num-prefix-prompts <n>', `distinct shared prefixes ${d(PREFIX_RATIO_DEFAULTS.numPrefixPrompts)}`, intArg({ min: 1 })),
+      .option('--prefix-ratios <r...>', `shared-prefix ratios in [0, 1] ${d(PREFIX_RATIO_DEFAULTS.prefixRatio)}`, (v: string, prev: number[] = []) => [...prev, floatArg()(v)])
+      .option('--isl <n>', `input tokens ${d(PREFIX_RATIO_DEFAULTS.isl)}`, intArg())
+      .option('--osl <n>', `output tokens ${d(PREFIX_RATIO_DEFAULTS.osl)}`, intArg())
+      .option('--requests <n>', `requests per ratio ${d(PREFIX_RATIO_DEFAULTS.requests)}`, intArg())
+      .option('--concurrency <n>', `requests in flight ${d(PREFIX_RATIO_DEFAULTS.concurrency)}`, intArg())
+      .option('--num-prefix-prompts <n>', `distinct shared prefixes ${d(PREFIX_RATIO_DEFAULTS.numPrefixPrompts)}`, intArg()),
   ).action(async (f: SharedFlags & Record<string, unknown>) => {
     await run((signal) => ({
       workload: 'prefix-ratio',
@@ -294,13 +320,13 @@ export function registerBench(program: Command): void {
       .command('trace')
       .description('Mooncake trace replay: open loop at the trace timestamps')
       .option('--input-dataset <file>', `Mooncake JSONL trace (default ${DEFAULT_TRACE_FILE})`)
-      .option('--num-requests <n>', 'replay at most this many rows', intArg({ min: 1 }))
-      .option('--speedup-ratio <f>', `divide timestamps by this ${d(TRACE_DEFAULTS.speedupRatio)}`, floatArg({ min: Number.MIN_VALUE }))
-      .option('--prefix-len-multiplier <f>', `scale shared-prefix lengths ${d(TRACE_DEFAULTS.prefixLenMultiplier)}`, floatArg({ min: Number.MIN_VALUE }))
-      .option('--prefix-root-multiplier <n>', `copies of the prefix tree ${d(TRACE_DEFAULTS.prefixRootMultiplier)}`, intArg({ min: 1 }))
-      .option('--prompt-len-multiplier <f>', `scale prompt lengths ${d(TRACE_DEFAULTS.promptLenMultiplier)}`, floatArg({ min: Number.MIN_VALUE }))
-      .option('--max-isl <n>', 'skip rows with longer inputs', intArg({ min: 1 }))
-      .option('--block-size <n>', `tokens per trace hash id ${d(TRACE_DEFAULTS.blockSize)}`, intArg({ min: 1 })),
+      .option('--num-requests <n>', 'replay at most this many rows', intArg())
+      .option('--speedup-ratio <f>', `divide timestamps by this ${d(TRACE_DEFAULTS.speedupRatio)}`, floatArg())
+      .option('--prefix-len-multiplier <f>', `scale shared-prefix lengths ${d(TRACE_DEFAULTS.prefixLenMultiplier)}`, floatArg())
+      .option('--prefix-root-multiplier <n>', `copies of the prefix tree ${d(TRACE_DEFAULTS.prefixRootMultiplier)}`, intArg())
+      .option('--prompt-len-multiplier <f>', `scale prompt lengths ${d(TRACE_DEFAULTS.promptLenMultiplier)}`, floatArg())
+      .option('--max-isl <n>', 'skip rows with longer inputs', intArg())
+      .option('--block-size <n>', `tokens per trace hash id ${d(TRACE_DEFAULTS.blockSize)}`, intArg()),
   ).action(async (f: SharedFlags & Record<string, unknown>) => {
     await run((signal) => ({
       workload: 'trace' as WorkloadName,
@@ -325,11 +351,11 @@ export function registerBench(program: Command): void {
       .description("inference-perf shared-prefix load: shared system prompts × users' questions, in stages of constant rate")
       .option('--preset <name>', 'a named preset of the calibration file: general, general-lite, codegen, roleplay, reasoning, reasoning-lite')
       .option('--presets-file <file>', 'calibration file whose `presets` the names refer to (default: data/vllm-real/calibration.json)')
-      .option('--system-prompt-len <n>', `tokens of each shared system prompt ${d(SHARED_PREFIX_DEFAULTS.systemPromptLen)}`, intArg({ min: 0 }))
-      .option('--question-len <n>', `tokens of each user's question ${d(SHARED_PREFIX_DEFAULTS.questionLen)}`, intArg({ min: 0 }))
-      .option('--output-len <n>', `tokens of every answer (ignore_eos) ${d(SHARED_PREFIX_DEFAULTS.outputLen)}`, intArg({ min: 1 }))
-      .option('--num-groups <n>', `shared system prompts ${d(SHARED_PREFIX_DEFAULTS.numGroups)}`, intArg({ min: 1 }))
-      .option('--users-per-group <n>', `users (questions) per system prompt ${d(SHARED_PREFIX_DEFAULTS.usersPerGroup)}`, intArg({ min: 1 }))
+      .option('--system-prompt-len <n>', `tokens of each shared system prompt ${d(SHARED_PREFIX_DEFAULTS.systemPromptLen)}`, intArg())
+      .option('--question-len <n>', `tokens of each user's question ${d(SHARED_PREFIX_DEFAULTS.questionLen)}`, intArg())
+      .option('--output-len <n>', `tokens of every answer (ignore_eos) ${d(SHARED_PREFIX_DEFAULTS.outputLen)}`, intArg())
+      .option('--num-groups <n>', `shared system prompts ${d(SHARED_PREFIX_DEFAULTS.numGroups)}`, intArg())
+      .option('--users-per-group <n>', `users (questions) per system prompt ${d(SHARED_PREFIX_DEFAULTS.usersPerGroup)}`, intArg())
       .option('--stages <list>', `load stages rate:seconds,… ${d(SHARED_PREFIX_DEFAULTS.stages)}`),
   ).action(async (f: SharedFlags & Record<string, unknown>) => {
     await run((signal) => ({

@@ -8,15 +8,15 @@
 import type { Command } from 'commander';
 // Light imports only: the cluster (servers, tokenizer tables) is loaded when the command runs, so
 // --help and flag errors answer fast.
-import { resolveRouterOptions } from '../router-sim/server/options.ts';
 import type { RouterMode } from '../router-sim/types.ts';
 import { addMockerFlags, mockerOptionsOf, type mockerOptionsFromFlags } from './mocker.ts';
 import { addDeploymentFlags } from './deployment-flags.ts';
-import { addRouterPolicyFlags, asFlagError, ROUTER_FLAG_OF } from './router.ts';
+import { addRouterPolicyFlags, ROUTER_FLAG_OF } from './router.ts';
+import { asFlagError } from './flag-errors.ts';
 import { untilSignal } from './signals.ts';
 import type { MockerOptions } from '../mocker/index.ts';
 import { loadTokenizerFlag } from './tokenizer-flag.ts';
-import { intArg, portArg } from './flags.ts';
+import { intArg } from './flags.ts';
 
 /** Mocker flags the cluster defines itself. */
 const OWN_FLAGS = new Set(['--port', '--kv-events-port', '--num-workers', '--no-kv-event-token-ids']);
@@ -40,8 +40,8 @@ export function registerCluster(program: Command): void {
   const cmd = program
     .command('cluster')
     .description('Run N mock workers and a KV-aware router in one process')
-    .option('--num-workers <n>', 'mock workers', intArg({ min: 1, max: 1024 }), 2)
-    .option('--port <port>', "router's listen port (0 = ephemeral)", portArg(), 8000)
+    .option('--num-workers <n>', 'mock workers', intArg(), 2)
+    .option('--port <port>', "router's listen port (0 = ephemeral)", intArg(), 8000)
     .option('--kv-event-token-ids', "put token ids in the workers' KV events (vLLM's format, for other subscribers; the cluster's router needs hashes only)", false)
     .option('--no-router', 'start the workers only (KV events with token ids) and print the settings your own router needs');
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
@@ -65,11 +65,12 @@ export function registerCluster(program: Command): void {
       kvEventLoss: flags.kvEventLoss,
       loadRefreshMs: flags.loadRefreshMs,
     };
+    const { resolveRouterOptions } = await import('../router-sim/server/options.ts');
     try {
       // Validate the router's part up front so a bad flag fails before anything starts.
       resolveRouterOptions({ ...routerPart, workers: ['http://127.0.0.1:1'], kvEvents: ['tcp://127.0.0.1:1'] });
     } catch (err) {
-      asFlagError(err, ROUTER_FLAG_OF);
+      throw asFlagError(err, ROUTER_FLAG_OF);
     }
     const tokenizer = await loadTokenizerFlag(flags.tokenizer);
     const { startCluster } = await import('../lab/cluster.ts');

@@ -1,11 +1,12 @@
 /**
  * The flags that name a deployment — model, GPU, tensor parallelism and vLLM's settings — shared by
  * `kvlab predict`, `kvlab calibrate RUN_DIR…`, `kvlab mocker` and `kvlab cluster`, and their
- * translation into DeploymentOptions (src/lab/deployment.ts). Errors about these values name the flag.
+ * translation into DeploymentOptions (src/lab/deployment.ts). Flags parse only syntax; the ranges are
+ * the deployment's schema's (DEPLOYMENT_OPTION_FIELDS), and its errors name the flag.
  */
 import type { Command } from 'commander';
-import { KvlabError, makeError } from '../core/errors.ts';
-import { enumArg, floatArg, intArg } from './flags.ts';
+import { makeError } from '../core/errors.ts';
+import { floatArg, intArg } from './flags.ts';
 
 export interface DeploymentFlags {
   model?: string;
@@ -26,29 +27,23 @@ export function addDeploymentFlags(cmd: Command, engineFlags = true): Command {
   cmd
     .option('--model-config <file>', 'a Hugging Face config.json for a model the catalogue lacks')
     .option('--gpu <name>', 'GPU type: H100-SXM-80GB, H200-SXM-141GB, A100-SXM-80GB, L40S, B200 (aliases accepted)')
-    .option('--tp <n>', 'tensor-parallel degree', intArg({ min: 1, max: 64 }), 1)
-    .option('--gpu-memory-utilization <f>', "vLLM's share of GPU memory (default 0.9)", floatArg({ min: Number.MIN_VALUE, max: 1 }))
-    .option('--weight-dtype <dtype>', "weights' format (default: the checkpoint's)", enumArg(['bf16', 'fp16', 'fp8'] as const));
+    .option('--tp <n>', 'tensor-parallel degree', intArg(), 1)
+    .option('--gpu-memory-utilization <f>', "vLLM's share of GPU memory, in (0, 1] (default 0.9)", floatArg())
+    .option('--weight-dtype <dtype>', "weights' format: bf16, fp16 or fp8 (default: the checkpoint's)");
   if (engineFlags) {
     cmd
       .option('--model <name|config.json>', 'a catalogue model (Hugging Face id or bare name) or a config.json path')
-      .option('--max-num-seqs <n>', "vLLM's max running sequences (default: vLLM's for the GPU)", intArg({ min: 1 }))
-      .option('--max-num-batched-tokens <n>', "vLLM's token budget per step (default: vLLM's for the GPU)", intArg({ min: 1 }))
-      .option('--block-size <n>', 'tokens per KV block (default 16)', intArg({ min: 1 }))
-      .option('--max-model-len <n>', "context length (default: the model's, capped by the KV cache)", intArg({ min: 1 }))
-      .option('--num-gpu-blocks <n>', 'KV blocks per replica instead of deriving them as vLLM does', intArg({ min: 1 }));
+      .option('--max-num-seqs <n>', "vLLM's max running sequences (default: vLLM's for the GPU)", intArg())
+      .option('--max-num-batched-tokens <n>', "vLLM's token budget per step (default: vLLM's for the GPU)", intArg())
+      .option('--block-size <n>', 'tokens per KV block (default 16)', intArg())
+      .option('--max-model-len <n>', "context length (default: the model's, capped by the KV cache)", intArg())
+      .option('--num-gpu-blocks <n>', 'KV blocks per replica instead of deriving them as vLLM does', intArg());
   }
   return cmd;
 }
 
 /** Errors about names and numbers the user typed are usage errors (exit 2) naming the flag. */
-export function asFlagError(err: unknown): unknown {
-  if (err instanceof KvlabError && (err.code === 'model_not_found' || err.code === 'invalid_config') && err.param) {
-    const flag = `--${err.param.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    return makeError('bad_flag', { flag, detail: err.message.replace(/^Invalid [^:]*: /, '') });
-  }
-  return err;
-}
+export { asFlagError } from './flag-errors.ts';
 
 /** The deployment the flags name (loads the catalogues; call inside an action). */
 export async function deploymentOptionsOf(f: DeploymentFlags): Promise<import('../lab/deployment.ts').DeploymentOptions> {

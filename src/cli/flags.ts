@@ -2,7 +2,9 @@
  * Flag parsers shared by every `kvlab` subcommand. Each `parse*Flag` is a pure function from the raw
  * string to a typed value that throws commander's InvalidArgumentError with a short reason, so
  * commander prints one line (`error: option '--port <n>' argument 'x' is invalid. ...`). The `*Arg`
- * helpers return ready-made commander argParser callbacks.
+ * helpers return ready-made commander argParser callbacks. Flags that set a field of a schema'd
+ * options object (engine, mocker, router, workload) parse only the syntax here, no bounds: the range
+ * is the schema's (core/schema.ts), and its error names the flag (flag-errors.ts).
  */
 import { InvalidArgumentError } from 'commander';
 
@@ -35,7 +37,7 @@ export function parseFloatFlag(raw: string, bounds: NumberBounds = {}): number {
   return bounded(n, raw, 'a number', bounds);
 }
 
-/** A TCP port, 0 (ephemeral) to 65535. */
+/** A TCP port, 0 (ephemeral) to 65535 (for flags that set no schema'd option, e.g. llama-worker's). */
 export function parsePortFlag(raw: string): number {
   return parseIntFlag(raw, { min: 0, max: 65535 });
 }

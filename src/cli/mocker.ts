@@ -1,16 +1,19 @@
 /**
  * `kvlab mocker`: parse flags into MockerOptions, start the workers, print where they listen, and stop
- * cleanly on SIGINT/SIGTERM. Thin: validation lives in resolveMockerOptions, serving in src/mocker.
+ * cleanly on SIGINT/SIGTERM. Thin: flags parse only their syntax (a number, a list); types and ranges
+ * are the mocker's schema's (resolveMockerOptions), serving is src/mocker's.
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HASH_ALGOS, type HashAlgo } from '../core/vllm-block-hash.ts';
-import { KvlabError, makeError } from '../core/errors.ts';
+import { makeError } from '../core/errors.ts';
 // Light imports only: the server (fastify, tokenizer tables) is loaded when the command runs, so flag
 // errors and --help answer fast.
 import { loadProfile } from '../mocker/engine/profile.ts';
-import { DEFAULT_MOCKER_OPTIONS as D, resolveMockerOptions, type MockerOptions } from '../mocker/server/options.ts';
-import { enumArg, floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
+import { DEFAULT_MOCKER_OPTIONS as D } from '../mocker/server/option-defaults.ts';
+import type { MockerOptions } from '../mocker/server/options.ts';
+import { enumArg, floatArg, intArg, intListArg, nonEmptyArg } from './flags.ts';
+import { asFlagError } from './flag-errors.ts';
 import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
 import { deploymentOverrides } from './mocker-deployment.ts';
 import { untilSignal } from './signals.ts';
@@ -58,13 +61,12 @@ function hashAlgoArg(raw: string): HashAlgo {
   return enumArg(HASH_ALGOS)(raw);
 }
 
-const FLAG_OF: Record<string, string> = {
+/** MockerOptions fields whose flag is not the field's kebab-case. */
+const FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   kvEventTokenIds: '--no-kv-event-token-ids',
   enablePrefixCaching: '--no-prefix-caching',
   enableChunkedPrefill: '--no-chunked-prefill',
-  profile: '--profile',
-};
-const flagName = (key: string): string => FLAG_OF[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+});
 
 function readProfile(file: string): MockerOptions['profile'] {
   let text: string;
@@ -80,8 +82,12 @@ function readProfile(file: string): MockerOptions['profile'] {
   }
 }
 
-/** Flags → validated options (errors become one-line `bad_flag` errors naming the flag); `over` wins over the flags (a deployment's settings). */
-export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptions> = {}): MockerOptions {
+/**
+ * Flags → options validated by the mocker's schema (errors become one-line `bad_flag` errors naming
+ * the flag); `over` wins over the flags (a deployment's settings).
+ */
+export async function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptions> = {}): Promise<MockerOptions> {
+  const { resolveMockerOptions } = await import('../mocker/server/options.ts');
   const partial: Partial<MockerOptions> = {
     numWorkers: f.numWorkers,
     host: f.host,
@@ -116,11 +122,7 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
   try {
     return resolveMockerOptions(partial);
   } catch (err) {
-    if (err instanceof KvlabError && err.code === 'invalid_config' && err.param) {
-      const detail = err.message.replace(/^Invalid [^:]*: /, '');
-      throw makeError('bad_flag', { flag: flagName(err.param), detail });
-    }
-    throw err;
+    throw asFlagError(err, FLAG_OF);
   }
 }
 
@@ -149,34 +151,34 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
     else if (defaultValue !== undefined) cmd.option(flags, description, defaultValue as string);
     else cmd.option(flags, description);
   };
-  add('--num-workers <n>', 'workers in this process (worker i listens on port + i)', intArg({ min: 1, max: 1024 }), D.numWorkers);
+  add('--num-workers <n>', 'workers in this process (worker i listens on port + i)', intArg(), D.numWorkers);
   add('--host <host>', 'bind address', nonEmptyArg(), D.host);
-  add('--port <port>', 'first worker port (0 = ephemeral ports)', portArg(), D.port);
+  add('--port <port>', 'first worker port (0 = ephemeral ports)', intArg(), D.port);
   add('--model <name>', 'served model name; with --gpu a catalogue model (Hugging Face id) or config.json, timed as that model', nonEmptyArg(), D.model);
-  add('--block-size <n>', 'tokens per KV block', intArg({ min: 1 }), D.blockSize);
-  add('--num-gpu-blocks <n>', 'KV capacity in blocks', intArg({ min: 1 }), D.numGpuBlocks);
-  add('--max-num-seqs <n>', 'running sequences at most', intArg({ min: 1 }), D.maxNumSeqs);
-  add('--max-num-batched-tokens <n>', 'token budget of one engine step', intArg({ min: 1 }), D.maxNumBatchedTokens);
+  add('--block-size <n>', 'tokens per KV block', intArg(), D.blockSize);
+  add('--num-gpu-blocks <n>', 'KV capacity in blocks', intArg(), D.numGpuBlocks);
+  add('--max-num-seqs <n>', 'running sequences at most', intArg(), D.maxNumSeqs);
+  add('--max-num-batched-tokens <n>', 'token budget of one engine step', intArg(), D.maxNumBatchedTokens);
   add('--no-prefix-caching', 'disable prefix caching');
   add('--no-chunked-prefill', 'disable chunked prefill');
-  add('--watermark <f>', 'share of blocks kept free at admission', floatArg({ min: 0, max: 1 }), D.watermark);
-  add('--speedup-ratio <f>', 'divides every simulated duration', floatArg({ min: Number.MIN_VALUE }), D.speedupRatio);
-  add('--decode-speedup-ratio <f>', 'extra divisor for decode steps', floatArg({ min: Number.MIN_VALUE }), D.decodeSpeedupRatio);
-  add('--max-model-len <n>', 'context length (longer requests get a 400)', intArg({ min: 1 }), D.maxModelLen);
+  add('--watermark <f>', 'share of blocks kept free at admission, in [0, 1)', floatArg(), D.watermark);
+  add('--speedup-ratio <f>', 'divides every simulated duration', floatArg(), D.speedupRatio);
+  add('--decode-speedup-ratio <f>', 'extra divisor for decode steps', floatArg(), D.decodeSpeedupRatio);
+  add('--max-model-len <n>', 'context length (longer requests get a 400)', intArg(), D.maxModelLen);
   add('--profile <file>', 'timing profile JSON (polynomial or table; with --gpu a roofline profile, e.g. from kvlab calibrate)');
-  add('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg({ min: 0, max: 1 }), D.reasoningRatio);
-  add('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', portArg());
+  add('--reasoning-ratio <f>', 'share of each chat answer sent as reasoning_content', floatArg(), D.reasoningRatio);
+  add('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', intArg());
   add('--no-kv-event-token-ids', "KV events carry block hashes only (enough for a kvlab router; vLLM's format has token ids)");
   add('--prefix-caching-hash-algo <algo>', `block hashes in KV events: ${HASH_ALGOS.join(' or ')} (vLLM's, needs token ids in the events)`, hashAlgoArg, D.prefixCachingHashAlgo);
   add('--hash-seed <seed>', "vLLM's PYTHONHASHSEED for sha256_cbor block hashes", undefined, D.hashSeed);
   add('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg());
   add('--seed <n>', 'seed of output lengths, tokens and injected failures', intArg(), D.seed);
-  add('--failure-rate <f>', 'share of requests failed on purpose', floatArg({ min: 0, max: 1 }), D.failureRate);
-  add('--failure-codes <list>', 'statuses of injected failures, comma-separated', intListArg({ min: 400, max: 599 }), D.failureCodes);
-  add('--max-waiting <n>', 'waiting-queue bound (429 beyond it; unbounded when absent)', intArg({ min: 0 }));
-  add('--max-tokens-limit <n>', 'largest accepted max_tokens (default: max-model-len)', intArg({ min: 1 }));
-  add('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), D.defaultMaxTokens);
-  add('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg({ min: 1 }), D.bodyLimit);
+  add('--failure-rate <f>', 'share of requests failed on purpose', floatArg(), D.failureRate);
+  add('--failure-codes <list>', 'statuses of injected failures, comma-separated', intListArg(), D.failureCodes);
+  add('--max-waiting <n>', 'waiting-queue bound (429 beyond it; unbounded when absent)', intArg());
+  add('--max-tokens-limit <n>', 'largest accepted max_tokens (default: max-model-len)', intArg());
+  add('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg(), D.defaultMaxTokens);
+  add('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg(), D.bodyLimit);
   add('--tokenizer <path>', TOKENIZER_FLAG_HELP);
   return cmd;
 }
@@ -184,7 +186,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
 /** The options of a mocker (or cluster) command: the flags, and with --gpu the deployment's settings. */
 export async function mockerOptionsOf(cmd: Command, flags: MockerFlags, fixed: Partial<MockerFlags> = {}): Promise<MockerOptions> {
   const over = await deploymentOverrides({ ...flags, tp: flags.tp ?? 1 }, (key) => cmd.getOptionValueSource(key) === 'cli');
-  return mockerOptionsFromFlags({ ...flags, ...fixed }, over ?? {});
+  return await mockerOptionsFromFlags({ ...flags, ...fixed }, over ?? {});
 }
 
 export function registerMocker(program: Command): void {

@@ -1,15 +1,16 @@
 /**
  * `kvlab router`: parse flags into RouterOptions, start the KV-aware proxy in front of the given
- * workers, print where it listens, and stop cleanly on SIGINT/SIGTERM. Thin: validation lives in
- * resolveRouterOptions, routing in src/router-sim.
+ * workers, print where it listens, and stop cleanly on SIGINT/SIGTERM. Thin: flags parse only their
+ * syntax; types and ranges are the router's schema's (resolveRouterOptions), routing is src/router-sim's.
  */
 import type { Command } from 'commander';
-import { KvlabError, makeError } from '../core/errors.ts';
 // Light imports only: the proxy (fastify, undici, zeromq, prom-client, tokenizer tables) is loaded when
 // the command runs, so --help and flag errors answer fast.
-import { DEFAULT_ROUTER_OPTIONS as D, resolveRouterOptions, type RouterOptions } from '../router-sim/server/options.ts';
+import { DEFAULT_ROUTER_OPTIONS as D } from '../router-sim/server/option-defaults.ts';
+import type { RouterOptions } from '../router-sim/server/options.ts';
 import { ROUTER_MODES, type RouterMode } from '../router-sim/types.ts';
-import { enumArg, floatArg, intArg, nonEmptyArg, portArg } from './flags.ts';
+import { floatArg, intArg, nonEmptyArg } from './flags.ts';
+import { asFlagError } from './flag-errors.ts';
 import { untilSignal } from './signals.ts';
 import { addTokenizerFlag, loadTokenizerFlag } from './tokenizer-flag.ts';
 
@@ -53,17 +54,9 @@ export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   loadRefreshMs: '--load-refresh-ms',
 });
 
-/** Rethrow an invalid_config error as a bad_flag error naming the CLI flag. */
-export function asFlagError(err: unknown, flagOf: Readonly<Record<string, string>>): never {
-  if (err instanceof KvlabError && err.code === 'invalid_config' && err.param) {
-    const field = err.param.split('.')[0];
-    const detail = err.message.replace(/^Invalid [^:]*: /, '');
-    throw makeError('bad_flag', { flag: flagOf[field] ?? field, detail });
-  }
-  throw err;
-}
-
-export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
+/** Flags → options validated by the router's schema (errors name the flag). */
+export async function routerOptionsFromFlags(f: RouterFlags): Promise<RouterOptions> {
+  const { resolveRouterOptions } = await import('../router-sim/server/options.ts');
   try {
     return resolveRouterOptions({
       workers: f.worker,
@@ -84,7 +77,7 @@ export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
       loadRefreshMs: f.loadRefreshMs,
     });
   } catch (err) {
-    asFlagError(err, ROUTER_FLAG_OF);
+    throw asFlagError(err, ROUTER_FLAG_OF);
   }
 }
 
@@ -93,14 +86,14 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /** The router-policy flags shared by `kvlab router` and `kvlab cluster`. */
 export function addRouterPolicyFlags(cmd: Command, defaultMode: RouterMode): Command {
   return cmd
-    .option('--router-mode <mode>', `routing policy: ${ROUTER_MODES.join(', ')}`, enumArg(ROUTER_MODES), defaultMode)
-    .option('--kv-overlap-score-weight <w>', 'weight of the prefill term in the kv cost (0 = load only)', floatArg({ min: 0 }), D.overlapScoreWeight)
-    .option('--router-temperature <t>', '0 = pick the cheapest worker; > 0 = softmax sampling', floatArg({ min: 0 }), D.temperature)
-    .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached; kv: how long a silent KV event stream is trusted', floatArg({ min: Number.MIN_VALUE }), D.routerTtlS)
+    .option('--router-mode <mode>', `routing policy: ${ROUTER_MODES.join(', ')}`, defaultMode)
+    .option('--kv-overlap-score-weight <w>', 'weight of the prefill term in the kv cost (0 = load only)', floatArg(), D.overlapScoreWeight)
+    .option('--router-temperature <t>', '0 = pick the cheapest worker; > 0 = softmax sampling', floatArg(), D.temperature)
+    .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached; kv: how long a silent KV event stream is trusted', floatArg(), D.routerTtlS)
     .option('--no-preprocess', 'send kvlab workers the prompt text, not its token ids and block hashes')
-    .option('--kv-event-delay-ms <ms>', 'kv: apply each KV event batch this long after it arrives (a stale signal)', floatArg({ min: 0 }), D.kvEventDelayMs)
-    .option('--kv-event-loss <p>', 'kv: drop this share of KV event batches, seeded by --seed (gaps are detected and the worker resynced)', floatArg({ min: 0, max: 1 }), D.kvEventLoss)
-    .option('--load-refresh-ms <ms>', 'refresh the load the policy sees every this many ms (0 = always current)', floatArg({ min: 0 }), D.loadRefreshMs);
+    .option('--kv-event-delay-ms <ms>', 'kv: apply each KV event batch this long after it arrives (a stale signal)', floatArg(), D.kvEventDelayMs)
+    .option('--kv-event-loss <p>', 'kv: drop this share of KV event batches, seeded by --seed (gaps are detected and the worker resynced)', floatArg(), D.kvEventLoss)
+    .option('--load-refresh-ms <ms>', 'refresh the load the policy sees every this many ms (0 = always current)', floatArg(), D.loadRefreshMs);
 }
 
 export function registerRouter(program: Command): void {
@@ -110,13 +103,13 @@ export function registerRouter(program: Command): void {
     .option('--worker <url>', 'worker base URL (repeat, in order)', collect, [])
     .option('--kv-events <endpoint>', "worker's KV-events ZeroMQ endpoint (repeat, in worker order)", collect, [])
     .option('--host <host>', 'bind address', nonEmptyArg(), D.host)
-    .option('--port <port>', 'listen port (0 = ephemeral)', portArg(), D.port)
-    .option('--block-size <n>', "tokens per KV block (the workers')", intArg({ min: 1 }), D.blockSize)
+    .option('--port <port>', 'listen port (0 = ephemeral)', intArg(), D.port)
+    .option('--block-size <n>', "tokens per KV block (the workers')", intArg(), D.blockSize)
     .option('--seed <n>', 'seed of random routing choices', intArg(), D.seed)
     .option('--api-key <key>', 'require Authorization: Bearer <key> (forwarded to workers)', nonEmptyArg())
-    .option('--max-model-len <n>', "the workers' context length: prompts certainly longer (by bytes) get a 400 before tokenizing", intArg({ min: 1 }), D.maxModelLen);
+    .option('--max-model-len <n>', "the workers' context length: prompts certainly longer (by bytes) get a 400 before tokenizing", intArg(), D.maxModelLen);
   addRouterPolicyFlags(addTokenizerFlag(cmd), 'kv').action(async (flags: RouterFlags) => {
-    const opts = routerOptionsFromFlags(flags);
+    const opts = await routerOptionsFromFlags(flags);
     const tokenizer = await loadTokenizerFlag(flags.tokenizer);
     const { startRouter } = await import('../router-sim/server/index.ts');
     const router = await startRouter(opts, tokenizer);

@@ -54,7 +54,10 @@ export const ERRORS = Object.freeze({
   // CLI side
   bad_flag: spec(2, 'cli_error', 'Invalid option {flag}: {detail}'),
   bad_experiment_file: spec(2, 'cli_error', 'Invalid experiment file {file}: {detail}'),
-  io_error: spec(1, 'cli_error', 'Cannot {action} {path}: {detail}'),
+  /** An input the user named (a file, a folder) cannot be read: a usage error. */
+  io_error: spec(2, 'cli_error', 'Cannot {action} {path}: {detail}'),
+  /** An input the user named is not what the command takes (e.g. not a run folder): a usage error. */
+  bad_input: spec(2, 'cli_error', '{detail}'),
 } satisfies Record<string, ErrorSpec>);
 
 export type ErrorCode = keyof typeof ERRORS;

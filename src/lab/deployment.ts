@@ -15,6 +15,9 @@
  * intermediate size and rotary embeddings over q and k, at 2 bytes — an approximation the fitted
  * memory coefficient absorbs.
  */
+import { Type } from '@sinclair/typebox';
+import { bool, checkOptions, firstProblem, int, invalid, num, oneOf } from '../core/schema.ts';
+import { ENGINE_CONFIG_FIELDS as E } from '../mocker/engine/config-schema.ts';
 import { makeError } from '../core/errors.ts';
 import { BYTES_PER_PARAM, paramCounts, vllmBatchDefaults, vllmKvBlocks, type GpuSpec, type ModelSpec, type VllmKvBlocks, type WeightDtype } from '../models/index.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../mocker/engine/types.ts';
@@ -56,19 +59,42 @@ export interface Deployment {
 
 const WEIGHT_DTYPES: readonly WeightDtype[] = ['bf16', 'fp16', 'fp8', 'fp32', 'mxfp4'];
 
-function posInt(v: number, flag: string): number {
-  if (!Number.isInteger(v) || v < 1) throw makeError('invalid_config', { path: flag, detail: `must be an integer ≥ 1, got ${v}`, param: flag });
+/**
+ * The settings a user gives a deployment (flags of predict/calibrate/mocker/cluster, an experiment's
+ * `cluster.deployment`), one schema each: the engine's own for the engine sizes (core/schema.ts).
+ */
+export const DEPLOYMENT_OPTION_FIELDS = Object.freeze({
+  tp: int(1),
+  gpuMemoryUtilization: num({ min: 0, exclusiveMin: true, max: 1 }),
+  weightDtype: oneOf(['bf16', 'fp16', 'fp8'] as const),
+  asyncScheduling: bool(),
+  maxNumSeqs: E.maxNumSeqs,
+  maxNumBatchedTokens: E.maxNumBatchedTokens,
+  blockSize: E.blockSize,
+  maxModelLen: E.maxModelLen,
+  numGpuBlocks: E.numGpuBlocks,
+});
+
+const DeploymentOptionsSchema = Type.Partial(Type.Object(DEPLOYMENT_OPTION_FIELDS));
+
+const POSITIVE_INT = int(1);
+
+/** A size derived from the model and GPU: an integer ≥ 1, or the deployment cannot run. */
+function posInt(v: number, field: string): number {
+  const p = firstProblem(POSITIVE_INT, v);
+  if (p) invalid(field, p.detail);
   return v;
 }
 
 /** The deployment's engine settings and roofline numbers; throws a clear error when it cannot run. */
 export function resolveDeployment(o: DeploymentOptions): Deployment {
-  const { model, gpu } = o;
-  const tp = posInt(o.tp ?? 1, 'tp');
+  const { model, gpu, ...given } = o;
+  checkOptions(DeploymentOptionsSchema, given);
+  const tp = o.tp ?? 1;
   const defaults = vllmBatchDefaults(gpu);
-  const maxNumSeqs = posInt(o.maxNumSeqs ?? defaults.maxNumSeqs, 'maxNumSeqs');
-  const maxNumBatchedTokens = posInt(o.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens, 'maxNumBatchedTokens');
-  const blockSize = posInt(o.blockSize ?? 16, 'blockSize');
+  const maxNumSeqs = o.maxNumSeqs ?? defaults.maxNumSeqs;
+  const maxNumBatchedTokens = o.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
+  const blockSize = o.blockSize ?? 16;
   const weightDtype = o.weightDtype ?? model.quantization?.linearWeightDtype ?? model.weightDtype;
   if (!WEIGHT_DTYPES.includes(weightDtype)) throw makeError('invalid_config', { path: 'weightDtype', detail: `must be one of ${WEIGHT_DTYPES.join(', ')}, got ${String(weightDtype)}`, param: 'weightDtype' });
   if (weightDtype === 'fp8' && gpu.fp8DenseTflops === null) {
@@ -81,8 +107,8 @@ export function resolveDeployment(o: DeploymentOptions): Deployment {
     o.numGpuBlocks === undefined
       ? vllmKvBlocks({ spec: model, gpu, tp, gpuMemoryUtilization: o.gpuMemoryUtilization, blockSize, weightDtype: o.weightDtype, maxNumBatchedTokens, maxNumSeqs })
       : null;
-  const numGpuBlocks = o.numGpuBlocks === undefined ? kv!.blocks : posInt(o.numGpuBlocks, 'numGpuBlocks');
-  const maxModelLen = posInt(o.maxModelLen ?? Math.min(model.maxPositionEmbeddings, numGpuBlocks * blockSize), 'maxModelLen');
+  const numGpuBlocks = o.numGpuBlocks ?? posInt(kv!.blocks, 'numGpuBlocks');
+  const maxModelLen = o.maxModelLen ?? posInt(Math.min(model.maxPositionEmbeddings, numGpuBlocks * blockSize), 'maxModelLen');
   return {
     model,
     gpu,

@@ -14,73 +14,16 @@
  * summary and the report then describe the settings: experiment-description.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { ValueErrorType } from '@sinclair/typebox/errors';
 import { KvlabError } from '../core/errors.ts';
+import { firstProblem } from '../core/schema.ts';
 import { PLOT_IDS } from '../analysis/plots/plot-ids.ts';
 import { getWorkload, isWorkloadName, WORKLOAD_NAMES } from '../client/workloads/index.ts';
+import { ClusterSettingsSchema, RouterSettingsSchema } from './cluster-schema.ts';
 
-export const ROUTER_MODES = ['kv', 'kv-approx', 'round-robin', 'random', 'least-loaded'] as const;
-export type RouterMode = (typeof ROUTER_MODES)[number];
+export { ROUTER_MODES, type RouterMode } from '../router-sim/types.ts';
+export { ClusterSettingsSchema, DeploymentSettingsSchema, RouterSettingsSchema } from './cluster-schema.ts';
 
 const PositiveInt = Type.Integer({ minimum: 1 });
-const NonNegative = Type.Number({ minimum: 0 });
-
-export const RouterSettingsSchema = Type.Object(
-  {
-    mode: Type.Union(ROUTER_MODES.map((m) => Type.Literal(m))),
-    kvOverlapScoreWeight: Type.Optional(NonNegative),
-    routerTemperature: Type.Optional(NonNegative),
-    routerTtlS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    /** KV events reach the router this many ms after their step (virtual clock). */
-    kvEventDelayMs: Type.Optional(NonNegative),
-    /** Share of KV event batches lost, seeded (virtual clock). */
-    kvEventLoss: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    /** Period of the router's load signal, ms (virtual clock). */
-    loadRefreshMs: Type.Optional(NonNegative),
-    /** Router replicas behind a front spreader, each with its own in-flight view (virtual clock). */
-    replicas: Type.Optional(PositiveInt),
-    /** Replicas share in-flight load (virtual clock). */
-    replicaSync: Type.Optional(Type.Boolean()),
-    /** How the front spreads requests over replicas. */
-    replicaSpread: Type.Optional(Type.Union([Type.Literal('round-robin'), Type.Literal('random')])),
-  },
-  { additionalProperties: false },
-);
-
-/** A real deployment the engines are timed as (roofline model); see src/lab/deployment.ts. */
-export const DeploymentSettingsSchema = Type.Object(
-  {
-    model: Type.String({ minLength: 1 }),
-    gpu: Type.String({ minLength: 1 }),
-    tp: Type.Optional(PositiveInt),
-    gpuMemoryUtilization: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
-    weightDtype: Type.Optional(Type.Union([Type.Literal('bf16'), Type.Literal('fp16'), Type.Literal('fp8')])),
-    asyncScheduling: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-
-export const ClusterSettingsSchema = Type.Object(
-  {
-    numWorkers: Type.Optional(PositiveInt),
-    router: Type.Optional(RouterSettingsSchema),
-    blockSize: Type.Optional(PositiveInt),
-    numGpuBlocks: Type.Optional(PositiveInt),
-    maxNumSeqs: Type.Optional(PositiveInt),
-    maxNumBatchedTokens: Type.Optional(PositiveInt),
-    enablePrefixCaching: Type.Optional(Type.Boolean()),
-    enableChunkedPrefill: Type.Optional(Type.Boolean()),
-    watermark: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    speedupRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    decodeSpeedupRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    maxModelLen: Type.Optional(PositiveInt),
-    reasoningRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    profile: Type.Optional(Type.String()),
-    deployment: Type.Optional(DeploymentSettingsSchema),
-  },
-  { additionalProperties: false },
-);
 
 export const ExperimentSchema = Type.Object(
   {
@@ -130,70 +73,71 @@ export class ExperimentFileError extends KvlabError {
 /** Workload fields that are not parameters of the workload itself. */
 export const WORKLOAD_OWN_FIELDS = ['kind', 'input'] as const;
 
+interface FieldProblem {
+  field: string;
+  detail: string;
+  /** The field does not exist in an experiment. */
+  unknown: boolean;
+  /** With `unknown`: the fields its parent has. */
+  known?: string[];
+}
+
 /** `workload.kind` must name a registered workload and every other field one of its parameters. */
-function workloadProblem(workload: Record<string, unknown>): { field: string; detail: string } | null {
+function workloadProblem(workload: Record<string, unknown>): FieldProblem | null {
   const kind = workload.kind;
-  if (!isWorkloadName(kind)) return { field: 'workload.kind', detail: `must be one of ${WORKLOAD_NAMES.join(', ')}, got ${JSON.stringify(kind)}` };
+  if (!isWorkloadName(kind)) return { field: 'workload.kind', detail: `must be one of ${WORKLOAD_NAMES.join(', ')}, got ${JSON.stringify(kind)}`, unknown: false };
   const known = Object.keys(getWorkload(kind).defaults);
   for (const key of Object.keys(workload)) {
     if ((WORKLOAD_OWN_FIELDS as readonly string[]).includes(key) || known.includes(key)) continue;
-    return { field: `workload.${key}`, detail: `not a parameter of the ${kind} workload (known: ${known.join(', ')}, input)` };
+    return { field: `workload.${key}`, detail: `not a parameter of the ${kind} workload (known: ${known.join(', ')}, input)`, unknown: true, known: [...WORKLOAD_OWN_FIELDS, ...known] };
   }
   const input = workload.input;
   if (input !== undefined && typeof input !== 'string' && (typeof input !== 'object' || input === null)) {
-    return { field: 'workload.input', detail: `must be a path or an inline object, got ${JSON.stringify(input)}` };
+    return { field: 'workload.input', detail: `must be a path or an inline object, got ${JSON.stringify(input)}`, unknown: false };
   }
   return null;
-}
-
-/** TypeBox's JSON pointer ('/cluster/router/mode') as a dotted field name ('cluster.router.mode'). */
-function fieldName(pointer: string): string {
-  const path = pointer.replace(/^\//, '').split('/').filter(Boolean).join('.');
-  return path || '(top level)';
 }
 
 /** The fields every experiment file has; everything else is optional (`cluster` may be `{}`). */
 export const REQUIRED_FIELDS = ['name', 'cluster', 'workload.kind'] as const;
 
-/** Validate a parsed experiment file; throws ExperimentFileError naming the first bad field. */
-export function parseExperiment(raw: unknown, origin = 'experiment'): Experiment {
-  if (!Value.Check(ExperimentSchema, raw)) {
-    const first = [...Value.Errors(ExperimentSchema, raw)][0];
-    const where = first ? fieldName(first.path) : '(top level)';
-    const missing = first?.type === ValueErrorType.ObjectRequiredProperty;
-    const detail = missing ? `missing (an experiment file needs ${REQUIRED_FIELDS.join(', ')})` : (first?.message ?? 'invalid');
-    throw new ExperimentFileError(`${origin}: field '${where}': ${detail}`, where);
-  }
+/** The first problem of an experiment under the schema (core/schema.ts wording), or null. */
+function schemaProblem(raw: unknown): FieldProblem | null {
+  const p = firstProblem(ExperimentSchema, raw);
+  if (!p) return null;
+  const field = p.path || '(top level)';
+  return { field, detail: p.missing ? `missing (an experiment file needs ${REQUIRED_FIELDS.join(', ')})` : p.detail, unknown: p.unknown, known: p.known };
+}
+
+/** The first thing wrong with a parsed experiment (schema, workload parameters' names, matrix), or null. */
+function experimentProblem(raw: unknown): FieldProblem | null {
+  const bad = schemaProblem(raw);
+  if (bad) return bad;
   const exp = raw as Experiment;
   const problem = workloadProblem(exp.workload);
-  if (problem) throw new ExperimentFileError(`${origin}: field '${problem.field}': ${problem.detail}`, problem.field);
+  if (problem) return problem;
   for (const key of Object.keys(exp.matrix ?? {})) {
+    const field = `matrix.${key}`;
     const path = resolveMatrixPath(key);
-    if (path[0] !== 'cluster' && path[0] !== 'workload') {
-      throw new ExperimentFileError(`${origin}: field 'matrix.${key}': must name a cluster or workload setting`, `matrix.${key}`);
-    }
-    if (path[0] === 'workload' && path.length === 2 && path[1] === 'kind') {
-      throw new ExperimentFileError(`${origin}: field 'matrix.${key}': the workload kind cannot vary within an experiment`, `matrix.${key}`);
-    }
+    if (path[0] !== 'cluster' && path[0] !== 'workload') return { field, detail: 'must name a cluster or workload setting', unknown: false };
+    if (path[0] === 'workload' && path.length === 2 && path[1] === 'kind') return { field, detail: 'the workload kind cannot vary within an experiment', unknown: false };
     // Check each value by applying it to a copy and validating the result.
     for (const value of exp.matrix![key]) {
       const probe = structuredClone(exp);
       delete probe.matrix;
       setPath(probe as unknown as Record<string, unknown>, path, value);
-      if (!Value.Check(ExperimentSchema, probe)) {
-        const first = [...Value.Errors(ExperimentSchema, probe)][0];
-        throw new ExperimentFileError(
-          `${origin}: field 'matrix.${key}': value ${JSON.stringify(value)} is invalid (${first ? fieldName(first.path) : ''}: ${first?.message ?? 'invalid'})`,
-          `matrix.${key}`,
-        );
-      }
-      const wrong = workloadProblem(probe.workload);
-      if (wrong) {
-        throw new ExperimentFileError(`${origin}: field 'matrix.${key}': value ${JSON.stringify(value)} is invalid (${wrong.field}: ${wrong.detail})`, `matrix.${key}`);
-      }
+      const wrong = schemaProblem(probe) ?? workloadProblem(probe.workload);
+      if (wrong) return { field, detail: `value ${JSON.stringify(value)} is invalid (${wrong.field}: ${wrong.detail})`, unknown: false };
     }
   }
-  return exp;
+  return null;
+}
+
+/** Validate a parsed experiment file; throws ExperimentFileError naming the first bad field. */
+export function parseExperiment(raw: unknown, origin = 'experiment'): Experiment {
+  const p = experimentProblem(raw);
+  if (p) throw new ExperimentFileError(`${origin}: field '${p.field}': ${p.detail}`, p.field);
+  return raw as Experiment;
 }
 
 /** A matrix key as a full path: leading `cluster.` is implied unless the key names workload/cluster. */
@@ -231,25 +175,45 @@ export function parseSetFlag(flag: string): { key: string; value: unknown } {
   return { key, value };
 }
 
-/** Apply `--set` overrides (before matrix expansion) and re-validate. */
+/**
+ * Apply `--set` overrides (before matrix expansion), checking after each one: an override that breaks
+ * the experiment is named as the user typed it ("--set nosuch.key=3: the experiment has no field
+ * 'cluster.nosuch'"), never blamed on the file.
+ */
 export function applyOverrides(exp: Experiment, sets: readonly string[], origin = 'experiment'): Experiment {
-  const copy = structuredClone(exp) as unknown as Record<string, unknown>;
+  const copy = structuredClone(parseExperiment(exp, origin)) as unknown as Record<string, unknown>;
   for (const s of sets) {
     const { key, value } = parseSetFlag(s);
     const parts = key.split('.');
     const top = ['name', 'description', 'repeats', 'seed', 'plots', 'report', 'matrix', 'source'];
-    const path = top.includes(parts[0]) ? parts : resolveMatrixPath(key);
+    let path: string[];
+    try {
+      path = top.includes(parts[0]) ? parts : resolveMatrixPath(key);
+    } catch {
+      throw new ExperimentFileError(`--set ${s}: '${key}' is not a dotted path of the experiment`, key);
+    }
     if (parts[0] === 'matrix') {
       // --set matrix.router.mode='["kv"]' replaces one axis.
       const axis = parts.slice(1).join('.');
       const matrix = (copy.matrix ?? {}) as Record<string, unknown>;
       matrix[axis] = value;
       copy.matrix = matrix;
-      continue;
+    } else {
+      setPath(copy, path, value);
     }
-    setPath(copy, path, value);
+    const p = experimentProblem(copy);
+    if (p) {
+      const parent = p.field.includes('.') ? p.field.slice(0, p.field.lastIndexOf('.')) : 'the experiment';
+      // A key without its implied `cluster.` is named as typed.
+      const implied = path[0] === 'cluster' && parts[0] !== 'cluster' && p.field.startsWith('cluster.');
+      const typed = implied ? p.field.slice('cluster.'.length) : p.field;
+      const what = p.unknown
+        ? `the experiment has no field '${typed}' (${implied ? `read as ${p.field}; ` : ''}${parent} has: ${p.known?.join(', ')})`
+        : `field '${p.field}': ${p.detail}`;
+      throw new ExperimentFileError(`--set ${s}: ${what}`, p.field);
+    }
   }
-  return parseExperiment(copy, origin);
+  return copy as unknown as Experiment;
 }
 
 export interface Cell {

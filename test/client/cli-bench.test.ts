@@ -25,11 +25,18 @@ function program(): { cmd: Command; err: () => string } {
 const CLOSED = 'http://127.0.0.1:9';
 
 describe('kvlab bench flags', () => {
-  it('rejects an out-of-range number with a one-line commander error', async () => {
+  it('rejects a value that is not a number with a one-line commander error', async () => {
     const p = program();
-    await expect(p.cmd.parseAsync(['bench', 'multiturn', '--num-users', '0'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
-    expect(p.err()).toMatch(/--num-users <n>.*expected an integer >= 1/);
+    await expect(p.cmd.parseAsync(['bench', 'multiturn', '--num-users', 'ten'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+    expect(p.err()).toMatch(/--num-users <n>.*expected an integer/);
     expect(p.err().trim().split('\n')).toHaveLength(1);
+  });
+
+  it("rejects an out-of-range number by the workload's schema, naming the flag", async () => {
+    const err = await program()
+      .cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--num-users', '0'], { from: 'user' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'bad_flag', message: 'Invalid option --num-users: must be an integer ≥ 1, got 0' });
   });
 
   it('rejects a bad threshold before sending anything', async () => {

@@ -60,6 +60,23 @@ describe('experiment files', () => {
     expect(() => applyOverrides(parseExperiment(base), ['cluster.numWorkers=zero'])).toThrow(/numWorkers/);
   });
 
+  it("names the user's --set, not the file, when an override breaks the experiment", () => {
+    const file = '/shipped/experiments/sweep.json';
+    const message = (sets: string[]): string => {
+      try {
+        applyOverrides(parseExperiment(base, file), sets, file);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message(['nosuch.key=3'])).toMatch(/^--set nosuch\.key=3: the experiment has no field 'nosuch' \(read as cluster\.nosuch; cluster has: numWorkers, router, /);
+    expect(message(['cluster.router.speed=3'])).toMatch(/^--set cluster\.router\.speed=3: the experiment has no field 'cluster\.router\.speed' \(cluster\.router has: mode, /);
+    expect(message(['cluster.numWorkers=4', 'watermark=1'])).toBe("--set watermark=1: field 'cluster.watermark': must be a number ≥ 0 and < 1, got 1");
+    expect(message(['matrix.router.mode=["fastest"]'])).toMatch(/^--set matrix\.router\.mode=\["fastest"\]: field 'matrix\.router\.mode': value "fastest" is invalid/);
+    for (const sets of [['nosuch.key=3'], ['watermark=1']]) expect(message(sets)).not.toContain(file);
+  });
+
   it('checks the workload section against the workload registry', () => {
     expect(() => parseExperiment({ ...base, workload: { kind: 'bogus' } })).toThrow(/workload\.kind/);
     expect(() => parseExperiment({ ...base, workload: { kind: 'prefix-ratio', isll: 5 } })).toThrow(/workload\.isll.*not a parameter/);

@@ -4,6 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeError } from '../../core/errors.ts';
 import type { RunFile } from '../../core/records.ts';
 import { parseRecords } from './parse-records.ts';
 import type { LoadedRun } from './run-data.ts';
@@ -26,11 +27,11 @@ export async function isDirectory(path: string): Promise<boolean> {
 }
 
 export async function loadRun(dir: string): Promise<LoadedRun> {
-  if (!(await isDirectory(dir))) throw new Error(`not a run folder: ${dir} does not exist or is not a directory`);
+  if (!(await isDirectory(dir))) throw makeError('bad_input', { detail: `not a run folder: ${dir} does not exist or is not a directory` });
   const runText = await readIfExists(join(dir, 'run.json'));
   const recordsText = await readIfExists(join(dir, 'requests.jsonl'));
   if (runText === null && recordsText === null) {
-    throw new Error(`not a run folder: ${dir} has neither run.json nor requests.jsonl`);
+    throw makeError('bad_input', { detail: `not a run folder: ${dir} has neither run.json nor requests.jsonl` });
   }
   let run: RunFile | null = null;
   if (runText !== null) {

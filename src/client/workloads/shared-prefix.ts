@@ -17,8 +17,9 @@
 import { loremTokens, tokensToLoremText } from '../../core/lorem.ts';
 import { createRng } from '../../core/rng.ts';
 import { SHARED_PREFIX_DEFAULTS, type SharedPrefixParams } from './defaults.ts';
-import { badParam, int, optional, resolveParams, type Check } from './params.ts';
-import { parseStages, stageArrivals, type Stage } from './stages.ts';
+import { Type } from '@sinclair/typebox';
+import { badParam, int, optional, resolveParams } from './params.ts';
+import { parseStages, stageArrivals } from './stages.ts';
 import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
 
 export { SHARED_PREFIX_DEFAULTS, type SharedPrefixParams };
@@ -31,12 +32,6 @@ export interface SharedPrefixInputs {
   presets?: Readonly<Record<string, SharedPrefixPreset>>;
 }
 
-const stagesCheck: Check = (v) => {
-  if (typeof v !== 'string') return `must be a string "rate:durationS,…", got ${String(v)}`;
-  const parsed = parseStages(v);
-  return typeof parsed === 'string' ? parsed : null;
-};
-
 export function buildSharedPrefix(overrides?: Partial<SharedPrefixParams>, inputs: SharedPrefixInputs = {}): Workload {
   const presetName = overrides?.preset ?? undefined;
   let base: Readonly<SharedPrefixParams> = SHARED_PREFIX_DEFAULTS;
@@ -47,17 +42,18 @@ export function buildSharedPrefix(overrides?: Partial<SharedPrefixParams>, input
     base = { ...SHARED_PREFIX_DEFAULTS, ...preset, preset: presetName };
   }
   const p = resolveParams('shared-prefix', base, overrides, {
-    preset: optional((v) => (typeof v === 'string' && v !== '' ? null : `must be a preset name, got ${String(v)}`)),
+    preset: optional(Type.String({ minLength: 1, expected: 'a preset name' })),
     systemPromptLen: int(0),
     questionLen: int(0),
     outputLen: int(1),
     numGroups: int(1),
     usersPerGroup: int(1),
-    stages: stagesCheck,
+    stages: Type.String({ expected: 'a string "rate:durationS,…"' }),
     seed: int(),
   });
   if (p.systemPromptLen + p.questionLen < 1) badParam('shared-prefix', 'questionLen', 'a prompt needs at least one token: systemPromptLen + questionLen must be ≥ 1');
-  const stages = parseStages(p.stages) as Stage[]; // checked by resolveParams
+  const stages = parseStages(p.stages);
+  if (typeof stages === 'string') badParam('shared-prefix', 'stages', stages);
   const rng = createRng(`shared-prefix/${p.seed}`);
   const textRng = rng.fork('text');
   const prompts: { message: ScriptMessage; group: number; user: number }[] = [];

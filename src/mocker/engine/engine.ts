@@ -31,6 +31,7 @@
  * pressure a long prompt waits until blocks for all of it are free, where vLLM would start its first
  * chunks — kvlab admits fewer long prompts then and preempts less.
  */
+import { checkEngineConfig } from './config-schema.ts';
 import { Deque } from './deque.ts';
 import { KvPool } from './kv-pool.ts';
 import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
@@ -51,28 +52,6 @@ function takeAll<T>(scratch: T[]): readonly T[] {
   const out = scratch.slice();
   clear(scratch);
   return out;
-}
-
-function checkConfig(c: EngineConfig): void {
-  const posInt = (name: keyof EngineConfig): void => {
-    const v = c[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RangeError(`engine config ${name} must be a positive integer, got ${String(v)}`);
-  };
-  const positive = (name: keyof EngineConfig): void => {
-    const v = c[name];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new RangeError(`engine config ${name} must be a positive number, got ${String(v)}`);
-  };
-  posInt('blockSize');
-  posInt('numGpuBlocks');
-  posInt('maxNumSeqs');
-  posInt('maxNumBatchedTokens');
-  posInt('maxModelLen');
-  positive('speedupRatio');
-  positive('decodeSpeedupRatio');
-  if (typeof c.watermark !== 'number' || !(c.watermark >= 0 && c.watermark < 1)) throw new RangeError(`engine config watermark must be in [0, 1), got ${String(c.watermark)}`);
-  if (typeof c.enablePrefixCaching !== 'boolean') throw new RangeError('engine config enablePrefixCaching must be a boolean');
-  if (typeof c.enableChunkedPrefill !== 'boolean') throw new RangeError('engine config enableChunkedPrefill must be a boolean');
-  if (c.asyncScheduling !== undefined && typeof c.asyncScheduling !== 'boolean') throw new RangeError('engine config asyncScheduling must be a boolean');
 }
 
 export class Engine {
@@ -106,7 +85,7 @@ export class Engine {
   private readonly eventTokenIds: boolean;
 
   constructor(config: EngineConfig, timing: TimingModel = DEFAULT_TIMING, opts: EngineOptions = {}) {
-    checkConfig(config);
+    checkEngineConfig(config);
     this.eventTokenIds = opts.eventTokenIds ?? true;
     this.reuse = opts.reuseStepResults ?? false;
     this.result = { startMs: 0, endMs: 0, prefillTokens: 0, decodeSeqs: 0, progress: this.stepProgress, preempted: this.stepPreempted, events: this.stepEvents, idle: false };

@@ -7,3 +7,4 @@ export { Engine } from './engine.ts';
 export { KvPool } from './kv-pool.ts';
 export * from './timing/index.ts';
 export { loadProfile, ProfileError } from './profile.ts';
+export { checkEngineConfig, EngineConfigSchema, ENGINE_CONFIG_FIELDS } from './config-schema.ts';

@@ -1,11 +1,15 @@
 /**
  * The mocker's options: every engine setting plus the server's. `DEFAULT_MOCKER_OPTIONS` is the one
- * place defaults live; `resolveMockerOptions` validates a partial object once and returns a frozen,
- * complete one (errors are `invalid_config` KvlabErrors naming the field).
+ * place defaults live; `MockerOptionsSchema` (the engine's fields and the server's) the one place their
+ * types and ranges live; `resolveMockerOptions` validates a partial object once against it and returns
+ * a frozen, complete one (errors are `invalid_config` KvlabErrors naming the field).
  */
-import { makeError } from '../../core/errors.ts';
+import { Type } from '@sinclair/typebox';
+import { bool, checkOptions, int, invalid, nonEmpty, nullable, num, oneOf } from '../../core/schema.ts';
 import { HASH_ALGOS, type HashAlgo } from '../../core/vllm-block-hash.ts';
-import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineOptions } from '../engine/types.ts';
+import { ENGINE_CONFIG_FIELDS } from '../engine/config-schema.ts';
+import type { EngineConfig, EngineOptions } from '../engine/types.ts';
+import { DEFAULT_MOCKER_OPTIONS } from './option-defaults.ts';
 import type { TimingModel } from '../engine/timing/types.ts';
 
 export interface MockerOptions extends EngineConfig {
@@ -56,89 +60,43 @@ export interface MockerOptions extends EngineConfig {
 
 export type ResolvedMockerOptions = Readonly<MockerOptions & { maxTokensLimit: number }>;
 
-export const DEFAULT_MOCKER_OPTIONS: Readonly<MockerOptions> = Object.freeze({
-  ...DEFAULT_ENGINE_CONFIG,
-  numWorkers: 1,
-  host: '127.0.0.1',
-  port: 8000,
-  model: 'kvlab-mock',
-  profile: null,
-  reasoningRatio: 0,
-  kvEventsPort: null,
-  kvEventTokenIds: true,
-  prefixCachingHashAlgo: 'builtin-kvlab',
-  hashSeed: '',
-  apiKey: null,
-  seed: 0,
-  failureRate: 0,
-  failureCodes: Object.freeze([500]) as unknown as number[],
-  maxWaiting: null,
-  bodyLimit: 16 * 1024 * 1024,
-  maxTokensLimit: null,
-  defaultMaxTokens: 1024,
+export { DEFAULT_MOCKER_OPTIONS } from './option-defaults.ts';
+
+/** One schema per option: the engine's fields and the server's (core/schema.ts). */
+export const MOCKER_OPTION_FIELDS = Object.freeze({
+  ...ENGINE_CONFIG_FIELDS,
+  numWorkers: int(1, 1024),
+  host: nonEmpty(),
+  port: int(0, 65535),
+  model: nonEmpty(),
+  profile: nullable(Type.Object({ stepTime: Type.Function([], Type.Unknown()) }, { expected: 'a timing model (stepTime)' })),
+  reasoningRatio: num({ min: 0, max: 1 }),
+  kvEventsPort: nullable(int(0, 65535)),
+  kvEventTokenIds: bool(),
+  prefixCachingHashAlgo: oneOf(HASH_ALGOS),
+  hashSeed: Type.String(),
+  apiKey: nullable(nonEmpty()),
+  seed: int(),
+  failureRate: num({ min: 0, max: 1 }),
+  failureCodes: Type.Array(int(400, 599), { minItems: 1, expected: 'a non-empty list of HTTP error statuses (400–599)' }),
+  maxWaiting: nullable(int(0)),
+  bodyLimit: int(1),
+  maxTokensLimit: nullable(int(1)),
+  defaultMaxTokens: int(1),
 });
 
-function bad(path: string, detail: string): never {
-  throw makeError('invalid_config', { path, detail, param: path });
-}
+export const MockerOptionsSchema = Type.Object(MOCKER_OPTION_FIELDS, { additionalProperties: false });
 
-function int(o: MockerOptions, key: keyof MockerOptions, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    bad(key, `must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? '∞' : max}], got ${String(v)}`);
-  }
-}
-
-function num(o: MockerOptions, key: keyof MockerOptions, min: number, max: number, minExclusive = false): void {
-  const v = o[key];
-  const low = minExclusive ? `(${min}` : `[${min}`;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (minExclusive && v === min) || v > max) {
-    bad(key, `must be a number in ${low}, ${max === Infinity ? '∞' : max}], got ${String(v)}`);
-  }
-}
-
-/** Fill defaults, validate every field, freeze. */
+/** Fill defaults, validate every field (the schema, then the ports' reach), freeze. */
 export function resolveMockerOptions(partial: Partial<MockerOptions> = {}): ResolvedMockerOptions {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   const o: MockerOptions = { ...DEFAULT_MOCKER_OPTIONS, ...defined };
-  int(o, 'blockSize', 1);
-  int(o, 'numGpuBlocks', 1);
-  int(o, 'maxNumSeqs', 1);
-  int(o, 'maxNumBatchedTokens', 1);
-  num(o, 'watermark', 0, 1);
-  num(o, 'speedupRatio', 0, Infinity, true);
-  num(o, 'decodeSpeedupRatio', 0, Infinity, true);
-  int(o, 'maxModelLen', 1);
-  for (const key of ['enablePrefixCaching', 'enableChunkedPrefill', 'kvEventTokenIds'] as const) {
-    if (typeof o[key] !== 'boolean') bad(key, `must be a boolean, got ${String(o[key])}`);
+  checkOptions(MockerOptionsSchema, o);
+  if (o.port > 0 && o.port + o.numWorkers - 1 > 65535) invalid('port', 'port + numWorkers − 1 exceeds 65535');
+  if (o.kvEventsPort !== null && o.kvEventsPort > 0 && o.kvEventsPort + o.numWorkers - 1 > 65535) {
+    invalid('kvEventsPort', 'kvEventsPort + numWorkers − 1 exceeds 65535');
   }
-  int(o, 'numWorkers', 1, 1024);
-  if (typeof o.host !== 'string' || o.host === '') bad('host', 'must be a non-empty string');
-  int(o, 'port', 0, 65535);
-  if (o.port > 0 && o.port + o.numWorkers - 1 > 65535) bad('port', `port + numWorkers − 1 exceeds 65535`);
-  if (typeof o.model !== 'string' || o.model === '') bad('model', 'must be a non-empty string');
-  num(o, 'reasoningRatio', 0, 1);
-  if (o.kvEventsPort !== null) {
-    int(o, 'kvEventsPort', 0, 65535);
-    if (o.kvEventsPort > 0 && o.kvEventsPort + o.numWorkers - 1 > 65535) bad('kvEventsPort', 'kvEventsPort + numWorkers − 1 exceeds 65535');
-  }
-  if (!(HASH_ALGOS as readonly string[]).includes(o.prefixCachingHashAlgo)) bad('prefixCachingHashAlgo', `must be one of ${HASH_ALGOS.join(', ')}, got ${String(o.prefixCachingHashAlgo)}`);
-  if (typeof o.hashSeed !== 'string') bad('hashSeed', `must be a string, got ${String(o.hashSeed)}`);
-  if (o.prefixCachingHashAlgo === 'sha256_cbor' && !o.kvEventTokenIds) bad('prefixCachingHashAlgo', 'sha256_cbor hashes need token ids in the KV events (kvEventTokenIds)');
-  if (o.apiKey !== null && (typeof o.apiKey !== 'string' || o.apiKey === '')) bad('apiKey', 'must be a non-empty string or null');
-  int(o, 'seed', Number.MIN_SAFE_INTEGER);
-  num(o, 'failureRate', 0, 1);
-  if (!Array.isArray(o.failureCodes) || o.failureCodes.length === 0) bad('failureCodes', 'must be a non-empty list of HTTP statuses');
-  for (const c of o.failureCodes) {
-    if (!Number.isInteger(c) || c < 400 || c > 599) bad('failureCodes', `must hold HTTP error statuses (400–599), got ${String(c)}`);
-  }
-  if (o.maxWaiting !== null) int(o, 'maxWaiting', 0);
-  int(o, 'bodyLimit', 1);
-  if (o.maxTokensLimit !== null) int(o, 'maxTokensLimit', 1);
-  int(o, 'defaultMaxTokens', 1);
-  if (o.profile !== null && typeof o.profile?.stepTime !== 'function') {
-    bad('profile', 'must be a timing model (stepTime) or null');
-  }
+  if (o.prefixCachingHashAlgo === 'sha256_cbor' && !o.kvEventTokenIds) invalid('prefixCachingHashAlgo', 'sha256_cbor hashes need token ids in the KV events (kvEventTokenIds)');
   return Object.freeze({
     ...o,
     failureCodes: Object.freeze([...o.failureCodes]) as unknown as number[],

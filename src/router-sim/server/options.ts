@@ -1,10 +1,13 @@
 /**
- * The router's options: `DEFAULT_ROUTER_OPTIONS` is the one place defaults live; `resolveRouterOptions`
- * validates a partial object once (errors are `invalid_config` KvlabErrors naming the field) and
- * returns a frozen, complete one.
+ * The router's options: `DEFAULT_ROUTER_OPTIONS` is the one place defaults live, `RouterOptionsSchema`
+ * the one place their types and ranges live; `resolveRouterOptions` validates a partial object once
+ * against it (errors are `invalid_config` KvlabErrors naming the field) and returns a frozen, complete
+ * one.
  */
-import { makeError } from '../../core/errors.ts';
+import { Type } from '@sinclair/typebox';
+import { bool, checkOptions, httpUrl, int, invalid, nonEmpty, nullable, num, oneOf } from '../../core/schema.ts';
 import { ROUTER_MODES, type RouterMode } from '../types.ts';
+import { DEFAULT_ROUTER_OPTIONS } from './option-defaults.ts';
 
 export interface RouterOptions {
   /** Worker base URLs (e.g. http://127.0.0.1:8001), in index order: worker i is named `worker-<i>`. */
@@ -57,80 +60,44 @@ export interface RouterOptions {
 
 export type ResolvedRouterOptions = Readonly<RouterOptions>;
 
-export const DEFAULT_ROUTER_OPTIONS: Readonly<RouterOptions> = Object.freeze({
-  workers: Object.freeze([]) as unknown as string[],
-  kvEvents: Object.freeze([]) as unknown as string[],
-  mode: 'round-robin' as RouterMode,
-  host: '127.0.0.1',
-  port: 8000,
-  blockSize: 64,
-  overlapScoreWeight: 1,
-  temperature: 0,
-  routerTtlS: 120,
-  maxApproxBlocks: 1_000_000,
-  seed: 0,
-  apiKey: null,
-  downForMs: 2000,
-  healthCheckMs: 500,
-  bodyLimit: 16 * 1024 * 1024,
-  maxModelLen: 32768,
-  connectionsPerWorker: 256,
-  preprocess: true,
-  kvEventDelayMs: 0,
-  kvEventLoss: 0,
-  loadRefreshMs: 0,
+export { DEFAULT_ROUTER_OPTIONS } from './option-defaults.ts';
+
+/** One schema per option (core/schema.ts): the one place their types and ranges live. */
+export const ROUTER_OPTION_FIELDS = Object.freeze({
+  workers: Type.Array(httpUrl(), { minItems: 1, expected: 'at least one http(s) worker URL' }),
+  kvEvents: Type.Array(Type.String({ pattern: '^(tcp|ipc|inproc)://.+', expected: 'a ZeroMQ endpoint like tcp://127.0.0.1:5557' })),
+  mode: oneOf(ROUTER_MODES),
+  host: nonEmpty(),
+  port: int(0, 65535),
+  blockSize: int(1),
+  overlapScoreWeight: num({ min: 0 }),
+  temperature: num({ min: 0 }),
+  routerTtlS: num({ min: 0, exclusiveMin: true }),
+  maxApproxBlocks: int(1),
+  seed: int(),
+  apiKey: nullable(nonEmpty()),
+  downForMs: num({ min: 0 }),
+  healthCheckMs: num({ min: 1 }),
+  bodyLimit: int(1),
+  maxModelLen: int(1),
+  connectionsPerWorker: int(1),
+  preprocess: bool(),
+  kvEventDelayMs: num({ min: 0 }),
+  kvEventLoss: num({ min: 0, max: 1 }),
+  loadRefreshMs: num({ min: 0 }),
 });
 
-function bad(path: string, detail: string): never {
-  throw makeError('invalid_config', { path, detail, param: path });
-}
+export const RouterOptionsSchema = Type.Object(ROUTER_OPTION_FIELDS, { additionalProperties: false });
 
-function num(v: unknown, path: string, min: number, opts: { int?: boolean; max?: number; exclusiveMin?: boolean } = {}): void {
-  const max = opts.max ?? Infinity;
-  const ok = typeof v === 'number' && Number.isFinite(v) && (opts.int ? Number.isInteger(v) : true) && (opts.exclusiveMin ? v > min : v >= min) && v <= max;
-  if (!ok) bad(path, `must be ${opts.int ? 'an integer' : 'a number'} ${opts.exclusiveMin ? '>' : '>='} ${min}${max < Infinity ? ` and <= ${max}` : ''}, got ${String(v)}`);
-}
-
+/** Fill defaults, validate every field (the schema, then the KV-event endpoints against the workers), freeze. */
 export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): ResolvedRouterOptions {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   const o: RouterOptions = { ...DEFAULT_ROUTER_OPTIONS, ...defined };
-  if (!Array.isArray(o.workers) || o.workers.length === 0) bad('workers', 'at least one worker URL is required');
-  const workers = o.workers.map((w, i) => {
-    let u: URL;
-    try {
-      u = new URL(w);
-    } catch {
-      bad(`workers.${i}`, `not a URL: ${w}`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') bad(`workers.${i}`, `must be an http(s) URL, got ${w}`);
-    return u.origin;
-  });
-  if (!(ROUTER_MODES as readonly string[]).includes(o.mode)) bad('mode', `must be one of ${ROUTER_MODES.join(', ')}, got ${String(o.mode)}`);
-  if (!Array.isArray(o.kvEvents)) bad('kvEvents', 'must be a list of endpoints');
+  checkOptions(RouterOptionsSchema, o);
+  const workers = o.workers.map((w) => new URL(w).origin);
   if (o.kvEvents.length > 0 && o.kvEvents.length !== workers.length) {
-    bad('kvEvents', `give one KV-events endpoint per worker (${workers.length} workers, ${o.kvEvents.length} endpoints)`);
+    invalid('kvEvents', `give one KV-events endpoint per worker (${workers.length} workers, ${o.kvEvents.length} endpoints)`);
   }
-  o.kvEvents.forEach((e, i) => {
-    if (typeof e !== 'string' || !/^(tcp|ipc|inproc):\/\/.+/.test(e)) bad(`kvEvents.${i}`, `must be a ZeroMQ endpoint like tcp://127.0.0.1:5557, got ${String(e)}`);
-  });
-  if (o.mode === 'kv' && o.kvEvents.length === 0) bad('kvEvents', 'router mode kv needs --kv-events ENDPOINT for every worker (or use --router-mode kv-approx)');
-  if (typeof o.host !== 'string' || o.host === '') bad('host', 'must be a non-empty string');
-  num(o.port, 'port', 0, { int: true, max: 65535 });
-  num(o.blockSize, 'blockSize', 1, { int: true });
-  num(o.overlapScoreWeight, 'overlapScoreWeight', 0);
-  num(o.temperature, 'temperature', 0);
-  num(o.routerTtlS, 'routerTtlS', 0, { exclusiveMin: true });
-  num(o.maxApproxBlocks, 'maxApproxBlocks', 1, { int: true });
-  num(o.seed, 'seed', Number.MIN_SAFE_INTEGER, { int: true });
-  if (o.apiKey !== null && (typeof o.apiKey !== 'string' || o.apiKey === '')) bad('apiKey', 'must be a non-empty string or null');
-  num(o.downForMs, 'downForMs', 0);
-  num(o.healthCheckMs, 'healthCheckMs', 1);
-  num(o.bodyLimit, 'bodyLimit', 1, { int: true });
-  num(o.maxModelLen, 'maxModelLen', 1, { int: true });
-  num(o.connectionsPerWorker, 'connectionsPerWorker', 1, { int: true });
-  num(o.kvEventDelayMs, 'kvEventDelayMs', 0);
-  num(o.kvEventLoss, 'kvEventLoss', 0, { max: 1 });
-  num(o.loadRefreshMs, 'loadRefreshMs', 0);
-  if (typeof o.preprocess !== 'boolean') bad('preprocess', `must be a boolean, got ${String(o.preprocess)}`);
+  if (o.mode === 'kv' && o.kvEvents.length === 0) invalid('kvEvents', 'router mode kv needs --kv-events ENDPOINT for every worker (or use --router-mode kv-approx)');
   return Object.freeze({ ...o, workers: Object.freeze(workers) as unknown as string[], kvEvents: Object.freeze([...o.kvEvents]) as unknown as string[] });
 }

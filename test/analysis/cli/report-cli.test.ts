@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { registerReport } from '../../../src/cli/report.ts';
+import { exitCodeOf } from '../../../src/cli/exit.ts';
 import { genRecords, runFileFor, tempDir, writeRunDir } from '../fixtures.ts';
 
 /** Runs the commander program in-process; a thrown error stands for a non-zero exit. */
@@ -21,7 +22,7 @@ async function cli(args: string[]): Promise<{ out: string; err: string; code: nu
   } catch (e) {
     if (e instanceof Error && e.name === 'CommanderError') throw e;
     err += (e as Error).message;
-    code = 1;
+    code = exitCodeOf(e);
   } finally {
     so.mockRestore();
     se.mockRestore();
@@ -77,21 +78,21 @@ describe('kvlab report | compare | merge', () => {
     expect(existsSync(join(out, 'requests.jsonl'))).toBe(true);
   });
 
-  it('bad paths fail with a one-line message', async () => {
+  it('bad paths fail with a one-line message, as usage errors (exit 2)', async () => {
     for (const args of [['compare', a, join(tmp.dir, 'nope')], ['report', join(tmp.dir, 'nope')], ['merge', join(tmp.dir, 'nope'), '-o', join(tmp.dir, 'm2')]]) {
       const r = await cli(args);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.err.split('\n')).toHaveLength(1);
       expect(r.err).toMatch(/^not a run folder: .*nope does not exist/);
     }
   });
 
-  it('the kvlab binary prints one line and exits non-zero on a bad path', async () => {
+  it('the kvlab binary prints one line and exits 2 on a bad path', async () => {
     const run = promisify(execFile);
     const err = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'compare', a, join(tmp.dir, 'nope')], {
       cwd: ROOT,
     }).catch((e: { code: number; stderr: string; stdout: string }) => e);
-    expect('code' in err ? err.code : 0).toBe(1);
+    expect('code' in err ? err.code : 0).toBe(2);
     expect(err.stderr.trim().split('\n')).toHaveLength(1);
     expect(err.stderr).toMatch(/not a run folder/);
   });

@@ -42,7 +42,7 @@ describe('virtual loop guards', () => {
   });
 
   it('rejects bad options with a one-line message naming the field', () => {
-    expect(() => runVirtual({ workload: one(), cluster: cluster({ numWorkers: 0 }), seed: 0 })).toThrow(/cluster\.numWorkers must be an integer ≥ 1, got 0/);
+    expect(() => runVirtual({ workload: one(), cluster: cluster({ numWorkers: 0 }), seed: 0 })).toThrow(/cluster\.numWorkers must be an integer ≥ 1 and ≤ 1024, got 0/);
     expect(() => runVirtual({ workload: one(), cluster: cluster({ reasoningRatio: 2 }), seed: 0 })).toThrow(/cluster\.reasoningRatio/);
     expect(() => runVirtual({ workload: one(), cluster: cluster({ router: { mode: 'nope' as 'kv' } }), seed: 0 })).toThrow(/cluster\.router\.mode must be one of/);
     expect(() => runVirtual({ workload: one(), cluster: cluster({ engine: { blockSize: 0 } }), seed: 0 })).toThrow(/blockSize/);

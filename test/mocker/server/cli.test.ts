@@ -57,6 +57,9 @@ describe('kvlab mocker CLI', () => {
       [['mocker', '--num-workers', '0'], /--num-workers/],
       [['mocker', '--port', 'eighty'], /--port/],
       [['mocker', '--profile', '/definitely/not/here.json'], /--profile/],
+      // passed the flag and option checks and then crashed the engine with exit 1 before
+      [['mocker', '--watermark', '1'], /Invalid option --watermark: must be a number ≥ 0 and < 1, got 1/],
+      [['cluster', '--watermark', '1'], /Invalid option --watermark: must be a number ≥ 0 and < 1, got 1/],
       [['mocker', '--no-such-flag'], /--no-such-flag/],
     ];
     const runs = cases.map(([args]) => kvlab(args));

@@ -1,0 +1,103 @@
+/**
+ * The schemas of an experiment's `cluster` section and of the virtual cluster's settings, composed from
+ * the engine's, the mocker's, the router's and a deployment's own field schemas (core/schema.ts), so a setting has one
+ * type and one range whichever way it is given: a flag of `kvlab mocker`/`router`/`cluster`, a field of
+ * an experiment file or an `--set` override, or a programmatic start. Only the names differ where the
+ * experiment spells a router setting its own way (kvOverlapScoreWeight ≡ the router's
+ * overlapScoreWeight, routerTemperature ≡ temperature).
+ */
+import { Type, type TOptional } from '@sinclair/typebox';
+import { bool, int, nonEmpty, oneOf } from '../core/schema.ts';
+import { DEPLOYMENT_OPTION_FIELDS as D } from './deployment.ts';
+import { ENGINE_CONFIG_FIELDS as E } from '../mocker/engine/config-schema.ts';
+import { MOCKER_OPTION_FIELDS as M } from '../mocker/server/options.ts';
+import { ROUTER_OPTION_FIELDS as R } from '../router-sim/server/options.ts';
+
+/** The router settings an experiment (and the virtual cluster) names, by their experiment names. */
+export const ROUTER_SETTING_FIELDS = Object.freeze({
+  mode: R.mode,
+  kvOverlapScoreWeight: R.overlapScoreWeight,
+  routerTemperature: R.temperature,
+  routerTtlS: R.routerTtlS,
+});
+
+/** Signal and replica settings (router science): optional wherever they appear. */
+export const ROUTER_SIGNAL_FIELDS = Object.freeze({
+  /** KV events reach the router this many ms after their step. */
+  kvEventDelayMs: R.kvEventDelayMs,
+  /** Share of KV event batches lost, seeded. */
+  kvEventLoss: R.kvEventLoss,
+  /** Period of the router's load signal, ms. */
+  loadRefreshMs: R.loadRefreshMs,
+  /** Router replicas behind a front spreader, each with its own in-flight view (virtual clock). */
+  replicas: int(1),
+  /** Replicas share in-flight load (virtual clock). */
+  replicaSync: bool(),
+  /** How the front spreads requests over replicas. */
+  replicaSpread: oneOf(['round-robin', 'random'] as const),
+});
+
+const optionalSignals = () =>
+  Object.fromEntries(Object.entries(ROUTER_SIGNAL_FIELDS).map(([k, v]) => [k, Type.Optional(v)])) as {
+    [K in keyof typeof ROUTER_SIGNAL_FIELDS]: TOptional<(typeof ROUTER_SIGNAL_FIELDS)[K]>;
+  };
+
+export const RouterSettingsSchema = Type.Object(
+  {
+    mode: ROUTER_SETTING_FIELDS.mode,
+    kvOverlapScoreWeight: Type.Optional(ROUTER_SETTING_FIELDS.kvOverlapScoreWeight),
+    routerTemperature: Type.Optional(ROUTER_SETTING_FIELDS.routerTemperature),
+    routerTtlS: Type.Optional(ROUTER_SETTING_FIELDS.routerTtlS),
+    ...optionalSignals(),
+  },
+  { additionalProperties: false },
+);
+
+/** A real deployment the engines are timed as (roofline model); see src/lab/deployment.ts. */
+export const DeploymentSettingsSchema = Type.Object(
+  {
+    model: nonEmpty(),
+    gpu: nonEmpty(),
+    tp: Type.Optional(D.tp),
+    gpuMemoryUtilization: Type.Optional(D.gpuMemoryUtilization),
+    weightDtype: Type.Optional(D.weightDtype),
+    asyncScheduling: Type.Optional(D.asyncScheduling),
+  },
+  { additionalProperties: false },
+);
+
+export const ClusterSettingsSchema = Type.Object(
+  {
+    numWorkers: Type.Optional(M.numWorkers),
+    router: Type.Optional(RouterSettingsSchema),
+    blockSize: Type.Optional(E.blockSize),
+    numGpuBlocks: Type.Optional(E.numGpuBlocks),
+    maxNumSeqs: Type.Optional(E.maxNumSeqs),
+    maxNumBatchedTokens: Type.Optional(E.maxNumBatchedTokens),
+    enablePrefixCaching: Type.Optional(E.enablePrefixCaching),
+    enableChunkedPrefill: Type.Optional(E.enableChunkedPrefill),
+    watermark: Type.Optional(E.watermark),
+    speedupRatio: Type.Optional(E.speedupRatio),
+    decodeSpeedupRatio: Type.Optional(E.decodeSpeedupRatio),
+    maxModelLen: Type.Optional(E.maxModelLen),
+    reasoningRatio: Type.Optional(M.reasoningRatio),
+    profile: Type.Optional(Type.String()),
+    deployment: Type.Optional(DeploymentSettingsSchema),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * What the virtual cluster checks before it runs (its engines check their own config): the resolved
+ * cluster (every router setting present) and the loop's guards.
+ */
+export const VirtualRunCheckSchema = Type.Object({
+  cluster: Type.Object({
+    numWorkers: M.numWorkers,
+    reasoningRatio: M.reasoningRatio,
+    router: Type.Object({ ...ROUTER_SETTING_FIELDS, ...optionalSignals() }),
+  }),
+  maxEvents: Type.Optional(int(1)),
+  noProgressLimit: Type.Optional(int(1)),
+  defaultMaxTokens: Type.Optional(int(1)),
+});
