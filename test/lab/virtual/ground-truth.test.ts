@@ -40,9 +40,9 @@ describe('virtual ground truth', () => {
 
   it('refuses the oracle with a policy other than kv, and bad signal settings, naming the field', () => {
     expect(() => run({ mode: 'round-robin', oracle: true })).toThrow(/oracle routes with the kv cost, so it needs mode kv/);
-    expect(() => run({ kvEventDelayMs: -5 })).toThrow(/kvEventDelayMs must be ≥ 0, got -5/);
-    expect(() => run({ kvEventLoss: 1.2 })).toThrow(/kvEventLoss must be in \[0, 1\], got 1.2/);
-    expect(() => run({ loadRefreshMs: -1 })).toThrow(/loadRefreshMs must be ≥ 0/);
+    expect(() => run({ kvEventDelayMs: -5 })).toThrow(/cluster\.router\.kvEventDelayMs must be a number ≥ 0, got -5/);
+    expect(() => run({ kvEventLoss: 1.2 })).toThrow(/cluster\.router\.kvEventLoss must be a number ≥ 0 and ≤ 1, got 1.2/);
+    expect(() => run({ loadRefreshMs: -1 })).toThrow(/cluster\.router\.loadRefreshMs must be a number ≥ 0, got -1/);
   });
 });
 
