@@ -29,7 +29,7 @@ export interface ResolvedCluster {
   numWorkers: number;
   engine: EngineConfig;
   reasoningRatio: number;
-  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number };
+  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number; kvCpuHitCredit?: number; kvDiskHitCredit?: number };
   /** The profile's path as written (resolved), or null for the engine's default curves (or the shipped roofline profile). */
   profilePath: string | null;
   timing: TimingModel | undefined;
@@ -117,6 +117,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       decodeSpeedupRatio: c.decodeSpeedupRatio ?? d.decodeSpeedupRatio,
       maxModelLen: c.maxModelLen ?? d.maxModelLen,
       ...(d.asyncScheduling !== undefined ? { asyncScheduling: d.asyncScheduling } : {}),
+      ...offloadOf(c, deployment),
     },
     reasoningRatio: c.reasoningRatio ?? CLUSTER_DEFAULTS.reasoningRatio,
     router: {
@@ -124,11 +125,33 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       kvOverlapScoreWeight: c.router?.kvOverlapScoreWeight ?? CLUSTER_DEFAULTS.router.kvOverlapScoreWeight,
       routerTemperature: c.router?.routerTemperature ?? CLUSTER_DEFAULTS.router.routerTemperature,
       routerTtlS: c.router?.routerTtlS ?? CLUSTER_DEFAULTS.router.routerTtlS,
+      ...(c.router?.kvCpuHitCredit !== undefined ? { kvCpuHitCredit: c.router.kvCpuHitCredit } : {}),
+      ...(c.router?.kvDiskHitCredit !== undefined ? { kvDiskHitCredit: c.router.kvDiskHitCredit } : {}),
     },
     profilePath,
     timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),
     deployment,
   };
+}
+
+/**
+ * The offload-tier settings a cluster section sets (none: no keys, so a run without tiers records the
+ * same engine config as before). KV bytes per token come from the deployment's model when there is one.
+ */
+function offloadOf(c: ClusterSettings, deployment: Deployment | null): Partial<EngineConfig> {
+  const o = c.kvOffload;
+  const out: Partial<EngineConfig> = {};
+  if (!o) return out;
+  if (o.cpuBlocks !== undefined) out.kvCpuBlocks = o.cpuBlocks;
+  if (o.diskBlocks !== undefined) out.kvDiskBlocks = o.diskBlocks;
+  if (o.cpuBandwidthGbps !== undefined) out.kvCpuBandwidthGbps = o.cpuBandwidthGbps;
+  if (o.diskBandwidthGbps !== undefined) out.kvDiskBandwidthGbps = o.diskBandwidthGbps;
+  if (o.bytesPerToken !== undefined) out.kvBytesPerToken = o.bytesPerToken;
+  if ((out.kvDiskBlocks ?? 0) > 0 && !out.kvCpuBlocks) {
+    throw new ExperimentFileError("field 'cluster.kvOffload.diskBlocks': a disk tier needs a CPU tier above it (cluster.kvOffload.cpuBlocks > 0)", 'cluster.kvOffload.diskBlocks');
+  }
+  if (out.kvCpuBlocks && out.kvBytesPerToken === undefined && deployment) out.kvBytesPerToken = deployment.roofline.kvBytesPerTokenPerGpu;
+  return out;
 }
 
 export function virtualClusterConfig(c: ResolvedCluster): VirtualClusterConfig {

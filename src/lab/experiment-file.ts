@@ -32,6 +32,25 @@ export const RouterSettingsSchema = Type.Object(
     kvOverlapScoreWeight: Type.Optional(NonNegative),
     routerTemperature: Type.Optional(NonNegative),
     routerTtlS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Overlap credit of a block in a worker's CPU / disk offload tier (Dynamo's 0.75 / 0.25). */
+    kvCpuHitCredit: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    kvDiskHitCredit: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * KV offload tiers below GPU memory (src/mocker/engine/offload-tiers.ts): sizes in blocks (0 or absent:
+ * no tier), link bandwidths in GB/s, KV bytes per token (the deployment's model's when absent). One
+ * object, so a matrix axis can compare whole tier setups (none, CPU, CPU + disk).
+ */
+export const KvOffloadSettingsSchema = Type.Object(
+  {
+    cpuBlocks: Type.Optional(Type.Integer({ minimum: 0 })),
+    diskBlocks: Type.Optional(Type.Integer({ minimum: 0 })),
+    cpuBandwidthGbps: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    diskBandwidthGbps: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    bytesPerToken: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   },
   { additionalProperties: false },
 );
@@ -63,6 +82,7 @@ export const ClusterSettingsSchema = Type.Object(
     speedupRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     decodeSpeedupRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     maxModelLen: Type.Optional(PositiveInt),
+    kvOffload: Type.Optional(KvOffloadSettingsSchema),
     reasoningRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     profile: Type.Optional(Type.String()),
     deployment: Type.Optional(DeploymentSettingsSchema),
@@ -122,7 +142,8 @@ export const WORKLOAD_OWN_FIELDS = ['kind', 'input'] as const;
 function workloadProblem(workload: Record<string, unknown>): { field: string; detail: string } | null {
   const kind = workload.kind;
   if (!isWorkloadName(kind)) return { field: 'workload.kind', detail: `must be one of ${WORKLOAD_NAMES.join(', ')}, got ${JSON.stringify(kind)}` };
-  const known = Object.keys(getWorkload(kind).defaults);
+  const def = getWorkload(kind);
+  const known = [...Object.keys(def.defaults), ...(def.optionalParams ?? [])];
   for (const key of Object.keys(workload)) {
     if ((WORKLOAD_OWN_FIELDS as readonly string[]).includes(key) || known.includes(key)) continue;
     return { field: `workload.${key}`, detail: `not a parameter of the ${kind} workload (known: ${known.join(', ')}, input)` };

@@ -28,6 +28,7 @@ import { LOREM_TOKEN_IDS } from '../../core/lorem.ts';
 import type { RequestRecord } from '../../core/records.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { Engine, type RequestProgress } from '../../mocker/engine/index.ts';
+import { tierCreditsOf } from '../../router-sim/tier-index.ts';
 import { RouterCore } from '../../router-sim/router-core.ts';
 import type { Workload } from '../../client/workloads/types.ts';
 import { answerMessage, VirtualConversation } from './conversation.ts';
@@ -121,6 +122,7 @@ export class VirtualCluster implements ScheduleHost {
       trustedKvHashes: opts.engineFactory === undefined,
       // At most every worker's whole pool, distinct (bounded: a hint, not a limit).
       expectedBlocks: Math.min(n * cluster.engine.numGpuBlocks, 1 << 20),
+      tierCredits: tierCreditsOf(cluster.router),
     });
     this.applyKvEvents = cluster.router.mode === 'kv';
     this.rng = createRng(opts.seed);
@@ -298,6 +300,7 @@ export class VirtualCluster implements ScheduleHost {
     const n = p.tokens.length;
     if (p.first) this.router.firstToken(p.id, now);
     r.deliver(n, now, p.cachedTokens);
+    if (p.cpuCachedTokens !== undefined && p.first) r.tierCachedTokens(p.cpuCachedTokens, p.diskCachedTokens ?? 0);
     if (n > 0) this.router.outputTokens(p.id, n);
     if (!p.finished) return;
     this.router.finish(p.id);

@@ -13,6 +13,9 @@ export interface VirtualRouterConfig {
   kvOverlapScoreWeight: number;
   routerTemperature: number;
   routerTtlS: number;
+  /** Overlap credits of CPU / disk offload-tier blocks (router-sim/tier-index.ts defaults when absent). */
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 export interface VirtualClusterConfig {
