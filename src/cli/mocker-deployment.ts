@@ -32,8 +32,11 @@ export async function deploymentOverrides(
       ...(await deploymentOptionsOf({ ...f, model: f.model, maxNumSeqs: given('maxNumSeqs'), maxNumBatchedTokens: given('maxNumBatchedTokens'), blockSize: given('blockSize'), maxModelLen: given('maxModelLen'), numGpuBlocks: given('numGpuBlocks') })),
     });
     const profile = loadRooflineProfile(f.profile);
+    // Offload transfers move the model's KV bytes (per GPU), unless --kv-bytes-per-token says otherwise.
+    const offload = (f as { kvCpuBlocks?: number }).kvCpuBlocks && !explicit('kvBytesPerToken') ? { kvBytesPerToken: d.roofline.kvBytesPerTokenPerGpu } : {};
     return {
       ...d.engine,
+      ...offload,
       model: d.model.id ?? f.model ?? 'model',
       profile: new RooflineTiming(d.roofline, profile.coefficients),
     };

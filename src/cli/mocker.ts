@@ -42,6 +42,11 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   maxTokensLimit?: number;
   defaultMaxTokens: number;
   bodyLimit: number;
+  kvCpuBlocks?: number;
+  kvDiskBlocks?: number;
+  kvCpuBandwidthGbps?: number;
+  kvDiskBandwidthGbps?: number;
+  kvBytesPerToken?: number;
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -95,6 +100,11 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
     maxTokensLimit: f.maxTokensLimit ?? null,
     defaultMaxTokens: f.defaultMaxTokens,
     bodyLimit: f.bodyLimit,
+    kvCpuBlocks: f.kvCpuBlocks,
+    kvDiskBlocks: f.kvDiskBlocks,
+    kvCpuBandwidthGbps: f.kvCpuBandwidthGbps,
+    kvDiskBandwidthGbps: f.kvDiskBandwidthGbps,
+    kvBytesPerToken: f.kvBytesPerToken,
     ...over,
   };
   try {
@@ -157,6 +167,11 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--max-tokens-limit <n>', 'largest accepted max_tokens (default: max-model-len)', intArg({ min: 1 }));
   add('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), D.defaultMaxTokens);
   add('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg({ min: 1 }), D.bodyLimit);
+  add('--kv-cpu-blocks <n>', 'KV offload: blocks of a CPU tier below GPU memory (off when absent)', intArg({ min: 0 }));
+  add('--kv-disk-blocks <n>', 'KV offload: blocks of a disk tier below the CPU tier', intArg({ min: 0 }));
+  add('--kv-cpu-bandwidth-gbps <f>', 'GPU↔CPU link bandwidth, GB/s, shared by transfers (default 14, the Dynamo mocker\'s)', floatArg({ min: 0 }));
+  add('--kv-disk-bandwidth-gbps <f>', 'CPU↔disk link bandwidth, GB/s (default 7, the Dynamo mocker\'s)', floatArg({ min: 0 }));
+  add('--kv-bytes-per-token <n>', "KV bytes per token sizing transfers (default 131072, Llama-3.1-8B fp16; with --gpu the model's)", floatArg({ min: 0 }));
   return cmd;
 }
 

@@ -84,25 +84,30 @@ function checkConfig(c: EngineConfig): void {
   checkOffloadConfig(c);
 }
 
-/** The offload-tier settings: sizes are integers ≥ 0, a disk needs a CPU tier, a tier needs a bandwidth. */
 function checkOffloadConfig(c: EngineConfig): void {
-  const count = (name: 'kvCpuBlocks' | 'kvDiskBlocks'): number => {
-    const v = c[name];
-    if (v === undefined) return 0;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`engine config ${name} must be an integer ≥ 0, got ${String(v)}`);
-    return v;
-  };
-  const cpu = count('kvCpuBlocks');
-  const disk = count('kvDiskBlocks');
-  for (const name of ['kvCpuBandwidthGbps', 'kvDiskBandwidthGbps', 'kvBytesPerToken'] as const) {
-    const v = c[name];
+  const p = offloadConfigProblem(c);
+  if (p !== null) throw new RangeError(`engine config ${p.key} ${p.detail}`);
+}
+
+/**
+ * What is wrong with the offload-tier settings, naming the setting (null: nothing): sizes are integers
+ * ≥ 0, bandwidths and bytes positive, a disk needs a CPU tier, tiers need prefix caching.
+ */
+export function offloadConfigProblem(c: Partial<EngineConfig>): { key: keyof EngineConfig; detail: string } | null {
+  for (const key of ['kvCpuBlocks', 'kvDiskBlocks'] as const) {
+    const v = c[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) return { key, detail: `must be an integer ≥ 0, got ${String(v)}` };
+  }
+  for (const key of ['kvCpuBandwidthGbps', 'kvDiskBandwidthGbps', 'kvBytesPerToken'] as const) {
+    const v = c[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)) {
-      const what = name === 'kvBytesPerToken' ? 'a positive number of bytes' : 'a positive bandwidth in GB/s';
-      throw new RangeError(`engine config ${name} must be ${what}, got ${String(v)}`);
+      return { key, detail: `must be ${key === 'kvBytesPerToken' ? 'a positive number of bytes' : 'a positive bandwidth in GB/s (a tier needs a link)'}, got ${String(v)}` };
     }
   }
-  if (disk > 0 && cpu === 0) throw new RangeError('engine config kvDiskBlocks needs a CPU tier (kvCpuBlocks > 0): the disk tier sits below it');
-  if (cpu > 0 && !c.enablePrefixCaching) throw new RangeError('engine config kvCpuBlocks needs prefix caching: only cached (hashed) blocks are offloaded');
+  const cpu = c.kvCpuBlocks ?? 0;
+  if ((c.kvDiskBlocks ?? 0) > 0 && cpu === 0) return { key: 'kvDiskBlocks', detail: 'needs a CPU tier (kvCpuBlocks > 0): the disk tier sits below it' };
+  if (cpu > 0 && c.enablePrefixCaching === false) return { key: 'kvCpuBlocks', detail: 'needs prefix caching: only cached (hashed) blocks are offloaded' };
+  return null;
 }
 
 /** The engine's offload tiers, or null without a CPU tier. */

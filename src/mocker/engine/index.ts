@@ -3,7 +3,7 @@
  * profile loading, plus the driver contract (types.ts).
  */
 export * from './types.ts';
-export { Engine } from './engine.ts';
+export { Engine, offloadConfigProblem } from './engine.ts';
 export { KvPool } from './kv-pool.ts';
 export * from './timing/index.ts';
 export { loadProfile, ProfileError } from './profile.ts';

@@ -5,6 +5,7 @@
  */
 import { makeError } from '../../core/errors.ts';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig, type EngineOptions } from '../engine/types.ts';
+import { offloadConfigProblem } from '../engine/engine.ts';
 import type { TimingModel } from '../engine/timing/types.ts';
 
 export interface MockerOptions extends EngineConfig {
@@ -123,6 +124,8 @@ export function resolveMockerOptions(partial: Partial<MockerOptions> = {}): Reso
   int(o, 'bodyLimit', 1);
   if (o.maxTokensLimit !== null) int(o, 'maxTokensLimit', 1);
   int(o, 'defaultMaxTokens', 1);
+  const offload = offloadConfigProblem(o);
+  if (offload !== null) bad(offload.key, offload.detail);
   if (o.profile !== null && typeof o.profile?.stepTime !== 'function') {
     bad('profile', 'must be a timing model (stepTime) or null');
   }
@@ -147,7 +150,15 @@ export function engineConfigOf(o: MockerOptions): EngineConfig {
     decodeSpeedupRatio: o.decodeSpeedupRatio,
     maxModelLen: o.maxModelLen,
     ...(o.asyncScheduling !== undefined ? { asyncScheduling: o.asyncScheduling } : {}),
+    ...offloadOptionsOf(o),
   };
+}
+
+/** The offload-tier settings that are set (none: no keys, the engine config stays as it was). */
+function offloadOptionsOf(o: MockerOptions): Partial<EngineConfig> {
+  const out: Partial<EngineConfig> = {};
+  for (const key of ['kvCpuBlocks', 'kvDiskBlocks', 'kvCpuBandwidthGbps', 'kvDiskBandwidthGbps', 'kvBytesPerToken'] as const) if (o[key] !== undefined) out[key] = o[key];
+  return out;
 }
 
 /** The engine's construction options (token ids in its events or not). */
