@@ -26,6 +26,8 @@ interface ClusterFlags extends MockerFlags {
   routerTemperature: number;
   routerTtl: number;
   preprocess: boolean;
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 export function registerCluster(program: Command): void {
@@ -49,6 +51,8 @@ export function registerCluster(program: Command): void {
       seed: mocker.seed,
       maxModelLen: mocker.maxModelLen,
       preprocess: flags.preprocess,
+      kvCpuHitCredit: flags.kvCpuHitCredit,
+      kvDiskHitCredit: flags.kvDiskHitCredit,
     };
     try {
       // Validate the router's part up front so a bad flag fails before anything starts.

@@ -26,6 +26,8 @@ interface RouterFlags {
   apiKey?: string;
   maxModelLen?: number;
   preprocess: boolean;
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 /** RouterOptions field → the flag that sets it (for one-line errors naming the flag). */
@@ -43,6 +45,8 @@ export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   apiKey: '--api-key',
   maxModelLen: '--max-model-len',
   preprocess: '--no-preprocess',
+  kvCpuHitCredit: '--kv-cpu-hit-credit',
+  kvDiskHitCredit: '--kv-disk-hit-credit',
 });
 
 /** Rethrow an invalid_config error as a bad_flag error naming the CLI flag. */
@@ -71,6 +75,8 @@ export function routerOptionsFromFlags(f: RouterFlags): RouterOptions {
       apiKey: f.apiKey ?? null,
       maxModelLen: f.maxModelLen,
       preprocess: f.preprocess,
+      kvCpuHitCredit: f.kvCpuHitCredit,
+      kvDiskHitCredit: f.kvDiskHitCredit,
     });
   } catch (err) {
     asFlagError(err, ROUTER_FLAG_OF);
@@ -86,7 +92,9 @@ export function addRouterPolicyFlags(cmd: Command, defaultMode: RouterMode): Com
     .option('--kv-overlap-score-weight <w>', 'weight of the prefill term in the kv cost (0 = load only)', floatArg({ min: 0 }), D.overlapScoreWeight)
     .option('--router-temperature <t>', '0 = pick the cheapest worker; > 0 = softmax sampling', floatArg({ min: 0 }), D.temperature)
     .option('--router-ttl <s>', 'kv-approx: seconds a routed block is assumed cached; kv: how long a silent KV event stream is trusted', floatArg({ min: Number.MIN_VALUE }), D.routerTtlS)
-    .option('--no-preprocess', 'send kvlab workers the prompt text, not its token ids and block hashes');
+    .option('--no-preprocess', 'send kvlab workers the prompt text, not its token ids and block hashes')
+    .option('--kv-cpu-hit-credit <c>', "kv: credit of a prefix block in a worker's CPU offload tier (default 0.75, Dynamo's)", floatArg({ min: 0, max: 1 }))
+    .option('--kv-disk-hit-credit <c>', "kv: credit of a prefix block in a worker's disk offload tier (default 0.25, Dynamo's)", floatArg({ min: 0, max: 1 }));
 }
 
 export function registerRouter(program: Command): void {

@@ -176,6 +176,8 @@ export function embeddedClusterOptions(c: ResolvedCluster, seed: number): Cluste
       temperature: c.router.routerTemperature,
       routerTtlS: c.router.routerTtlS,
       seed,
+      ...(c.router.kvCpuHitCredit !== undefined ? { kvCpuHitCredit: c.router.kvCpuHitCredit } : {}),
+      ...(c.router.kvDiskHitCredit !== undefined ? { kvDiskHitCredit: c.router.kvDiskHitCredit } : {}),
     },
     kvEvents: c.router.mode === 'kv',
   };

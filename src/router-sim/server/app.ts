@@ -20,6 +20,7 @@ import { ChatTokenizer } from '../../core/chat-template.ts';
 import { errorStatus, makeError, toErrorBody } from '../../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
 import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
+import { tierCreditsOf } from '../tier-index.ts';
 import { RouterCore } from '../router-core.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import { clientErrorHandler } from '../../core/client-error-handler.ts';
@@ -81,6 +82,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>): RouterApp {
     routerTtlS: options.routerTtlS,
     seed: options.seed,
     maxApproxBlocks: options.maxApproxBlocks,
+    tierCredits: tierCreditsOf(options),
   });
   const pool = new WorkerPool(options.workers, core, {
     downForMs: options.downForMs,

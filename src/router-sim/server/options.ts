@@ -47,6 +47,9 @@ export interface RouterOptions {
    * hashed instead of its text (default true); other servers always get the request as sent.
    */
   preprocess: boolean;
+  /** kv: overlap credits of blocks in a worker's CPU / disk offload tier (router-sim/tier-index.ts defaults when absent). */
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 export type ResolvedRouterOptions = Readonly<RouterOptions>;
@@ -120,5 +123,7 @@ export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): Reso
   num(o.maxModelLen, 'maxModelLen', 1, { int: true });
   num(o.connectionsPerWorker, 'connectionsPerWorker', 1, { int: true });
   if (typeof o.preprocess !== 'boolean') bad('preprocess', `must be a boolean, got ${String(o.preprocess)}`);
+  if (o.kvCpuHitCredit !== undefined) num(o.kvCpuHitCredit, 'kvCpuHitCredit', 0, { max: 1 });
+  if (o.kvDiskHitCredit !== undefined) num(o.kvDiskHitCredit, 'kvDiskHitCredit', 0, { max: 1 });
   return Object.freeze({ ...o, workers: Object.freeze(workers) as unknown as string[], kvEvents: Object.freeze([...o.kvEvents]) as unknown as string[] });
 }
