@@ -110,14 +110,17 @@ export function offloadConfigProblem(c: Partial<EngineConfig>): { key: keyof Eng
   return null;
 }
 
-/** The engine's offload tiers, or null without a CPU tier. */
+/**
+ * The engine's offload tiers, or null without a CPU tier. Transfers are simulated durations too, so the
+ * speedup ratio divides them (as it divides steps): the links run speedupRatio× faster.
+ */
 function tiersOf(c: EngineConfig): OffloadTiers | null {
   if (!c.kvCpuBlocks) return null;
   return new OffloadTiers({
     cpuBlocks: c.kvCpuBlocks,
     diskBlocks: c.kvDiskBlocks ?? 0,
-    cpuBandwidthGbps: c.kvCpuBandwidthGbps ?? DEFAULT_KV_CPU_BANDWIDTH_GBPS,
-    diskBandwidthGbps: c.kvDiskBandwidthGbps ?? DEFAULT_KV_DISK_BANDWIDTH_GBPS,
+    cpuBandwidthGbps: (c.kvCpuBandwidthGbps ?? DEFAULT_KV_CPU_BANDWIDTH_GBPS) * c.speedupRatio,
+    diskBandwidthGbps: (c.kvDiskBandwidthGbps ?? DEFAULT_KV_DISK_BANDWIDTH_GBPS) * c.speedupRatio,
     bytesPerBlock: (c.kvBytesPerToken ?? DEFAULT_KV_BYTES_PER_TOKEN) * c.blockSize,
     blockSize: c.blockSize,
   });

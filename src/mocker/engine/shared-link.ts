@@ -10,10 +10,11 @@
  * latency, no direction split (reads and writes share one bandwidth, as on a half-duplex link).
  */
 
-/** Bytes left below this count as done (guards float residue of the equal-share subtraction). */
-const DONE_BYTES = 1e-6;
-/** A completion this close after the time asked about counts as reached (float residue of times). */
-const DONE_MS = 1e-9;
+/**
+ * A transfer within this much time of its end counts as done (1 ns: above the float resolution of
+ * monotonic clock readings, so a completion time is always strictly after the time it was computed at).
+ */
+const DONE_MS = 1e-6;
 
 export class SharedLink {
   /** Bytes per millisecond. */
@@ -39,7 +40,7 @@ export class SharedLink {
   add(id: number, bytes: number, nowMs: number): void {
     this.advance(nowMs);
     this.bytesQueued += bytes;
-    if (bytes <= DONE_BYTES) return; // done at once
+    if (bytes <= this.doneBytes) return; // done at once
     this.ids.push(id);
     this.remaining.push(bytes);
   }
@@ -86,20 +87,32 @@ export class SharedLink {
       if (finishMs > nowMs + DONE_MS) {
         const moved = ((nowMs - this.atMs) * this.bytesPerMs) / n;
         for (let i = 0; i < n; i++) this.remaining[i] -= moved;
+        this.dropDone();
         break;
       }
       this.atMs = finishMs;
-      let j = 0;
-      for (let i = 0; i < n; i++) {
-        const left = this.remaining[i] - min;
-        if (left > DONE_BYTES) {
-          this.ids[j] = this.ids[i];
-          this.remaining[j++] = left;
-        }
-      }
-      this.ids.length = j;
-      this.remaining.length = j;
+      for (let i = 0; i < n; i++) this.remaining[i] -= min;
+      this.dropDone();
     }
     this.atMs = nowMs;
+  }
+
+  /** Bytes the link moves in DONE_MS at full rate: less than that left is done. */
+  private get doneBytes(): number {
+    return this.bytesPerMs * DONE_MS;
+  }
+
+  /** Remove the transfers with (almost) nothing left. */
+  private dropDone(): void {
+    const done = this.doneBytes;
+    let j = 0;
+    for (let i = 0; i < this.ids.length; i++) {
+      if (this.remaining[i] > done) {
+        this.ids[j] = this.ids[i];
+        this.remaining[j++] = this.remaining[i];
+      }
+    }
+    this.ids.length = j;
+    this.remaining.length = j;
   }
 }

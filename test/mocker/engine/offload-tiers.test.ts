@@ -113,3 +113,10 @@ describe('KV offload tiers in the engine', () => {
     e.assertInvariants();
   });
 });
+
+describe('KV offload tiers and the speedup ratio', () => {
+  it('divides transfer times by the speedup ratio, as it divides steps', () => {
+    const { steps } = drive(new Engine(cfg({ kvCpuBlocks: 16, speedupRatio: 4 })), scenario());
+    expect(steps.find((s) => s.startMs === 2000)).toMatchObject({ endMs: 2006, progress: [] });
+  });
+});
