@@ -38,7 +38,7 @@ describe('virtual and real clocks with KV offload', () => {
       const r = cell(real, cpu).ttftMs.mean!;
       expect(Math.abs(r - v) / v, `cpuBlocks ${cpu}: virtual ${v.toFixed(1)} ms, real ${r.toFixed(1)} ms`).toBeLessThan(0.15);
     }
-    expect(cell(virtual, 256).cpuHitRatio!).toBeGreaterThan(0.1);
+    expect(cell(virtual, 256).cpuHitRatio!).toBeGreaterThan(0.05);
     expect(cell(real, 256).cpuHitRatio).toBeCloseTo(cell(virtual, 256).cpuHitRatio!, 6);
     expect(cell(real, 0).cpuHitRatio).toBeUndefined();
   });
