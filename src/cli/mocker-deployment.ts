@@ -33,7 +33,8 @@ export async function deploymentOverrides(
     });
     const profile = loadRooflineProfile(f.profile);
     // Offload transfers move the model's KV bytes (per GPU), unless --kv-bytes-per-token says otherwise.
-    const offload = (f as { kvCpuBlocks?: number }).kvCpuBlocks && !explicit('kvBytesPerToken') ? { kvBytesPerToken: d.roofline.kvBytesPerTokenPerGpu } : {};
+    const tiers = f as { kvCpuBlocks?: number; kvCpuGib?: number };
+    const offload = (tiers.kvCpuBlocks || tiers.kvCpuGib) && !explicit('kvBytesPerToken') ? { kvBytesPerToken: d.roofline.kvBytesPerTokenPerGpu } : {};
     return {
       ...d.engine,
       ...offload,

@@ -8,6 +8,7 @@ import { KvlabError, makeError } from '../core/errors.ts';
 // Light imports only: the server (fastify, tokenizer tables) is loaded when the command runs, so flag
 // errors and --help answer fast.
 import { loadProfile } from '../mocker/engine/profile.ts';
+import { blocksOfGib } from '../mocker/engine/offload-tiers.ts';
 import { DEFAULT_MOCKER_OPTIONS as D, resolveMockerOptions, type MockerOptions } from '../mocker/server/options.ts';
 import { floatArg, intArg, intListArg, nonEmptyArg, portArg } from './flags.ts';
 import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
@@ -47,6 +48,8 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   kvCpuBandwidthGbps?: number;
   kvDiskBandwidthGbps?: number;
   kvBytesPerToken?: number;
+  kvCpuGib?: number;
+  kvDiskGib?: number;
 }
 
 const FLAG_OF: Record<string, string> = {
@@ -107,6 +110,7 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
     kvBytesPerToken: f.kvBytesPerToken,
     ...over,
   };
+  tierSizesFromGib(f, partial);
   try {
     return resolveMockerOptions(partial);
   } catch (err) {
@@ -115,6 +119,20 @@ export function mockerOptionsFromFlags(f: MockerFlags, over: Partial<MockerOptio
       throw makeError('bad_flag', { flag: flagName(err.param), detail });
     }
     throw err;
+  }
+}
+
+/**
+ * `--kv-cpu-gib` / `--kv-disk-gib`: tier sizes in GiB, turned into blocks with the model's KV bytes per
+ * token (known with --model/--gpu, or from --kv-bytes-per-token), written into `partial`.
+ */
+function tierSizesFromGib(f: MockerFlags, partial: Partial<MockerOptions>): void {
+  for (const [gibKey, blocksKey, flag] of [['kvCpuGib', 'kvCpuBlocks', '--kv-cpu-gib'], ['kvDiskGib', 'kvDiskBlocks', '--kv-disk-gib']] as const) {
+    const gib = f[gibKey];
+    if (gib === undefined) continue;
+    if (f[blocksKey] !== undefined) throw makeError('bad_flag', { flag, detail: `give the tier's size once: ${flag} or ${flagName(blocksKey)}` });
+    if (partial.kvBytesPerToken === undefined) throw makeError('bad_flag', { flag, detail: "needs the model's KV bytes per token: time the workers as a model (--model M --gpu G) or give --kv-bytes-per-token" });
+    partial[blocksKey] = blocksOfGib(gib, partial.kvBytesPerToken, partial.blockSize ?? D.blockSize);
   }
 }
 
@@ -171,6 +189,8 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--kv-disk-blocks <n>', 'KV offload: blocks of a disk tier below the CPU tier', intArg({ min: 0 }));
   add('--kv-cpu-bandwidth-gbps <f>', 'GPU↔CPU link bandwidth, GB/s, shared by transfers (default 14, the Dynamo mocker\'s)', floatArg({ min: 0 }));
   add('--kv-disk-bandwidth-gbps <f>', 'CPU↔disk link bandwidth, GB/s (default 7, the Dynamo mocker\'s)', floatArg({ min: 0 }));
+  add('--kv-cpu-gib <g>', "KV offload: the CPU tier's size in GiB, from the model's KV bytes per token (instead of --kv-cpu-blocks)", floatArg({ min: 0 }));
+  add('--kv-disk-gib <g>', "KV offload: the disk tier's size in GiB (instead of --kv-disk-blocks)", floatArg({ min: 0 }));
   add('--kv-bytes-per-token <n>', "KV bytes per token sizing transfers (default 131072, Llama-3.1-8B fp16; with --gpu the model's)", floatArg({ min: 0 }));
   return cmd;
 }

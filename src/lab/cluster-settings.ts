@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_ENGINE_CONFIG, loadProfile, RooflineTiming, type EngineConfig, type TimingModel } from '../mocker/engine/index.ts';
+import { blocksOfGib, DEFAULT_ENGINE_CONFIG, loadProfile, RooflineTiming, type EngineConfig, type TimingModel } from '../mocker/engine/index.ts';
 import { KvlabError } from '../core/errors.ts';
 import { findGpu } from '../models/index.ts';
 import { resolveDeployment, type Deployment } from './deployment.ts';
@@ -147,10 +147,18 @@ function offloadOf(c: ClusterSettings, deployment: Deployment | null): Partial<E
   if (o.cpuBandwidthGbps !== undefined) out.kvCpuBandwidthGbps = o.cpuBandwidthGbps;
   if (o.diskBandwidthGbps !== undefined) out.kvDiskBandwidthGbps = o.diskBandwidthGbps;
   if (o.bytesPerToken !== undefined) out.kvBytesPerToken = o.bytesPerToken;
+  if ((out.kvCpuBlocks || o.cpuGib) && out.kvBytesPerToken === undefined && deployment) out.kvBytesPerToken = deployment.roofline.kvBytesPerTokenPerGpu;
+  for (const [gibKey, blocksKey] of [['cpuGib', 'kvCpuBlocks'], ['diskGib', 'kvDiskBlocks']] as const) {
+    const gib = o[gibKey];
+    if (gib === undefined) continue;
+    const field = `cluster.kvOffload.${gibKey}`;
+    if (out[blocksKey] !== undefined) throw new ExperimentFileError(`field '${field}': give the tier's size once, in blocks or in GiB`, field);
+    if (out.kvBytesPerToken === undefined) throw new ExperimentFileError(`field '${field}': needs the model's KV bytes per token (a cluster.deployment, or kvOffload.bytesPerToken)`, field);
+    out[blocksKey] = blocksOfGib(gib, out.kvBytesPerToken, c.blockSize ?? deployment?.engine.blockSize ?? DEFAULT_ENGINE_CONFIG.blockSize);
+  }
   if ((out.kvDiskBlocks ?? 0) > 0 && !out.kvCpuBlocks) {
     throw new ExperimentFileError("field 'cluster.kvOffload.diskBlocks': a disk tier needs a CPU tier above it (cluster.kvOffload.cpuBlocks > 0)", 'cluster.kvOffload.diskBlocks');
   }
-  if (out.kvCpuBlocks && out.kvBytesPerToken === undefined && deployment) out.kvBytesPerToken = deployment.roofline.kvBytesPerTokenPerGpu;
   return out;
 }
 

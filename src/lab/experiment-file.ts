@@ -51,6 +51,9 @@ export const KvOffloadSettingsSchema = Type.Object(
     cpuBandwidthGbps: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     diskBandwidthGbps: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     bytesPerToken: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Tier sizes in GiB instead of blocks (with the deployment's model or bytesPerToken). */
+    cpuGib: Type.Optional(Type.Number({ minimum: 0 })),
+    diskGib: Type.Optional(Type.Number({ minimum: 0 })),
   },
   { additionalProperties: false },
 );

@@ -4,6 +4,7 @@
  */
 export * from './types.ts';
 export { Engine, offloadConfigProblem } from './engine.ts';
+export { blocksOfGib } from './offload-tiers.ts';
 export { KvPool } from './kv-pool.ts';
 export * from './timing/index.ts';
 export { loadProfile, ProfileError } from './profile.ts';

@@ -31,6 +31,11 @@ export const DEFAULT_KV_CPU_BANDWIDTH_GBPS = 14;
 export const DEFAULT_KV_DISK_BANDWIDTH_GBPS = 7;
 export const DEFAULT_KV_BYTES_PER_TOKEN = 131072;
 
+/** Blocks of `gib` GiB of KV at `kvBytesPerToken` bytes per token and `blockSize` tokens per block. */
+export function blocksOfGib(gib: number, kvBytesPerToken: number, blockSize: number): number {
+  return Math.floor((gib * 2 ** 30) / (kvBytesPerToken * blockSize));
+}
+
 export const TIER_NONE = 0;
 export const TIER_CPU = 1;
 export const TIER_DISK = 2;
