@@ -43,6 +43,8 @@ const SUMMARY_METRICS = {
   rps: { column: { key: 'rps', title: 'rate', unit: 'req/s', digits: 2 }, value: (s) => s.requestsPerS },
   otps: { column: { key: 'otps', title: 'output', unit: 'tok/s', digits: 1 }, value: (s) => s.outputTokensPerS },
   hit: { column: { key: 'hit', title: 'cache hit', unit: '%', kind: 'percent' }, value: (s) => s.cacheHitRatio },
+  cpuHit: { column: { key: 'cpuHit', title: 'of it CPU', unit: '%', kind: 'percent' }, value: (s) => s.cpuHitRatio },
+  diskHit: { column: { key: 'diskHit', title: 'of it disk', unit: '%', kind: 'percent' }, value: (s) => s.diskHitRatio },
   ttftMean: { column: { key: 'ttftMean', title: 'TTFT mean', kind: 'duration' }, value: (s) => s.ttftMs?.mean },
   ttftP50: { column: { key: 'ttftP50', title: 'TTFT p50', kind: 'duration' }, value: (s) => s.ttftMs?.p50 },
   ttftP99: { column: { key: 'ttftP99', title: 'TTFT p99', kind: 'duration' }, value: (s) => s.ttftMs?.p99 },
@@ -320,13 +322,15 @@ export function experimentTable(name: string, cells: readonly CellRow[], clock: 
   const keys = [...new Set(cells.flatMap((c) => Object.keys(c.params)))];
   const serving = servingPart(cells.map((c) => servingCheck(c.summary, clock)));
   const truth = cells.some((c) => c.groundTruth);
+  // Offload tiers: the cache hit split by tier, when some cell's engines had tiers.
+  const metrics: readonly SummaryMetric[] = cells.some((c) => c.summary.cpuHitRatio !== undefined) ? [...CELL_METRICS.slice(0, 5), 'cpuHit', 'diskHit', ...CELL_METRICS.slice(5)] : CELL_METRICS;
   return {
     title,
-    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(CELL_METRICS), ...(truth ? GROUND_TRUTH_COLUMNS : []), ...serving.columns],
+    columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(metrics), ...(truth ? GROUND_TRUTH_COLUMNS : []), ...serving.columns],
     rows: cells.map((c, i) => {
       const row: Row = {};
       for (const k of keys) row[`param:${k}`] = c.params[k] ?? null;
-      return { ...row, ...metricValues(CELL_METRICS, c.summary), ...(truth ? groundTruthValues(c.groundTruth) : {}), ...serving.rows[i] };
+      return { ...row, ...metricValues(metrics, c.summary), ...(truth ? groundTruthValues(c.groundTruth) : {}), ...serving.rows[i] };
     }),
     tones: serving.tones,
     note: joinNotes(truth ? GROUND_TRUTH_NOTE : null, serving.note),

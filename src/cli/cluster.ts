@@ -34,6 +34,8 @@ interface ClusterFlags extends MockerFlags {
   loadRefreshMs: number;
   /** False with --no-router. */
   router: boolean;
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 export function registerCluster(program: Command): void {
@@ -64,6 +66,8 @@ export function registerCluster(program: Command): void {
       kvEventDelayMs: flags.kvEventDelayMs,
       kvEventLoss: flags.kvEventLoss,
       loadRefreshMs: flags.loadRefreshMs,
+      kvCpuHitCredit: flags.kvCpuHitCredit,
+      kvDiskHitCredit: flags.kvDiskHitCredit,
     };
     const { resolveRouterOptions } = await import('../router-sim/server/options.ts');
     try {

@@ -32,8 +32,12 @@ export async function deploymentOverrides(
       ...(await deploymentOptionsOf({ ...f, model: f.model, maxNumSeqs: given('maxNumSeqs'), maxNumBatchedTokens: given('maxNumBatchedTokens'), blockSize: given('blockSize'), maxModelLen: given('maxModelLen'), numGpuBlocks: given('numGpuBlocks') })),
     });
     const profile = loadRooflineProfile(f.profile);
+    // Offload transfers move the model's KV bytes (per GPU), unless --kv-bytes-per-token says otherwise.
+    const tiers = f as { kvCpuBlocks?: number; kvCpuGib?: number };
+    const offload = (tiers.kvCpuBlocks || tiers.kvCpuGib) && !explicit('kvBytesPerToken') ? { kvBytesPerToken: d.roofline.kvBytesPerTokenPerGpu } : {};
     return {
       ...d.engine,
+      ...offload,
       model: d.model.id ?? f.model ?? 'model',
       profile: new RooflineTiming(d.roofline, profile.coefficients),
     };

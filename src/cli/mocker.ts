@@ -10,10 +10,11 @@ import { makeError } from '../core/errors.ts';
 // Light imports only: the server (fastify, tokenizer tables) is loaded when the command runs, so flag
 // errors and --help answer fast.
 import { loadProfile } from '../mocker/engine/profile.ts';
+import { blocksOfGib } from '../mocker/engine/offload-tiers.ts';
 import { DEFAULT_MOCKER_OPTIONS as D } from '../mocker/server/option-defaults.ts';
 import type { MockerOptions } from '../mocker/server/options.ts';
 import { enumArg, floatArg, intArg, intListArg, nonEmptyArg } from './flags.ts';
-import { asFlagError } from './flag-errors.ts';
+import { asFlagError, kebabFlag } from './flag-errors.ts';
 import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
 import { deploymentOverrides } from './mocker-deployment.ts';
 import { untilSignal } from './signals.ts';
@@ -51,6 +52,13 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   bodyLimit: number;
   /** `--tokenizer` path (loaded by the command, not a MockerOptions field). */
   tokenizer?: string;
+  kvCpuBlocks?: number;
+  kvDiskBlocks?: number;
+  kvCpuBandwidthGbps?: number;
+  kvDiskBandwidthGbps?: number;
+  kvBytesPerToken?: number;
+  kvCpuGib?: number;
+  kvDiskGib?: number;
 }
 
 /** `--prefix-caching-hash-algo`: vLLM's pickle-based `sha256` and Python's `builtin` are named but refused. */
@@ -117,12 +125,32 @@ export async function mockerOptionsFromFlags(f: MockerFlags, over: Partial<Mocke
     maxTokensLimit: f.maxTokensLimit ?? null,
     defaultMaxTokens: f.defaultMaxTokens,
     bodyLimit: f.bodyLimit,
+    kvCpuBlocks: f.kvCpuBlocks,
+    kvDiskBlocks: f.kvDiskBlocks,
+    kvCpuBandwidthGbps: f.kvCpuBandwidthGbps,
+    kvDiskBandwidthGbps: f.kvDiskBandwidthGbps,
+    kvBytesPerToken: f.kvBytesPerToken,
     ...over,
   };
+  tierSizesFromGib(f, partial);
   try {
     return resolveMockerOptions(partial);
   } catch (err) {
     throw asFlagError(err, FLAG_OF);
+  }
+}
+
+/**
+ * `--kv-cpu-gib` / `--kv-disk-gib`: tier sizes in GiB, turned into blocks with the model's KV bytes per
+ * token (known with --model/--gpu, or from --kv-bytes-per-token), written into `partial`.
+ */
+function tierSizesFromGib(f: MockerFlags, partial: Partial<MockerOptions>): void {
+  for (const [gibKey, blocksKey, flag] of [['kvCpuGib', 'kvCpuBlocks', '--kv-cpu-gib'], ['kvDiskGib', 'kvDiskBlocks', '--kv-disk-gib']] as const) {
+    const gib = f[gibKey];
+    if (gib === undefined) continue;
+    if (f[blocksKey] !== undefined) throw makeError('bad_flag', { flag, detail: `give the tier's size once: ${flag} or ${kebabFlag(blocksKey)}` });
+    if (partial.kvBytesPerToken === undefined) throw makeError('bad_flag', { flag, detail: "needs the model's KV bytes per token: time the workers as a model (--model M --gpu G) or give --kv-bytes-per-token" });
+    partial[blocksKey] = blocksOfGib(gib, partial.kvBytesPerToken, partial.blockSize ?? D.blockSize);
   }
 }
 
@@ -180,6 +208,13 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg(), D.defaultMaxTokens);
   add('--body-limit <bytes>', 'largest request body (413 beyond it)', intArg(), D.bodyLimit);
   add('--tokenizer <path>', TOKENIZER_FLAG_HELP);
+  add('--kv-cpu-blocks <n>', 'KV offload: blocks of a CPU tier below GPU memory (off when absent)', intArg());
+  add('--kv-disk-blocks <n>', 'KV offload: blocks of a disk tier below the CPU tier', intArg());
+  add('--kv-cpu-bandwidth-gbps <f>', 'GPU↔CPU link bandwidth, GB/s, shared by transfers (default 14, the Dynamo mocker\'s)', floatArg());
+  add('--kv-disk-bandwidth-gbps <f>', 'CPU↔disk link bandwidth, GB/s (default 7, the Dynamo mocker\'s)', floatArg());
+  add('--kv-cpu-gib <g>', "KV offload: the CPU tier's size in GiB, from the model's KV bytes per token (instead of --kv-cpu-blocks)", floatArg());
+  add('--kv-disk-gib <g>', "KV offload: the disk tier's size in GiB (instead of --kv-disk-blocks)", floatArg());
+  add('--kv-bytes-per-token <n>', "KV bytes per token sizing transfers (default 131072, Llama-3.1-8B fp16; with --gpu the model's)", floatArg());
   return cmd;
 }
 

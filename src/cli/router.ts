@@ -32,6 +32,8 @@ interface RouterFlags {
   loadRefreshMs: number;
   preprocess: boolean;
   tokenizer?: string;
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 /** RouterOptions field → the flag that sets it (for one-line errors naming the flag). */
@@ -52,6 +54,8 @@ export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   kvEventDelayMs: '--kv-event-delay-ms',
   kvEventLoss: '--kv-event-loss',
   loadRefreshMs: '--load-refresh-ms',
+  kvCpuHitCredit: '--kv-cpu-hit-credit',
+  kvDiskHitCredit: '--kv-disk-hit-credit',
 });
 
 /** Flags → options validated by the router's schema (errors name the flag). */
@@ -75,6 +79,8 @@ export async function routerOptionsFromFlags(f: RouterFlags): Promise<RouterOpti
       kvEventDelayMs: f.kvEventDelayMs,
       kvEventLoss: f.kvEventLoss,
       loadRefreshMs: f.loadRefreshMs,
+      kvCpuHitCredit: f.kvCpuHitCredit,
+      kvDiskHitCredit: f.kvDiskHitCredit,
     });
   } catch (err) {
     throw asFlagError(err, ROUTER_FLAG_OF);
@@ -93,7 +99,9 @@ export function addRouterPolicyFlags(cmd: Command, defaultMode: RouterMode): Com
     .option('--no-preprocess', 'send kvlab workers the prompt text, not its token ids and block hashes')
     .option('--kv-event-delay-ms <ms>', 'kv: apply each KV event batch this long after it arrives (a stale signal)', floatArg(), D.kvEventDelayMs)
     .option('--kv-event-loss <p>', 'kv: drop this share of KV event batches, seeded by --seed (gaps are detected and the worker resynced)', floatArg(), D.kvEventLoss)
-    .option('--load-refresh-ms <ms>', 'refresh the load the policy sees every this many ms (0 = always current)', floatArg(), D.loadRefreshMs);
+    .option('--load-refresh-ms <ms>', 'refresh the load the policy sees every this many ms (0 = always current)', floatArg(), D.loadRefreshMs)
+    .option('--kv-cpu-hit-credit <c>', "kv: credit of a prefix block in a worker's CPU offload tier (default 0.75, Dynamo's)", floatArg())
+    .option('--kv-disk-hit-credit <c>', "kv: credit of a prefix block in a worker's disk offload tier (default 0.25, Dynamo's)", floatArg());
 }
 
 export function registerRouter(program: Command): void {

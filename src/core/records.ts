@@ -24,6 +24,12 @@ export interface RequestRecord {
   inputTokens: number | null;
   outputTokens: number | null;
   cachedTokens: number | null;
+  /**
+   * Of cachedTokens, those the engine loaded back from its CPU / disk KV offload tier (the rest were on
+   * GPU). Only from engines with offload tiers (kvlab's `nvext.cached_tokens_by_medium`).
+   */
+  cpuCachedTokens?: number | null;
+  diskCachedTokens?: number | null;
   worker: string | null;
   ok: boolean;
   error: string | null;
@@ -82,6 +88,12 @@ export interface Summary {
   /** Open loop: lateness of the sends against their schedule (count 0 in closed loops). */
   sendLateMs: Dist;
   errors: Record<string, number>;
+  /**
+   * Engines with KV offload tiers only: the share of input tokens loaded back from the CPU / disk tier
+   * (part of cacheHitRatio; the rest of it was on GPU).
+   */
+  cpuHitRatio?: number;
+  diskHitRatio?: number;
 }
 
 export interface TurnSummary {

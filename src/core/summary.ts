@@ -70,6 +70,10 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   let cachedTokens = 0;
   let hitIn = 0;
   let anyCached = false;
+  // Offload tiers: tokens loaded back from CPU / disk, over the input of the requests that report them.
+  let cpuCached = 0;
+  let diskCached = 0;
+  let tierIn = 0;
   const errors: Record<string, number> = {};
   const itl: number[] = [];
   const overhead: number[] = [];
@@ -85,6 +89,11 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
         anyCached = true;
         cachedTokens += r.cachedTokens;
         hitIn += r.inputTokens;
+        if (r.cpuCachedTokens !== null && r.cpuCachedTokens !== undefined) {
+          cpuCached += r.cpuCachedTokens;
+          diskCached += r.diskCachedTokens ?? 0;
+          tierIn += r.inputTokens;
+        }
       }
       if (r.itlMs) for (const g of r.itlMs) itl.push(g);
       const o = r.servingOverheadMs;
@@ -120,6 +129,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     servingOverheadShare: overhead.length > 0 && overheadTtft > 0 ? overheadSum / overheadTtft : null,
     sendLateMs: dist(late),
     errors,
+    ...(tierIn > 0 ? { cpuHitRatio: cpuCached / tierIn, diskHitRatio: diskCached / tierIn } : {}),
   };
 }
 

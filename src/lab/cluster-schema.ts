@@ -7,7 +7,7 @@
  * overlapScoreWeight, routerTemperature ≡ temperature).
  */
 import { Type, type TOptional } from '@sinclair/typebox';
-import { bool, int, nonEmpty, oneOf } from '../core/schema.ts';
+import { bool, int, nonEmpty, num, oneOf } from '../core/schema.ts';
 import { DEPLOYMENT_OPTION_FIELDS as D } from './deployment.ts';
 import { ENGINE_CONFIG_FIELDS as E } from '../mocker/engine/config-schema.ts';
 import { MOCKER_OPTION_FIELDS as M } from '../mocker/server/options.ts';
@@ -35,7 +35,29 @@ export const ROUTER_SIGNAL_FIELDS = Object.freeze({
   replicaSync: bool(),
   /** How the front spreads requests over replicas. */
   replicaSpread: oneOf(['round-robin', 'random'] as const),
+  /** Overlap credit of a block in a worker's CPU / disk offload tier (Dynamo's 0.75 / 0.25). */
+  kvCpuHitCredit: num({ min: 0, max: 1 }),
+  kvDiskHitCredit: num({ min: 0, max: 1 }),
 });
+
+/**
+ * KV offload tiers below GPU memory (src/mocker/engine/offload-tiers.ts): sizes in blocks (0 or absent:
+ * no tier), link bandwidths in GB/s, KV bytes per token (the deployment's model's when absent), each
+ * with the engine's own range. One object, so a matrix axis can compare whole tier setups.
+ */
+export const KvOffloadSettingsSchema = Type.Object(
+  {
+    cpuBlocks: E.kvCpuBlocks,
+    diskBlocks: E.kvDiskBlocks,
+    cpuBandwidthGbps: E.kvCpuBandwidthGbps,
+    diskBandwidthGbps: E.kvDiskBandwidthGbps,
+    bytesPerToken: E.kvBytesPerToken,
+    /** Tier sizes in GiB instead of blocks (with the deployment's model or bytesPerToken). */
+    cpuGib: Type.Optional(num({ min: 0 })),
+    diskGib: Type.Optional(num({ min: 0 })),
+  },
+  { additionalProperties: false },
+);
 
 const optionalSignals = () =>
   Object.fromEntries(Object.entries(ROUTER_SIGNAL_FIELDS).map(([k, v]) => [k, Type.Optional(v)])) as {
@@ -80,6 +102,7 @@ export const ClusterSettingsSchema = Type.Object(
     speedupRatio: Type.Optional(E.speedupRatio),
     decodeSpeedupRatio: Type.Optional(E.decodeSpeedupRatio),
     maxModelLen: Type.Optional(E.maxModelLen),
+    kvOffload: Type.Optional(KvOffloadSettingsSchema),
     reasoningRatio: Type.Optional(M.reasoningRatio),
     profile: Type.Optional(Type.String()),
     deployment: Type.Optional(DeploymentSettingsSchema),

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_ENGINE_CONFIG, loadProfile, RooflineTiming, type EngineConfig, type TimingModel } from '../mocker/engine/index.ts';
+import { blocksOfGib, DEFAULT_ENGINE_CONFIG, loadProfile, RooflineTiming, type EngineConfig, type TimingModel } from '../mocker/engine/index.ts';
 import { KvlabError } from '../core/errors.ts';
 import { findGpu } from '../models/index.ts';
 import { resolveDeployment, type Deployment } from './deployment.ts';
@@ -29,7 +29,7 @@ export interface ResolvedCluster {
   numWorkers: number;
   engine: EngineConfig;
   reasoningRatio: number;
-  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number } & RouterSignalSettings;
+  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number; kvCpuHitCredit?: number; kvDiskHitCredit?: number } & RouterSignalSettings;
   /** The profile's path as written (resolved), or null for the engine's default curves (or the shipped roofline profile). */
   profilePath: string | null;
   timing: TimingModel | undefined;
@@ -142,6 +142,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       decodeSpeedupRatio: c.decodeSpeedupRatio ?? d.decodeSpeedupRatio,
       maxModelLen: c.maxModelLen ?? d.maxModelLen,
       ...(d.asyncScheduling !== undefined ? { asyncScheduling: d.asyncScheduling } : {}),
+      ...offloadOf(c, deployment),
     },
     reasoningRatio: c.reasoningRatio ?? CLUSTER_DEFAULTS.reasoningRatio,
     router: {
@@ -150,11 +151,41 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       routerTemperature: c.router?.routerTemperature ?? CLUSTER_DEFAULTS.router.routerTemperature,
       routerTtlS: c.router?.routerTtlS ?? CLUSTER_DEFAULTS.router.routerTtlS,
       ...signalSettings(c.router),
+      ...(c.router?.kvCpuHitCredit !== undefined ? { kvCpuHitCredit: c.router.kvCpuHitCredit } : {}),
+      ...(c.router?.kvDiskHitCredit !== undefined ? { kvDiskHitCredit: c.router.kvDiskHitCredit } : {}),
     },
     profilePath,
     timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),
     deployment,
   };
+}
+
+/**
+ * The offload-tier settings a cluster section sets (none: no keys, so a run without tiers records the
+ * same engine config as before). KV bytes per token come from the deployment's model when there is one.
+ */
+function offloadOf(c: ClusterSettings, deployment: Deployment | null): Partial<EngineConfig> {
+  const o = c.kvOffload;
+  const out: Partial<EngineConfig> = {};
+  if (!o) return out;
+  if (o.cpuBlocks !== undefined) out.kvCpuBlocks = o.cpuBlocks;
+  if (o.diskBlocks !== undefined) out.kvDiskBlocks = o.diskBlocks;
+  if (o.cpuBandwidthGbps !== undefined) out.kvCpuBandwidthGbps = o.cpuBandwidthGbps;
+  if (o.diskBandwidthGbps !== undefined) out.kvDiskBandwidthGbps = o.diskBandwidthGbps;
+  if (o.bytesPerToken !== undefined) out.kvBytesPerToken = o.bytesPerToken;
+  if ((out.kvCpuBlocks || o.cpuGib) && out.kvBytesPerToken === undefined && deployment) out.kvBytesPerToken = deployment.roofline.kvBytesPerTokenPerGpu;
+  for (const [gibKey, blocksKey] of [['cpuGib', 'kvCpuBlocks'], ['diskGib', 'kvDiskBlocks']] as const) {
+    const gib = o[gibKey];
+    if (gib === undefined) continue;
+    const field = `cluster.kvOffload.${gibKey}`;
+    if (out[blocksKey] !== undefined) throw new ExperimentFileError(`field '${field}': give the tier's size once, in blocks or in GiB`, field);
+    if (out.kvBytesPerToken === undefined) throw new ExperimentFileError(`field '${field}': needs the model's KV bytes per token (a cluster.deployment, or kvOffload.bytesPerToken)`, field);
+    out[blocksKey] = blocksOfGib(gib, out.kvBytesPerToken, c.blockSize ?? deployment?.engine.blockSize ?? DEFAULT_ENGINE_CONFIG.blockSize);
+  }
+  if ((out.kvDiskBlocks ?? 0) > 0 && !out.kvCpuBlocks) {
+    throw new ExperimentFileError("field 'cluster.kvOffload.diskBlocks': a disk tier needs a CPU tier above it (cluster.kvOffload.cpuBlocks > 0)", 'cluster.kvOffload.diskBlocks');
+  }
+  return out;
 }
 
 export function virtualClusterConfig(c: ResolvedCluster): VirtualClusterConfig {
@@ -182,6 +213,8 @@ export function embeddedClusterOptions(c: ResolvedCluster, seed: number): Cluste
       ...(c.router.kvEventDelayMs !== undefined ? { kvEventDelayMs: c.router.kvEventDelayMs } : {}),
       ...(c.router.kvEventLoss !== undefined ? { kvEventLoss: c.router.kvEventLoss } : {}),
       ...(c.router.loadRefreshMs !== undefined ? { loadRefreshMs: c.router.loadRefreshMs } : {}),
+      ...(c.router.kvCpuHitCredit !== undefined ? { kvCpuHitCredit: c.router.kvCpuHitCredit } : {}),
+      ...(c.router.kvDiskHitCredit !== undefined ? { kvDiskHitCredit: c.router.kvDiskHitCredit } : {}),
     },
     kvEvents: c.router.mode === 'kv',
   };

@@ -86,7 +86,8 @@ interface FieldProblem {
 function workloadProblem(workload: Record<string, unknown>): FieldProblem | null {
   const kind = workload.kind;
   if (!isWorkloadName(kind)) return { field: 'workload.kind', detail: `must be one of ${WORKLOAD_NAMES.join(', ')}, got ${JSON.stringify(kind)}`, unknown: false };
-  const known = Object.keys(getWorkload(kind).defaults);
+  const def = getWorkload(kind);
+  const known = [...Object.keys(def.defaults), ...(def.optionalParams ?? [])];
   for (const key of Object.keys(workload)) {
     if ((WORKLOAD_OWN_FIELDS as readonly string[]).includes(key) || known.includes(key)) continue;
     return { field: `workload.${key}`, detail: `not a parameter of the ${kind} workload (known: ${known.join(', ')}, input)`, unknown: true, known: [...WORKLOAD_OWN_FIELDS, ...known] };

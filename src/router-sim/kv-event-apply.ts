@@ -20,11 +20,14 @@
  * at our block size: only a kvlab worker publishing hash-only events (its `kvEventTokenIds` off) does
  * that, and such an event cannot be re-hashed anyway. That learned trust ends when the worker's
  * entries are reset (AllBlocksCleared, sequence gap, reconnect: the publisher may have changed).
+ * Events with a lower `medium` ("CPU", "DISK": a worker's offload tiers) go to `tiers` (tier-index.ts)
+ * under their own hashes; an unknown medium other than "GPU" is skipped.
  * Pure: no clocks, no I/O.
  */
 import { hashBlock, ROOT_HASH } from '../core/block-hash.ts';
 import { HashIndex } from '../core/hash-index.ts';
 import type { KvIndexer } from './indexer.ts';
+import { lowerMediumOf, TierIndex } from './tier-index.ts';
 
 /** A worker's block hash as decoded off the wire: an integer (maybe above 2^53), or raw bytes. */
 export type ExternalHash = number | bigint | string | Uint8Array;
@@ -37,8 +40,9 @@ export type KvEventLike =
       parentHash: ExternalHash | null | undefined;
       tokenIds: readonly number[];
       blockSize: number;
+      medium?: string | null;
     }
-  | { type: 'BlockRemoved'; blockHashes: readonly ExternalHash[] }
+  | { type: 'BlockRemoved'; blockHashes: readonly ExternalHash[]; medium?: string | null }
   | { type: 'AllBlocksCleared' };
 
 export interface KvEventApplierOptions {
@@ -120,6 +124,8 @@ export class KvEventApplier {
   readonly trustedHashes: boolean;
   /** Per worker: hashes trusted now (the option, or learned from a hash-only BlockStored). */
   private readonly trusted: boolean[];
+  /** The workers' offload-tier blocks (events with a lower medium). */
+  readonly tiers: TierIndex;
 
   constructor(
     readonly indexer: KvIndexer,
@@ -132,6 +138,7 @@ export class KvEventApplier {
     this.skipped = new Array<number>(indexer.numWorkers).fill(0);
     this.orphans = new Array<number>(indexer.numWorkers).fill(0);
     this.trusted = new Array<boolean>(indexer.numWorkers).fill(this.trustedHashes);
+    this.tiers = new TierIndex(indexer.numWorkers);
   }
 
   /** Whether `worker`'s hashes are taken as they are (no re-hashing). */
@@ -161,11 +168,26 @@ export class KvEventApplier {
   /** Forget the worker's blocks and hash mapping (AllBlocksCleared, sequence gap, reconnect). */
   resetWorker(worker: number): void {
     this.indexer.clearWorker(worker);
+    this.tiers.clearWorker(worker);
     this.maps[worker].clear();
     this.trusted[worker] = this.trustedHashes;
   }
 
+  /** An offload-tier event: indexed under its own (integer) hashes; skipped for an unknown medium. */
+  private applyLower(worker: number, ev: Exclude<KvEventLike, { type: 'AllBlocksCleared' }>): boolean {
+    const medium = lowerMediumOf(ev.medium);
+    if (medium === null) return false;
+    const hashes: number[] = [];
+    for (const h of ev.blockHashes) {
+      const key = externalKey(h);
+      if (typeof key === 'number') hashes.push(key);
+    }
+    this.tiers.apply(worker, { type: ev.type, medium, blockHashes: hashes });
+    return true;
+  }
+
   private applyOne(worker: number, ev: KvEventLike): boolean {
+    if (ev.type !== 'AllBlocksCleared' && ev.medium != null && ev.medium !== 'GPU') return this.applyLower(worker, ev);
     const map = this.maps[worker];
     const trusted = this.trusted[worker];
     switch (ev.type) {

@@ -15,6 +15,7 @@ import { createRng, type Rng } from '../core/rng.ts';
 import { KvIndexer } from './indexer.ts';
 import { KvEventApplier, type ApplyResult, type KvEventLike } from './kv-event-apply.ts';
 import { createPolicy } from './policies/index.ts';
+import { DEFAULT_TIER_CREDITS, type TierCredits } from './tier-index.ts';
 import { InFlightTracker } from './tracker.ts';
 import type { RouteDecision, RouterMode, RouterPolicy, WorkerView } from './types.ts';
 
@@ -32,6 +33,8 @@ export interface RouterCoreOptions {
   expectedBlocks?: number;
   /** KV events come from in-memory kvlab engines hashing with core/block-hash (KvEventApplier `trustedHashes`). */
   trustedKvHashes?: boolean;
+  /** Overlap credits of blocks in a worker's CPU / disk offload tier (default Dynamo's 0.75 / 0.25; tier-index.ts). */
+  tierCredits?: TierCredits;
   /** The workers' true caches, read at decision time (replaces the indexer's overlaps and sizes). */
   exactCache?: ExactCacheView;
   /** Period of the load signal in ms (0 or absent: always current). */
@@ -63,7 +66,8 @@ export class RouterCore {
   // The request being routed, read by the policy through overlapOf / activeOverlapOf (bound once, so
   // a decision allocates no closures).
   private routing: readonly number[] = [];
-  private routingOverlaps: Uint32Array = new Uint32Array(0);
+  private routingOverlaps: Uint32Array | Float64Array = new Uint32Array(0);
+  private readonly tierCredits: TierCredits;
   private readonly overlapOf = (w: number): number => this.routingOverlaps[w] ?? 0;
   private readonly activeOverlapOf = (w: number): number => this.tracker.activeOverlap(w, this.routing);
   private readonly rng: Rng;
@@ -83,6 +87,11 @@ export class RouterCore {
     this.rng = createRng(opts.seed).fork('router');
     const refresh = opts.loadRefreshMs ?? 0;
     if (!(refresh >= 0) || !Number.isFinite(refresh)) throw new RangeError(`loadRefreshMs must be a finite number >= 0, got ${refresh}`);
+    this.tierCredits = { ...DEFAULT_TIER_CREDITS, ...opts.tierCredits };
+    for (const k of ['cpu', 'disk'] as const) {
+      const v = this.tierCredits[k];
+      if (!(v >= 0 && v <= 1)) throw new RangeError(`the ${k} tier credit must be a number in [0, 1], got ${String(v)}`);
+    }
   }
 
   get numWorkers(): number {
@@ -133,9 +142,12 @@ export class RouterCore {
   route(id: string, blockHashes: readonly number[], isl: number, nowMs: number): RoutedRequest {
     this.routing = blockHashes;
     this.routingOverlaps = this.opts.exactCache ? this.exactOverlaps(blockHashes) : this.indexer.overlaps(blockHashes);
+    // Workers with offload tiers: overlap credited by the tier holding each block (tier-index.ts).
+    const tiers = this.events.tiers;
+    if (tiers.size > 0 && !this.opts.exactCache) this.routingOverlaps = tiers.creditedOverlaps(this.indexer, blockHashes, this.routingOverlaps as Uint32Array, this.tierCredits);
     const decision = this.policy.decide({ blockHashes, isl, workers: this.views(nowMs), overlap: this.overlapOf, activeOverlap: this.activeOverlapOf, nowMs, rng: this.rng });
     if (decision.worker === null) return { decision, newTokens: 0 };
-    const newTokens = Math.max(0, isl - decision.overlapBlocks * this.opts.blockSize);
+    const newTokens = Math.max(0, Math.round(isl - decision.overlapBlocks * this.opts.blockSize));
     this.tracker.add(id, decision.worker, { blockHashes, isl, newTokens }, nowMs);
     return { decision, newTokens };
   }

@@ -32,7 +32,8 @@ export function sweepPoints(cells: readonly SweepCell[], opts: SweepOptions = {}
   const stat = opts.ttftStat ?? 'mean';
   const seriesOf = (c: SweepCell): string => {
     const v = series === null ? undefined : c.params[series];
-    return v === undefined || v === null ? 'all' : String(v);
+    if (v === undefined || v === null) return 'all';
+    return typeof v === 'object' ? JSON.stringify(v) : String(v); // an object value (a tier setup) by its JSON
   };
   return cells
     .filter((c) => typeof c.params[x] === 'number' && Number.isFinite(c.params[x]))

@@ -20,6 +20,9 @@ export interface Usage {
   promptTokens: number | null;
   completionTokens: number | null;
   cachedTokens: number | null;
+  /** Of cachedTokens, those a kvlab engine loaded from its CPU / disk offload tier (`nvext.cached_tokens_by_medium`). */
+  cpuCachedTokens?: number;
+  diskCachedTokens?: number;
 }
 
 export interface ResponseTiming {
@@ -54,10 +57,13 @@ export function usageOf(body: Record<string, unknown>): Usage | null {
   const u = rec(body.usage);
   if (!u) return null;
   const details = rec(u.prompt_tokens_details);
+  const byMedium = rec(rec(body.nvext)?.cached_tokens_by_medium);
+  const cpu = byMedium ? num(byMedium.CPU) : null;
   return {
     promptTokens: num(u.prompt_tokens),
     completionTokens: num(u.completion_tokens),
     cachedTokens: details ? num(details.cached_tokens) : null,
+    ...(cpu !== null ? { cpuCachedTokens: cpu, diskCachedTokens: num(byMedium!.DISK) ?? 0 } : {}),
   };
 }
 

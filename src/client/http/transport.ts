@@ -227,6 +227,7 @@ export function createTransport(opts: TransportOptions): Transport {
       inputTokens: u?.promptTokens ?? localInputTokens(tok!),
       outputTokens,
       cachedTokens: u?.cachedTokens ?? null,
+      ...(u?.cpuCachedTokens !== undefined ? { cpuCachedTokens: u.cpuCachedTokens, diskCachedTokens: u.diskCachedTokens } : {}),
       worker: out.worker,
       content: t.content,
       reasoning: t.reasoning,

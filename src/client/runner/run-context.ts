@@ -181,6 +181,10 @@ export function toRecord(
     attempts: r.retries + 1,
     lateMs,
   };
+  if (r.cpuCachedTokens !== undefined) {
+    rec.cpuCachedTokens = r.cpuCachedTokens;
+    rec.diskCachedTokens = r.diskCachedTokens ?? 0;
+  }
   if (tags) rec.tags = { ...tags };
   return rec;
 }

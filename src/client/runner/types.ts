@@ -39,6 +39,9 @@ export interface TurnResult {
   inputTokens: number | null;
   outputTokens: number | null;
   cachedTokens: number | null;
+  /** Of cachedTokens, from the engine's CPU / disk offload tier (engines that report it). */
+  cpuCachedTokens?: number;
+  diskCachedTokens?: number;
   worker: string | null;
   content: string;
   reasoning: string;

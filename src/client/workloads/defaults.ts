@@ -17,6 +17,11 @@ export interface MultiturnParams {
   ping: boolean;
   /** Tokens of each user's system prompt. */
   systemPromptTokens: number;
+  /**
+   * Open loop instead of numUsers concurrent users: user u starts at u × arrivalIntervalMs and sends
+   * each later turn its think time after the previous one (kvlab's; absent or 0: Dynamo's closed loop).
+   */
+  arrivalIntervalMs?: number;
 }
 
 export const MULTITURN_DEFAULTS: Readonly<MultiturnParams> = Object.freeze({

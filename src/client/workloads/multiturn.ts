@@ -5,6 +5,10 @@
  * after the first the user thinks for an exponential time with mean `meanDelayMs` (seeded per user).
  * `speculativePrefill` adds `nvext.agent_hints.speculative_prefill: true` to every request; `ping`
  * is Dynamo's smoke test: 1 user, 1 turn, 50 prompt and 50 completion tokens, no delay.
+ * `arrivalIntervalMs` (kvlab's, not Dynamo's) makes it an open loop: user u arrives at u × the interval
+ * and sends each later turn its think time after the previous one was due (or answered, if later), so
+ * the traffic between two turns of a user grows with the think time — what evicts a conversation's
+ * KV blocks between its turns.
  *
  * Approximations: Dynamo's system prompt is a fixed English sentence naming the user and its lorem
  * uses 62 words of ~1.3 tokens each; here both are lorem tokens (exact counts, distinct per user), so
@@ -14,7 +18,7 @@ import { exponential } from '../../core/distributions.ts';
 import { loremTokens } from '../../core/lorem.ts';
 import { createRng } from '../../core/rng.ts';
 import { loremMessage, SPECULATIVE_PREFILL_BODY } from './messages.ts';
-import { bool, int, num, resolveParams } from './params.ts';
+import { bool, int, num, optional, resolveParams } from './params.ts';
 import type { ConversationScript, TurnSpec, Workload, WorkloadDefinition } from './types.ts';
 import { MULTITURN_DEFAULTS, type MultiturnParams } from './defaults.ts';
 
@@ -35,7 +39,9 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>): Workload {
     seed: int(),
     ping: bool,
     systemPromptTokens: int(0),
+    arrivalIntervalMs: optional(num(0)),
   });
+  const open = (resolved.arrivalIntervalMs ?? 0) > 0;
   const p: MultiturnParams = resolved.ping ? { ...resolved, ...PING } : resolved;
   const rng = createRng(`multiturn/${p.seed}`);
   const scripts: ConversationScript[] = [];
@@ -50,7 +56,7 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>): Workload {
         messages: [loremMessage('user', loremTokens(textRng, p.numUserTokens))],
         maxTokens: p.maxCompletionTokens,
         ignoreEos: p.ignoreEos,
-        delayMs: t === 0 || p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs),
+        delayMs: t === 0 ? (open ? u * resolved.arrivalIntervalMs! : 0) : p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs),
         ...(p.speculativePrefill ? { extraBody: structuredClone(SPECULATIVE_PREFILL_BODY) } : {}),
       });
     }
@@ -59,7 +65,7 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>): Workload {
   return {
     name: 'multiturn',
     scripts,
-    schedule: { kind: 'closed', concurrency: p.numUsers },
+    schedule: open ? { kind: 'open' } : { kind: 'closed', concurrency: p.numUsers },
     params: { ...p },
   };
 }
@@ -68,5 +74,6 @@ export const multiturn: WorkloadDefinition<MultiturnParams, void> = {
   name: 'multiturn',
   description: "Dynamo multiturn_bench: concurrent users, lorem turns, exponential think time",
   defaults: MULTITURN_DEFAULTS,
+  optionalParams: ['arrivalIntervalMs'],
   build: (params) => buildMultiturn(params),
 };

@@ -111,5 +111,7 @@ export interface WorkloadDefinition<P extends object = Record<string, unknown>, 
   /** One line for --help and reports. */
   description: string;
   defaults: Readonly<P>;
+  /** Parameters without a default (absent unless given), beyond the keys of `defaults`. */
+  optionalParams?: readonly string[];
   build(params?: Partial<P>, inputs?: I): Workload;
 }

@@ -35,6 +35,7 @@ import { createRng, type Rng } from '../../core/rng.ts';
 import { Engine, type RequestProgress } from '../../mocker/engine/index.ts';
 import type { ExactCacheView } from '../../router-sim/router-core.ts';
 import { RouterReplicas } from '../../router-sim/router-replicas.ts';
+import { tierCreditsOf } from '../../router-sim/tier-index.ts';
 import type { Workload } from '../../client/workloads/types.ts';
 import { answerMessage, VirtualConversation } from './conversation.ts';
 import { EngineSlot } from './engine-slot.ts';
@@ -145,6 +146,7 @@ export class VirtualCluster implements ScheduleHost {
       expectedBlocks: Math.min(n * cluster.engine.numGpuBlocks, 1 << 20),
       ...(cluster.router.oracle ? { exactCache: this.exactCache() } : {}),
       ...(cluster.router.loadRefreshMs ? { loadRefreshMs: cluster.router.loadRefreshMs } : {}),
+      tierCredits: tierCreditsOf(cluster.router),
     }, { replicas: cluster.router.replicas ?? 1, sync: cluster.router.replicaSync, spread: cluster.router.replicaSpread });
     this.applyKvEvents = cluster.router.mode === 'kv' && !cluster.router.oracle;
     this.rng = createRng(opts.seed);
@@ -353,6 +355,7 @@ export class VirtualCluster implements ScheduleHost {
     const n = p.tokens.length;
     if (p.first) this.router.firstToken(p.id, now);
     r.deliver(n, now, p.cachedTokens);
+    if (p.cpuCachedTokens !== undefined && p.first) r.tierCachedTokens(p.cpuCachedTokens, p.diskCachedTokens ?? 0);
     if (n > 0) this.router.outputTokens(p.id, n);
     if (!p.finished) return;
     this.router.finish(p.id);

@@ -14,6 +14,9 @@ export class InFlightRequest {
   lastTokenAtMs: number | null = null;
   emitted = 0;
   cachedTokens: number | null = null;
+  /** Of cachedTokens, those the engine loaded back from its CPU / disk offload tier (null without tiers). */
+  cpuCachedTokens: number | null = null;
+  diskCachedTokens: number | null = null;
   readonly itlMs: number[] = [];
   /** Every output token (thinking first): the answer goes into the conversation's history. */
   output: readonly number[] | null = null;
@@ -47,6 +50,12 @@ export class InFlightRequest {
     this.emitted += n;
   }
 
+  /** The engine's per-tier split of the cached tokens (engines with offload tiers, on the first token). */
+  tierCachedTokens(cpu: number, disk: number): void {
+    this.cpuCachedTokens = cpu;
+    this.diskCachedTokens = disk;
+  }
+
   /** The results-contract record of the finished request; times relative to `runStartMs`. */
   toRecord(conversationId: string, finishedAtMs: number, workerName: string, runStartMs: number, tags: RequestRecord['tags']): RequestRecord {
     const ttft = this.firstAtMs === null ? null : this.firstAtMs - this.sentAtMs;
@@ -69,6 +78,10 @@ export class InFlightRequest {
       status: null,
       label: null,
     };
+    if (this.cpuCachedTokens !== null) {
+      rec.cpuCachedTokens = this.cpuCachedTokens;
+      rec.diskCachedTokens = this.diskCachedTokens ?? 0;
+    }
     if (tags) rec.tags = { ...tags };
     return rec;
   }

@@ -32,6 +32,9 @@ export interface VirtualRouterConfig {
   replicaSync?: boolean;
   /** How the front spreads requests over replicas (default round-robin). */
   replicaSpread?: ReplicaSpread;
+  /** Overlap credits of CPU / disk offload-tier blocks (router-sim/tier-index.ts defaults when absent). */
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 export interface VirtualClusterConfig {

@@ -5,7 +5,7 @@
  * is in [0, 1); sizes and budgets are integers ≥ 1; speed-up ratios are > 0.
  */
 import { Type } from '@sinclair/typebox';
-import { bool, checkOptions, int, num } from '../../core/schema.ts';
+import { bool, checkOptions, int, invalid, num } from '../../core/schema.ts';
 import type { EngineConfig } from './types.ts';
 
 /** One schema per EngineConfig field (composed into the mocker's and the experiment's schemas). */
@@ -21,6 +21,12 @@ export const ENGINE_CONFIG_FIELDS = Object.freeze({
   decodeSpeedupRatio: num({ min: 0, exclusiveMin: true }),
   maxModelLen: int(1),
   asyncScheduling: Type.Optional(bool()),
+  // KV offload tiers (offload-tiers.ts): sizes in blocks, link bandwidths in GB/s, KV bytes per token.
+  kvCpuBlocks: Type.Optional(int(0)),
+  kvDiskBlocks: Type.Optional(int(0)),
+  kvCpuBandwidthGbps: Type.Optional(num({ min: 0, exclusiveMin: true })),
+  kvDiskBandwidthGbps: Type.Optional(num({ min: 0, exclusiveMin: true })),
+  kvBytesPerToken: Type.Optional(num({ min: 0, exclusiveMin: true })),
 });
 
 export const EngineConfigSchema = Type.Object(ENGINE_CONFIG_FIELDS);
@@ -28,4 +34,17 @@ export const EngineConfigSchema = Type.Object(ENGINE_CONFIG_FIELDS);
 /** Throws an `invalid_config` error naming the first bad field ("Invalid engine config watermark: …"). */
 export function checkEngineConfig(c: EngineConfig): void {
   checkOptions(EngineConfigSchema, c, 'engine config');
+  const p = offloadConfigProblem(c);
+  if (p !== null) invalid(p.key, p.detail, 'engine config');
+}
+
+/**
+ * What the schema cannot say about the offload tiers, naming the setting (null: nothing): a disk tier
+ * sits below a CPU tier, and tiers hold cached (hashed) blocks, so they need prefix caching.
+ */
+export function offloadConfigProblem(c: Partial<EngineConfig>): { key: keyof EngineConfig; detail: string } | null {
+  const cpu = c.kvCpuBlocks ?? 0;
+  if ((c.kvDiskBlocks ?? 0) > 0 && cpu === 0) return { key: 'kvDiskBlocks', detail: 'needs a CPU tier (kvCpuBlocks > 0): the disk tier sits below it' };
+  if (cpu > 0 && c.enablePrefixCaching === false) return { key: 'kvCpuBlocks', detail: 'needs prefix caching: only cached (hashed) blocks are offloaded' };
+  return null;
 }

@@ -25,6 +25,13 @@
  * prompt (`cached = floor((n − 1) / blockSize) · blockSize` when all of them are cached) — the last
  * token is always computed, and for a block-aligned prompt its whole last block is recomputed.
  *
+ * Offload tiers (EngineConfig.kvCpuBlocks, offload-tiers.ts): a cached block the pool evicts is offloaded
+ * to the CPU tier (and on down to disk). Admission's prefix lookup goes on past GPU misses into the
+ * tiers: a block found there is taken out, loaded into a fresh GPU block over that tier's shared link,
+ * and counts as cached; the request is admitted but sits out of every step until its loads (and those
+ * of loaded GPU blocks it shares) are done, while the others run. A step with nothing to run but loads
+ * in flight is a wait: it ends when the next transfer completes. Without tiers nothing of this runs.
+ *
  * Approximations: no lookahead slots, no priorities, no swapping (preemption is always recompute), and
  * activeKvTokens for the decode curve is the referenced blocks × blockSize. Blocks for all of a
  * request's known tokens are taken at admission (vLLM takes them per scheduled chunk): under KV
@@ -34,6 +41,7 @@
 import { checkEngineConfig } from './config-schema.ts';
 import { Deque } from './deque.ts';
 import { KvPool } from './kv-pool.ts';
+import { DEFAULT_KV_BYTES_PER_TOKEN, DEFAULT_KV_CPU_BANDWIDTH_GBPS, DEFAULT_KV_DISK_BANDWIDTH_GBPS, OffloadTiers, TIER_CPU, TIER_DISK, TIER_NONE } from './offload-tiers.ts';
 import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
 import { DEFAULT_TIMING } from './timing/polynomial.ts';
 import { emptyBatch, type StepBatch, type StepTime, type TimingModel } from './timing/types.ts';
@@ -52,6 +60,22 @@ function takeAll<T>(scratch: T[]): readonly T[] {
   const out = scratch.slice();
   clear(scratch);
   return out;
+}
+
+/**
+ * The engine's offload tiers, or null without a CPU tier. Transfers are simulated durations too, so the
+ * speedup ratio divides them (as it divides steps): the links run speedupRatio× faster.
+ */
+function tiersOf(c: EngineConfig): OffloadTiers | null {
+  if (!c.kvCpuBlocks) return null;
+  return new OffloadTiers({
+    cpuBlocks: c.kvCpuBlocks,
+    diskBlocks: c.kvDiskBlocks ?? 0,
+    cpuBandwidthGbps: (c.kvCpuBandwidthGbps ?? DEFAULT_KV_CPU_BANDWIDTH_GBPS) * c.speedupRatio,
+    diskBandwidthGbps: (c.kvDiskBandwidthGbps ?? DEFAULT_KV_DISK_BANDWIDTH_GBPS) * c.speedupRatio,
+    bytesPerBlock: (c.kvBytesPerToken ?? DEFAULT_KV_BYTES_PER_TOKEN) * c.blockSize,
+    blockSize: c.blockSize,
+  });
 }
 
 export class Engine {
@@ -83,6 +107,13 @@ export class Engine {
   private counters = { prefixQueries: 0, prefixHits: 0, promptTokens: 0, generationTokens: 0, preemptions: 0 };
 
   private readonly eventTokenIds: boolean;
+  /** Offload tiers (null without them), the load in flight into each GPU block (−1: none), scratch. */
+  private readonly tiers: OffloadTiers | null;
+  private readonly blockLoad: Int32Array;
+  private readonly lowerHits: number[] = [];
+  /** The current step's start, for the transfers its evictions and loads start. */
+  private nowMs = 0;
+  private tierCounters = { cpuHitTokens: 0, diskHitTokens: 0 };
 
   constructor(config: EngineConfig, timing: TimingModel = DEFAULT_TIMING, opts: EngineOptions = {}) {
     checkEngineConfig(config);
@@ -98,6 +129,10 @@ export class Engine {
     this.schedSeqs = new Array<Sequence | null>(config.maxNumSeqs).fill(null);
     this.batch = emptyBatch(config.maxNumSeqs);
     this.batch.capacityTokens = config.numGpuBlocks * config.blockSize;
+    this.tiers = tiersOf(config);
+    this.blockLoad = new Int32Array(this.tiers ? config.numGpuBlocks : 0).fill(-1);
+    const tiers = this.tiers;
+    if (tiers !== null) this.pool.onEvict = (hash, events) => tiers.offload(hash, this.nowMs, events);
   }
 
   /** Throws the RangeError `add` would throw for this request (it can never run, or its id is in use); changes nothing. */
@@ -186,6 +221,8 @@ export class Engine {
     }
     const { maxNumBatchedTokens, maxNumSeqs, enableChunkedPrefill } = this.config;
     const step = ++this.stepCount;
+    this.nowMs = nowMs;
+    let loading = 0;
     const bs = this.bs;
     const running = this.running;
     const sched = this.schedSeqs;
@@ -215,6 +252,13 @@ export class Engine {
         budget -= 1;
         decodeSeqs++;
       } else {
+        if (seq.waits !== null) {
+          if (this.stillLoading(seq)) {
+            loading++;
+            continue;
+          }
+          seq.waits = null;
+        }
         const remaining = seq.numTokens - seq.numComputed;
         let chunk: number;
         if (enableChunkedPrefill) chunk = Math.min(remaining, budget);
@@ -238,6 +282,14 @@ export class Engine {
         if (chunk < 0) break;
         this.waiting.popFront();
         running.push(seq);
+        if (seq.waits !== null) {
+          // Its lower-tier blocks are on their way: it runs in a step after they arrive.
+          if (this.stillLoading(seq)) {
+            loading++;
+            continue;
+          }
+          seq.waits = null;
+        }
         chunks[nSched] = chunk;
         sched[nSched++] = seq;
         budget -= chunk;
@@ -262,12 +314,20 @@ export class Engine {
     batch.decodeSeqs = decodeSeqs;
     batch.heldKvTokens = this.pool.held * bs;
     const { speedupRatio, decodeSpeedupRatio } = this.config;
-    const st = this.stepTime;
-    this.timing.stepTime(batch, st);
-    let durationMs = 0;
-    if (prefillTokens > 0) durationMs += st.prefillMs / speedupRatio;
-    if (decodeSeqs > 0) durationMs += st.decodeMs / (speedupRatio * decodeSpeedupRatio);
-    const endMs = nowMs + Math.max(0, durationMs);
+    let endMs: number;
+    if (nSched === 0 && loading > 0) {
+      // Nothing to run but loads in flight: wait for the next transfer to complete.
+      const next = this.tiers!.nextCompletionMs(nowMs);
+      if (!(next > nowMs) || !Number.isFinite(next)) throw new Error(`engine: ${loading} requests wait for KV loads but no transfer completes after ${nowMs}`);
+      endMs = next;
+    } else {
+      const st = this.stepTime;
+      this.timing.stepTime(batch, st);
+      let durationMs = 0;
+      if (prefillTokens > 0) durationMs += st.prefillMs / speedupRatio;
+      if (decodeSeqs > 0) durationMs += st.decodeMs / (speedupRatio * decodeSpeedupRatio);
+      endMs = nowMs + Math.max(0, durationMs);
+    }
 
     // 4. Execute: advance computed tokens, store filled blocks, emit tokens, finish.
     let finishedAny = false;
@@ -287,6 +347,11 @@ export class Engine {
       // One shape for every progress entry (cachedTokens only set on the first token).
       const cachedTokens = first ? seq.cachedTokens : undefined;
       const prog: RequestProgress = this.reuse ? this.reusedProgress(progress.length, seq.id, token, first, finished, cachedTokens) : { id: seq.id, tokens: [token], first, finished, cachedTokens };
+      if (this.tiers !== null && (first || this.reuse)) {
+        // Pooled entries are reused: clear what a previous first token left.
+        prog.cpuCachedTokens = first ? seq.cpuCachedTokens : undefined;
+        prog.diskCachedTokens = first ? seq.diskCachedTokens : undefined;
+      }
       if (first) this.counters.promptTokens += seq.promptLen;
       if (finished) {
         this.releaseBlocks(seq);
@@ -335,6 +400,7 @@ export class Engine {
       totalBlocks: this.config.numGpuBlocks,
       kvUsage: held / this.config.numGpuBlocks,
       ...this.counters,
+      ...(this.tiers !== null ? { ...this.tierCounters, cpuCachedBlocks: this.tiers.cpu.size, diskCachedBlocks: this.tiers.disk?.size ?? 0 } : {}),
     };
   }
 
@@ -342,6 +408,10 @@ export class Engine {
   resetPrefixCache(): { ok: boolean; events: KvEvent[] } {
     const events: KvEvent[] = [];
     const ok = this.pool.clear(events);
+    if (ok) {
+      this.tiers?.clear();
+      this.blockLoad.fill(-1);
+    }
     return { ok, events };
   }
 
@@ -362,9 +432,16 @@ export class Engine {
     return n;
   }
 
+  /** Every hash held by an offload tier, by medium (empty without tiers). */
+  offloadedBlockHashes(): { cpu: Set<number>; disk: Set<number> } {
+    const t = this.tiers;
+    return { cpu: new Set(t ? t.cpu.keys() : []), disk: new Set(t?.disk ? t.disk.keys() : []) };
+  }
+
   /** Throws when the scheduler or the pool is inconsistent (tests, debug). O(blocks + requests). */
   assertInvariants(): void {
     this.pool.assertInvariants();
+    this.tiers?.assertInvariants(this.pool.cachedHashes());
     const fail = (msg: string): never => {
       throw new Error(`engine invariant broken: ${msg}`);
     };
@@ -385,6 +462,7 @@ export class Engine {
       if (seq.prefilling && seq.blocks.length !== Math.ceil(seq.numTokens / this.bs)) fail(`prefilling request ${seq.id} does not hold blocks for all its tokens`);
       if (seq.emitted >= seq.outputLen) fail(`request ${seq.id} emitted all its output but still runs`);
       if (seq.numHashed > seq.blocks.length) fail(`request ${seq.id} has more stored blocks than blocks`);
+      if (seq.waits !== null && !seq.prefilling) fail(`request ${seq.id} waits for KV loads but is decoding`);
       for (const b of seq.blocks) refs[b]++;
     }
     for (let i = 0; i < this.waiting.length; i++) {
@@ -393,6 +471,7 @@ export class Engine {
       seen.add(seq);
       if (seq.status !== WAITING) fail(`request ${seq.id} is in the waiting queue but not waiting`);
       if (seq.blocks.length !== 0) fail(`waiting request ${seq.id} holds ${seq.blocks.length} blocks`);
+      if (seq.waits !== null) fail(`waiting request ${seq.id} still waits for KV loads`);
     }
     for (let b = 0; b < numGpuBlocks; b++) {
       if (this.pool.refCount(b) !== refs[b]) fail(`block ${b} has refcount ${this.pool.refCount(b)} but ${refs[b]} holders`);
@@ -407,24 +486,38 @@ export class Engine {
     const bs = this.bs;
     const target = seq.numTokens;
     const pool = this.pool;
+    // hits: leading blocks found anywhere; gpuHits of them on GPU, the others (−1 in seq.blocks for
+    // now) in an offload tier, listed in lowerHits.
     let hits = 0;
+    let gpuHits = 0;
     let evictableHits = 0;
+    const tiers = this.tiers;
+    const lowerHits = this.lowerHits;
+    lowerHits.length = 0;
     if (pool.prefixCaching) {
       const hashes = seq.ensureHashes(bs);
       // Whole blocks within the first target − 1 tokens (the last token is always computed).
       const maxHits = Math.min(hashes.length, Math.floor((target - 1) / bs));
       while (hits < maxHits) {
         const b = pool.lookup(hashes[hits]);
-        if (b < 0) break;
+        if (b < 0) {
+          const tier = tiers === null ? TIER_NONE : tiers.tierOf(hashes[hits]);
+          if (tier === TIER_NONE) break;
+          lowerHits.push(tier);
+          seq.blocks.push(-1);
+          hits++;
+          continue;
+        }
         if (pool.refCount(b) === 0) evictableHits++;
         seq.blocks.push(b);
         hits++;
+        gpuHits++;
       }
     }
     const cached = hits * bs;
     const need = target - cached;
     const { enableChunkedPrefill, maxNumBatchedTokens } = this.config;
-    const newBlocks = Math.ceil(target / bs) - hits;
+    const newBlocks = Math.ceil(target / bs) - gpuHits;
     if (
       (!enableChunkedPrefill && need > budget && budget !== maxNumBatchedTokens) ||
       pool.available - evictableHits - newBlocks < this.watermarkBlocks
@@ -432,22 +525,86 @@ export class Engine {
       seq.blocks.length = 0;
       return -1;
     }
-    for (let i = 0; i < hits; i++) pool.acquire(seq.blocks[i]);
-    for (let i = 0; i < newBlocks; i++) {
-      const b = pool.allocate(events);
-      if (b < 0) throw new Error(`engine: admission of ${seq.id} ran out of blocks after the check`);
-      seq.blocks.push(b);
-    }
+    for (let i = 0; i < hits; i++) if (seq.blocks[i] >= 0) pool.acquire(seq.blocks[i]);
+    if (lowerHits.length > 0) this.loadLowerHits(seq, hits, events);
+    for (let i = gpuHits + lowerHits.length; i < gpuHits + newBlocks; i++) seq.blocks.push(this.allocateBlock(seq, events));
+    if (tiers !== null) this.waitForLoads(seq, hits);
     seq.numComputed = cached;
     seq.numHashed = hits;
     seq.prefilling = true;
     seq.status = RUNNING;
-    if (seq.cachedTokens < 0) seq.cachedTokens = cached;
+    const lowerCpu = countOf(lowerHits, TIER_CPU) * bs;
+    const lowerDisk = (lowerHits.length * bs) - lowerCpu;
+    if (seq.cachedTokens < 0) {
+      seq.cachedTokens = cached;
+      seq.cpuCachedTokens = lowerCpu;
+      seq.diskCachedTokens = lowerDisk;
+    }
     if (pool.prefixCaching) {
       this.counters.prefixQueries += target;
-      this.counters.prefixHits += cached;
+      this.counters.prefixHits += cached - lowerCpu - lowerDisk;
+      this.tierCounters.cpuHitTokens += lowerCpu;
+      this.tierCounters.diskHitTokens += lowerDisk;
     }
     return enableChunkedPrefill ? Math.min(need, budget) : need;
+  }
+
+  /** A fresh GPU block for `seq` (no load in flight into it), evicting (and offloading) if needed. */
+  private allocateBlock(seq: Sequence, events: KvEvent[]): number {
+    const b = this.pool.allocate(events);
+    if (b < 0) throw new Error(`engine: admission of ${seq.id} ran out of blocks after the check`);
+    if (this.tiers !== null) this.blockLoad[b] = -1;
+    return b;
+  }
+
+  /**
+   * Admission of `seq` found some of its first `hits` blocks in offload tiers (−1 in seq.blocks): take
+   * them out of their tiers (before any allocation can demote or drop them), give each a fresh GPU block
+   * under its hash (announced as stored on GPU), and start one load per tier for them.
+   */
+  private loadLowerHits(seq: Sequence, hits: number, events: KvEvent[]): void {
+    const tiers = this.tiers!;
+    const hashes = seq.hashes!;
+    const lowerHits = this.lowerHits;
+    for (let i = 0, k = 0; i < hits; i++) if (seq.blocks[i] < 0) tiers.take(hashes[i], lowerHits[k++], events);
+    const cpu = countOf(lowerHits, TIER_CPU);
+    const cpuLoad = cpu > 0 ? tiers.startLoad(TIER_CPU, cpu, this.nowMs) : -1;
+    const diskLoad = lowerHits.length > cpu ? tiers.startLoad(TIER_DISK, lowerHits.length - cpu, this.nowMs) : -1;
+    let runStart = -1;
+    for (let i = 0, k = 0; i <= hits; i++) {
+      if (i < hits && seq.blocks[i] < 0) {
+        const b = this.allocateBlock(seq, events);
+        seq.blocks[i] = b;
+        if (!this.pool.store(b, hashes[i])) throw new Error(`engine: block ${hashes[i]} loaded from an offload tier is already on GPU`);
+        this.blockLoad[b] = lowerHits[k++] === TIER_CPU ? cpuLoad : diskLoad;
+        if (runStart < 0) runStart = i;
+      } else if (runStart >= 0) {
+        this.pool.announceStored(events, hashes.slice(runStart, i), runStart > 0 ? hashes[runStart - 1] : null, this.eventTokens(seq, runStart * this.bs, i * this.bs));
+        runStart = -1;
+      }
+    }
+  }
+
+  /** Record the loads `seq`'s first `hits` blocks still wait for (its own, or another request's). */
+  private waitForLoads(seq: Sequence, hits: number): void {
+    let waits: number[] | null = null;
+    for (let i = 0; i < hits; i++) {
+      const load = this.blockLoad[seq.blocks[i]];
+      if (load < 0) continue;
+      if (!this.tiers!.inFlight(load, this.nowMs)) {
+        this.blockLoad[seq.blocks[i]] = -1;
+        continue;
+      }
+      waits ??= [];
+      if (!waits.includes(load)) waits.push(load);
+    }
+    seq.waits = waits;
+  }
+
+  /** Whether any load `seq` waits for is still in flight now. */
+  private stillLoading(seq: Sequence): boolean {
+    for (const id of seq.waits!) if (this.tiers!.inFlight(id, this.nowMs)) return true;
+    return false;
   }
 
   /**
@@ -464,6 +621,7 @@ export class Engine {
     for (let b = seq.numHashed; b < full; b++) {
       const hash = b < hashes.length ? hashes[b] : seq.hashOf(b, bs);
       if (this.pool.store(seq.blocks[b], hash)) {
+        this.tiers?.drop(hash, events);
         if (runStart < 0) runStart = b;
       } else if (runStart >= 0) {
         this.pool.announceStored(events, hashes.slice(runStart, b), runStart > 0 ? hashes[runStart - 1] : null, this.eventTokens(seq, runStart * bs, b * bs));
@@ -487,6 +645,7 @@ export class Engine {
     seq.numHashed = 0;
     seq.prefilling = true;
     seq.status = WAITING;
+    seq.waits = null;
     this.waiting.pushFront(seq);
     preempted.push(seq.id);
     this.counters.preemptions++;
@@ -497,4 +656,10 @@ export class Engine {
     for (let i = seq.blocks.length - 1; i >= 0; i--) this.pool.release(seq.blocks[i]);
     seq.blocks.length = 0;
   }
+}
+
+function countOf(list: readonly number[], value: number): number {
+  let n = 0;
+  for (let i = 0; i < list.length; i++) if (list[i] === value) n++;
+  return n;
 }

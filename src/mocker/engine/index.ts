@@ -4,6 +4,8 @@
  */
 export * from './types.ts';
 export { Engine } from './engine.ts';
+export { offloadConfigProblem } from './config-schema.ts';
+export { blocksOfGib } from './offload-tiers.ts';
 export { KvPool } from './kv-pool.ts';
 export * from './timing/index.ts';
 export { loadProfile, ProfileError } from './profile.ts';

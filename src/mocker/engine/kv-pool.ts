@@ -37,6 +37,8 @@ export class KvPool {
   private readonly lru: SlotList;
   private heldCount = 0;
   private readonly byHash: HashIndex;
+  /** Called with each cached block's hash as `allocate` evicts it, after its BlockRemoved (offload tiers). */
+  onEvict: ((hash: number, events: KvEvent[]) => void) | null = null;
 
   constructor(capacity: number, blockSize: number, prefixCaching: boolean) {
     if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError(`KV pool capacity must be a positive integer, got ${capacity}`);
@@ -110,6 +112,7 @@ export class KvPool {
       this.byHash.delete(hash);
       this.hashes[block] = NO_HASH;
       pushRemoved(events, hash);
+      if (this.onEvict !== null) this.onEvict(hash, events);
     } else {
       return -1;
     }
@@ -144,6 +147,7 @@ export class KvPool {
       parentHash !== null &&
       last !== undefined &&
       last.type === 'BlockStored' &&
+      last.medium === undefined &&
       last.blockSize === this.blockSize &&
       last.blockHashes[last.blockHashes.length - 1] === parentHash
     ) {
@@ -252,6 +256,6 @@ export class KvPool {
 
 function pushRemoved(events: KvEvent[], hash: number): void {
   const last = events.length > 0 ? events[events.length - 1] : undefined;
-  if (last !== undefined && last.type === 'BlockRemoved') last.blockHashes.push(hash);
+  if (last !== undefined && last.type === 'BlockRemoved' && last.medium === undefined) last.blockHashes.push(hash);
   else events.push({ type: 'BlockRemoved', blockHashes: [hash] });
 }

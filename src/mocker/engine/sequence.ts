@@ -38,6 +38,11 @@ export class Sequence {
   prefilling = true;
   /** Prompt tokens served from the cache at first admission (−1 before it). */
   cachedTokens = -1;
+  /** Of cachedTokens, those loaded back from the CPU / disk offload tier. */
+  cpuCachedTokens = 0;
+  diskCachedTokens = 0;
+  /** Offload-tier loads (transfer ids) this request waits for before its prefill; null when none. */
+  waits: number[] | null = null;
   status = WAITING;
   /** The first step (Engine's step count) that may admit it (EngineConfig.asyncScheduling). */
   eligibleStep = 0;

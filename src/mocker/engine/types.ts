@@ -26,6 +26,17 @@ export interface EngineConfig {
    * synchronous loop).
    */
   asyncScheduling?: boolean;
+  /**
+   * KV offload tiers (offload-tiers.ts), all optional; no CPU blocks → no tiers (the default). Blocks
+   * of the CPU tier below GPU memory, and of a disk tier below it (needs a CPU tier).
+   */
+  kvCpuBlocks?: number;
+  kvDiskBlocks?: number;
+  /** GPU↔CPU and CPU↔disk link bandwidths, GB/s (defaults 14 and 7, the Dynamo mocker's). */
+  kvCpuBandwidthGbps?: number;
+  kvDiskBandwidthGbps?: number;
+  /** KV bytes per token, sizing a block's transfer (default Llama-3.1-8B's fp16 KV, 131072). */
+  kvBytesPerToken?: number;
 }
 
 export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze({
@@ -70,9 +81,15 @@ export interface EngineRequest {
  * blocks' tokens, or empty when the engine was built with `eventTokenIds: false` (EngineOptions).
  */
 export type KvEvent =
-  | { type: 'BlockStored'; blockHashes: number[]; parentHash: number | null; tokenIds: number[]; blockSize: number }
-  | { type: 'BlockRemoved'; blockHashes: number[] }
+  | { type: 'BlockStored'; blockHashes: number[]; parentHash: number | null; tokenIds: number[]; blockSize: number; medium?: LowerMedium }
+  | { type: 'BlockRemoved'; blockHashes: number[]; medium?: LowerMedium }
   | { type: 'AllBlocksCleared' };
+
+/**
+ * The storage medium of a block below GPU memory, as vLLM's KV events name it. An event without a
+ * `medium` is about GPU blocks (vLLM's "GPU"); AllBlocksCleared clears every medium.
+ */
+export type LowerMedium = 'CPU' | 'DISK';
 
 /** What happened to one request in a step. */
 export interface RequestProgress {
@@ -85,6 +102,9 @@ export interface RequestProgress {
   finished: boolean;
   /** Prompt tokens served from the prefix cache (set on the step that emits the first token). */
   cachedTokens?: number;
+  /** Of cachedTokens, those loaded back from the CPU / disk tier (set with cachedTokens when tiers exist). */
+  cpuCachedTokens?: number;
+  diskCachedTokens?: number;
 }
 
 export interface StepResult {
@@ -121,6 +141,12 @@ export interface EngineStats {
   promptTokens: number;
   generationTokens: number;
   preemptions: number;
+  /** With offload tiers only: prompt tokens loaded back from the CPU / disk tier (prefixHits counts GPU hits). */
+  cpuHitTokens?: number;
+  diskHitTokens?: number;
+  /** With offload tiers only: blocks held by the CPU / disk tier now. */
+  cpuCachedBlocks?: number;
+  diskCachedBlocks?: number;
 }
 
 /** Construction options of the Engine that are not part of its vLLM-like configuration. */

@@ -53,6 +53,9 @@ export interface TokenDelivery {
   first: boolean;
   /** Prompt tokens served from the prefix cache (on the first delivery). */
   cachedTokens?: number;
+  /** Of cachedTokens, those loaded back from the engine's CPU / disk offload tier (engines with tiers). */
+  cpuCachedTokens?: number;
+  diskCachedTokens?: number;
 }
 
 export interface RequestListener {
@@ -199,7 +202,10 @@ export class EngineDriver {
     if (!listener) return;
     if (p.finished) this.listeners.delete(p.id);
     try {
-      if (p.tokens.length > 0) listener.onTokens({ tokens: p.tokens, atMs, first: p.first, cachedTokens: p.cachedTokens });
+      if (p.tokens.length > 0) {
+        const tiers = p.cpuCachedTokens !== undefined ? { cpuCachedTokens: p.cpuCachedTokens, diskCachedTokens: p.diskCachedTokens } : {};
+        listener.onTokens({ tokens: p.tokens, atMs, first: p.first, cachedTokens: p.cachedTokens, ...tiers });
+      }
       if (p.finished) listener.onFinished(atMs);
     } catch (err) {
       this.opts.onListenerError?.(err);

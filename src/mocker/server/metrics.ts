@@ -4,6 +4,10 @@
  * `model_name`. Gauges and the engine's counters are read from `engine.stats()` at scrape time; latency
  * histograms and the success counter are fed by the driver as requests finish.
  *
+ * With KV offload tiers (and only then), kvlab's own `kvlab:kv_offload_hits_total{medium}` (prompt
+ * tokens loaded back from the CPU / DISK tier; vllm:prefix_cache_hits_total counts GPU hits) and
+ * `kvlab:kv_offload_blocks{medium}` (blocks each tier holds now).
+ *
  * Approximation: latencies are the driver's wall-clock (so compressed by the speedup ratio), and the
  * bucket edges are a subset of vLLM's.
  */
@@ -61,6 +65,33 @@ export function createWorkerMetrics(modelName: string, stats: () => EngineStats)
   counterFromStats('vllm:prompt_tokens_total', 'Number of prefill tokens processed.', 'promptTokens');
   counterFromStats('vllm:generation_tokens_total', 'Number of generation tokens processed.', 'generationTokens');
   counterFromStats('vllm:num_preemptions_total', 'Cumulative number of preemptions from the engine.', 'preemptions');
+
+  if (stats().cpuHitTokens !== undefined) {
+    const mediumLabels = ['model_name', 'medium'] as const;
+    new Counter({
+      name: 'kvlab:kv_offload_hits_total',
+      help: 'Prompt tokens loaded back from a KV offload tier, by medium.',
+      labelNames: mediumLabels,
+      registers: [registry],
+      collect() {
+        const s = stats();
+        this.reset();
+        this.inc({ ...labels, medium: 'CPU' }, s.cpuHitTokens ?? 0);
+        this.inc({ ...labels, medium: 'DISK' }, s.diskHitTokens ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'kvlab:kv_offload_blocks',
+      help: 'KV blocks held by an offload tier, by medium.',
+      labelNames: mediumLabels,
+      registers: [registry],
+      collect() {
+        const s = stats();
+        this.set({ ...labels, medium: 'CPU' }, s.cpuCachedBlocks ?? 0);
+        this.set({ ...labels, medium: 'DISK' }, s.diskCachedBlocks ?? 0);
+      },
+    });
+  }
 
   const ttft = new Histogram({
     name: 'vllm:time_to_first_token_seconds',

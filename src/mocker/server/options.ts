@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import { bool, checkOptions, int, invalid, nonEmpty, nullable, num, oneOf } from '../../core/schema.ts';
 import { HASH_ALGOS, type HashAlgo } from '../../core/vllm-block-hash.ts';
-import { ENGINE_CONFIG_FIELDS } from '../engine/config-schema.ts';
+import { ENGINE_CONFIG_FIELDS, offloadConfigProblem } from '../engine/config-schema.ts';
 import type { EngineConfig, EngineOptions } from '../engine/types.ts';
 import { DEFAULT_MOCKER_OPTIONS } from './option-defaults.ts';
 import type { TimingModel } from '../engine/timing/types.ts';
@@ -96,6 +96,8 @@ export function resolveMockerOptions(partial: Partial<MockerOptions> = {}): Reso
   if (o.kvEventsPort !== null && o.kvEventsPort > 0 && o.kvEventsPort + o.numWorkers - 1 > 65535) {
     invalid('kvEventsPort', 'kvEventsPort + numWorkers − 1 exceeds 65535');
   }
+  const offload = offloadConfigProblem(o);
+  if (offload !== null) invalid(offload.key, offload.detail);
   if (o.prefixCachingHashAlgo === 'sha256_cbor' && !o.kvEventTokenIds) invalid('prefixCachingHashAlgo', 'sha256_cbor hashes need token ids in the KV events (kvEventTokenIds)');
   return Object.freeze({
     ...o,
@@ -118,7 +120,15 @@ export function engineConfigOf(o: MockerOptions): EngineConfig {
     decodeSpeedupRatio: o.decodeSpeedupRatio,
     maxModelLen: o.maxModelLen,
     ...(o.asyncScheduling !== undefined ? { asyncScheduling: o.asyncScheduling } : {}),
+    ...offloadOptionsOf(o),
   };
+}
+
+/** The offload-tier settings that are set (none: no keys, the engine config stays as it was). */
+function offloadOptionsOf(o: MockerOptions): Partial<EngineConfig> {
+  const out: Partial<EngineConfig> = {};
+  for (const key of ['kvCpuBlocks', 'kvDiskBlocks', 'kvCpuBandwidthGbps', 'kvDiskBandwidthGbps', 'kvBytesPerToken'] as const) if (o[key] !== undefined) out[key] = o[key];
+  return out;
 }
 
 /** The engine's construction options (token ids in its events or not). */

@@ -32,6 +32,16 @@ export function usageOf(promptTokens: number, completionTokens: number, cachedTo
 
 /** Text of answer tokens (the worker's tokenizer; default kvlab's lorem). */
 export type TextOf = (tokens: readonly number[]) => string;
+/**
+ * An engine with offload tiers says where its cached tokens were: `nvext.cached_tokens_by_medium`
+ * (`{GPU, CPU, DISK}`, summing to usage's cached_tokens), added to a body that has an nvext.
+ */
+export function withTierHits(body: Record<string, unknown>, cached: number, tiers: { cpu: number; disk: number } | null): Record<string, unknown> {
+  if (tiers === null) return body;
+  const nvext = body.nvext as Record<string, unknown>;
+  nvext.cached_tokens_by_medium = { GPU: cached - tiers.cpu - tiers.disk, CPU: tiers.cpu, DISK: tiers.disk };
+  return body;
+}
 
 /** A run of consecutive output tokens of one kind, as text. */
 export interface Piece {

@@ -14,7 +14,7 @@ import { makeError } from '../../core/errors.ts';
 import type { EngineDriver } from './driver.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { OutputPlan } from './plan.ts';
-import { fullBody, pieceChunk, piecesOf, usageChunk, usageOf, type ResponseHead, type TextOf, type Timing } from './responses.ts';
+import { fullBody, pieceChunk, piecesOf, usageChunk, usageOf, withTierHits, type ResponseHead, type TextOf, type Timing } from './responses.ts';
 
 export interface Job {
   head: ResponseHead;
@@ -41,6 +41,8 @@ interface Progress {
   arrival: number;
   firstAt: number | null;
   cached: number;
+  /** Of `cached`, tokens loaded from the engine's CPU / disk offload tier (null: no tiers). */
+  tiers: { cpu: number; disk: number } | null;
   sent: number;
   done: boolean;
 }
@@ -55,6 +57,7 @@ function submit(ctx: ServeContext, job: Job, progress: Progress, listener: { onP
           if (d.first || progress.firstAt === null) {
             progress.firstAt = Math.max(progress.arrival, d.atMs);
             progress.cached = d.cachedTokens ?? progress.cached;
+            if (d.cpuCachedTokens !== undefined) progress.tiers = { cpu: d.cpuCachedTokens, disk: d.diskCachedTokens ?? 0 };
           }
           listener.onPieces(d);
           progress.sent += d.tokens.length;
@@ -81,7 +84,7 @@ function timingOf(ctx: ServeContext, p: Progress): Timing {
 
 /** Stream the job as SSE on the raw response (the reply is hijacked). */
 export function serveStream(ctx: ServeContext, job: Job, reply: FastifyReply): void {
-  const progress: Progress = { arrival: ctx.driver.clock.now(), firstAt: null, cached: 0, sent: 0, done: false };
+  const progress: Progress = { arrival: ctx.driver.clock.now(), firstAt: null, cached: 0, tiers: null, sent: 0, done: false };
   const raw = reply.raw;
   const write = (obj: unknown): void => {
     if (!raw.destroyed) raw.write(`data: ${JSON.stringify(obj)}\n\n`);
@@ -103,7 +106,7 @@ export function serveStream(ctx: ServeContext, job: Job, reply: FastifyReply): v
       });
     },
     onEnd() {
-      if (job.includeUsage) write(usageChunk(job.head, usageOf(job.promptLength, total, progress.cached), timingOf(ctx, progress)));
+      if (job.includeUsage) write(withTierHits(usageChunk(job.head, usageOf(job.promptLength, total, progress.cached), timingOf(ctx, progress)), progress.cached, progress.tiers));
       if (!raw.destroyed) raw.end('data: [DONE]\n\n');
     },
   });
@@ -121,13 +124,13 @@ export function serveStream(ctx: ServeContext, job: Job, reply: FastifyReply): v
 
 /** Answer with one JSON body once the job finishes. */
 export function serveFull(ctx: ServeContext, job: Job, reply: FastifyReply): Promise<Record<string, unknown>> {
-  const progress: Progress = { arrival: ctx.driver.clock.now(), firstAt: null, cached: 0, sent: 0, done: false };
+  const progress: Progress = { arrival: ctx.driver.clock.now(), firstAt: null, cached: 0, tiers: null, sent: 0, done: false };
   return new Promise((resolve, reject) => {
     try {
       submit(ctx, job, progress, {
         onPieces() {},
         onEnd() {
-          resolve(fullBody(job.head, job.plan, usageOf(job.promptLength, job.plan.tokens.length, progress.cached), timingOf(ctx, progress), ctx.textOf));
+          resolve(withTierHits(fullBody(job.head, job.plan, usageOf(job.promptLength, job.plan.tokens.length, progress.cached), timingOf(ctx, progress), ctx.textOf), progress.cached, progress.tiers));
         },
       });
     } catch (err) {

@@ -20,6 +20,7 @@ import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model
 import { errorStatus, makeError, toErrorBody } from '../../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
 import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
+import { tierCreditsOf } from '../tier-index.ts';
 import { RouterCore } from '../router-core.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import { clientErrorHandler } from '../../core/client-error-handler.ts';
@@ -83,6 +84,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     seed: options.seed,
     maxApproxBlocks: options.maxApproxBlocks,
     ...(options.loadRefreshMs > 0 ? { loadRefreshMs: options.loadRefreshMs } : {}),
+    tierCredits: tierCreditsOf(options),
   });
   const pool = new WorkerPool(options.workers, core, {
     downForMs: options.downForMs,

@@ -56,6 +56,9 @@ export interface RouterOptions {
   kvEventLoss: number;
   /** Period of the load signal policies see, ms (0 = always current). */
   loadRefreshMs: number;
+  /** kv: overlap credits of blocks in a worker's CPU / disk offload tier (router-sim/tier-index.ts defaults when absent). */
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 export type ResolvedRouterOptions = Readonly<RouterOptions>;
@@ -85,6 +88,8 @@ export const ROUTER_OPTION_FIELDS = Object.freeze({
   kvEventDelayMs: num({ min: 0 }),
   kvEventLoss: num({ min: 0, max: 1 }),
   loadRefreshMs: num({ min: 0 }),
+  kvCpuHitCredit: Type.Optional(num({ min: 0, max: 1 })),
+  kvDiskHitCredit: Type.Optional(num({ min: 0, max: 1 })),
 });
 
 export const RouterOptionsSchema = Type.Object(ROUTER_OPTION_FIELDS, { additionalProperties: false });

@@ -18,6 +18,9 @@ export interface Trace {
   firstAtMs: number | null;
   finishedAtMs: number | null;
   cachedTokens: number | null;
+  /** Of cachedTokens, those loaded from the CPU / disk tier (null without tiers). */
+  cpuCachedTokens: number | null;
+  diskCachedTokens: number | null;
   firstCount: number;
 }
 
@@ -36,17 +39,27 @@ export interface DriveOptions {
   maxSteps?: number;
 }
 
-/** Apply KV events to a set of cached hashes, as an event consumer (router indexer) would. */
-export function replayEvents(cached: Set<number>, events: readonly KvEvent[]): void {
+/**
+ * Apply KV events to a set of cached hashes, as an event consumer (router indexer) would. Events about
+ * an offload tier (`medium`) go to `lower`'s set of that medium (ignored without `lower`).
+ */
+export function replayEvents(cached: Set<number>, events: readonly KvEvent[], lower?: { cpu: Set<number>; disk: Set<number> }): void {
   for (const e of events) {
-    if (e.type === 'BlockStored') for (const h of e.blockHashes) cached.add(h);
-    else if (e.type === 'BlockRemoved') for (const h of e.blockHashes) cached.delete(h);
-    else cached.clear();
+    if (e.type === 'AllBlocksCleared') {
+      cached.clear();
+      lower?.cpu.clear();
+      lower?.disk.clear();
+      continue;
+    }
+    const set = e.medium === undefined ? cached : e.medium === 'CPU' ? lower?.cpu : lower?.disk;
+    if (set === undefined) continue;
+    if (e.type === 'BlockStored') for (const h of e.blockHashes) set.add(h);
+    else for (const h of e.blockHashes) set.delete(h);
   }
 }
 
 function newTrace(id: string, addedAtMs: number): Trace {
-  return { id, addedAtMs, tokens: [], tokenAtMs: [], firstAtMs: null, finishedAtMs: null, cachedTokens: null, firstCount: 0 };
+  return { id, addedAtMs, tokens: [], tokenAtMs: [], firstAtMs: null, finishedAtMs: null, cachedTokens: null, cpuCachedTokens: null, diskCachedTokens: null, firstCount: 0 };
 }
 
 export function drive(engine: Engine, arrivals: readonly Arrival[], opts: DriveOptions = {}): DriveResult {
@@ -86,6 +99,8 @@ export function drive(engine: Engine, arrivals: readonly Arrival[], opts: DriveO
         tr.firstCount++;
         tr.firstAtMs = r.endMs;
         tr.cachedTokens = p.cachedTokens ?? null;
+        tr.cpuCachedTokens = p.cpuCachedTokens ?? null;
+        tr.diskCachedTokens = p.diskCachedTokens ?? null;
       }
       if (p.finished) tr.finishedAtMs = r.endMs;
     }

@@ -15,6 +15,8 @@ interface Seen {
   evictions: number;
   hits: number;
   resets: number;
+  lowerHits?: number;
+  diskHits?: number;
 }
 
 const configArb = (blocks: [number, number], blockSizes: number[], minSeqs: number) =>
@@ -46,6 +48,7 @@ const opsArb = (shared: number, tail: number, out: [number, number]) =>
 function runScenario(config: EngineConfig, ops: readonly Op[], seen: Seen): void {
   const e = new Engine(config);
   const cached = new Set<number>();
+  const lower = { cpu: new Set<number>(), disk: new Set<number>() };
   const live = new Map<string, EngineRequest>();
   const got = new Map<string, number[]>();
   let t = 0;
@@ -54,13 +57,14 @@ function runScenario(config: EngineConfig, ops: readonly Op[], seen: Seen): void
     e.assertInvariants();
     expect(e.stats().activeBlocks).toBeLessThanOrEqual(config.numGpuBlocks);
     expect(cached).toEqual(e.cachedBlockHashes());
+    expect(lower).toEqual(e.offloadedBlockHashes());
   };
   const step = (): void => {
     const r = e.step(t);
     expect(r.endMs).toBeGreaterThanOrEqual(t);
     t = r.endMs;
-    replayEvents(cached, r.events);
-    for (const ev of r.events) if (ev.type === 'BlockRemoved') seen.evictions += ev.blockHashes.length;
+    replayEvents(cached, r.events, lower);
+    for (const ev of r.events) if (ev.type === 'BlockRemoved' && ev.medium === undefined) seen.evictions += ev.blockHashes.length;
     for (const p of r.progress) {
       const list = got.get(p.id)!;
       list.push(...p.tokens);
@@ -90,14 +94,14 @@ function runScenario(config: EngineConfig, ops: readonly Op[], seen: Seen): void
       const ids = [...live.keys()];
       if (ids.length === 0) continue;
       const id = ids[op.pick % ids.length];
-      replayEvents(cached, e.abort(id));
+      replayEvents(cached, e.abort(id), lower);
       live.delete(id);
     } else {
       const before = e.stats().activeBlocks;
       const r = e.resetPrefixCache();
       expect(r.ok).toBe(before === 0);
       if (r.ok) seen.resets++;
-      replayEvents(cached, r.events);
+      replayEvents(cached, r.events, lower);
     }
     check();
   }
@@ -113,7 +117,14 @@ function runScenario(config: EngineConfig, ops: readonly Op[], seen: Seen): void
   if (!config.enablePrefixCaching) expect(cached.size).toBe(0);
   seen.preemptions += e.stats().preemptions;
   seen.hits += e.stats().prefixHits;
+  seen.lowerHits = (seen.lowerHits ?? 0) + (e.stats().cpuHitTokens ?? 0) + (e.stats().diskHitTokens ?? 0);
+  seen.diskHits = (seen.diskHits ?? 0) + (e.stats().diskHitTokens ?? 0);
 }
+
+/** Small engines with offload tiers: a CPU tier, and a disk below it half the time. */
+const tieredConfigArb = fc
+  .tuple(configArb([6, 16], [1, 2, 4], 1), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.constantFrom(0.001, 0.01, 1))
+  .map(([c, cpu, disk, gbps]) => ({ ...c, enablePrefixCaching: true, kvCpuBlocks: cpu, kvDiskBlocks: disk, kvCpuBandwidthGbps: gbps, kvDiskBandwidthGbps: gbps / 2, kvBytesPerToken: 1e6 }));
 
 describe('KV pool invariants under random operations', () => {
   it('keeps refcounts, capacity, outputs and KV events consistent, and frees every block at the end', () => {
@@ -136,5 +147,17 @@ describe('KV pool invariants under random operations', () => {
     );
     expect(seen.preemptions).toBeGreaterThan(50);
     expect(seen.evictions).toBeGreaterThan(0);
+  });
+
+  it('keeps every block in exactly one place (GPU, CPU or disk) with offload tiers, loads in flight included, and frees every block at the end', () => {
+    const seen: Seen = { preemptions: 0, evictions: 0, hits: 0, resets: 0 };
+    fc.assert(
+      fc.property(tieredConfigArb, opsArb(20, 12, [1, 24]), (config, ops) => runScenario(config, ops, seen)),
+      { seed: 1414, numRuns: 250 },
+    );
+    expect(seen.evictions).toBeGreaterThan(0);
+    expect(seen.lowerHits).toBeGreaterThan(0);
+    expect(seen.diskHits).toBeGreaterThan(0);
+    expect(seen.preemptions).toBeGreaterThan(0);
   });
 });
