@@ -98,10 +98,10 @@ describe('KV offload tiers in the engine', () => {
   });
 
   it('rejects tier settings that cannot work, with a message naming the setting', () => {
-    expect(() => new Engine(cfg({ kvDiskBlocks: 4 }))).toThrow(/kvDiskBlocks needs a CPU tier/);
-    expect(() => new Engine(cfg({ kvCpuBlocks: 4, kvCpuBandwidthGbps: 0 }))).toThrow(/kvCpuBandwidthGbps must be a positive bandwidth/);
+    expect(() => new Engine(cfg({ kvDiskBlocks: 4 }))).toThrow(/engine config kvDiskBlocks: needs a CPU tier/);
+    expect(() => new Engine(cfg({ kvCpuBlocks: 4, kvCpuBandwidthGbps: 0 }))).toThrow(/engine config kvCpuBandwidthGbps: must be a number > 0, got 0/);
     expect(() => new Engine(cfg({ kvCpuBlocks: 4, enablePrefixCaching: false }))).toThrow(/needs prefix caching/);
-    expect(() => new Engine(cfg({ kvCpuBlocks: -1 }))).toThrow(/kvCpuBlocks must be an integer ≥ 0/);
+    expect(() => new Engine(cfg({ kvCpuBlocks: -1 }))).toThrow(/engine config kvCpuBlocks: must be an integer ≥ 0, got -1/);
   });
 
   it('forgets the tiers on a prefix-cache reset', () => {

@@ -58,6 +58,6 @@ describe('a worker with KV offload tiers over HTTP', () => {
   });
 
   it('refuses a tier with no bandwidth with a clear config error', async () => {
-    await expect(startMocker({ port: 0, kvCpuBlocks: 8, kvCpuBandwidthGbps: 0 })).rejects.toThrow(/kvCpuBandwidthGbps.*positive bandwidth/);
+    await expect(startMocker({ port: 0, kvCpuBlocks: 8, kvCpuBandwidthGbps: 0 })).rejects.toThrow(/kvCpuBandwidthGbps: must be a number > 0, got 0/);
   });
 });
