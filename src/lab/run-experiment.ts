@@ -1,7 +1,8 @@
 /**
  * `runExperiment`: the library entry of `kvlab experiment`. Loads an experiment (a file, a shipped
  * name or an object), applies `--set` overrides, expands the matrix and runs every cell on one clock:
- * - virtual: the virtual cluster, in-process, in virtual time (virtual-cell.ts);
+ * - virtual: the virtual cluster, in virtual time (virtual-cell.ts); with `jobs` > 1, that many cells
+ *   at once in worker threads (cell-pool.ts), with the same run folders as one at a time;
  * - real: an embedded cluster per cell on ephemeral 127.0.0.1 ports, driven by the real HTTP client;
  * - real with `targets`: each target URL instead of a cluster (a real deployment). The target label
  *   becomes a parameter `target`; cluster settings and cluster axes of the matrix are ignored (noted).
@@ -9,6 +10,7 @@
  * every cell, so an interrupted or failed experiment keeps what it measured; then writeReport renders
  * plots and report.html. Ctrl-C (the `signal`): a real cell stops sending, its finished requests are
  * already on disk and its run.json is written; no further cell starts; summary and report are written.
+ * Parallel virtual cells stop at once; the finished ones are kept, the unfinished ones' folders removed.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,9 +20,11 @@ import { makeError } from '../core/errors.ts';
 import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
 import { loadExperimentFile } from './experiment-source.ts';
 import { experimentDescription } from './experiment-description.ts';
-import { clusterConfigRecord, resolveCluster, type ResolvedCluster } from './cluster-settings.ts';
+import { clusterConfigRecord, resolveCluster } from './cluster-settings.ts';
 import { WorkloadCache } from './cell-workload.ts';
-import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
+import type { CellRun, CellRunMeta } from './virtual-cell.ts';
+import { runVirtualCellJob, type VirtualCellJob } from './virtual-cell-job.ts';
+import { runCellsInThreads } from './cell-pool.ts';
 import { runEmbeddedCell, runRemoteCell } from './real-cell.ts';
 import { ClusterHost } from './cluster-thread.ts';
 import { writeReportAtomically } from './report-files.ts';
@@ -61,6 +65,11 @@ export interface RunExperimentOptions {
   report?: boolean;
   /** PNGs next to the SVG plots (default true). */
   png?: boolean;
+  /**
+   * Virtual-clock cells run at once, each in a worker thread (cell-pool.ts; default 1: in this
+   * thread; the CLI's default is the number of cores). Real-clock cells always run one at a time.
+   */
+  jobs?: number;
 }
 
 export interface ExperimentResult {
@@ -148,6 +157,12 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   checkTargets(targets, o.clock);
   const notes: string[] = [];
   const planned = planCells(exp, targets, notes);
+  const jobs = o.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw makeError('bad_flag', { flag: '--jobs', detail: `must be a whole number ≥ 1, got ${o.jobs}` });
+  const parallel = o.clock === 'virtual' && jobs > 1 && planned.length > 1;
+  if (o.clock === 'real' && o.jobs !== undefined && o.jobs > 1) {
+    notes.push("--jobs applies to virtual-clock cells only: real-clock cells run one at a time, since cells sharing the machine's CPU would disturb each other's timings");
+  }
   const outDir = resolve(o.outDir ?? defaultOutDir(exp.name));
   // Never write over an earlier experiment silently (checked before any cell runs).
   if (o.outDir !== undefined) claimOutputDir(outDir, o.overwrite ?? false);
@@ -185,49 +200,78 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const summaryPath = join(outDir, SUMMARY_FILE);
   const workloads = new WorkloadCache();
   let interrupted = false;
+  const speedupOf = (i: number): number => (planned[i].target !== null ? 1 : clusters[i].engine.speedupRatio);
+  const metaOf = (i: number): CellRunMeta => {
+    const p = planned[i];
+    return {
+      command: `experiment ${exp.name}`,
+      label: cellLabel(exp.name, p.params),
+      config: {
+        experiment: exp.name,
+        clock: o.clock,
+        params: p.params,
+        repeat: p.cell.repeat,
+        ...(p.target !== null ? {} : { cluster: clusterConfigRecord(clusters[i]), speedupRatio: speedupOf(i) }),
+      },
+    };
+  };
+  const virtualJob = (i: number): VirtualCellJob => {
+    const p = planned[i];
+    return { experiment: p.cell.experiment, baseDir, seed: p.cell.seed, params: p.params, runDir: p.runDir, absRunDir: join(outDir, p.runDir), meta: metaOf(i) };
+  };
   // Real-clock cells on embedded clusters share one cluster thread (started with the first such cell).
   let host: ClusterHost | undefined;
   try {
 
-    for (let i = 0; i < planned.length; i++) {
+    if (parallel) {
+      const entries: (CellEntry | undefined)[] = [];
+      const run = await runCellsInThreads(
+        planned.map((_, i) => virtualJob(i)),
+        jobs,
+        {
+          onBuilt: create,
+          onStart: (i) => progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params }),
+          onDone: (i, entry) => {
+            entries[i] = entry;
+            // Matrix order whatever the order of finishing, so the summary equals a --jobs 1 run's.
+            summary.cells = entries.filter((e): e is CellEntry => e !== undefined);
+            writeJsonAtomic(summaryPath, summary);
+            progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
+          },
+        },
+        o.signal,
+      );
+      interrupted = run.interrupted;
+    }
+    for (let i = 0; i < planned.length && !parallel; i++) {
       if (o.signal?.aborted) {
         interrupted = true;
         break;
       }
       const p = planned[i];
-      const cluster: ResolvedCluster = clusters[i];
-      const remote = p.target !== null;
-      const speedup = remote ? 1 : cluster.engine.speedupRatio;
       progress({ kind: 'cell-start', index: i, total: planned.length, params: p.params });
-      const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedup });
-      create();
-      const runDir = join(outDir, p.runDir);
-      const meta: CellRunMeta = {
-        command: `experiment ${exp.name}`,
-        label: cellLabel(exp.name, p.params),
-        config: {
-          experiment: exp.name,
-          clock: o.clock,
-          params: p.params,
-          repeat: p.cell.repeat,
-          ...(remote ? {} : { cluster: clusterConfigRecord(cluster), speedupRatio: speedup }),
-        },
-      };
-      let run: CellRun;
-      try {
-        if (o.clock === 'virtual') run = runVirtualCell(workload, cluster, p.cell.seed, runDir, meta);
-        else if (p.target) run = await runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
-        else run = await runEmbeddedCell((host ??= ClusterHost.start()), p.cell.experiment.cluster, baseDir, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
-      } catch (err) {
-        // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
-        if (!o.signal?.aborted) throw err;
-        interrupted = true;
-        break;
+      let entry: CellEntry;
+      if (o.clock === 'virtual') entry = await runVirtualCellJob(virtualJob(i), workloads, create);
+      else {
+        const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i) });
+        create();
+        const runDir = join(outDir, p.runDir);
+        const meta = metaOf(i);
+        let run: CellRun;
+        try {
+          if (p.target) run = await runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
+          else run = await runEmbeddedCell((host ??= ClusterHost.start()), p.cell.experiment.cluster, baseDir, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
+        } catch (err) {
+          // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
+          if (!o.signal?.aborted) throw err;
+          interrupted = true;
+          break;
+        }
+        entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
       }
-      const entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
       summary.cells.push(entry);
-      if (run.interrupted) interrupted = true;
-      if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${run.interrupted ? ', the last one partly' : ''}`);
+      if (entry.interrupted) interrupted = true;
+      if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${entry.interrupted ? ', the last one partly' : ''}`);
       writeJsonAtomic(summaryPath, summary);
       progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
       if (interrupted) break;
