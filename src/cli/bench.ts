@@ -25,6 +25,7 @@ import type { WorkloadName } from '../client/workloads/index.ts';
 import { CliExit } from './exit.ts';
 import { enumArg, floatArg, intArg, nonEmptyArg } from './flags.ts';
 import { withAbort } from './signals.ts';
+import { shardArg } from './shard-flag.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
@@ -47,6 +48,7 @@ interface SharedFlags {
   maxFailedShare: number;
   resetCache?: boolean;
   warmup: number;
+  shard?: { index: number; count: number };
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -70,7 +72,8 @@ function addShared(cmd: Command): Command {
     .option('--threshold <expr>', "pass/fail threshold, e.g. 'ttft_ms:p95<500' (repeatable; a failure exits 99)", collect, [])
     .option('--goodput <slos>', "SLOs for goodput, e.g. 'ttft_ms:500,tpot_ms:50'")
     .option('--seed <n>', 'seed of the workload, sampling and retry jitter', intArg())
-    .option('--no-stream', 'send non-streaming requests (no TTFT/ITL)');
+    .option('--no-stream', 'send non-streaming requests (no TTFT/ITL)')
+    .option('--shard <i/n>', 'run shard I of N (I from 0): every N-th conversation from the I-th, 1/N of the load; `kvlab merge` joins the shards', shardArg());
 }
 
 function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions['shared'] {
@@ -95,6 +98,7 @@ function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions
     maxFailedShare: f.maxFailedShare,
     warmupRequests: f.warmup,
     resetCache: f.resetCache ?? false,
+    shard: f.shard,
     signal,
   };
 }

@@ -96,6 +96,7 @@ export function registerReport(program: Command): void {
     .action(async (dirs: string[], flags: { output: string; label?: string; json?: boolean }) => {
       const { mergeRunDirs } = await import('../analysis/write-merged-run.ts');
       const result = await mergeRunDirs({ runDirs: dirs, outDir: flags.output, label: flags.label ?? null });
+      for (const note of result.notes) process.stderr.write(`kvlab merge: ${note}\n`);
       if (flags.json) printJson(result.run);
       else process.stdout.write(`${result.outDir}: ${result.run.summary.requests} requests from ${dirs.length} runs\n`);
     });
