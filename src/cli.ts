@@ -17,6 +17,7 @@ import { registerCluster } from './cli/cluster.ts';
 import { registerExperiment } from './cli/experiment.ts';
 import { registerPredict } from './cli/predict.ts';
 import { registerCalibrate } from './cli/calibrate.ts';
+import { registerK8s } from './cli/k8s.ts';
 
 const USAGE_CODES = new Set(['bad_flag', 'bad_experiment_file', 'invalid_config']);
 
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerExperiment(program);
   registerPredict(program);
   registerCalibrate(program);
+  registerK8s(program);
   return program;
 }
 
