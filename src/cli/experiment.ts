@@ -16,6 +16,7 @@ import { EXIT_INTERRUPTED, withAbort } from './signals.ts';
 import { CliExit } from './exit.ts';
 import { availableParallelism } from 'node:os';
 import { enumArg, intArg } from './flags.ts';
+import { shardArg } from './shard-flag.ts';
 
 const CLOCKS = ['virtual', 'real'] as const;
 
@@ -66,6 +67,7 @@ interface ExperimentFlags {
   json?: boolean;
   png: boolean;
   jobs?: number;
+  shard?: { index: number; count: number };
 }
 
 export function registerExperiment(program: Command): void {
@@ -82,6 +84,7 @@ export function registerExperiment(program: Command): void {
     .option('--json', 'print summary.json (or the list) as JSON')
     .option('--no-png', 'write SVG plots only')
     .option('--jobs <n>', `virtual-clock cells run at once, one worker thread each (default: the cores, ${availableParallelism()}); real-clock cells always run one at a time`, intArg({ min: 1 }))
+    .option('--shard <i/n>', 'run shard I of N of the cells (every N-th from the I-th, I from 0); `kvlab merge` joins the shard folders', shardArg())
     .addHelpText('after', EXPERIMENT_FILE_HELP)
     .action(async (file: string | undefined, f: ExperimentFlags) => {
       const { listShipped } = await import('../lab/experiment-source.ts');
@@ -101,7 +104,7 @@ export function registerExperiment(program: Command): void {
       // Given on the real clock, --jobs only earns a note (those cells run one at a time).
       const jobs = f.jobs ?? (clock === 'virtual' ? availableParallelism() : undefined);
       const result = await withAbort('kvlab experiment: interrupted, finishing in-flight requests and writing what was measured', (signal) =>
-        runExperiment({ file, clock, targets, outDir: f.output, overwrite: f.overwrite, sets: f.set, signal, png: f.png, jobs, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter('', clock === 'virtual' && (jobs ?? 1) > 1) }),
+        runExperiment({ file, clock, targets, outDir: f.output, overwrite: f.overwrite, sets: f.set, signal, png: f.png, jobs, shard: f.shard, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter('', clock === 'virtual' && (jobs ?? 1) > 1) }),
       );
       if (f.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
       else {

@@ -25,6 +25,7 @@ import { WorkloadCache } from './cell-workload.ts';
 import type { CellRun, CellRunMeta } from './virtual-cell.ts';
 import { runVirtualCellJob, type VirtualCellJob } from './virtual-cell-job.ts';
 import { runCellsInThreads } from './cell-pool.ts';
+import { shardProblem, type Shard } from '../client/workloads/shard.ts';
 import { runEmbeddedCell, runRemoteCell } from './real-cell.ts';
 import { ClusterHost } from './cluster-thread.ts';
 import { writeReportAtomically } from './report-files.ts';
@@ -70,6 +71,8 @@ export interface RunExperimentOptions {
    * thread; the CLI's default is the number of cores). Real-clock cells always run one at a time.
    */
   jobs?: number;
+  /** Run only shard I of N of the cells (every N-th from the I-th); summary.json records it. */
+  shard?: Shard;
 }
 
 export interface ExperimentResult {
@@ -153,10 +156,15 @@ function planCells(exp: Experiment, targets: readonly Target[], notes: string[])
 
 export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentResult> {
   const { experiment: exp, baseDir } = loadSource(o);
+  const badShard = o.shard ? shardProblem(o.shard) : null;
+  if (badShard !== null) throw makeError('bad_flag', { flag: '--shard', detail: badShard });
   const targets = o.targets ?? [];
   checkTargets(targets, o.clock);
   const notes: string[] = [];
-  const planned = planCells(exp, targets, notes);
+  const allCells = planCells(exp, targets, notes);
+  // A shard runs every N-th cell from the I-th (the cells keep their folder names: shards merge by copying).
+  const planned = o.shard ? allCells.filter((_, i) => i % o.shard!.count === o.shard!.index) : allCells;
+  if (o.shard && planned.length === 0) notes.push(`shard ${o.shard.index}/${o.shard.count} has no cell (the experiment has ${allCells.length}): an empty experiment`);
   const jobs = o.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw makeError('bad_flag', { flag: '--jobs', detail: `must be a whole number ≥ 1, got ${o.jobs}` });
   const parallel = o.clock === 'virtual' && jobs > 1 && planned.length > 1;
@@ -195,6 +203,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     speedupRatios: ratios,
     startedAt: new Date().toISOString(),
     notes,
+    ...(o.shard ? { shard: { index: o.shard.index, count: o.shard.count, cells: allCells.length } } : {}),
     cells: [],
   };
   const summaryPath = join(outDir, SUMMARY_FILE);
