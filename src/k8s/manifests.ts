@@ -1,14 +1,16 @@
 /**
- * The Kubernetes manifests of a sharded run (`kvlab k8s bench`): kvlab does not manage a cluster of
- * its own; Kubernetes runs the shards. What is generated, as plain API objects:
+ * The Kubernetes manifests of a sharded run (`kvlab k8s bench|experiment`): kvlab does not manage a
+ * cluster of its own; Kubernetes runs the shards. What is generated, as plain API objects:
  * - a PersistentVolumeClaim (ReadWriteMany: the pods may run on different nodes) for the results,
  *   unless an existing claim is named;
  * - a ConfigMap with the run's inputs: the files its flags name (a conversations or trace file, a
- *   presets file) and the command itself, for the record;
- * - an Indexed Job of N completions, N at a time: pod I runs `kvlab bench ... --shard I/N` with I
- *   from the JOB_COMPLETION_INDEX Kubernetes sets, writing its run folder to <results>/<name>/shard-I;
- * - a merge Job whose init container waits until every shard's run.json is on the volume, then
- *   `kvlab merge` of the shard folders into <results>/<name>/merged and `kvlab report` of it.
+ *   presets file; an experiment's file as experiment.json) and the command itself, for the record;
+ * - an Indexed Job of N completions, N at a time: pod I runs `kvlab bench|experiment ... --shard I/N`
+ *   with I from the JOB_COMPLETION_INDEX Kubernetes sets, writing its folder to <results>/<name>/shard-I;
+ * - a merge Job whose init container waits until every shard is done (a bench shard's run.json; an
+ *   experiment shard's `.done`, written once it finished), then `kvlab merge` of the shard folders
+ *   into <results>/<name>/merged (and `kvlab report` of a merged bench run: an experiment's merge
+ *   writes its report itself).
  * Pod commands are `sh -c` scripts with every user word single-quoted (shell-quote.ts), so they run
  * the same in a pod and in the local emulation (N processes with JOB_COMPLETION_INDEX set). The
  * objects are typed with the Kubernetes API types of kubernetes-models (type-only imports: nothing of
@@ -35,13 +37,16 @@ export interface InputFile {
 }
 
 export interface BenchManifestOptions {
+  /** What the pods run (default bench). */
+  command?: 'bench' | 'experiment';
   /** Object names' prefix (a DNS label). */
   name: string;
   namespace?: string;
   image: string;
   shards: number;
+  /** bench: the workload; experiment: the key of the experiment file in the ConfigMap's inputs. */
   workload: string;
-  /** The bench flags, as given (file flags are rewritten to the ConfigMap's copies). */
+  /** The command's flags, as given (file flags are rewritten to the ConfigMap's copies). */
   args: string[];
   inputs: InputFile[];
   /** Where the results volume is mounted in the pods (default /results). */
@@ -59,6 +64,8 @@ export interface BenchManifestOptions {
 }
 
 export const CONFIG_MOUNT = '/kvlab-input';
+/** The file an experiment shard's pod writes into its folder once the shard finished. */
+export const EXPERIMENT_DONE = '.done';
 const APP_LABEL = 'app.kubernetes.io/name';
 
 function meta(o: BenchManifestOptions, name: string): IObjectMeta {
@@ -96,11 +103,18 @@ export function shardScript(o: BenchManifestOptions): string {
   const keys = inputKeys(o.inputs);
   const kvlab = o.kvlab ?? 'kvlab';
   const dir = runDirOf(o);
-  return [
-    'set -e',
-    ': "${JOB_COMPLETION_INDEX:?set by Kubernetes in an Indexed Job}"',
-    `exec ${shQuote(kvlab)} bench ${shJoin([o.workload, ...podArgs(o, keys)])} --shard "$JOB_COMPLETION_INDEX/${o.shards}" --output ${shQuote(dir)}/shard-"$JOB_COMPLETION_INDEX" --overwrite`,
-  ].join('\n');
+  const out = `${shQuote(dir)}/shard-"$JOB_COMPLETION_INDEX"`;
+  const head = ['set -e', ': "${JOB_COMPLETION_INDEX:?set by Kubernetes in an Indexed Job}"'];
+  if (o.command === 'experiment') {
+    const file = `${o.configDir ?? CONFIG_MOUNT}/${o.workload}`;
+    return [
+      ...head,
+      `${shQuote(kvlab)} experiment ${shJoin([file, ...podArgs(o, keys)])} --shard "$JOB_COMPLETION_INDEX/${o.shards}" --output ${out} --overwrite`,
+      // summary.json is rewritten after every cell: the marker says the shard finished.
+      `touch ${out}/${EXPERIMENT_DONE}`,
+    ].join('\n');
+  }
+  return [...head, `exec ${shQuote(kvlab)} bench ${shJoin([o.workload, ...podArgs(o, keys)])} --shard "$JOB_COMPLETION_INDEX/${o.shards}" --output ${out} --overwrite`].join('\n');
 }
 
 /** The merge Job's init script: wait until every shard wrote its run.json. */
@@ -108,7 +122,7 @@ export function waitScript(o: BenchManifestOptions): string {
   const dir = runDirOf(o);
   return [
     `n=0; until [ "$n" -ge ${o.shards} ]; do`,
-    `  n=0; for i in $(seq 0 ${o.shards - 1}); do [ -f ${shQuote(dir)}/shard-$i/run.json ] && n=$((n+1)); done`,
+    `  n=0; for i in $(seq 0 ${o.shards - 1}); do [ -f ${shQuote(dir)}/shard-$i/${o.command === 'experiment' ? EXPERIMENT_DONE : 'run.json'} ] && n=$((n+1)); done`,
     `  [ "$n" -ge ${o.shards} ] || { echo "kvlab: $n of ${o.shards} shards done"; sleep 10; }`,
     'done',
   ].join('\n');
@@ -119,7 +133,9 @@ export function mergeScript(o: BenchManifestOptions): string {
   const kvlab = shQuote(o.kvlab ?? 'kvlab');
   const dir = runDirOf(o);
   const shards = Array.from({ length: o.shards }, (_, i) => `${shQuote(dir)}/shard-${i}`).join(' ');
-  return ['set -e', `rm -rf ${shQuote(dir)}/merged ${shQuote(dir)}/report`, `${kvlab} merge ${shards} -o ${shQuote(dir)}/merged`, `${kvlab} report ${shQuote(dir)}/merged -o ${shQuote(dir)}/report --no-png`].join('\n');
+  const lines = ['set -e', `rm -rf ${shQuote(dir)}/merged ${shQuote(dir)}/report`, `${kvlab} merge ${shards} -o ${shQuote(dir)}/merged`];
+  if (o.command !== 'experiment') lines.push(`${kvlab} report ${shQuote(dir)}/merged -o ${shQuote(dir)}/report --no-png`);
+  return lines.join('\n');
 }
 
 export function benchManifests(o: BenchManifestOptions): K8sObject[] {
@@ -145,7 +161,7 @@ export function benchManifests(o: BenchManifestOptions): K8sObject[] {
     };
     objects.push(pvc);
   }
-  const data: Record<string, string> = { 'command.txt': `kvlab bench ${shJoin([o.workload, ...o.args])} (in ${o.shards} shards)\n` };
+  const data: Record<string, string> = { 'command.txt': `kvlab ${o.command ?? 'bench'} ${shJoin([o.workload, ...o.args])} (in ${o.shards} shards)\n` };
   o.inputs.forEach((f, i) => (data[keys[i]] = f.content));
   const configMap: IConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(o, configName), data };
   const shardJob: IJob = {

@@ -1,5 +1,5 @@
 /**
- * The Kubernetes manifests of a sharded bench: validated against the Kubernetes API schemas
+ * The Kubernetes manifests of a sharded bench or experiment: validated against the Kubernetes API schemas
  * (kubernetes-models), then the Indexed Job emulated locally — the shard pod's script run as N
  * processes with JOB_COMPLETION_INDEX set, its ConfigMap written where the pods would mount it, then
  * the merge Job's init and main scripts — and the merged run compared with one unsharded run.
@@ -14,6 +14,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { benchManifests, type BenchManifestOptions, type K8sObject } from '../../src/k8s/manifests.ts';
 import { startCluster, type RunningCluster } from '../../src/lab/cluster.ts';
+import { runExperiment } from '../../src/lab/run-experiment.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const root = mkdtempSync(join(tmpdir(), 'kvlab-k8s-'));
@@ -113,6 +114,42 @@ describe('kvlab k8s bench manifests', () => {
     expect(identities(mergedRecords)).toEqual(identities(records(join(root, 'unsharded'))));
     expect(JSON.parse(readFileSync(join(runDir, 'merged', 'run.json'), 'utf8')).summary.requests).toBe(7);
     expect(readFileSync(join(runDir, 'report', 'report.html'), 'utf8')).toContain('<html');
+  }, 180_000);
+
+  it('of an experiment: valid objects; emulated, the merged shards are the unsharded experiment cell for cell', async () => {
+    const experiment = {
+      name: 'tiny',
+      cluster: { numWorkers: 2 },
+      workload: { kind: 'prefix-ratio', isl: 300, osl: 4, requests: 8, numPrefixPrompts: 2, concurrency: 2 },
+      matrix: { 'router.mode': ['kv', 'round-robin'], 'workload.prefixRatio': [0.3, 0.7] },
+      seed: 1,
+    };
+    const o: BenchManifestOptions = {
+      ...options(),
+      command: 'experiment',
+      name: 'kvlab-tiny',
+      workload: 'experiment.json',
+      args: ['--jobs', '1', '--no-png'],
+      inputs: [{ flag: 'FILE', path: 'experiment.json', content: JSON.stringify(experiment) }],
+      configDir: join(root, 'config-exp'),
+      shards: 2,
+    };
+    const [, configMap, job, mergeJob] = benchManifests(o) as any[];
+    for (const obj of [configMap, job, mergeJob]) expect(() => validate(obj)).not.toThrow();
+    mkdirSync(o.configDir!, { recursive: true });
+    for (const [key, value] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(join(o.configDir!, key), value);
+    const shards = await Promise.all([0, 1].map((i) => sh(job.spec.template.spec.containers[0].command[2], { JOB_COMPLETION_INDEX: String(i) })));
+    for (const s of shards) expect(s, s.err).toMatchObject({ code: 0 });
+    const spec = mergeJob.spec.template.spec;
+    expect(await sh(spec.initContainers[0].command[2])).toMatchObject({ code: 0 });
+    const merged = await sh(spec.containers[0].command[2]);
+    expect(merged, merged.err).toMatchObject({ code: 0 });
+    const whole = join(root, 'whole-exp');
+    await runExperiment({ experiment, clock: 'virtual', outDir: whole, jobs: 1, report: false });
+    const mergedDir = join(o.resultsDir, o.name, 'merged');
+    const cellsOf = (dir: string): any[] => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).cells;
+    expect(cellsOf(mergedDir)).toEqual(cellsOf(whole));
+    for (const c of cellsOf(whole)) expect(readFileSync(join(mergedDir, c.runDir, 'requests.jsonl'), 'utf8')).toBe(readFileSync(join(whole, c.runDir, 'requests.jsonl'), 'utf8'));
   }, 180_000);
 
   it('a pod script refuses to run outside an Indexed Job (no JOB_COMPLETION_INDEX)', async () => {
