@@ -29,7 +29,7 @@ import { shardArg } from './shard-flag.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
-interface SharedFlags {
+export interface SharedFlags {
   url?: string[];
   model?: string;
   apiKey?: string;
@@ -47,7 +47,8 @@ interface SharedFlags {
   overwrite?: boolean;
   maxFailedShare: number;
   resetCache?: boolean;
-  warmup: number;
+  /** undefined: the workload's own default; false: --no-warmup. */
+  warmup?: number | false;
   shard?: { index: number; count: number };
 }
 
@@ -67,7 +68,8 @@ function addShared(cmd: Command): Command {
     .option('--max-retries <n>', 'retries of connection errors, 429 and 5xx (exponential backoff)', intArg({ min: 0, max: 100 }), 0)
     .option('--json', 'print the run.json content instead of the summary')
     .option('--max-failed-share <share>', 'exit 1 when more than this share of requests failed, 0-1', floatArg({ min: 0, max: 1 }), DEFAULT_MAX_FAILED_SHARE)
-    .option('--warmup <n>', 'unmeasured requests before the run: the first turns, tagged so they share no cached block with it', intArg({ min: 0 }), 0)
+    .option('--warmup <n>', "unmeasured requests before the run: the first turns, tagged so they share no cached block with it; documents: llm-d's short questions (default: documents 20, others 0)", intArg({ min: 0 }))
+    .option('--no-warmup', 'send no warm-up requests (same as --warmup 0)')
     .option('--reset-cache', "reset the server's prefix cache before measuring, after any warm-up (POST /reset_prefix_cache; SGLang: /flush_cache)")
     .option('--threshold <expr>', "pass/fail threshold, e.g. 'ttft_ms:p95<500' (repeatable; a failure exits 99)", collect, [])
     .option('--goodput <slos>', "SLOs for goodput, e.g. 'ttft_ms:500,tpot_ms:50'")
@@ -76,7 +78,7 @@ function addShared(cmd: Command): Command {
     .option('--shard <i/n>', 'run shard I of N (I from 0): every N-th conversation from the I-th, 1/N of the load; `kvlab merge` joins the shards', shardArg());
 }
 
-function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions['shared'] {
+export function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions['shared'] {
   if (f.output && f.outputDir && f.output !== f.outputDir) {
     throw makeError('bad_flag', { flag: '--output', detail: 'give --output or --output-dir, not both' });
   }
@@ -96,7 +98,7 @@ function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions
     stream: f.stream ? undefined : false,
     overwrite: f.overwrite ?? false,
     maxFailedShare: f.maxFailedShare,
-    warmupRequests: f.warmup,
+    warmupRequests: f.warmup === false ? 0 : f.warmup,
     resetCache: f.resetCache ?? false,
     shard: f.shard,
     signal,
@@ -185,9 +187,11 @@ export function registerBench(program: Command): void {
       .option('-c, --conversations <n>', `conversations ${d(DOCUMENTS_DEFAULTS.conversations)}`, intArg({ min: 1 }))
       .option('-t, --turns <n>', `turns per conversation ${d(DOCUMENTS_DEFAULTS.turns)}`, intArg({ min: 1 }))
       .option('-m, --max-tokens <n>', `max tokens per answer ${d(DOCUMENTS_DEFAULTS.maxTokens)}`, intArg({ min: 1 }))
-      .option('-p, --parallel <n>', `conversations in flight ${d(DOCUMENTS_DEFAULTS.parallel)}`, intArg({ min: 1 }))
-      .option('--min-delay <s>', `min think time, seconds ${d(DOCUMENTS_DEFAULTS.minDelay)}`, floatArg({ min: 0 }))
-      .option('--max-delay <s>', `max think time, seconds ${d(DOCUMENTS_DEFAULTS.maxDelay)}`, floatArg({ min: 0 }))
+      .option('-p, --parallel <n>', `workers, each with one turn (or its pause) under way ${d(DOCUMENTS_DEFAULTS.parallel)}`, intArg({ min: 1 }))
+      .option('--min-delay <s>', `min pause before each turn, seconds ${d(DOCUMENTS_DEFAULTS.minDelay)}`, floatArg({ min: 0 }))
+      .option('--max-delay <s>', `max pause before each turn, seconds ${d(DOCUMENTS_DEFAULTS.maxDelay)}`, floatArg({ min: 0 }))
+      .option('--no-first-turn-delay', 'send turn 1 at once instead of after a pause')
+      .option('--no-interleave-turns', "run each conversation to its end on one worker instead of llm-d's turn queue")
       .option('--ignore-eos', 'send ignore_eos (exact answer lengths)')
       .option('-v, --verbose', 'print every request'),
   ).action(async (f: SharedFlags & Record<string, unknown>) => {
@@ -203,6 +207,8 @@ export function registerBench(program: Command): void {
         parallel: f.parallel,
         minDelay: f.minDelay,
         maxDelay: f.maxDelay,
+        firstTurnDelay: f.firstTurnDelay,
+        interleaveTurns: f.interleaveTurns,
         ignoreEos: f.ignoreEos,
         seed: f.seed,
       },

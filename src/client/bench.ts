@@ -4,7 +4,8 @@
  * requests.jsonl as it completes, and returns the run file (summary, per-turn table, thresholds,
  * goodput, ...) that it also writes as run.json. Validates thresholds and SLOs before sending anything.
  * Before measuring, in order: the model and its max-model-len from GET /v1/models (a warning when
- * requests of known length exceed it), `warmupRequests` unmeasured requests (runner/warmup.ts), and
+ * requests of known length exceed it), `warmupRequests` unmeasured requests (runner/warmup.ts; by
+ * default the workload's own warm-up, when it has one), and
  * with `resetCache` a prefix-cache reset of every target URL (http/server-admin.ts) — so a run
  * starts from a cold cache whatever ran before it. On abort it stops sending, lets in-flight requests
  * finish for a grace period, and still writes run.json from what finished.
@@ -53,7 +54,7 @@ export interface BenchOptions {
   abortGraceMs?: number;
   /** Extra resolved flags written into run.json's config. */
   config?: Record<string, unknown>;
-  /** Unmeasured requests sent before the run (runner/warmup.ts; default 0). */
+  /** Unmeasured requests sent before the run (runner/warmup.ts; default: the workload's own plan's count, else 0). */
   warmupRequests?: number;
   /** Reset every target's prefix cache before measuring, after any warm-up (default false). */
   resetCache?: boolean;
@@ -163,7 +164,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       const base = { model, maxTokens: req.maxTokens, ignoreEos: req.ignoreEos, extraBody: req.extraBody, signal: req.signal };
       return endpoint === 'chat' ? t.sendChat({ ...base, messages: req.messages }) : t.sendCompletion({ ...base, prompt: promptOf(req.messages) });
     };
-    const warmupRequests = opts.warmupRequests ?? 0;
+    const warmupRequests = opts.warmupRequests ?? opts.workload.warmup?.requests ?? 0;
     let warmup: WarmupOutcome | null = null;
     if (warmupRequests > 0 && !opts.signal?.aborted) {
       note(`warming up: ${warmupRequests} requests, not measured`);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Command, CommanderError } from 'commander';
-import { registerBench } from '../../src/cli/bench.ts';
+import { registerBench, sharedOptions, type SharedFlags } from '../../src/cli/bench.ts';
 import { KvlabError } from '../../src/core/errors.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,23 @@ describe('kvlab bench flags', () => {
     await expect(p.cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--max-failed-share', '1.5'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
     expect(p.err()).toMatch(/--max-failed-share <share>/);
     await expect(program().cmd.parseAsync(['bench', 'trace', '--url', CLOSED, '--warmup', '-1'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+  });
+
+  it("documents: --no-warmup, --no-first-turn-delay and --no-interleave-turns change llm-d's schedule", async () => {
+    const parsed = async (...flags: string[]): Promise<SharedFlags & Record<string, unknown>> => {
+      const p = program();
+      // Nothing listens at CLOSED: the run fails after parsing, which is all this test needs.
+      await p.cmd.parseAsync(['bench', 'documents', '--url', CLOSED, ...flags], { from: 'user' }).catch(() => {});
+      return p.cmd.commands[0].commands.find((c) => c.name() === 'documents')!.opts();
+    };
+    const signal = new AbortController().signal;
+    const defaults = await parsed();
+    expect(defaults).toMatchObject({ firstTurnDelay: true, interleaveTurns: true });
+    expect(sharedOptions(defaults, signal).warmupRequests).toBeUndefined();
+    const off = await parsed('--no-warmup', '--no-first-turn-delay', '--no-interleave-turns');
+    expect(off).toMatchObject({ firstTurnDelay: false, interleaveTurns: false });
+    expect(sharedOptions(off, signal).warmupRequests).toBe(0);
+    expect(sharedOptions(await parsed('--warmup', '5'), signal).warmupRequests).toBe(5);
   });
 
   it('refuses a non-empty --output before sending anything (a usage error: exit 2)', async () => {

@@ -1,11 +1,12 @@
 /**
- * Runs a Workload's conversation scripts under its schedule (closed, open or clients) and returns one
+ * Runs a Workload's conversation scripts under its schedule (closed, open, queue or clients) and returns one
  * BenchRecord per request. On abort (the `signal`): no new request is sent, in-flight requests get
  * `abortGraceMs` to finish, then they are cancelled and left out of the records (`cancelledInFlight`).
  */
 import type { Workload } from '../workloads/types.ts';
 import { runClosedLoop } from './closed-loop.ts';
 import { runOpenLoop } from './open-loop.ts';
+import { runQueueLoop } from './queue-loop.ts';
 import { runClientsLoop } from './clients-loop.ts';
 import { RunContext } from './run-context.ts';
 import type { RunOutcome, RunWorkloadOptions } from './types.ts';
@@ -37,6 +38,9 @@ export async function runWorkload(workload: Workload, opts: RunWorkloadOptions):
         break;
       case 'open':
         await runOpenLoop(ctx);
+        break;
+      case 'queue':
+        await runQueueLoop(ctx, s.workers);
         break;
       case 'clients':
         await runClientsLoop(ctx, s, () => {

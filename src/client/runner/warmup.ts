@@ -10,8 +10,10 @@
  * First turns the caller knows the server will refuse (`fits`: e.g. over its max-model-len) are not
  * copied: a warm-up that fails warms nothing.
  * Approximation: a tag of a few tokens makes each warm-up prompt that much longer than its original.
+ * A workload with its own warm-up plan (Workload.warmup: e.g. `documents`, after llm-d's tool) sends
+ * those requests instead, at the plan's concurrency; its `requests` is the default N.
  */
-import type { TurnSpec, Workload } from '../workloads/types.ts';
+import type { TurnSpec, WarmupPlan, Workload } from '../workloads/types.ts';
 import { ConversationState } from './history.ts';
 import type { Clock } from './clock.ts';
 import type { SendTurn, TurnRequest } from './types.ts';
@@ -24,8 +26,9 @@ export interface WarmupOutcome {
 
 /** How many warm-up requests go at once for this workload. */
 export function warmupConcurrency(w: Workload, n: number): number {
+  if (w.warmup) return Math.max(1, Math.min(w.warmup.concurrency, n));
   const s = w.schedule;
-  const c = s.kind === 'closed' ? s.concurrency : s.kind === 'clients' ? s.numClients : n;
+  const c = s.kind === 'closed' ? s.concurrency : s.kind === 'clients' ? s.numClients : s.kind === 'queue' ? s.workers : n;
   return Math.max(1, Math.min(c, n));
 }
 
@@ -47,6 +50,13 @@ export function warmupRequest(w: Workload, scriptIndex: number, i: number, signa
   return { conversationId: `warmup-${i + 1}`, scriptIndex, turn: 1, messages, maxTokens: turn.maxTokens, ignoreEos: turn.ignoreEos, extraBody: turn.extraBody, signal };
 }
 
+/** Warm-up number `i` (0-based) of the workload's own plan: its turn i mod T, alone. */
+export function plannedWarmupRequest(plan: WarmupPlan, i: number, signal: AbortSignal): TurnRequest {
+  const turn = plan.turns[i % plan.turns.length];
+  const messages = turn.messages.map((m) => ({ role: m.role, content: m.content }));
+  return { conversationId: `warmup-${i + 1}`, scriptIndex: i, turn: 1, messages, maxTokens: turn.maxTokens, ignoreEos: turn.ignoreEos, extraBody: turn.extraBody, signal };
+}
+
 /** Send `n` warm-up requests (none when no script has a first turn that fits); stops early when `signal` aborts. */
 export async function runWarmup(
   w: Workload,
@@ -57,8 +67,10 @@ export async function runWarmup(
   fits: (t: TurnSpec) => boolean = () => true,
 ): Promise<WarmupOutcome> {
   const start = clock.now();
-  const scripts = warmable(w, fits);
-  if (n <= 0 || scripts.length === 0) return { requests: 0, failed: 0, durationMs: 0 };
+  const plan = w.warmup && w.warmup.turns.length > 0 ? w.warmup : null;
+  const scripts = plan ? [] : warmable(w, fits);
+  if (n <= 0 || (!plan && scripts.length === 0)) return { requests: 0, failed: 0, durationMs: 0 };
+  const request = (i: number, sig: AbortSignal): TurnRequest => (plan ? plannedWarmupRequest(plan, i, sig) : warmupRequest(w, scripts[i % scripts.length], i, sig));
   const never = new AbortController().signal;
   let next = 0;
   let requests = 0;
@@ -69,7 +81,7 @@ export async function runWarmup(
       if (i >= n) return;
       requests++;
       try {
-        if (!(await send(warmupRequest(w, scripts[i % scripts.length], i, signal ?? never))).ok) failed++;
+        if (!(await send(request(i, signal ?? never))).ok) failed++;
       } catch {
         // A send function must not throw; if one does, the warm-up request failed.
         failed++;

@@ -42,6 +42,13 @@ export interface DocumentsParams {
   minDelay: number;
   /** Seconds. */
   maxDelay: number;
+  /** Wait a think time before turn 1 too, as llm-d's workers do (false: turn 1 goes at once). */
+  firstTurnDelay: boolean;
+  /**
+   * llm-d's turn queue: workers take one turn at a time, so conversations interleave (false: each
+   * worker runs one conversation to its end, then the next).
+   */
+  interleaveTurns: boolean;
   /** llm-d does not send ignore_eos; set it to make answer lengths exact. */
   ignoreEos: boolean;
   seed: number;
@@ -54,6 +61,8 @@ export const DOCUMENTS_DEFAULTS: Readonly<DocumentsParams> = Object.freeze({
   parallel: 4,
   minDelay: 0.5,
   maxDelay: 2.0,
+  firstTurnDelay: true,
+  interleaveTurns: true,
   ignoreEos: false,
   seed: 0,
 });

@@ -54,3 +54,31 @@ export const FOLLOW_UPS: Readonly<Record<DocType, readonly string[]>> = Object.f
     'Summarise our discussion so far and note anything we have not covered yet.',
   ]),
 });
+
+/**
+ * Warm-up questions: short, general, unrelated to any seed document (so they leave nothing in a
+ * prefix cache that a measured turn could reuse). Written for kvlab; llm-d's tool sends 20 of its own
+ * in the same spirit, before its conversations (multi-turn-benchmark.py, `run_warmup`).
+ */
+export const WARMUP_QUESTIONS: readonly string[] = Object.freeze([
+  'Which metal is liquid at room temperature?',
+  'How many sides does a hexagon have?',
+  'What is the boiling point of water at sea level in Celsius?',
+  'Name one of the noble gases.',
+  'Which planet is closest to the Sun?',
+  'What is the square root of 81?',
+  'In which continent is the Sahara desert?',
+  'How many minutes are in an hour?',
+  'What do bees make?',
+  'Name a string instrument.',
+  'Which gas do plants take in from the air?',
+  'What is the freezing point of water in Fahrenheit?',
+  'How many legs does a spider have?',
+  'What is the chemical symbol for gold?',
+  'Which ocean lies between Africa and Australia?',
+  'Name a prime number greater than ten.',
+  'What is the longest river in South America?',
+  'How many strings does a standard violin have?',
+  'Which organ pumps blood through the body?',
+  'What is ten percent of two hundred?',
+]);

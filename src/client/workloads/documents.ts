@@ -1,24 +1,45 @@
 /**
- * `documents`: llm-d's multi-turn benchmark (multi-turn-benchmark.py). `conversations` conversations
- * of `turns` turns each; conversation i is about seed document i mod n. Turn 1 is an instruction for
- * the document's type (CODE or TEXT) followed by the whole document; later turns are follow-up
- * questions for that type, each used once per conversation before any repeats (seeded shuffle). The
- * history is kept, so every later turn re-sends the document: with prefix caching only the new turn
- * costs prefill. Think time before each later turn is uniform in [minDelay, maxDelay] seconds; at
- * most `parallel` conversations run at once (closed loop).
+ * `documents`: llm-d's multi-turn benchmark (llm-d-benchmark's multi-turn-benchmark.py), its schedule
+ * as that tool runs it. `conversations` conversations of `turns` turns each; conversation i is about
+ * seed document i mod n. Turn 1 is an instruction for the document's type (CODE or TEXT) followed by
+ * the whole document; later turns are follow-up questions for that type, each used once per
+ * conversation before any repeats (seeded shuffle). The history is kept, so every later turn
+ * re-sends the document: with prefix caching only the new turn costs prefill.
  *
- * Approximations: the instructions are our own (see document-prompts.ts); llm-d's workers also
- * pause before their first turn, ours start at once. Content is text only (tokenized by the sender).
+ * Schedule (read from the tool's `run_parallel_conversations` and `run_warmup`): `parallel` workers
+ * share one queue of conversations and take one TURN at a time (schedule `queue`), so conversations
+ * interleave; a worker pauses uniform(minDelay, maxDelay) seconds before EVERY turn, the first
+ * included; before all that, 20 short unrelated questions (max_tokens 50) go one at a time,
+ * unmeasured (the workload's warm-up plan: `--warmup N` changes the count, `--warmup 0` skips it).
+ * `firstTurnDelay: false` and `interleaveTurns: false` give kvlab's earlier schedule (turn 1 at once;
+ * one conversation per worker to its end). The pauses come from the workload seed, so the same seed
+ * gives the same schedule (llm-d's are unseeded).
+ *
+ * Approximations: the instructions and warm-up questions are our own (document-prompts.ts); llm-d
+ * picks follow-ups at random with repeats and frames the document differently. Content is text only
+ * (tokenized by the sender). Every remaining difference is listed in the README's workload table.
  */
 import { createRng, type Rng } from '../../core/rng.ts';
-import { FOLLOW_UPS, INITIAL_INSTRUCTIONS } from './document-prompts.ts';
+import { FOLLOW_UPS, INITIAL_INSTRUCTIONS, WARMUP_QUESTIONS } from './document-prompts.ts';
 import { docTypeOf, type DocType, type SeedDocument } from './document-types.ts';
 import { textMessage } from './messages.ts';
 import { badParam, bool, int, num, resolveParams } from './params.ts';
-import type { ConversationScript, TurnSpec, Workload, WorkloadDefinition } from './types.ts';
+import type { ConversationScript, TurnSpec, WarmupPlan, Workload, WorkloadDefinition } from './types.ts';
 import { DOCUMENTS_DEFAULTS, type DocumentsParams } from './defaults.ts';
 
 export { DOCUMENTS_DEFAULTS, type DocumentsParams };
+
+/** llm-d's warm-up: 20 requests, one at a time, 50 tokens each (multi-turn-benchmark.py `run_warmup`). */
+export const DOCUMENTS_WARMUP_REQUESTS = 20;
+export const DOCUMENTS_WARMUP_MAX_TOKENS = 50;
+
+function warmupPlan(): WarmupPlan {
+  return {
+    requests: DOCUMENTS_WARMUP_REQUESTS,
+    concurrency: 1,
+    turns: WARMUP_QUESTIONS.map((q) => ({ messages: [textMessage('user', q)], maxTokens: DOCUMENTS_WARMUP_MAX_TOKENS, ignoreEos: false, delayMs: 0 })),
+  };
+}
 
 export interface DocumentsInputs {
   documents: readonly SeedDocument[];
@@ -46,6 +67,8 @@ export function buildDocuments(overrides: Partial<DocumentsParams> | undefined, 
     parallel: int(1),
     minDelay: num(0),
     maxDelay: num(0),
+    firstTurnDelay: bool,
+    interleaveTurns: bool,
     ignoreEos: bool,
     seed: int(),
   });
@@ -74,7 +97,7 @@ export function buildDocuments(overrides: Partial<DocumentsParams> | undefined, 
         messages: [textMessage('user', content)],
         maxTokens: p.maxTokens,
         ignoreEos: p.ignoreEos,
-        delayMs: t === 0 ? 0 : delayRng.uniform(p.minDelay, p.maxDelay) * 1000,
+        delayMs: t === 0 && !p.firstTurnDelay ? 0 : delayRng.uniform(p.minDelay, p.maxDelay) * 1000,
       });
     }
     scripts.push({ id: `doc-${i}`, preamble: [], turns, keepHistory: true, tags: { docType, document: doc.name } });
@@ -82,14 +105,15 @@ export function buildDocuments(overrides: Partial<DocumentsParams> | undefined, 
   return {
     name: 'documents',
     scripts,
-    schedule: { kind: 'closed', concurrency: p.parallel },
+    schedule: p.interleaveTurns ? { kind: 'queue', workers: p.parallel } : { kind: 'closed', concurrency: p.parallel },
     params: { ...p, documents: docs.map((doc, k) => `${doc.name} (${types[k]})`) },
+    warmup: warmupPlan(),
   };
 }
 
 export const documents: WorkloadDefinition<DocumentsParams, DocumentsInputs> = {
   name: 'documents',
-  description: 'llm-d multi-turn benchmark: conversations about seed documents (CODE/TEXT), uniform think time',
+  description: "llm-d multi-turn benchmark: conversations about seed documents (CODE/TEXT), llm-d's turn queue, warm-up and uniform think time before every turn",
   defaults: DOCUMENTS_DEFAULTS,
   build: buildDocuments,
 };

@@ -3,7 +3,8 @@
  * whose position in the workload is I modulo N — whole conversations (a trace session, a user), never
  * a conversation split — so the N shards together are exactly the unsharded workload, built from the
  * same parameters and seed. The load divides with them: a closed loop's concurrency and a clients
- * schedule's clients (and its request budget) are split as evenly as whole numbers allow (the first
+ * schedule's clients (and its request budget), a turn queue's workers and a workload's own warm-up
+ * requests are split as evenly as whole numbers allow (the first
  * `c mod N` shards take one more); an open loop keeps every turn's send time, so each shard sends a
  * 1/N share of the arrivals and the union keeps the original rate. The runner's own randomness
  * (sampling, retry jitter) gets a seed derived from the run's seed and the shard, so shards do not
@@ -55,6 +56,11 @@ function shardSchedule(schedule: Schedule, s: Shard): Schedule {
       if (concurrency < 1) throw makeError('bad_flag', { flag: '--shard', detail: `the workload's concurrency (${schedule.concurrency}) is below the number of shards (${s.count}): use at most ${schedule.concurrency} shards` });
       return { ...schedule, concurrency };
     }
+    case 'queue': {
+      const workers = shareOf(schedule.workers, s);
+      if (workers < 1) throw makeError('bad_flag', { flag: '--shard', detail: `the workload's ${schedule.workers} workers are fewer than the shards (${s.count}): use at most ${schedule.workers} shards` });
+      return { ...schedule, workers };
+    }
     case 'clients': {
       const numClients = shareOf(schedule.numClients, s);
       if (numClients < 1) throw makeError('bad_flag', { flag: '--shard', detail: `the workload's ${schedule.numClients} clients are fewer than the shards (${s.count}): use at most ${schedule.numClients} shards` });
@@ -73,5 +79,7 @@ export function shardWorkload(w: Workload, s: Shard): Workload {
   const scripts = w.scripts.filter((_, i) => i % s.count === s.index);
   // An empty shard sends nothing: an open loop with no turns ends at once, whatever the schedule was.
   const schedule: Schedule = scripts.length === 0 ? { kind: 'open' } : shardSchedule(w.schedule, s);
-  return { ...w, scripts, schedule };
+  // The workload's own warm-up requests are split like its load (each shard warms its part).
+  const warmup = w.warmup ? { ...w.warmup, requests: shareOf(w.warmup.requests, s), concurrency: Math.max(1, shareOf(w.warmup.concurrency, s)) } : undefined;
+  return { ...w, scripts, schedule, ...(warmup ? { warmup } : {}) };
 }

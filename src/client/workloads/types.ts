@@ -56,6 +56,13 @@ export type Schedule =
   /** Open loop: every turn is sent at its `atMs`, whatever is still in flight. */
   | { kind: 'open' }
   /**
+   * Turn queue (llm-d's multi-turn-benchmark.py): the conversations wait in one FIFO; each of
+   * `workers` workers takes the head, waits its next turn's `delayMs` (counted from when it took
+   * it), sends that turn, and puts the conversation back at the tail when it has turns left. Turns of
+   * different conversations interleave; a conversation never has two turns in flight.
+   */
+  | { kind: 'queue'; workers: number }
+  /**
    * vLLM multi-turn style: `numClients` clients, each keeping up to `maxActiveConversations` of its
    * share of scripts active and round-robining (or sampling) over them, one request at a time per
    * client; `requestRate` (per client, req/s, Poisson) paces sends when set; think times are ignored.
@@ -79,6 +86,19 @@ export interface Workload {
   schedule: Schedule;
   /** Resolved parameters, written to run.json's config. */
   params: Record<string, unknown>;
+  /** The workload's own warm-up requests, when it has some (else `--warmup` copies first turns). */
+  warmup?: WarmupPlan;
+}
+
+/**
+ * Unmeasured requests a workload sends before its run, as the tool it replicates does: request i is
+ * `turns[i mod turns.length]` sent alone (no history, no preamble), `concurrency` at a time;
+ * `requests` is how many go when the user does not say (`--warmup N` overrides it).
+ */
+export interface WarmupPlan {
+  requests: number;
+  concurrency: number;
+  turns: TurnSpec[];
 }
 
 /**

@@ -4,7 +4,7 @@
  * turn's completion (turn 1: from when the conversation gets its slot). When a conversation ends —
  * all turns done, or a failure in one that keeps history — its slot starts the next conversation.
  */
-import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
+import { checkSlots, type ScheduleDriver, type ScheduleHost } from './schedule-driver.ts';
 
 export class ClosedSchedule implements ScheduleDriver {
   private next = 0;
@@ -13,7 +13,7 @@ export class ClosedSchedule implements ScheduleDriver {
     private readonly host: ScheduleHost,
     private readonly concurrency: number,
   ) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`closed-loop concurrency must be an integer ≥ 1, got ${concurrency}`);
+    checkSlots('closed-loop concurrency', concurrency);
   }
 
   start(): void {

@@ -21,3 +21,9 @@ export interface ScheduleDriver {
   /** Conversation `conv` finished a turn at `atMs` (its nextTurn/ended are already updated). */
   turnDone(conv: number, ok: boolean, atMs: number, warmup: boolean): void;
 }
+
+/** A driver's number of slots or workers: an integer ≥ 1, else a RangeError naming `what`. */
+export function checkSlots(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${what} must be an integer ≥ 1, got ${n}`);
+  return n;
+}

@@ -40,6 +40,25 @@ describe('warm-up requests', () => {
     expect(out).toEqual({ requests: 4, failed: 1, durationMs: 200 });
   });
 
+  it("follow the workload's own plan when it has one: its turns alone, cycling, at its concurrency", async () => {
+    const clock = new VirtualClock();
+    const srv = fakeServer(clock, () => 100);
+    const w: Workload = {
+      ...workload(scripts(4, 2), { kind: 'queue', workers: 4 }),
+      warmup: { requests: 20, concurrency: 1, turns: [turn('short one', { maxTokens: 50, ignoreEos: false }), turn('short two', { maxTokens: 50, ignoreEos: false })] },
+    };
+    expect(warmupConcurrency(w, 10)).toBe(1);
+    const out = await clock.drive(runWarmup(w, 3, srv.send, clock));
+    expect(out).toEqual({ requests: 3, failed: 0, durationMs: 300 });
+    expect(srv.maxInFlight()).toBe(1);
+    expect(srv.log.map((l) => l.req.messages)).toEqual([[{ role: 'user', content: 'short one' }], [{ role: 'user', content: 'short two' }], [{ role: 'user', content: 'short one' }]]);
+    expect(srv.log.map((l) => [l.req.conversationId, l.req.maxTokens, l.req.ignoreEos])).toEqual([
+      ['warmup-1', 50, false],
+      ['warmup-2', 50, false],
+      ['warmup-3', 50, false],
+    ]);
+  });
+
   it('skip first turns the server would refuse', async () => {
     const clock = new VirtualClock();
     const srv = fakeServer(clock);

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FOLLOW_UPS, INITIAL_INSTRUCTIONS } from '../../../src/client/workloads/document-prompts.ts';
+import { FOLLOW_UPS, INITIAL_INSTRUCTIONS, WARMUP_QUESTIONS } from '../../../src/client/workloads/document-prompts.ts';
 import { docTypeOf, type SeedDocument } from '../../../src/client/workloads/document-types.ts';
 import { buildDocuments } from '../../../src/client/workloads/documents.ts';
 import { loadDocuments } from '../../../src/client/workloads/documents-loader.ts';
@@ -63,7 +63,7 @@ describe('documents workload', () => {
 
   it('gives conversation i the document i mod n, tagged with its type', () => {
     expect(w.scripts).toHaveLength(8);
-    expect(w.schedule).toEqual({ kind: 'closed', concurrency: 3 });
+    expect(w.schedule).toEqual({ kind: 'queue', workers: 3 });
     w.scripts.forEach((s, i) => {
       const doc = docs[i % docs.length];
       expect(s.tags).toEqual({ docType: docTypeOf(doc.name), document: doc.name });
@@ -90,17 +90,50 @@ describe('documents workload', () => {
     }
   });
 
-  it('waits a uniform think time in [minDelay, maxDelay] seconds before later turns', () => {
-    const delays = w.scripts.flatMap((s) => {
-      expect(s.turns[0].delayMs).toBe(0);
-      return s.turns.slice(1).map((t) => t.delayMs);
-    });
+  /** Every pause within [lo, hi] ms, and both ends of the range nearly reached (a uniform spread). */
+  function expectSpread(delays: number[], lo: number, hi: number): void {
     for (const d of delays) {
-      expect(d).toBeGreaterThanOrEqual(250);
-      expect(d).toBeLessThanOrEqual(750);
+      expect(d).toBeGreaterThanOrEqual(lo);
+      expect(d).toBeLessThanOrEqual(hi);
     }
-    expect(Math.min(...delays)).toBeLessThan(300);
-    expect(Math.max(...delays)).toBeGreaterThan(700);
+    expect(Math.min(...delays)).toBeLessThan(lo + (hi - lo) / 10);
+    expect(Math.max(...delays)).toBeGreaterThan(hi - (hi - lo) / 10);
+  }
+
+  it('by default pauses uniform [0.5, 2] s before every turn, the first included, as llm-d does', () => {
+    const delays = buildDocuments({}, { documents: docs }).scripts.flatMap((s) => s.turns.map((t) => t.delayMs));
+    expect(delays).toHaveLength(110);
+    expectSpread(delays, 500, 2000);
+  });
+
+  it('takes the pause range from minDelay and maxDelay', () => {
+    expectSpread(
+      w.scripts.flatMap((s) => s.turns.map((t) => t.delayMs)),
+      250,
+      750,
+    );
+  });
+
+  it('gives the same pauses for the same seed and others for another seed', () => {
+    const delaysOf = (seed: number) => buildDocuments({ seed }, { documents: docs }).scripts.map((s) => s.turns.map((t) => t.delayMs));
+    expect(delaysOf(3)).toEqual(delaysOf(3));
+    expect(delaysOf(3)).not.toEqual(delaysOf(4));
+  });
+
+  it('firstTurnDelay: false sends turn 1 at once; interleaveTurns: false runs each conversation on one worker', () => {
+    const old = buildDocuments({ firstTurnDelay: false, interleaveTurns: false, parallel: 2 }, { documents: docs });
+    expect(old.schedule).toEqual({ kind: 'closed', concurrency: 2 });
+    for (const s of old.scripts) {
+      expect(s.turns[0].delayMs).toBe(0);
+      for (const t of s.turns.slice(1)) expect(t.delayMs).toBeGreaterThanOrEqual(500);
+    }
+  });
+
+  it("warms up like llm-d's tool: 20 short questions of 50 tokens, one at a time, unrelated to the documents", () => {
+    expect(w.warmup).toMatchObject({ requests: 20, concurrency: 1 });
+    expect(w.warmup!.turns.map((t) => t.messages)).toEqual(WARMUP_QUESTIONS.map((q) => [{ role: 'user', content: q }]));
+    expect(new Set(WARMUP_QUESTIONS).size).toBe(20);
+    for (const t of w.warmup!.turns) expect(t).toMatchObject({ maxTokens: 50, ignoreEos: false });
   });
 
   it('uses maxTokens on every turn and no ignore_eos unless asked', () => {

@@ -55,6 +55,20 @@ describe('sharding a workload (--shard I/N)', () => {
     ]);
   });
 
+  it("a turn queue splits its workers and a workload's own warm-up requests over the shards", () => {
+    const base = multiturn();
+    const whole: Workload = { ...base, schedule: { kind: 'queue', workers: 5 }, warmup: { requests: 20, concurrency: 3, turns: base.scripts[0].turns } };
+    const parts = shards(2).map((s) => shardWorkload(whole, s));
+    expect(parts.map((p) => p.schedule)).toEqual([
+      { kind: 'queue', workers: 3 },
+      { kind: 'queue', workers: 2 },
+    ]);
+    expect(parts.map((p) => [p.warmup!.requests, p.warmup!.concurrency])).toEqual([
+      [10, 2],
+      [10, 1],
+    ]);
+  });
+
   it('a shard with no conversation is an empty run; fewer users than shards is refused', () => {
     const small = getWorkload('multiturn').build({ numUsers: 2, numTurns: 1, seed: 1 });
     expect(() => shardWorkload(small, { index: 2, count: 3 })).not.toThrow();

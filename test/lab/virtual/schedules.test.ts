@@ -55,6 +55,23 @@ describe('closed schedule', () => {
   });
 });
 
+describe('queue schedule (llm-d)', () => {
+  it('interleaves conversations one turn at a time, pausing before every turn from when a worker takes it', () => {
+    const scripts = Array.from({ length: 3 }, (_, i) => script(`q${i}`, [turn(60, `q${i}a`, { delayMs: 50 }), turn(60, `q${i}b`, { delayMs: 50 })]));
+    const res = runVirtual({ workload: workload(scripts, { kind: 'queue', workers: 2 }), cluster: cluster(), seed: 0 });
+    const convs = byConversation(res.records);
+    const [q0, q1, q2] = ['q0', 'q1', 'q2'].map((id) => convs.get(id)!);
+    expect(q0[0].sentAtMs).toBe(50);
+    expect(q1[0].sentAtMs).toBe(50);
+    // q2 waits in the queue for the first free worker; q0 and q1 go back behind it.
+    const firstFree = Math.min(endOf(q0[0]), endOf(q1[0]));
+    expect(q2[0].sentAtMs).toBeCloseTo(firstFree + 50, 9);
+    expect(Math.max(...[q0, q1, q2].map((c) => c[0].sentAtMs))).toBeLessThanOrEqual(Math.min(...[q0, q1, q2].map((c) => c[1].sentAtMs)));
+    const spans = res.records.map((r) => [r.sentAtMs, endOf(r)] as [number, number]);
+    expect(maxOverlap(spans)).toBe(2);
+  });
+});
+
 describe('open schedule', () => {
   it('sends each single-turn script at its atMs whatever is in flight', () => {
     const scripts = [0, 1, 2, 3].map((i) => script(`o${i}`, [turn(2000, `o${i}`, { atMs: i * 5, maxTokens: 50 })], { keepHistory: false }));
