@@ -20,6 +20,7 @@ import { registerPredict } from './cli/predict.ts';
 import { registerCalibrate } from './cli/calibrate.ts';
 import { registerMakeModel } from './cli/make-model.ts';
 import { registerLlamaWorker } from './cli/llama-worker.ts';
+import { registerK8s } from './cli/k8s.ts';
 
 export function buildProgram(): Command {
   const program = new Command('kvlab')
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerCalibrate(program);
   registerMakeModel(program);
   registerLlamaWorker(program);
+  registerK8s(program);
   return program;
 }
 

@@ -27,6 +27,7 @@ import { floatArg, intArg, nonEmptyArg } from './flags.ts';
 import { asFlagError } from './flag-errors.ts';
 import { withAbort } from './signals.ts';
 import { loadTokenizerFlag } from './tokenizer-flag.ts';
+import { shardArg } from './shard-flag.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
@@ -51,6 +52,7 @@ export interface SharedFlags {
   /** undefined: the workload's own default; false: --no-warmup. */
   warmup?: number | false;
   tokenizer?: string;
+  shard?: { index: number; count: number };
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -76,7 +78,8 @@ function addShared(cmd: Command): Command {
     .option('--goodput <slos>', "SLOs for goodput, e.g. 'ttft_ms:500,tpot_ms:50'")
     .option('--seed <n>', 'seed of the workload, sampling and retry jitter', intArg())
     .option('--no-stream', 'send non-streaming requests (no TTFT/ITL)')
-    .option('--tokenizer <path>', "the served model's Hugging Face tokenizer (folder or tokenizer.json): counts the tokens an answer's usage leaves out (default o200k_base)");
+    .option('--tokenizer <path>', "the served model's Hugging Face tokenizer (folder or tokenizer.json): counts the tokens an answer's usage leaves out (default o200k_base)")
+    .option('--shard <i/n>', 'run shard I of N (I from 0): every N-th conversation from the I-th, 1/N of the load; `kvlab merge` joins the shards', shardArg());
 }
 
 export function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommandOptions['shared'] {
@@ -101,6 +104,7 @@ export function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommand
     maxFailedShare: f.maxFailedShare,
     warmupRequests: f.warmup === false ? 0 : f.warmup,
     resetCache: f.resetCache ?? false,
+    shard: f.shard,
     signal,
   };
 }

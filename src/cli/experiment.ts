@@ -14,7 +14,9 @@ import type { ExperimentProgress, Target } from '../lab/run-experiment.ts';
 import type { Clock } from '../lab/experiment-summary.ts';
 import { EXIT_INTERRUPTED, withAbort } from './signals.ts';
 import { CliExit } from './exit.ts';
-import { enumArg } from './flags.ts';
+import { availableParallelism } from 'node:os';
+import { enumArg, intArg } from './flags.ts';
+import { shardArg } from './shard-flag.ts';
 
 const CLOCKS = ['virtual', 'real'] as const;
 
@@ -36,10 +38,20 @@ export function parseTargetFlag(raw: string): Target {
   return { label: raw.slice(0, eq).trim(), url: raw.slice(eq + 1).trim() };
 }
 
-function progressPrinter(prefix = ''): (e: ExperimentProgress) => void {
+function progressPrinter(prefix = '', parallel = false): (e: ExperimentProgress) => void {
   const err = process.stderr;
+  // With --jobs N several cells run at once: each start names the cells now running.
+  const running = new Set<number>();
   return (e) => {
     if (e.kind === 'start') err.write(`${prefix}${e.experiment}: ${e.cells} cell(s) on the ${e.clock} clock → ${e.outDir}\n`);
+    else if (e.kind === 'cell-start' && parallel) {
+      running.add(e.index);
+      const list = [...running].sort((a, b) => a - b).map((i) => i + 1);
+      err.write(`${prefix}  started ${e.index + 1}/${e.total}; running: ${list.join(', ')}\n`);
+    } else if (e.kind === 'cell' && parallel) {
+      running.delete(e.index);
+      err.write(`${prefix}${e.line}\n`);
+    }
     else if (e.kind === 'note') err.write(`${prefix}note: ${e.message}\n`);
     else if (e.kind === 'cell') err.write(`${prefix}${e.line}\n`);
   };
@@ -54,6 +66,8 @@ interface ExperimentFlags {
   list?: boolean;
   json?: boolean;
   png: boolean;
+  jobs?: number;
+  shard?: { index: number; count: number };
 }
 
 export function registerExperiment(program: Command): void {
@@ -69,6 +83,8 @@ export function registerExperiment(program: Command): void {
     .option('--list', 'list the shipped experiments')
     .option('--json', 'print summary.json (or the list) as JSON')
     .option('--no-png', 'write SVG plots only')
+    .option('--jobs <n>', `virtual-clock cells run at once, one worker thread each (default: the cores, ${availableParallelism()}); real-clock cells always run one at a time`, intArg({ min: 1 }))
+    .option('--shard <i/n>', 'run shard I of N of the cells (every N-th from the I-th, I from 0); `kvlab merge` joins the shard folders', shardArg())
     .addHelpText('after', EXPERIMENT_FILE_HELP)
     .action(async (file: string | undefined, f: ExperimentFlags) => {
       const { listShipped } = await import('../lab/experiment-source.ts');
@@ -85,8 +101,10 @@ export function registerExperiment(program: Command): void {
       const targets = f.target.map(parseTargetFlag);
       const clock: Clock = f.clock ?? (targets.length > 0 ? 'real' : 'virtual');
       const { runExperiment } = await import('../lab/run-experiment.ts');
+      // Given on the real clock, --jobs only earns a note (those cells run one at a time).
+      const jobs = f.jobs ?? (clock === 'virtual' ? availableParallelism() : undefined);
       const result = await withAbort('kvlab experiment: interrupted, finishing in-flight requests and writing what was measured', (signal) =>
-        runExperiment({ file, clock, targets, outDir: f.output, overwrite: f.overwrite, sets: f.set, signal, png: f.png, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter() }),
+        runExperiment({ file, clock, targets, outDir: f.output, overwrite: f.overwrite, sets: f.set, signal, png: f.png, jobs, shard: f.shard, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter('', clock === 'virtual' && (jobs ?? 1) > 1) }),
       );
       if (f.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
       else {

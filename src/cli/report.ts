@@ -88,14 +88,25 @@ export function registerReport(program: Command): void {
 
   program
     .command('merge')
-    .description('merge run folders into one run folder (records concatenated, summary recomputed)')
+    .description('merge run folders into one run folder (records concatenated, summary recomputed), or the shard folders of an experiment into one experiment')
     .argument('<dirs...>', 'run folders to merge')
     .requiredOption('-o, --output <dir>', 'merged run folder to write')
     .option('--label <label>', 'label of the merged run')
-    .option('--json', 'print the merged run.json')
-    .action(async (dirs: string[], flags: { output: string; label?: string; json?: boolean }) => {
+    .option('--json', 'print the merged run.json (summary.json for experiment shards)')
+    .option('--no-png', 'experiment shards: write SVG plots only')
+    .action(async (dirs: string[], flags: { output: string; label?: string; json?: boolean; png: boolean }) => {
+      // Shards of `kvlab experiment --shard` are experiment folders: merged into one experiment.
+      const { isExperimentFolder, mergeExperimentShards } = await import('../lab/merge-experiment-shards.ts');
+      if (dirs.every(isExperimentFolder)) {
+        const merged = await mergeExperimentShards(dirs, flags.output, { png: flags.png });
+        for (const note of merged.notes) process.stderr.write(`kvlab merge: ${note}\n`);
+        if (flags.json) printJson(merged.summary);
+        else process.stdout.write(`${merged.outDir}: ${merged.summary.cells.length} cells from ${dirs.length} shards${merged.reportPath ? `; report: ${merged.reportPath}` : ''}\n`);
+        return;
+      }
       const { mergeRunDirs } = await import('../analysis/write-merged-run.ts');
       const result = await mergeRunDirs({ runDirs: dirs, outDir: flags.output, label: flags.label ?? null });
+      for (const note of result.notes) process.stderr.write(`kvlab merge: ${note}\n`);
       if (flags.json) printJson(result.run);
       else process.stdout.write(`${result.outDir}: ${result.run.summary.requests} requests from ${dirs.length} runs\n`);
     });

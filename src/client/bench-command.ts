@@ -23,6 +23,7 @@ import {
   type WorkloadName,
 } from './workloads/index.ts';
 import type { Workload } from './workloads/types.ts';
+import { shardSeed, shardWorkload, type Shard } from './workloads/shard.ts';
 import { expectedRequests, runBench, type BenchOptions, type BenchResult } from './bench.ts';
 import { createProgress, type ProgressSink } from './report/progress.ts';
 import { renderFailures, renderSummary } from './report/render-summary.ts';
@@ -53,6 +54,8 @@ export type SharedBenchOptions = Omit<BenchOptions, 'command' | 'workload' | 'on
   /** Replace the run an existing outputDir holds. */
   overwrite?: boolean;
   json?: boolean;
+  /** Run only this shard of the workload (workloads/shard.ts); recorded as run.json config.shard. */
+  shard?: Shard;
 };
 
 export interface BenchCommandOptions {
@@ -160,12 +163,26 @@ function outputDirOf(o: BenchCommandOptions): string | null {
   return o.ping ? null : timestampedDir(o.workload, new Date(), o.resultsDir ?? RESULTS_DIR);
 }
 
+/** Each run cut to its shard (none given: unchanged), saying so when a shard has no work. */
+function applyShard(o: BenchCommandOptions, runs: Prepared[], io: BenchIo): Prepared[] {
+  const shard = o.shared.shard;
+  if (!shard) return runs;
+  return runs.map((p) => {
+    const workload = shardWorkload(p.workload, shard);
+    if (workload.scripts.length === 0) {
+      io.stderr.write(`kvlab bench ${o.workload}: shard ${shard.index}/${shard.count} has no work (the workload has ${p.workload.scripts.length} conversation(s)): writing an empty run\n`);
+    }
+    return { ...p, workload };
+  });
+}
+
 export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise<number> {
   const outputDir = outputDirOf(o);
-  const runs = await prepare(o, outputDir);
+  const runs = applyShard(o, await prepare(o, outputDir), io);
   // Only once the workload built: a bad parameter must not touch the folder.
   if (o.shared.outputDir) claimOutputDir(o.shared.outputDir, o.shared.overwrite ?? false);
   const verbose = o.verbose || o.ping || o.printContent;
+  const { shard, ...shared } = o.shared;
   const json = o.shared.json ?? false;
   const results: BenchResult[] = [];
   for (const p of runs) {
@@ -174,12 +191,18 @@ export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise
     let result: BenchResult;
     try {
       result = await runBench({
-        ...o.shared,
+        ...shared,
         command: `bench ${o.workload}`,
         workload: p.workload,
         label: p.label,
         outputDir: p.outputDir,
         stream: o.shared.stream ?? (p.workload.params.stream === false ? false : true),
+        ...(shard
+          ? {
+              seed: shardSeed(o.shared.seed ?? 0, shard),
+              config: { ...o.shared.config, shard: { index: shard.index, count: shard.count, seed: o.shared.seed ?? 0 } },
+            }
+          : {}),
         onStart: (info) => {
           if (verbose && !json) io.stderr.write(`kvlab bench ${o.workload}: model ${info.model} at ${info.urls.join(', ')}, ${info.expectedRequests} requests planned\n`);
           ui.progress = createProgress({

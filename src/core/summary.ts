@@ -18,8 +18,18 @@ export function percentileSorted(sorted: readonly number[], p: number): number |
   return quantileSorted(sorted, Math.min(100, Math.max(0, p)) / 100);
 }
 
-export function dist(values: readonly number[]): Dist {
-  const xs = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+export function dist(values: ArrayLike<number>): Dist {
+  // Sorted as a Float64Array: a numeric sort in native code, several times faster than Array#sort
+  // with a comparator on the millions of ITL gaps of a long run (same order, same numbers).
+  const buf = new Float64Array(values.length);
+  let kept = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) buf[kept++] = values[i];
+  return sortedDist((kept === values.length ? buf : buf.subarray(0, kept)).sort());
+}
+
+/** The Dist of finite values already sorted ascending. */
+function sortedDist(sorted: Float64Array): Dist {
+  const xs = sorted as unknown as number[];
   const n = xs.length;
   if (n === 0) {
     return { mean: null, std: null, min: null, p25: null, p50: null, p75: null, p90: null, p95: null, p99: null, max: null, count: 0 };
@@ -75,7 +85,11 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   let diskCached = 0;
   let tierIn = 0;
   const errors: Record<string, number> = {};
-  const itl: number[] = [];
+  // ITL gaps (every token of every request: millions in a long run) go straight into one typed array.
+  let gaps = 0;
+  for (const r of records) if (r.ok && r.itlMs) gaps += r.itlMs.length;
+  const itl = new Float64Array(gaps);
+  let nItl = 0;
   const overhead: number[] = [];
   let overheadTtft = 0;
   const late: number[] = [];
@@ -95,7 +109,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
           tierIn += r.inputTokens;
         }
       }
-      if (r.itlMs) for (const g of r.itlMs) itl.push(g);
+      if (r.itlMs) for (const g of r.itlMs) if (Number.isFinite(g)) itl[nItl++] = g;
       const o = r.servingOverheadMs;
       if (o !== null && o !== undefined && Number.isFinite(o) && r.ttftMs !== null && Number.isFinite(r.ttftMs)) {
         overhead.push(o);
@@ -124,7 +138,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     ttfatMs: dist(values(records, (r) => r.ttfatMs)),
     e2eMs: dist(values(records, (r) => r.e2eMs)),
     tpotMs: dist(values(records, (r) => r.tpotMs)),
-    itlMs: dist(itl),
+    itlMs: sortedDist(itl.subarray(0, nItl).sort()),
     servingOverheadMs: dist(overhead),
     servingOverheadShare: overhead.length > 0 && overheadTtft > 0 ? overheadSum / overheadTtft : null,
     sendLateMs: dist(late),

@@ -42,6 +42,8 @@ export interface SummaryDoc {
   startedAt: string;
   /** Things the reader should know (ignored settings, interruption). */
   notes: string[];
+  /** Set when this folder holds one shard of the experiment's cells (`kvlab experiment --shard I/N`). */
+  shard?: { index: number; count: number; cells: number };
   cells: CellEntry[];
 }
 

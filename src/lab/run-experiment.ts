@@ -1,7 +1,8 @@
 /**
  * `runExperiment`: the library entry of `kvlab experiment`. Loads an experiment (a file, a shipped
  * name or an object), applies `--set` overrides, expands the matrix and runs every cell on one clock:
- * - virtual: the virtual cluster, in-process, in virtual time (virtual-cell.ts);
+ * - virtual: the virtual cluster, in virtual time (virtual-cell.ts); with `jobs` > 1, that many cells
+ *   at once in worker threads (cell-pool.ts), with the same run folders as one at a time;
  * - real: an embedded cluster per cell on ephemeral 127.0.0.1 ports, driven by the real HTTP client;
  * - real with `targets`: each target URL instead of a cluster (a real deployment). The target label
  *   becomes a parameter `target`; cluster settings and cluster axes of the matrix are ignored (noted).
@@ -9,6 +10,7 @@
  * every cell, so an interrupted or failed experiment keeps what it measured; then writeReport renders
  * plots and report.html. Ctrl-C (the `signal`): a real cell stops sending, its finished requests are
  * already on disk and its run.json is written; no further cell starts; summary and report are written.
+ * Parallel virtual cells stop at once; the finished ones are kept, the unfinished ones' folders removed.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,9 +20,12 @@ import { makeError } from '../core/errors.ts';
 import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
 import { loadExperimentFile } from './experiment-source.ts';
 import { experimentDescription } from './experiment-description.ts';
-import { clusterConfigRecord, resolveCluster, VIRTUAL_ONLY_ROUTER_SETTINGS, type ResolvedCluster } from './cluster-settings.ts';
+import { clusterConfigRecord, resolveCluster, VIRTUAL_ONLY_ROUTER_SETTINGS } from './cluster-settings.ts';
 import { WorkloadCache } from './cell-workload.ts';
-import { runVirtualCell, type CellRun, type CellRunMeta } from './virtual-cell.ts';
+import type { CellRun, CellRunMeta } from './virtual-cell.ts';
+import { runVirtualCellJob, type VirtualCellJob, type VirtualCellResult } from './virtual-cell-job.ts';
+import { runCellsInThreads } from './cell-pool.ts';
+import { shardProblem, type Shard } from '../client/workloads/shard.ts';
 import { ClusterHost } from './cluster-thread.ts';
 import { OracleTwins } from './oracle-twin.ts';
 import { cellEntry, cellLabel, cpuBoundNote, progressLine, type CellEntry, type Clock, type SummaryDoc } from './experiment-summary.ts';
@@ -67,6 +72,13 @@ export interface RunExperimentOptions {
   png?: boolean;
   /** Each cell's ground truth: best case, oracle and regret (default true; costs one oracle twin run per distinct workload × cluster). */
   groundTruth?: boolean;
+  /**
+   * Virtual-clock cells run at once, each in a worker thread (cell-pool.ts; default 1: in this
+   * thread; the CLI's default is the number of cores). Real-clock cells always run one at a time.
+   */
+  jobs?: number;
+  /** Run only shard I of N of the cells (every N-th from the I-th); summary.json records it. */
+  shard?: Shard;
 }
 
 export interface ExperimentResult {
@@ -150,10 +162,21 @@ function planCells(exp: Experiment, targets: readonly Target[], notes: string[])
 
 export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentResult> {
   const { experiment: exp, baseDir } = loadSource(o);
+  const badShard = o.shard ? shardProblem(o.shard) : null;
+  if (badShard !== null) throw makeError('bad_flag', { flag: '--shard', detail: badShard });
   const targets = o.targets ?? [];
   checkTargets(targets, o.clock);
   const notes: string[] = [];
-  const planned = planCells(exp, targets, notes);
+  const allCells = planCells(exp, targets, notes);
+  // A shard runs every N-th cell from the I-th (the cells keep their folder names: shards merge by copying).
+  const planned = o.shard ? allCells.filter((_, i) => i % o.shard!.count === o.shard!.index) : allCells;
+  if (o.shard && planned.length === 0) notes.push(`shard ${o.shard.index}/${o.shard.count} has no cell (the experiment has ${allCells.length}): an empty experiment`);
+  const jobs = o.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw makeError('bad_flag', { flag: '--jobs', detail: `must be a whole number ≥ 1, got ${o.jobs}` });
+  const parallel = o.clock === 'virtual' && jobs > 1 && planned.length > 1;
+  if (o.clock === 'real' && o.jobs !== undefined && o.jobs > 1) {
+    notes.push("--jobs applies to virtual-clock cells only: real-clock cells run one at a time, since cells sharing the machine's CPU would disturb each other's timings");
+  }
   const outDir = resolve(o.outDir ?? defaultOutDir(exp.name));
   // Never write over an earlier experiment silently (checked before any cell runs).
   if (o.outDir !== undefined) claimOutputDir(outDir, o.overwrite ?? false);
@@ -186,6 +209,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     speedupRatios: ratios,
     startedAt: new Date().toISOString(),
     notes,
+    ...(o.shard ? { shard: { index: o.shard.index, count: o.shard.count, cells: allCells.length } } : {}),
     cells: [],
   };
   const summaryPath = join(outDir, SUMMARY_FILE);
@@ -197,60 +221,101 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     progress({ kind: 'note', message });
   }
   let interrupted = false;
+  const speedupOf = (i: number): number => (planned[i].target !== null ? 1 : clusters[i].engine.speedupRatio);
+  const metaOf = (i: number): CellRunMeta => {
+    const p = planned[i];
+    return {
+      command: `experiment ${exp.name}`,
+      label: cellLabel(exp.name, p.params),
+      config: {
+        experiment: exp.name,
+        clock: o.clock,
+        params: p.params,
+        repeat: p.cell.repeat,
+        ...(p.target !== null ? {} : { cluster: clusterConfigRecord(clusters[i]), speedupRatio: speedupOf(i) }),
+      },
+    };
+  };
+  const virtualJob = (i: number): VirtualCellJob => {
+    const p = planned[i];
+    return { experiment: p.cell.experiment, baseDir, seed: p.cell.seed, params: p.params, runDir: p.runDir, absRunDir: join(outDir, p.runDir), meta: metaOf(i) };
+  };
+  // Ground truth (best case, oracle twin, regret) is computed here, in this thread, also for cells
+  // that ran in a worker thread: the twin is a virtual run of the same workload and cluster.
+  const groundTruthWorkload = async (i: number) => {
+    const p = planned[i];
+    const spec = { workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i) };
+    return { workload: await workloads.get(spec), key: JSON.stringify([p.cell.experiment.workload, baseDir, speedupOf(i)]) };
+  };
+  const withGroundTruth = async (i: number, r: VirtualCellResult): Promise<CellEntry> => {
+    if (twins === null || r.entry.interrupted) return r.entry;
+    const w = await groundTruthWorkload(i);
+    r.entry.groundTruth = twins.virtualCell(r.entry.summary, r.bestCaseHitRatio, w.workload, w.key, clusters[i], planned[i].cell.seed);
+    return r.entry;
+  };
   // Real-clock cells on embedded clusters share one cluster thread (started with the first such cell).
   let host: ClusterHost | undefined;
   try {
 
-    for (let i = 0; i < planned.length; i++) {
+    if (parallel) {
+      const entries: (CellEntry | undefined)[] = [];
+      // Each finished cell's ground truth is computed here before its entry is written.
+      const finishing: Promise<void>[] = [];
+      const run = await runCellsInThreads(
+        planned.map((_, i) => virtualJob(i)),
+        jobs,
+        {
+          onBuilt: create,
+          onStart: (i) => progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params }),
+          onDone: (i, result) => {
+            const done = withGroundTruth(i, result).then((entry) => {
+              entries[i] = entry;
+              // Matrix order whatever the order of finishing, so the summary equals a --jobs 1 run's.
+              summary.cells = entries.filter((e): e is CellEntry => e !== undefined);
+              writeJsonAtomic(summaryPath, summary);
+              progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
+            });
+            finishing.push(done);
+          },
+        },
+        o.signal,
+      );
+      interrupted = run.interrupted;
+      await Promise.all(finishing);
+    }
+    for (let i = 0; i < planned.length && !parallel; i++) {
       if (o.signal?.aborted) {
         interrupted = true;
         break;
       }
       const p = planned[i];
-      const cluster: ResolvedCluster = clusters[i];
-      const remote = p.target !== null;
-      const speedup = remote ? 1 : cluster.engine.speedupRatio;
       progress({ kind: 'cell-start', index: i, total: planned.length, params: p.params });
-      const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedup });
-      const workloadKey = JSON.stringify([p.cell.experiment.workload, baseDir, speedup]);
-      create();
-      const runDir = join(outDir, p.runDir);
-      const meta: CellRunMeta = {
-        command: `experiment ${exp.name}`,
-        label: cellLabel(exp.name, p.params),
-        config: {
-          experiment: exp.name,
-          clock: o.clock,
-          params: p.params,
-          repeat: p.cell.repeat,
-          ...(remote ? {} : { cluster: clusterConfigRecord(cluster), speedupRatio: speedup }),
-        },
-      };
-      let run: CellRun;
-      // A virtual cell's own best case (undefined on the real clock).
-      let bestCase: number | null | undefined;
-      try {
-        if (o.clock === 'virtual') {
-          const v = runVirtualCell(workload, cluster, p.cell.seed, runDir, meta);
-          bestCase = v.stats.bestCaseHitRatio;
-          run = v;
-        } else if (p.target) run = await (await realCell()).runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
-        else run = await (await realCell()).runEmbeddedCell((host ??= ClusterHost.start()), p.cell.experiment.cluster, baseDir, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
-      } catch (err) {
-        // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
-        if (!o.signal?.aborted) throw err;
-        interrupted = true;
-        break;
-      }
-      const entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
-      if (twins !== null && !run.interrupted) {
-        const actual = run.run.summary;
-        entry.groundTruth =
-          bestCase !== undefined ? twins.virtualCell(actual, bestCase, workload, workloadKey, cluster, p.cell.seed) : twins.realCell(actual, workload, workloadKey, cluster, p.cell.seed, remote);
+      let entry: CellEntry;
+      if (o.clock === 'virtual') entry = await withGroundTruth(i, await runVirtualCellJob(virtualJob(i), workloads, create));
+      else {
+        const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i) });
+        create();
+        const runDir = join(outDir, p.runDir);
+        const meta = metaOf(i);
+        let run: CellRun;
+        try {
+          if (p.target) run = await (await realCell()).runRemoteCell(p.target, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal, apiKey: o.apiKey });
+          else run = await (await realCell()).runEmbeddedCell((host ??= ClusterHost.start()), p.cell.experiment.cluster, baseDir, { workload, seed: p.cell.seed, runDir, meta, signal: o.signal });
+        } catch (err) {
+          // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
+          if (!o.signal?.aborted) throw err;
+          interrupted = true;
+          break;
+        }
+        entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
+        if (twins !== null && !run.interrupted) {
+          const w = await groundTruthWorkload(i);
+          entry.groundTruth = twins.realCell(run.run.summary, w.workload, w.key, clusters[i], p.cell.seed, p.target !== null);
+        }
       }
       summary.cells.push(entry);
-      if (run.interrupted) interrupted = true;
-      if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${run.interrupted ? ', the last one partly' : ''}`);
+      if (entry.interrupted) interrupted = true;
+      if (interrupted) notes.push(`interrupted: ${summary.cells.length} of ${planned.length} cells ran${entry.interrupted ? ', the last one partly' : ''}`);
       writeJsonAtomic(summaryPath, summary);
       progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
       if (interrupted) break;

@@ -39,6 +39,13 @@ describe('kvlab bench flags', () => {
     expect(err).toMatchObject({ code: 'bad_flag', message: 'Invalid option --num-users: must be an integer ≥ 1, got 0' });
   });
 
+  it('rejects --shard 3/2 (I must be below N) with a one-line commander error', async () => {
+    const p = program();
+    await expect(p.cmd.parseAsync(['bench', 'multiturn', '--shard', '3/2'], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+    expect(p.err()).toMatch(/--shard <i\/n>.*I must be a whole number from 0 to N−1 = 1, got 3/);
+    expect(p.err().trim().split('\n')).toHaveLength(1);
+  });
+
   it('rejects a bad threshold before sending anything', async () => {
     const p = program();
     await expect(p.cmd.parseAsync(['bench', 'multiturn', '--url', CLOSED, '--threshold', 'ttft_ms<5'], { from: 'user' })).rejects.toThrow(/needs a statistic/);

@@ -33,15 +33,16 @@ describe('kvlab experiment', () => {
     }
   });
 
-  it('runs a file on the virtual clock: progress on stderr, paths on stdout; --json prints summary.json', async () => {
+  it('runs a file on the virtual clock: progress on stderr (with --jobs 2, the cells running), paths on stdout; --json prints summary.json', async () => {
     const file = join(root, 'tiny.json');
     writeFileSync(file, JSON.stringify(tiny));
-    const plain = await cli(['experiment', file, '-o', join(root, 'plain'), '--no-png']);
+    const plain = await cli(['experiment', file, '-o', join(root, 'plain'), '--no-png', '--jobs', '2']);
     expect(plain.error).toBeNull();
     expect(plain.err).toMatch(/\[1\/2\] router\.mode=kv: 4 ok, TTFT mean/);
+    expect(plain.err).toContain('started 2/2; running: 1, 2');
     expect(plain.out).toContain(`summary: ${join(root, 'plain', 'summary.json')}`);
     expect(plain.out).toContain(`report: ${join(root, 'plain', 'report.html')}`);
-    const json = await cli(['experiment', file, '-o', join(root, 'json'), '--json', '--set', 'matrix.router.mode=["kv"]', '--no-png']);
+    const json = await cli(['experiment', file, '-o', join(root, 'json'), '--jobs', '1', '--json', '--set', 'matrix.router.mode=["kv"]', '--no-png']);
     expect(json.error).toBeNull();
     const doc = JSON.parse(json.out);
     expect(doc).toMatchObject({ experiment: 'tiny', clock: 'virtual' });
@@ -58,13 +59,15 @@ describe('kvlab experiment', () => {
     expect((error as KvlabError).message).toMatch(/cluster\.numWorkers/);
     const missing = await cli(['experiment']);
     expect((missing.error as KvlabError).code).toBe('bad_flag');
+    const zeroJobs = await cli(['experiment', file, '--jobs', '0']);
+    expect((zeroJobs.error as Error).message).toMatch(/--jobs/);
   });
 
   it('runs a file without a description: summary.json and the report describe its settings instead', async () => {
     const file = join(root, 'undescribed.json');
     const { description: _, ...undescribed } = tiny;
     writeFileSync(file, JSON.stringify(undescribed));
-    const { error } = await cli(['experiment', file, '-o', join(root, 'undescribed'), '--no-png']);
+    const { error } = await cli(['experiment', file, '-o', join(root, 'undescribed'), '--no-png', '--jobs', '1']);
     expect(error).toBeNull();
     const summary = JSON.parse(readFileSync(join(root, 'undescribed', 'summary.json'), 'utf8'));
     const expected = 'tiny (no description in the file): multiturn workload on 2 workers behind a kv router; matrix: router.mode ∈ {kv, random}.';

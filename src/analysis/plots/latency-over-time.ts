@@ -1,26 +1,67 @@
 /**
  * TTFT and E2E over the run: one dot per successful request at its send time (ms since the run's
  * start), one panel per metric with its own y scale, one colour per series. Failed requests and
- * missing values are left out. Every request is drawn (no sampling), so the spec grows with the run.
+ * missing values are left out. A run of at most `maxPoints` requests per series and metric is drawn
+ * whole; a longer one is thinned so the report stays small and fast however long the run: its send
+ * times are cut into maxPoints / 3 equal bins and each bin keeps its lowest, median and highest
+ * request (outliers are never dropped; the title says how many dots stand for how many requests).
  * Pure.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import type { RequestRecord } from '../../core/records.ts';
 import { colorEncoding, requireSeries, VL_SCHEMA, WIDTH, type RecordSeries } from './common.ts';
 
-export function latencyOverTimeSpec(series: readonly RecordSeries[]): TopLevelSpec {
+/** Dots per series and metric before thinning (about 2 × 4 series × 3000 dots keep the SVG a few MB). */
+export const MAX_TIME_POINTS = 3000;
+
+interface Dot {
+  r: RequestRecord;
+  v: number;
+}
+
+/** The dots drawn for one series and metric: all of them, or each time bin's min, median and max. */
+export function thinOverTime(dots: readonly Dot[], maxPoints = MAX_TIME_POINTS): Dot[] {
+  if (dots.length <= maxPoints) return [...dots];
+  const bins = Math.max(1, Math.floor(maxPoints / 3));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const d of dots) {
+    lo = Math.min(lo, d.r.sentAtMs);
+    hi = Math.max(hi, d.r.sentAtMs);
+  }
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const byBin: Dot[][] = Array.from({ length: bins }, () => []);
+  for (const d of dots) byBin[Math.min(bins - 1, Math.floor((d.r.sentAtMs - lo) / width))].push(d);
+  const kept: Dot[] = [];
+  for (const bin of byBin) {
+    if (bin.length === 0) continue;
+    bin.sort((a, b) => a.v - b.v || a.r.sentAtMs - b.r.sentAtMs);
+    for (const i of new Set([0, (bin.length - 1) >> 1, bin.length - 1])) kept.push(bin[i]);
+  }
+  return kept.sort((a, b) => a.r.sentAtMs - b.r.sentAtMs);
+}
+
+export function latencyOverTimeSpec(series: readonly RecordSeries[], maxPoints = MAX_TIME_POINTS): TopLevelSpec {
   requireSeries(series, 'latencyOverTimeSpec');
   const values: Array<Record<string, string | number>> = [];
+  let total = 0;
   for (const s of series) {
-    for (const r of s.records) {
-      if (!r.ok) continue;
-      const base = { series: s.name, sent_at_ms: r.sentAtMs, turn: r.turn, conversation: r.conversationId };
-      if (r.ttftMs !== null && Number.isFinite(r.ttftMs)) values.push({ ...base, metric: 'ttft_ms', value_ms: r.ttftMs });
-      if (r.e2eMs !== null && Number.isFinite(r.e2eMs)) values.push({ ...base, metric: 'e2e_ms', value_ms: r.e2eMs });
+    for (const metric of ['ttft_ms', 'e2e_ms'] as const) {
+      const dots: Dot[] = [];
+      for (const r of s.records) {
+        const v = metric === 'ttft_ms' ? r.ttftMs : r.e2eMs;
+        if (r.ok && v !== null && Number.isFinite(v)) dots.push({ r, v });
+      }
+      total += dots.length;
+      for (const { r, v } of thinOverTime(dots, maxPoints)) values.push({ series: s.name, sent_at_ms: r.sentAtMs, turn: r.turn, conversation: r.conversationId, metric, value_ms: v });
     }
   }
+  const thinned = values.length < total;
   return {
     $schema: VL_SCHEMA,
-    title: 'TTFT and E2E latency over time (one dot per request)',
+    title: thinned
+      ? `TTFT and E2E latency over time (${values.length} of ${total} dots: each time bin's lowest, median and highest request)`
+      : 'TTFT and E2E latency over time (one dot per request)',
     data: { values },
     facet: { row: { field: 'metric', type: 'nominal', title: null, sort: ['ttft_ms', 'e2e_ms'] } },
     resolve: { scale: { y: 'independent' } },

@@ -1,0 +1,83 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runExperiment, type ExperimentProgress } from '../../src/lab/run-experiment.ts';
+import { ExperimentFileError } from '../../src/lab/experiment-file.ts';
+import { KvlabError } from '../../src/core/errors.ts';
+import { errorFromData, errorToData } from '../../src/lab/cell-pool.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'kvlab-parallel-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Six small cells: two routers × three prefix ratios, on three workers. */
+const sweep = {
+  name: 'sweep',
+  cluster: { numWorkers: 3, router: { mode: 'kv' } },
+  workload: { kind: 'prefix-ratio', isl: 600, osl: 8, requests: 24, numPrefixPrompts: 3, concurrency: 4 },
+  matrix: { 'router.mode': ['kv', 'round-robin'], 'workload.prefixRatio': [0.2, 0.5, 0.8] },
+  seed: 3,
+};
+
+const readJson = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
+const runDirs = (dir: string): string[] => readdirSync(dir).filter((f) => statSync(join(dir, f)).isDirectory()).sort();
+/** summary.json without its wall-clock start time. */
+const cellsOf = (dir: string): unknown => readJson(join(dir, 'summary.json')).cells;
+
+describe('kvlab experiment --jobs on the virtual clock', () => {
+  it('writes byte-identical records and the same summary with --jobs 2 as with --jobs 1, cells in matrix order', async () => {
+    const one = join(root, 'one');
+    const two = join(root, 'two');
+    const events: ExperimentProgress[] = [];
+    await runExperiment({ experiment: sweep, clock: 'virtual', outDir: one, jobs: 1, report: false });
+    const result = await runExperiment({ experiment: sweep, clock: 'virtual', outDir: two, jobs: 2, report: false, onProgress: (e) => events.push(e) });
+    expect(result.cells).toHaveLength(6);
+    expect(runDirs(two)).toEqual(runDirs(one));
+    for (const d of runDirs(one)) {
+      expect(readFileSync(join(two, d, 'requests.jsonl'), 'utf8')).toBe(readFileSync(join(one, d, 'requests.jsonl'), 'utf8'));
+      expect(readJson(join(two, d, 'run.json')).summary).toEqual(readJson(join(one, d, 'run.json')).summary);
+    }
+    expect(cellsOf(two)).toEqual(cellsOf(one));
+    // Two threads: a second cell starts before the first one finishes.
+    const firstDone = events.findIndex((e) => e.kind === 'cell');
+    expect(events.slice(0, firstDone).filter((e) => e.kind === 'cell-start')).toHaveLength(2);
+  });
+
+  it('Ctrl-C keeps the finished cells and removes the folders of the unfinished ones', async () => {
+    const out = join(root, 'abort');
+    const ac = new AbortController();
+    const result = await runExperiment({
+      experiment: sweep,
+      clock: 'virtual',
+      outDir: out,
+      jobs: 2,
+      report: false,
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.kind === 'cell') ac.abort();
+      },
+    });
+    expect(result.interrupted).toBe(true);
+    expect(result.cells.length).toBeGreaterThanOrEqual(1);
+    expect(result.cells.length).toBeLessThan(6);
+    expect(runDirs(out)).toEqual(result.cells.map((c) => c.runDir).sort());
+    for (const c of result.cells) expect(existsSync(join(out, c.runDir, 'run.json'))).toBe(true);
+    expect(result.summary.notes.some((n) => n.startsWith(`interrupted: ${result.cells.length} of 6 cells ran`))).toBe(true);
+  });
+
+  it('an experiment-file error from a worker thread keeps its class and field (exit 2, not a crash)', () => {
+    const back = errorFromData(errorToData(new ExperimentFileError("field 'workload.prefixRatio': must be at most 1", 'workload.prefixRatio')));
+    expect(back).toBeInstanceOf(ExperimentFileError);
+    expect((back as ExperimentFileError).param).toBe('workload.prefixRatio');
+    expect((back as ExperimentFileError).status).toBe(2);
+    const other = errorFromData(errorToData(new RangeError('boom')));
+    expect(other).not.toBeInstanceOf(KvlabError);
+    expect(other.message).toBe('boom');
+  });
+
+  it('refuses --jobs 0', async () => {
+    const err = await runExperiment({ experiment: sweep, clock: 'virtual', outDir: join(root, 'zero'), jobs: 0, report: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KvlabError);
+    expect((err as KvlabError).message).toMatch(/--jobs/);
+  });
+});
