@@ -247,9 +247,9 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     const spec = { workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i) };
     return { workload: await workloads.get(spec), key: JSON.stringify([p.cell.experiment.workload, baseDir, speedupOf(i)]) };
   };
-  const withGroundTruth = async (i: number, r: VirtualCellResult): Promise<CellEntry> => {
-    if (twins === null || r.entry.interrupted) return r.entry;
-    const w = await groundTruthWorkload(i);
+  type BuiltWorkload = Awaited<ReturnType<typeof groundTruthWorkload>>;
+  const withGroundTruth = (i: number, r: VirtualCellResult, w: BuiltWorkload | null): CellEntry => {
+    if (twins === null || w === null || r.entry.interrupted) return r.entry;
     r.entry.groundTruth = twins.virtualCell(r.entry.summary, r.bestCaseHitRatio, w.workload, w.key, clusters[i], planned[i].cell.seed);
     return r.entry;
   };
@@ -259,8 +259,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
 
     if (parallel) {
       const entries: (CellEntry | undefined)[] = [];
-      // Each finished cell's ground truth is computed here before its entry is written.
-      const finishing: Promise<void>[] = [];
+      // The cells' workloads, built here too for their ground truth (one per distinct workload).
+      const built = twins === null ? null : await Promise.all(planned.map((_, i) => groundTruthWorkload(i)));
       const run = await runCellsInThreads(
         planned.map((_, i) => virtualJob(i)),
         jobs,
@@ -268,20 +268,17 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
           onBuilt: create,
           onStart: (i) => progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params }),
           onDone: (i, result) => {
-            const done = withGroundTruth(i, result).then((entry) => {
-              entries[i] = entry;
-              // Matrix order whatever the order of finishing, so the summary equals a --jobs 1 run's.
-              summary.cells = entries.filter((e): e is CellEntry => e !== undefined);
-              writeJsonAtomic(summaryPath, summary);
-              progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
-            });
-            finishing.push(done);
+            const entry = withGroundTruth(i, result, built?.[i] ?? null);
+            entries[i] = entry;
+            // Matrix order whatever the order of finishing, so the summary equals a --jobs 1 run's.
+            summary.cells = entries.filter((e): e is CellEntry => e !== undefined);
+            writeJsonAtomic(summaryPath, summary);
+            progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
           },
         },
         o.signal,
       );
       interrupted = run.interrupted;
-      await Promise.all(finishing);
     }
     for (let i = 0; i < planned.length && !parallel; i++) {
       if (o.signal?.aborted) {
@@ -291,7 +288,10 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       const p = planned[i];
       progress({ kind: 'cell-start', index: i, total: planned.length, params: p.params });
       let entry: CellEntry;
-      if (o.clock === 'virtual') entry = await withGroundTruth(i, await runVirtualCellJob(virtualJob(i), workloads, create));
+      if (o.clock === 'virtual') {
+        const r = await runVirtualCellJob(virtualJob(i), workloads, create);
+        entry = withGroundTruth(i, r, twins === null ? null : await groundTruthWorkload(i));
+      }
       else {
         const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i) });
         create();
