@@ -2,12 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Two projects: `unit` (fast: pure logic, in-process servers, virtual time) and `slow` (reliability,
- * soak, fuzzing, the real-vs-virtual clock check and the real llama.cpp engine, each many seconds). `npm test` runs both;
+ * soak, fuzzing, the real-vs-virtual clock checks and the real llama.cpp engine, each many seconds). `npm test` runs both;
  * `npm run test:unit` / `npm run test:slow` run one.
  */
 const SLOW = [
   'test/reliability/**/*.test.ts',
-  'test/lab/clock-agreement.test.ts',
+  'test/lab/*clock-agreement*.test.ts',
   'test/llama/llama-worker.test.ts',
   'test/llama/real-engine-e2e.test.ts',
 ];

@@ -54,11 +54,20 @@ const WARM_UP_TOKENS = 2000;
 const WARM_UP_ROUNDS = 3;
 const WARM_UP_OUTPUT = 32;
 
-async function chat(url: string, content: string, signal?: AbortSignal): Promise<void> {
+/**
+ * The warm-up's shape for an engine compressed by `speedupRatio`: the full one at ratio ≥ 1; a slowed
+ * engine (ratio < 1) gets one round of 4 tokens, since its own steps take 1/ratio× longer (a full
+ * warm-up at ratio 0.05 took ~45 s per cell) and dwarf the first requests' compile costs anyway.
+ */
+export function warmUpShape(speedupRatio: number): { rounds: number; outputTokens: number } {
+  return speedupRatio >= 1 ? { rounds: WARM_UP_ROUNDS, outputTokens: WARM_UP_OUTPUT } : { rounds: 1, outputTokens: 4 };
+}
+
+async function chat(url: string, content: string, maxTokens: number, signal?: AbortSignal): Promise<void> {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: DEFAULT_MOCKER_OPTIONS.model, messages: [{ role: 'user', content }], max_tokens: WARM_UP_OUTPUT, stream: true }),
+    body: JSON.stringify({ model: DEFAULT_MOCKER_OPTIONS.model, messages: [{ role: 'user', content }], max_tokens: maxTokens, stream: true }),
     signal,
   });
   await res.arrayBuffer();
@@ -71,10 +80,11 @@ async function chat(url: string, content: string, signal?: AbortSignal): Promise
  * as `kvlab bench --reset-cache` does): every worker's, and what the router remembers of them, so
  * the measured run starts cold-cached but warm-compiled.
  */
-export async function warmUp(cluster: { url: string; workers: readonly ClusterWorker[] }, signal?: AbortSignal): Promise<void> {
+export async function warmUp(cluster: { url: string; workers: readonly ClusterWorker[] }, signal?: AbortSignal, speedupRatio = 1): Promise<void> {
   const rng = createRng('kvlab-lab-warm-up');
-  for (let round = 0; round < WARM_UP_ROUNDS; round++) {
-    await Promise.all(cluster.workers.map((_, i) => chat(cluster.url, loremText(rng.fork(`${round}/${i}`), WARM_UP_TOKENS).text, signal)));
+  const shape = warmUpShape(speedupRatio);
+  for (let round = 0; round < shape.rounds; round++) {
+    await Promise.all(cluster.workers.map((_, i) => chat(cluster.url, loremText(rng.fork(`${round}/${i}`), WARM_UP_TOKENS).text, shape.outputTokens, signal)));
   }
   const router = createTransport({ baseUrl: cluster.url });
   try {
@@ -93,7 +103,7 @@ export async function warmUp(cluster: { url: string; workers: readonly ClusterWo
 export async function runEmbeddedCell(host: ClusterHost, settings: ClusterSettings, baseDir: string, o: RealCellOptions): Promise<CellRun> {
   const running = await host.startCluster(settings, baseDir, o.seed);
   try {
-    await warmUp(running, o.signal);
+    await warmUp(running, o.signal, settings.speedupRatio ?? 1);
     return await bench(running.url, o, { embedded: { router: running.url, workers: running.workers.map((w) => w.url) } });
   } finally {
     await running.close();

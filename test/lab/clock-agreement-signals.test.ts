@@ -3,7 +3,7 @@
  * mean TTFT per setting within 15 %, and on both clocks a delay longer than the gap between requests
  * (or every event lost) costs the kv router its prefix hits (the real router drops the batches on
  * arrival and delays the rest with timers: kv-subscriber.ts). One request at a time on an engine slowed
- * 20× (speedupRatio 0.05), as in clock-agreement.test.ts and for the same reason (~1 min: three real cells).
+ * 20× (speedupRatio 0.05), as in clock-agreement.test.ts and for the same reason (~35 s: three real cells, each with a short warm-up at this ratio, real-cell.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
