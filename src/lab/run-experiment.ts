@@ -256,7 +256,6 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   // Real-clock cells on embedded clusters share one cluster thread (started with the first such cell).
   let host: ClusterHost | undefined;
   try {
-
     if (parallel) {
       const entries: (CellEntry | undefined)[] = [];
       // The cells' workloads, built here too for their ground truth (one per distinct workload).
