@@ -83,7 +83,7 @@ export function registerExperiment(program: Command): void {
     .option('--list', 'list the shipped experiments')
     .option('--json', 'print summary.json (or the list) as JSON')
     .option('--no-png', 'write SVG plots only')
-    .option('--jobs <n>', `virtual-clock cells run at once, one worker thread each (default: the cores, ${availableParallelism()}); real-clock cells always run one at a time`, intArg({ min: 1 }))
+    .option('--jobs <n>', `virtual-clock cells run at once, one worker thread each (default 1: a thread's start-up costs more than the shipped experiments' cells; up to the cores, ${availableParallelism()}, for long cells); real-clock cells always run one at a time`, intArg({ min: 1 }))
     .option('--shard <i/n>', 'run shard I of N of the cells (every N-th from the I-th, I from 0); `kvlab merge` joins the shard folders', shardArg())
     .addHelpText('after', EXPERIMENT_FILE_HELP)
     .action(async (file: string | undefined, f: ExperimentFlags) => {
@@ -102,7 +102,7 @@ export function registerExperiment(program: Command): void {
       const clock: Clock = f.clock ?? (targets.length > 0 ? 'real' : 'virtual');
       const { runExperiment } = await import('../lab/run-experiment.ts');
       // Given on the real clock, --jobs only earns a note (those cells run one at a time).
-      const jobs = f.jobs ?? (clock === 'virtual' ? availableParallelism() : undefined);
+      const jobs = f.jobs;
       const result = await withAbort('kvlab experiment: interrupted, finishing in-flight requests and writing what was measured', (signal) =>
         runExperiment({ file, clock, targets, outDir: f.output, overwrite: f.overwrite, sets: f.set, signal, png: f.png, jobs, shard: f.shard, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter('', clock === 'virtual' && (jobs ?? 1) > 1) }),
       );

@@ -74,7 +74,7 @@ export interface RunExperimentOptions {
   groundTruth?: boolean;
   /**
    * Virtual-clock cells run at once, each in a worker thread (cell-pool.ts; default 1: in this
-   * thread; the CLI's default is the number of cores). Real-clock cells always run one at a time.
+   * thread; the CLI's default too: a thread's start-up outweighs short cells). Real-clock cells always run one at a time.
    */
   jobs?: number;
   /** Run only shard I of N of the cells (every N-th from the I-th); summary.json records it. */
