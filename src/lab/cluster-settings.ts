@@ -29,7 +29,7 @@ export interface ResolvedCluster {
   numWorkers: number;
   engine: EngineConfig;
   reasoningRatio: number;
-  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number; kvCpuHitCredit?: number; kvDiskHitCredit?: number } & RouterSignalSettings;
+  router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number } & RouterSignalSettings;
   /** The profile's path as written (resolved), or null for the engine's default curves (or the shipped roofline profile). */
   profilePath: string | null;
   timing: TimingModel | undefined;
@@ -38,8 +38,8 @@ export interface ResolvedCluster {
 }
 
 /**
- * Stale and lost signals (both clocks) and router replicas (virtual clock); absent = current,
- * lossless, one router (the run.json config then omits them).
+ * Stale and lost signals (both clocks), router replicas (virtual clock) and offload-tier credits;
+ * absent = current, lossless, one router, Dynamo's credits (the run.json config then omits them).
  */
 export interface RouterSignalSettings {
   kvEventDelayMs?: number;
@@ -48,17 +48,21 @@ export interface RouterSignalSettings {
   replicas?: number;
   replicaSync?: boolean;
   replicaSpread?: 'round-robin' | 'random';
+  kvCpuHitCredit?: number;
+  kvDiskHitCredit?: number;
 }
 
 /** The router settings only the virtual clock applies (the embedded cluster runs one router). */
 export const VIRTUAL_ONLY_ROUTER_SETTINGS = ['replicas', 'replicaSync', 'replicaSpread'] as const;
-/** Every optional router setting the resolved cluster carries only when set. */
-const ROUTER_EXTRA_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs', ...VIRTUAL_ONLY_ROUTER_SETTINGS] as const;
+/** The optional router settings the embedded cluster's router applies too. */
+const REAL_ROUTER_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs'] as const;
+/** Every optional router setting the resolved cluster carries only when set (in run.json's order). */
+const ROUTER_EXTRA_SETTINGS = [...REAL_ROUTER_SETTINGS, ...VIRTUAL_ONLY_ROUTER_SETTINGS, 'kvCpuHitCredit', 'kvDiskHitCredit'] as const;
 
-/** The signal settings a router section sets, and only those. */
-function signalSettings(r: ClusterSettings['router']): RouterSignalSettings {
+/** The settings of `keys` that `r` sets, and only those. */
+function setSettings(r: RouterSignalSettings | undefined, keys: readonly (keyof RouterSignalSettings)[]): RouterSignalSettings {
   const out: Record<string, unknown> = {};
-  for (const key of ROUTER_EXTRA_SETTINGS) if (r?.[key] !== undefined) out[key] = r[key];
+  for (const key of keys) if (r?.[key] !== undefined) out[key] = r[key];
   return out as RouterSignalSettings;
 }
 
@@ -150,9 +154,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       kvOverlapScoreWeight: c.router?.kvOverlapScoreWeight ?? CLUSTER_DEFAULTS.router.kvOverlapScoreWeight,
       routerTemperature: c.router?.routerTemperature ?? CLUSTER_DEFAULTS.router.routerTemperature,
       routerTtlS: c.router?.routerTtlS ?? CLUSTER_DEFAULTS.router.routerTtlS,
-      ...signalSettings(c.router),
-      ...(c.router?.kvCpuHitCredit !== undefined ? { kvCpuHitCredit: c.router.kvCpuHitCredit } : {}),
-      ...(c.router?.kvDiskHitCredit !== undefined ? { kvDiskHitCredit: c.router.kvDiskHitCredit } : {}),
+      ...setSettings(c.router, ROUTER_EXTRA_SETTINGS),
     },
     profilePath,
     timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),
@@ -210,11 +212,7 @@ export function embeddedClusterOptions(c: ResolvedCluster, seed: number): Cluste
       temperature: c.router.routerTemperature,
       routerTtlS: c.router.routerTtlS,
       seed,
-      ...(c.router.kvEventDelayMs !== undefined ? { kvEventDelayMs: c.router.kvEventDelayMs } : {}),
-      ...(c.router.kvEventLoss !== undefined ? { kvEventLoss: c.router.kvEventLoss } : {}),
-      ...(c.router.loadRefreshMs !== undefined ? { loadRefreshMs: c.router.loadRefreshMs } : {}),
-      ...(c.router.kvCpuHitCredit !== undefined ? { kvCpuHitCredit: c.router.kvCpuHitCredit } : {}),
-      ...(c.router.kvDiskHitCredit !== undefined ? { kvDiskHitCredit: c.router.kvDiskHitCredit } : {}),
+      ...setSettings(c.router, [...REAL_ROUTER_SETTINGS, 'kvCpuHitCredit', 'kvDiskHitCredit']),
     },
     kvEvents: c.router.mode === 'kv',
   };
