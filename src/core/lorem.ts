@@ -118,6 +118,8 @@ VOCAB.words.forEach((w, i) => {
   WORD_AT[i + 1] = at;
 });
 const LONGEST_WORD = Math.max(...VOCAB.words.map((w) => w.length)) + 1;
+/** Bytes of the longest lorem word with its space: the text of n tokens takes at most n times this. */
+export const LOREM_MAX_TOKEN_BYTES = LONGEST_WORD;
 /**
  * The same bytes as 32-bit little-endian lanes, four per word (zero-padded to 16 bytes): a word is
  * written with two or four unaligned 32-bit stores instead of a byte loop (~3.5× faster for a long
@@ -166,24 +168,13 @@ export function loremText(rng: Rng, n: number): { text: string; tokens: number[]
   return { text: tokensToLoremText(tokens), tokens };
 }
 
-/** Bytes (= characters: ASCII) of the text of lorem `tokens`; throws on an id that is not a lorem token. */
-export function loremTextLength(tokens: ArrayLike<number>): number {
-  let n = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const id = tokens[i];
-    const w = (WORD_OF_ID[id] ?? 0) - 1; // any id outside the table (negative, too large, fractional) reads undefined
-    if (w < 0) throw new RangeError(`token id ${id} is not a lorem token`);
-    n += WORD_AT[w + 1] - WORD_AT[w];
-  }
-  return n;
-}
-
 /**
  * Writes the text of lorem `tokens` as ASCII bytes into `out` from `at` and returns where it ended:
  * each word's lanes stored from one table (no string is made); the last words, within 16 bytes of the
- * end of `out`, byte by byte. `out` must have `loremTextLength(tokens)` bytes free from `at`; up to 15
- * bytes after the text (within `out`) may be overwritten, so whatever follows it is written after it.
- * The text needs no escaping inside a JSON string (lowercase letters and spaces).
+ * end of `out`, byte by byte. `out` must have room for the text from `at` (at most
+ * `LOREM_MAX_TOKEN_BYTES` per token); up to 15 bytes after the text (within `out`) may be overwritten,
+ * so whatever follows it is written after it. The text needs no escaping inside a JSON string
+ * (lowercase letters and spaces).
  */
 export function writeLoremText(tokens: ArrayLike<number>, out: Uint8Array, at: number): number {
   const n = tokens.length;

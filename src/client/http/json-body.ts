@@ -49,8 +49,8 @@ function pushMessage(parts: (string | JsonContent)[], m: unknown): void {
 }
 
 /**
- * The body as JSON: a string when nothing in it writes itself, else a Buffer of the same bytes, from
- * `alloc` (a Buffer of exactly the bytes asked for).
+ * The body as JSON: a string when nothing in it writes itself, else a Buffer of the same bytes, at the
+ * start of a Buffer from `alloc` (asked for an upper bound of their length).
  */
 export function encodeJsonBody(body: Record<string, unknown>, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): string | Buffer {
   if (!hasJsonContent(body.messages)) return JSON.stringify(body);
@@ -64,11 +64,11 @@ export function encodeJsonBody(body: Record<string, unknown>, alloc: (bytes: num
     }
     parts.push(']');
   });
-  let bytes = 0;
-  for (const p of parts) bytes += typeof p === 'string' ? Buffer.byteLength(p) : p.byteLength();
-  const out = alloc(bytes);
+  let bound = 0;
+  for (const p of parts) bound += typeof p === 'string' ? Buffer.byteLength(p) : p.maxByteLength();
+  // Written in order, so a content's lanes past its end are overwritten by what follows it.
+  const out = alloc(bound);
   let at = 0;
   for (const p of parts) at = typeof p === 'string' ? at + out.write(p, at) : p.write(out, at);
-  if (at !== bytes) throw new Error(`request body: wrote ${at} bytes of ${bytes}`);
-  return out;
+  return out.subarray(0, at);
 }

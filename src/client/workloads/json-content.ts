@@ -7,16 +7,19 @@
  * transport writes it (http/json-body.ts). The message's `content` is the same text, built only when
  * something reads it (a local token count, a verbose log, a transcript).
  */
-import { loremTextLength, writeLoremText } from '../../core/lorem.ts';
+import { LOREM_MAX_TOKEN_BYTES, writeLoremText } from '../../core/lorem.ts';
 import type { ScriptMessage } from './types.ts';
 
 export const JSON_CONTENT = Symbol('kvlab.jsonContent');
 
 /** Content able to write itself inside a JSON string. */
 export interface JsonContent {
-  /** Bytes it takes (it needs no escaping: ASCII without quotes, backslashes or control characters). */
-  byteLength(): number;
-  /** Writes its bytes into `out` from `at`; returns the end offset. */
+  /**
+   * Bytes it takes at most (it needs no escaping: ASCII without quotes, backslashes or control
+   * characters). A bound, not the length: measuring it would cost a pass as long as writing it.
+   */
+  maxByteLength(): number;
+  /** Writes its bytes into `out` from `at` (may overwrite up to 15 bytes after them); returns the end offset. */
   write(out: Buffer, at: number): number;
 }
 
@@ -31,9 +34,9 @@ export function jsonContentOf(m: object): JsonContent | undefined {
  */
 export function loremJsonContent(parts: readonly ArrayLike<number>[], texts: readonly (string | null)[] = []): JsonContent {
   return {
-    byteLength() {
+    maxByteLength() {
       let n = 0;
-      for (let i = 0; i < parts.length; i++) n += texts[i]?.length ?? loremTextLength(parts[i]);
+      for (let i = 0; i < parts.length; i++) n += texts[i]?.length ?? parts[i].length * LOREM_MAX_TOKEN_BYTES;
       return n;
     },
     write(out, at) {
