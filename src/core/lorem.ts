@@ -118,6 +118,24 @@ VOCAB.words.forEach((w, i) => {
   WORD_AT[i + 1] = at;
 });
 const LONGEST_WORD = Math.max(...VOCAB.words.map((w) => w.length)) + 1;
+/** Bytes of the longest lorem word with its space: the text of n tokens takes at most n times this. */
+export const LOREM_MAX_TOKEN_BYTES = LONGEST_WORD;
+/**
+ * The same bytes as 32-bit little-endian lanes, four per word (zero-padded to 16 bytes): a word is
+ * written with two or four unaligned 32-bit stores instead of a byte loop (~3.5× faster for a long
+ * prompt), its padding overwritten by the next word.
+ */
+const LANE_BYTES = 16;
+const WORD_LANES = new Uint32Array(V * 4);
+const WORD_LEN = new Uint8Array(V);
+if (LONGEST_WORD > LANE_BYTES) throw new Error(`a lorem word is longer than ${LANE_BYTES - 1} letters`);
+VOCAB.words.forEach((w, i) => {
+  const padded = Buffer.alloc(LANE_BYTES);
+  const len = WORD_AT[i + 1] - WORD_AT[i];
+  padded.set(WORD_BYTES.subarray(WORD_AT[i], WORD_AT[i + 1]));
+  WORD_LEN[i] = len;
+  for (let k = 0; k < 4; k++) WORD_LANES[i * 4 + k] = padded.readUInt32LE(k * 4);
+});
 /** Text being assembled (kept between calls, grown as needed). */
 let textBytes = Buffer.allocUnsafe(1 << 16);
 
@@ -151,23 +169,49 @@ export function loremText(rng: Rng, n: number): { text: string; tokens: number[]
 }
 
 /**
- * Text of a sequence of lorem tokens (same as decode, without going through the BPE tables): each
- * word's bytes copied from one table into a buffer, which becomes the string in one native call
+ * Writes the text of lorem `tokens` as ASCII bytes into `out` from `at` and returns where it ended:
+ * each word's lanes stored from one table (no string is made); the last words, within 16 bytes of the
+ * end of `out`, byte by byte. `out` must have room for the text from `at` (at most
+ * `LOREM_MAX_TOKEN_BYTES` per token); up to 15 bytes after the text (within `out`) may be overwritten,
+ * so whatever follows it is written after it. The text needs no escaping inside a JSON string
+ * (lowercase letters and spaces).
+ */
+export function writeLoremText(tokens: ArrayLike<number>, out: Uint8Array, at: number): number {
+  const n = tokens.length;
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const lanesUpTo = out.length - LANE_BYTES;
+  for (let i = 0; i < n; i++) {
+    const id = tokens[i];
+    const w = (WORD_OF_ID[id] ?? 0) - 1; // any id outside the table (negative, too large, fractional) reads undefined
+    if (w < 0) throw new RangeError(`token id ${id} is not a lorem token`);
+    const len = WORD_LEN[w];
+    if (at <= lanesUpTo) {
+      const l = w * 4;
+      view.setUint32(at, WORD_LANES[l], true);
+      view.setUint32(at + 4, WORD_LANES[l + 1], true);
+      if (len > 8) {
+        view.setUint32(at + 8, WORD_LANES[l + 2], true);
+        view.setUint32(at + 12, WORD_LANES[l + 3], true);
+      }
+    } else {
+      if (at + len > out.length) throw new RangeError(`writeLoremText: ${out.length - at} bytes left for a ${len}-byte word`);
+      for (let b = WORD_AT[w], k = 0; k < len; k++) out[at + k] = WORD_BYTES[b + k];
+    }
+    at += len;
+  }
+  return at;
+}
+
+/**
+ * Text of a sequence of lorem tokens (same as decode, without going through the BPE tables): the
+ * words' bytes written into a buffer (`writeLoremText`), which becomes the string in one native call
  * (several times cheaper than joining 16,000 word strings for a long prompt).
  */
 export function tokensToLoremText(tokens: ArrayLike<number>): string {
   const n = tokens.length;
   if (textBytes.length < n * LONGEST_WORD) textBytes = Buffer.allocUnsafe(n * LONGEST_WORD);
-  const out = textBytes;
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const id = tokens[i];
-    const w = (WORD_OF_ID[id] ?? 0) - 1; // any id outside the table (negative, too large, fractional) reads undefined
-    if (w < 0) throw new RangeError(`token id ${id} is not a lorem token`);
-    const end = WORD_AT[w + 1];
-    for (let b = WORD_AT[w]; b < end; b++) out[at++] = WORD_BYTES[b];
-  }
-  const text = out.toString('latin1', 0, at);
+  const at = writeLoremText(tokens, textBytes, 0);
+  const text = textBytes.toString('latin1', 0, at);
   if (textBytes.length > 1 << 22) textBytes = Buffer.allocUnsafe(1 << 16); // a huge text's buffer is not kept
   return text;
 }

@@ -9,6 +9,8 @@ import {
   loremTokens,
   tokensForId,
   tokensToLoremText,
+  LOREM_MAX_TOKEN_BYTES,
+  writeLoremText,
   writeTokensForId,
 } from '../../src/core/lorem.ts';
 import { decode, encode } from '../../src/core/tokenizer.ts';
@@ -71,6 +73,19 @@ describe('loremTokens / loremText', () => {
   it('spreads over the vocabulary (not stuck on a few words)', () => {
     const distinct = new Set(loremTokens(createRng(3), 5000)).size;
     expect(distinct).toBeGreaterThan(LOREM_WORDS.length * 0.9);
+  });
+
+  it('writes the same text as bytes at any offset, within its bound of bytes per token', () => {
+    const tokens = loremTokens(createRng('bytes'), 500);
+    const text = tokensToLoremText(tokens);
+    expect(text.length).toBeLessThanOrEqual(tokens.length * LOREM_MAX_TOKEN_BYTES);
+    for (const slack of [0, 5, 40]) {
+      const out = Buffer.alloc(3 + text.length + slack, 0x21);
+      expect(writeLoremText(tokens, out, 3)).toBe(3 + text.length);
+      expect(out.toString('latin1', 0, 3 + text.length)).toBe(`!!!${text}`);
+    }
+    expect(() => writeLoremText(tokens, Buffer.alloc(text.length - 1), 0)).toThrow(RangeError);
+    expect(() => writeLoremText([198], Buffer.alloc(64), 0)).toThrow(/not a lorem token/);
   });
 
   it('rejects non-lorem ids when rendering text directly', () => {

@@ -44,7 +44,8 @@ export interface AttemptSpec {
   path: string;
   /** Flat request headers: name, value, name, value, … */
   headers: string[];
-  body: string;
+  /** The JSON body (a Buffer when written from token ids, http/json-body.ts). */
+  body: string | Buffer;
   /** When the attempt was sent, on the `now` clock (the timings' origin). */
   startMs: number;
   now: () => number;

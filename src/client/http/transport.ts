@@ -4,7 +4,7 @@
  * with `stream_options.include_usage`, and turns the answer into a `SendResult` (timings on the
  * caller's clock, tokens, cached tokens, serving worker, error). Each attempt runs on undici's
  * dispatch callbacks (attempt.ts); the request headers are built once per transport and the body
- * serialised once per request. Retries connection errors, 429 and 5xx with seeded exponential backoff
+ * serialised once per request (json-body.ts: a generated prompt is written from its token ids). Retries connection errors, 429 and 5xx with seeded exponential backoff
  * (retry-policy.ts). A retried request keeps its first send time: its TTFT and E2E count from the
  * first attempt, failed attempts and backoff included (what the user waited), and `retries` says how
  * many attempts it took (its record's `attempts` = retries + 1).
@@ -21,6 +21,8 @@ import type { ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { TurnResult } from '../runner/types.ts';
 import { AttemptError, runAttempt, type AttemptOutcome, type FailureKind } from './attempt.ts';
+import { BodyBuffers } from './body-buffers.ts';
+import { encodeJsonBody } from './json-body.ts';
 import { tpotOf } from './response-timing.ts';
 import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from './retry-policy.ts';
 import { listModelCards, resetPrefixCache, type AdminTarget, type ModelCard } from './server-admin.ts';
@@ -133,12 +135,14 @@ export function createTransport(opts: TransportOptions): Transport {
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const baseHeaders = { ...(opts.headers ?? {}) };
   // Built once: the same headers go with every request (the caller's last, so they win).
+  // Memory of long bodies, reused from one request to the next (body-buffers.ts).
+  const bodies = new BodyBuffers();
   const postHeaders = Object.entries({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', ...baseHeaders }).flat();
 
   // Model cards and cache resets: at most 30 s each (less when the request timeout is shorter).
   const admin: AdminTarget = { dispatcher, apiBase: base, headers: baseHeaders, timeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, 30_000) : 30_000 };
 
-  function attempt(path: string, body: string, startMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
+  function attempt(path: string, body: string | Buffer, startMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
     return runAttempt({ dispatcher, origin, path: `${basePath}${path}`, headers: postHeaders, body, startMs, now, timeoutMs, signal });
   }
 
@@ -148,13 +152,15 @@ export function createTransport(opts: TransportOptions): Transport {
     signal: AbortSignal | undefined,
     localInputTokens: (tok: Awaited<ReturnType<typeof tokenizer>>) => number,
   ): Promise<SendResult> {
-    const text = JSON.stringify(body);
+    const text = encodeJsonBody(body, (n) => bodies.take(n));
     let retries = 0;
     // The first attempt's send time is the request's: every timing counts from it.
     const startMs = now();
     for (;;) {
       try {
         const out = await attempt(path, text, startMs, signal);
+        // A complete 2xx answer: the server read the whole body to make it, its memory can serve the next one.
+        if (typeof text !== 'string') bodies.give(text);
         return toResult(out, startMs, retries, localInputTokens);
       } catch (e) {
         const err = e as AttemptError;

@@ -4,6 +4,7 @@
  * stays text only. Also: the request-body extension for speculative prefill.
  */
 import { tokensToLoremText } from '../../core/lorem.ts';
+import { JSON_CONTENT, loremJsonContent } from './json-content.ts';
 import type { Role, ScriptMessage } from './types.ts';
 
 /** A message whose content is the text of lorem `tokens` (it re-tokenizes to exactly them). */
@@ -17,10 +18,13 @@ export function loremMessage(role: Role, tokens: number[]): ScriptMessage {
  * the request, and the virtual cluster reads the ids once per use, so a workload of long prompts holds
  * only their token ids (typed arrays: off the JavaScript heap) until each is sent, and the text lives
  * only as long as its request. `texts[i]`, when given, is the text of `parts[i]` (built once per prefix).
+ * The real client writes the content into the request body from the ids, without making the text
+ * (json-content.ts).
  */
 export function lazyLoremMessage(role: Role, parts: readonly ArrayLike<number>[], texts: readonly (string | null)[] = []): ScriptMessage {
   const msg = { role } as ScriptMessage;
   Object.defineProperty(msg, 'content', { enumerable: true, get: () => parts.map((p, i) => texts[i] ?? tokensToLoremText(p)).join('') });
+  Object.defineProperty(msg, JSON_CONTENT, { value: loremJsonContent(parts, texts) });
   Object.defineProperty(msg, 'contentTokens', {
     enumerable: true,
     get: () => {

@@ -10,6 +10,9 @@ import type { ModelTokenizer } from '../../../src/core/tokenizers/model-tokenize
 import { json, sse, startFakeHttp, type FakeHttp } from '../helpers/fake-http.ts';
 import { MID_STREAM_ERROR, REASONING, VLLM } from './fixtures.ts';
 import { waitFor } from '../../helpers/wait.ts';
+import { lazyLoremMessage } from '../../../src/client/workloads/messages.ts';
+import { outgoingMessage } from '../../../src/client/workloads/json-content.ts';
+import { loremTokenArray, tokensToLoremText } from '../../../src/core/lorem.ts';
 
 let srv: FakeHttp;
 const FAST = { baseMs: 1, factor: 2, maxMs: 5, jitter: 0.1 };
@@ -44,6 +47,21 @@ describe('transport', () => {
     expect(seen.body).toMatchObject({ model: 'm', stream: true, stream_options: { include_usage: true }, max_tokens: 3, ignore_eos: true, nvext: { agent_hints: { speculative_prefill: true } } });
     expect(seen.headers.authorization).toBe('Bearer sk-test');
     expect(seen.headers['x-trace']).toBe('abc');
+  });
+
+  it('sends a lorem prompt written from its token ids as the same JSON text', async () => {
+    srv.handle = (_req, res) => sse(res, [VLLM]);
+    const rng = createRng('transport-lorem');
+    const t = transport();
+    // Three long prompts one after the other: the later ones are written into the memory of the earlier.
+    for (let i = 0; i < 3; i++) {
+      const tokens = loremTokenArray(rng, 5_000 - i);
+      const r = await t.sendChat({ ...chat, messages: [{ role: 'system', content: 'ö "q"' }, outgoingMessage(lazyLoremMessage('user', [tokens]))] });
+      expect(r.ok).toBe(true);
+      const seen = srv.seen.at(-1)!;
+      expect(seen.body).toEqual({ model: 'm', messages: [{ role: 'system', content: 'ö "q"' }, { role: 'user', content: tokensToLoremText(tokens) }], max_tokens: 3, stream: true, stream_options: { include_usage: true }, ignore_eos: true });
+    }
+    await t.close();
   });
 
   it('counts tokens locally when the server sends no usage', async () => {
