@@ -9,10 +9,16 @@
  * hash-only preprocessed prompts), and the router hands them prompts tokenized and hashed
  * (core/preprocessed). `mocker.kvEventTokenIds: true` keeps vLLM's events with token ids for other
  * subscribers; `router.preprocess: false` sends the workers plain text.
+ *
+ * The router reaches its workers' completion routes in-process by default (`workerLink`, see
+ * in-process-link.ts: no HTTP, no per-token socket writes for that hop); outside clients still talk
+ * HTTP to the router, and the workers still listen on HTTP for anyone else. `workerLink: 'http'`
+ * sends the router's completions over loopback HTTP like any other client's.
  */
 import type { ModelTokenizer } from '../core/tokenizers/model-tokenizer.ts';
 import { startMocker, type MockerOptions, type RunningMocker } from '../mocker/index.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../router-sim/index.ts';
+import { InProcessLink, type WorkerLink } from './in-process-link.ts';
 
 export interface ClusterOptions {
   /** Workers to start (overrides mocker.numWorkers). */
@@ -27,6 +33,8 @@ export interface ClusterOptions {
   tokenizer?: ModelTokenizer;
   /** How long the router may take to subscribe to every worker's KV events before start-up fails (default 5000 ms). */
   readyTimeoutMs?: number;
+  /** Router → worker completions in-process (default) or over loopback HTTP. */
+  workerLink?: WorkerLink;
 }
 
 export interface ClusterWorker {
@@ -70,7 +78,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       ...opts.router,
       workers: mocker.workers.map((w) => w.url),
       kvEvents: opts.kvEvents === false ? [] : mocker.workers.map((w) => w.kvEventsEndpoint ?? ''),
-    }, opts.tokenizer);
+    }, opts.tokenizer, (opts.workerLink ?? 'in-process') === 'in-process' ? mocker.workers.map((w) => new InProcessLink(w.app)) : undefined);
   } catch (err) {
     await mocker.close();
     throw err;

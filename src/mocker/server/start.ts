@@ -1,7 +1,7 @@
 /**
  * Start `numWorkers` mock workers in this process: worker i listens on port + i (port 0: every worker
  * gets an ephemeral port) and, when kvEventsPort is set, publishes KV events on kvEventsPort + i (0:
- * ephemeral). Returns where they listen, their engines (for tests and the lab), and `close()`.
+ * ephemeral). Returns where they listen, their engines and apps (for tests and the lab), and `close()`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,8 @@ export interface MockerWorker {
   url: string;
   kvEventsEndpoint: string | null;
   engine: Engine;
+  /** The worker's fastify app (listening), for callers in this process. */
+  app: FastifyInstance;
 }
 
 export interface RunningMocker {
@@ -57,7 +59,7 @@ export async function startMocker(partial: Partial<MockerOptions> = {}, tokenize
       apps.push(app);
       await app.listen({ host: opts.host, port: opts.port === 0 ? 0 : opts.port + i });
       const port = (app.server.address() as AddressInfo).port;
-      workers.push({ name, url: urlOf(opts.host, port), kvEventsEndpoint: publisher?.endpoint ?? null, engine });
+      workers.push({ name, url: urlOf(opts.host, port), kvEventsEndpoint: publisher?.endpoint ?? null, engine, app });
     }
   } catch (err) {
     await close();

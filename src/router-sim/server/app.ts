@@ -29,7 +29,7 @@ import { resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } 
 import { PromptHasher } from './prompt.ts';
 import { KvStreamWatch } from './kv-stream-watch.ts';
 import { proxyCompletion, type ParsedCompletion, type ProxyDeps } from './proxy.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { WorkerPool, type CompletionDispatcher } from './worker-pool.ts';
 import { registerWorkerRoutes } from './worker-routes.ts';
 import { KVLAB_VERSION } from '../../core/version.ts';
 
@@ -70,8 +70,11 @@ function parseJson(raw: string): unknown {
   return raw.includes('proto') || raw.includes('\\u') ? JSON.parse(raw, refuseProtoKeys) : JSON.parse(raw);
 }
 
-/** `tokenizer`: how prompts become token ids (`--tokenizer`; default kvlab's o200k_base). */
-export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: ModelTokenizer = o200kTokenizer()): RouterApp {
+/**
+ * `tokenizer`: how prompts become token ids (`--tokenizer`; default kvlab's o200k_base). `inProcess`:
+ * per worker, a dispatcher that reaches it in this process (the embedded cluster's; null: HTTP).
+ */
+export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: ModelTokenizer = o200kTokenizer(), inProcess?: readonly (CompletionDispatcher | null)[]): RouterApp {
   const options = resolveRouterOptions(partial);
   const names = options.workers.map((_, i) => `worker-${i}`);
   const core = new RouterCore({
@@ -94,6 +97,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     blockSize: options.blockSize,
     identify: options.preprocess,
     tokenizerId: tokenizer.id,
+    inProcess,
   });
   const metrics = createRouterMetrics({ workersUp: () => core.liveCount(), indexBlocks: () => core.indexSize() });
   // kv mode routes on the event stream alone, so it also watches for a stream gone silent.
@@ -214,8 +218,8 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
 }
 
 /** Build the router and listen on options.host:options.port (0 = ephemeral). */
-export async function startRouter(partial: Partial<RouterOptions>, tokenizer?: ModelTokenizer): Promise<RunningRouter> {
-  const { app, state } = buildRouterApp(partial, tokenizer);
+export async function startRouter(partial: Partial<RouterOptions>, tokenizer?: ModelTokenizer, inProcess?: readonly (CompletionDispatcher | null)[]): Promise<RunningRouter> {
+  const { app, state } = buildRouterApp(partial, tokenizer, inProcess);
   try {
     await app.listen({ host: state.options.host, port: state.options.port });
   } catch (err) {

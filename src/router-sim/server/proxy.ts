@@ -136,7 +136,7 @@ export async function proxyCompletion(deps: ProxyDeps, path: string, parsed: Par
     const cap = pool.capabilities[w];
     // An empty prompt goes as sent: the worker refuses it in its own words.
     const body = cap === null || parsed.promptTokens === 0 ? parsed.raw : preprocessedBody(parsed, cap);
-    ep.pool.dispatch({ path, method: 'POST', headers: x.headers, body }, relay);
+    ep.completions.dispatch({ path, method: 'POST', headers: x.headers, body }, relay);
     const started = await relay.started;
     if (started.kind === 'relaying') {
       metrics.requests.inc({ worker: ep.name, mode: core.opts.mode });
