@@ -233,7 +233,7 @@ function launchSpeculative(deps: ProxyDeps, w: number, spec: NonNullable<ParsedC
   if (core.policy.recordCached) core.recordCached(w, history().hashes, deps.nowMs());
   deps.speculative.sent++;
   deps.metrics.specSent.inc();
-  const p = sendSpeculativePrefill(deps.pool.endpoints[w].pool, body, auth ? { authorization: auth } : {}).then((done) => {
+  const p = sendSpeculativePrefill(deps.pool.endpoints[w].completions, body, auth ? { authorization: auth } : {}).then((done) => {
     if (done) {
       deps.speculative.completed++;
       deps.metrics.specCompleted.inc();
