@@ -158,3 +158,26 @@ describe('embedded cluster worker link', () => {
     expect(answers[0]).toEqual(answers[1]);
   });
 });
+
+describe('embedded cluster KV events in-process', () => {
+  it("the router has applied a step's KV events by the time the step's first token reaches the client", async () => {
+    const cluster = await startCluster({ numWorkers: 2, mocker: { speedupRatio: 1000, blockSize: 16 }, router: { port: 0, mode: 'kv' } });
+    try {
+      const { core } = cluster.router.state;
+      for (let i = 0; i < 3; i++) {
+        const before = core.indexer.size;
+        const content = `question ${i}: ${"the sea is wide and deep ".repeat(30)}`;
+        const res = await fetch(`${cluster.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'kvlab-mock', messages: [{ role: 'user', content }], max_tokens: 1 }) });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        // No waiting: the blocks this request's prefill computed are in the index already.
+        const w = Number(res.headers.get('x-kvlab-worker')!.slice('worker-'.length));
+        expect(core.indexer.blocksOf(w)).toBe(cluster.mocker.workers[w].engine.cachedBlockHashes().size);
+        expect(core.indexer.size).toBeGreaterThan(before);
+      }
+      expect(cluster.router.state.subscribers!.stats.resyncs).toEqual([0, 0]);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
