@@ -48,7 +48,7 @@ export function registerCluster(program: Command): void {
     .option('--port <port>', "router's listen port (0 = ephemeral)", intArg(), 8000)
     .option('--kv-event-token-ids', "put token ids in the workers' KV events (vLLM's format, for other subscribers; the cluster's router needs hashes only)", false)
     .option('--no-router', 'start the workers only (KV events with token ids) and print the settings your own router needs')
-    .option('--worker-link <link>', "how the router reaches the workers' completion routes: in-process (no HTTP for that hop) or http (loopback, like any client); clients always talk HTTP to the router", enumArg(WORKER_LINKS), 'in-process' as WorkerLink);
+    .option('--worker-link <link>', 'how the router reaches its own workers: in-process (completions without HTTP, KV events as each step ends) or http (loopback HTTP and ZeroMQ, like any router); clients always talk HTTP to the router', enumArg(WORKER_LINKS), 'in-process' as WorkerLink);
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
     // vLLM hashes are computed from the blocks' token ids, so they need them in the events.

@@ -22,7 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { CompletionDispatcher } from '../router-sim/server/worker-pool.ts';
 
-/** How the embedded router reaches its workers' completion routes (this link, or loopback HTTP). */
+/** How the embedded router reaches its own workers: in-process (this link, KV events as published) or loopback HTTP and ZeroMQ. */
 export const WORKER_LINKS = ['in-process', 'http'] as const;
 export type WorkerLink = (typeof WORKER_LINKS)[number];
 
