@@ -3,6 +3,8 @@
  * - `mocker`  : one mock worker (src/mocker startMocker, port 0) — options are MockerOptions;
  * - `router`  : the router proxy (src/router-sim startRouter, port 0) — options are RouterOptions;
  * - `bare-sse`: the bare fastify SSE baseline (bare-sse.ts) — options are BareSseOptions;
+ * - `cluster` : an embedded cluster (src/lab/cluster.ts startCluster, router on port 0) — options are
+ *               ClusterOptions (its `url` is the router's);
  * on 127.0.0.1, then sends `{type: 'ready', url, kvEvents}` over IPC. It stops on SIGTERM, when the
  * parent disconnects, or after a hard lifetime bound. A `{type: 'cpu'}` message is answered with the
  * process's CPU time so far (`{type: 'cpu', ms}`).
@@ -10,6 +12,7 @@
 import type { AddressInfo } from 'node:net';
 import { startMocker } from '../../src/mocker/index.ts';
 import { startRouter } from '../../src/router-sim/index.ts';
+import { startCluster, type ClusterOptions } from '../../src/lab/cluster.ts';
 import { buildBareSseApp, type BareSseOptions } from './bare-sse.ts';
 
 const MAX_LIFETIME_MS = 20 * 60_000;
@@ -31,6 +34,11 @@ async function start(kind: string, options: Record<string, unknown>): Promise<{ 
       await r.state.pool.ready(5000);
       return { url: r.url, kvEvents: null, close: () => r.close() };
     }
+    case 'cluster': {
+      const o = options as ClusterOptions;
+      const c = await startCluster({ ...o, mocker: { ...o.mocker, host: '127.0.0.1' }, router: { ...o.router, port: 0 } });
+      return { url: c.url, kvEvents: null, close: () => c.close() };
+    }
     case 'bare-sse': {
       const app = buildBareSseApp(options as unknown as BareSseOptions);
       await app.listen({ host: '127.0.0.1', port: 0 });
@@ -38,7 +46,7 @@ async function start(kind: string, options: Record<string, unknown>): Promise<{ 
       return { url: `http://127.0.0.1:${port}`, kvEvents: null, close: () => app.close() };
     }
     default:
-      throw new Error(`unknown server kind '${kind}' (mocker, router, bare-sse)`);
+      throw new Error(`unknown server kind '${kind}' (mocker, router, cluster, bare-sse)`);
   }
 }
 

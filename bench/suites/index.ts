@@ -13,6 +13,7 @@ export const SUITES: readonly { id: string; load(): Promise<Suite> }[] = Object.
   { id: 'client-capacity', load: async () => (await import('./client-capacity.ts')).clientCapacity },
   { id: 'tokenizer', load: async () => (await import('./tokenizer.ts')).tokenizer },
   { id: 'serving-path', load: async () => (await import('./serving-path.ts')).servingPath },
+  { id: 'worker-link', load: async () => (await import('./worker-link.ts')).workerLink },
   { id: 'clock-agreement', load: async () => (await import('./clock-agreement.ts')).clockAgreement },
   { id: 'hf-tokenizer', load: async () => (await import('./hf-tokenizer.ts')).hfTokenizer },
 ]);

@@ -16,7 +16,8 @@ import { asFlagError } from './flag-errors.ts';
 import { untilSignal } from './signals.ts';
 import type { MockerOptions } from '../mocker/index.ts';
 import { loadTokenizerFlag } from './tokenizer-flag.ts';
-import { intArg } from './flags.ts';
+import { enumArg, intArg } from './flags.ts';
+import { WORKER_LINKS, type WorkerLink } from '../lab/in-process-link.ts';
 
 /** Mocker flags the cluster defines itself. */
 const OWN_FLAGS = new Set(['--port', '--kv-events-port', '--num-workers', '--no-kv-event-token-ids']);
@@ -34,6 +35,7 @@ interface ClusterFlags extends MockerFlags {
   loadRefreshMs: number;
   /** False with --no-router. */
   router: boolean;
+  workerLink: WorkerLink;
   kvCpuHitCredit?: number;
   kvDiskHitCredit?: number;
 }
@@ -45,7 +47,8 @@ export function registerCluster(program: Command): void {
     .option('--num-workers <n>', 'mock workers', intArg(), 2)
     .option('--port <port>', "router's listen port (0 = ephemeral)", intArg(), 8000)
     .option('--kv-event-token-ids', "put token ids in the workers' KV events (vLLM's format, for other subscribers; the cluster's router needs hashes only)", false)
-    .option('--no-router', 'start the workers only (KV events with token ids) and print the settings your own router needs');
+    .option('--no-router', 'start the workers only (KV events with token ids) and print the settings your own router needs')
+    .option('--worker-link <link>', 'how the router reaches its own workers: in-process (completions without HTTP, KV events as each step ends) or http (loopback HTTP and ZeroMQ, like any router); clients always talk HTTP to the router', enumArg(WORKER_LINKS), 'in-process' as WorkerLink);
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
     // vLLM hashes are computed from the blocks' token ids, so they need them in the events.
@@ -78,7 +81,7 @@ export function registerCluster(program: Command): void {
     }
     const tokenizer = await loadTokenizerFlag(flags.tokenizer);
     const { startCluster } = await import('../lab/cluster.ts');
-    const cluster = await startCluster({ mocker, router: routerPart, tokenizer });
+    const cluster = await startCluster({ mocker, router: routerPart, tokenizer, workerLink: flags.workerLink });
     const out = process.stdout;
     out.write(`kvlab cluster: ${cluster.workers.length} worker(s), ${flags.routerMode} routing, model ${mocker.model}\n`);
     out.write(`router ${cluster.url}\n`);

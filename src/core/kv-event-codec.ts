@@ -58,6 +58,15 @@ export interface KvEventBatch {
   dataParallelRank: number | null;
 }
 
+/**
+ * A worker's KV-event messages delivered in-process (the embedded cluster's router and its own
+ * workers): each `[topic, seq, payload]` message, as it would go on the wire, handed to the listener
+ * synchronously when published. Returns a function that stops the listening.
+ */
+export interface KvFrameSource {
+  listen(onFrames: (frames: readonly Uint8Array[]) => void): () => void;
+}
+
 /** Thrown when a payload or frame is not a valid KV-events message. */
 export class KvEventDecodeError extends Error {
   constructor(message: string) {

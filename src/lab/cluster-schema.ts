@@ -12,6 +12,7 @@ import { DEPLOYMENT_OPTION_FIELDS as D } from './deployment.ts';
 import { ENGINE_CONFIG_FIELDS as E } from '../mocker/engine/config-schema.ts';
 import { MOCKER_OPTION_FIELDS as M } from '../mocker/server/options.ts';
 import { ROUTER_OPTION_FIELDS as R } from '../router-sim/server/options.ts';
+import { WORKER_LINKS } from './in-process-link.ts';
 
 /** The router settings an experiment (and the virtual cluster) names, by their experiment names. */
 export const ROUTER_SETTING_FIELDS = Object.freeze({
@@ -106,6 +107,8 @@ export const ClusterSettingsSchema = Type.Object(
     reasoningRatio: Type.Optional(M.reasoningRatio),
     profile: Type.Optional(Type.String()),
     deployment: Type.Optional(DeploymentSettingsSchema),
+    /** Real clock: how the embedded router reaches its workers (in-process by default, or loopback HTTP). */
+    workerLink: Type.Optional(oneOf(WORKER_LINKS)),
   },
   { additionalProperties: false },
 );

@@ -22,6 +22,7 @@ import { resolveDeployment, type Deployment } from './deployment.ts';
 import { modelOf } from './predict/model-arg.ts';
 import { loadRooflineProfile } from './predict/profile.ts';
 import type { ClusterOptions } from './cluster.ts';
+import type { WorkerLink } from './in-process-link.ts';
 import type { VirtualClusterConfig } from './virtual/index.ts';
 import { ExperimentFileError, type ClusterSettings, type RouterMode } from './experiment-file.ts';
 
@@ -35,6 +36,8 @@ export interface ResolvedCluster {
   timing: TimingModel | undefined;
   /** The real deployment the engines are timed as, when the section names one. */
   deployment: Deployment | null;
+  /** Real clock only: how the embedded router reaches its workers. */
+  workerLink: WorkerLink;
 }
 
 /**
@@ -159,6 +162,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
     profilePath,
     timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),
     deployment,
+    workerLink: c.workerLink ?? 'in-process',
   };
 }
 
@@ -215,6 +219,7 @@ export function embeddedClusterOptions(c: ResolvedCluster, seed: number): Cluste
       ...setSettings(c.router, [...REAL_ROUTER_SETTINGS, 'kvCpuHitCredit', 'kvDiskHitCredit']),
     },
     kvEvents: c.router.mode === 'kv',
+    workerLink: c.workerLink,
   };
 }
 

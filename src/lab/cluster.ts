@@ -9,10 +9,20 @@
  * hash-only preprocessed prompts), and the router hands them prompts tokenized and hashed
  * (core/preprocessed). `mocker.kvEventTokenIds: true` keeps vLLM's events with token ids for other
  * subscribers; `router.preprocess: false` sends the workers plain text.
+ *
+ * The router reaches its workers in-process by default (`workerLink`): completions through
+ * in-process-link.ts (no HTTP, no per-token socket writes for that hop), and KV events as each
+ * worker publishes them, at the end of the step that computed the blocks (the virtual clock's
+ * timing; over ZeroMQ they may arrive after the answer's first token, and the next request may be
+ * routed without them). Outside clients still talk HTTP to the router, and the workers still listen on
+ * HTTP and publish on ZeroMQ for anyone else. `workerLink: 'http'` sends the router's completions
+ * over loopback HTTP and its KV events over ZeroMQ like any other router's.
  */
+import type { KvFrameSource } from '../core/kv-event-codec.ts';
 import type { ModelTokenizer } from '../core/tokenizers/model-tokenizer.ts';
 import { startMocker, type MockerOptions, type RunningMocker } from '../mocker/index.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../router-sim/index.ts';
+import { InProcessLink, type WorkerLink } from './in-process-link.ts';
 
 export interface ClusterOptions {
   /** Workers to start (overrides mocker.numWorkers). */
@@ -27,6 +37,8 @@ export interface ClusterOptions {
   tokenizer?: ModelTokenizer;
   /** How long the router may take to subscribe to every worker's KV events before start-up fails (default 5000 ms). */
   readyTimeoutMs?: number;
+  /** Router → worker completions in-process (default) or over loopback HTTP. */
+  workerLink?: WorkerLink;
 }
 
 export interface ClusterWorker {
@@ -52,6 +64,12 @@ export async function requireSubscribed(router: RunningRouter, timeoutMs: number
   }
 }
 
+/** The workers' KV events in-process, when every worker publishes them (else undefined: the router subscribes over ZeroMQ). */
+function kvEventSources(mocker: RunningMocker): KvFrameSource[] | undefined {
+  const sources = mocker.workers.map((w) => w.kvEventSource);
+  return sources.every((s) => s !== null) ? (sources as KvFrameSource[]) : undefined;
+}
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
   const mockerOpts: Partial<MockerOptions> = {
     ...opts.mocker,
@@ -61,6 +79,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? opts.mocker?.prefixCachingHashAlgo === 'sha256_cbor',
   };
   const mocker = await startMocker(mockerOpts, opts.tokenizer);
+  const inProcess = (opts.workerLink ?? 'in-process') === 'in-process';
   let router: RunningRouter;
   try {
     router = await startRouter({
@@ -70,7 +89,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       ...opts.router,
       workers: mocker.workers.map((w) => w.url),
       kvEvents: opts.kvEvents === false ? [] : mocker.workers.map((w) => w.kvEventsEndpoint ?? ''),
-    }, opts.tokenizer);
+    }, opts.tokenizer, inProcess ? { completions: mocker.workers.map((w) => new InProcessLink(w.app)), kvEvents: kvEventSources(mocker) } : {});
   } catch (err) {
     await mocker.close();
     throw err;

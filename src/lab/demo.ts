@@ -5,7 +5,7 @@
  *    (kv vs round-robin over prefix ratios 0.1–0.9) and `speculative-prefill`, as shipped.
  * 2. The evidence: a few of the same cells — the sweep at ratios 0.5 and 0.9 with 80 requests per
  *    cell, and speculative prefill — run on BOTH clocks: the virtual cluster and the embedded real
- *    cluster (mock workers and router over HTTP on 127.0.0.1, the real client). Each pair's mean TTFT,
+ *    cluster (mock workers and router on 127.0.0.1, the real client over HTTP). Each pair's mean TTFT,
  *    their agreement, and the serving overhead the real path added (client TTFT − the engines' own
  *    TTFT, core/serving-check) are printed side by side, so a busy machine that distorts the real
  *    clock is visible instead of silently inverting a ranking.
@@ -156,7 +156,7 @@ function kvWins(pairs: readonly ClockPair[], ratio: number, pick: (p: ClockPair)
 /** The two-clock table as text lines. Pure. */
 export function renderClockPairs(pairs: readonly ClockPair[]): string[] {
   const lines = [
-    'The same cells on both clocks (mean, ms): virtual cluster vs embedded real cluster over HTTP on 127.0.0.1',
+    'The same cells on both clocks (mean, ms): virtual cluster vs embedded real cluster on 127.0.0.1 (client over HTTP)',
     `  ${'cell (metric)'.padEnd(54)} virtual     real   diff   serving overhead (real)`,
   ];
   for (const p of pairs) {

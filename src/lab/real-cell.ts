@@ -104,7 +104,7 @@ export async function runEmbeddedCell(host: ClusterHost, settings: ClusterSettin
   const running = await host.startCluster(settings, baseDir, o.seed);
   try {
     await warmUp(running, o.signal, settings.speedupRatio ?? 1);
-    return await bench(running.url, o, { embedded: { router: running.url, workers: running.workers.map((w) => w.url) } });
+    return await bench(running.url, o, { embedded: { router: running.url, workers: running.workers.map((w) => w.url), workerLink: settings.workerLink ?? 'in-process' } });
   } finally {
     await running.close();
   }

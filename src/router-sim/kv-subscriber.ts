@@ -11,11 +11,16 @@
  * probability `loss` (seeded, one stream per worker: the sequence check then sees the gap and resyncs),
  * and the rest are handled `delayMs` after arrival, in order.
  *
+ * A worker in the router's own process (the embedded cluster) may be given as an in-process source
+ * instead of an endpoint (core KvFrameSource): its messages arrive synchronously when published —
+ * at the end of the step that computed the blocks, as on the virtual clock — and go through the same
+ * loss, delay, decoding and sequence checks; it is ready at once and never disconnects.
+ *
  * Approximation: no replay (vLLM's optional ROUTER replay socket is not used), so after a resync the
  * index only relearns blocks the worker stores (or re-stores) from then on.
  */
 import { Subscriber } from 'zeromq';
-import { decodeEventBatch, decodeSeq } from '../core/kv-event-codec.ts';
+import { decodeEventBatch, decodeSeq, type KvFrameSource } from '../core/kv-event-codec.ts';
 import type { KvEventLike } from './kv-event-apply.ts';
 import { createRng, type Rng } from '../core/rng.ts';
 
@@ -63,7 +68,7 @@ export interface KvSubscribers {
   close(): Promise<void>;
 }
 
-export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSink, hooks: KvSubscriberHooks = {}, signal: KvSignalOptions = {}): KvSubscribers {
+export function startKvSubscribers(endpoints: readonly (string | KvFrameSource)[], sink: KvEventSink, hooks: KvSubscriberHooks = {}, signal: KvSignalOptions = {}): KvSubscribers {
   const n = endpoints.length;
   const delayMs = signal.delayMs ?? 0;
   const loss = signal.loss ?? 0;
@@ -92,7 +97,7 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
   };
 
   /** A batch arrives: maybe lost, maybe handled later (in arrival order: equal delays fire in order). */
-  const onArrival = (worker: number, frames: Buffer[]) => {
+  const onArrival = (worker: number, frames: readonly Uint8Array[]) => {
     if (loss > 0 && lossRngs[worker].next() < loss) {
       stats.lost[worker]++;
       return;
@@ -105,7 +110,7 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     timers.add(t);
   };
 
-  const onMessage = (worker: number, frames: Buffer[]) => {
+  const onMessage = (worker: number, frames: readonly Uint8Array[]) => {
     if (frames.length < 2) {
       stats.decodeErrors[worker]++;
       return;
@@ -167,7 +172,12 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
       }
     })();
   };
-  endpoints.forEach((endpoint, worker) => subscribe(endpoint, worker));
+  const unlisten: (() => void)[] = [];
+  endpoints.forEach((endpoint, worker) => {
+    if (typeof endpoint === 'string') return subscribe(endpoint, worker);
+    handshaken[worker] = true;
+    unlisten.push(endpoint.listen((frames) => onArrival(worker, frames)));
+  });
 
   return {
     stats,
@@ -184,6 +194,7 @@ export function startKvSubscribers(endpoints: readonly string[], sink: KvEventSi
     },
     async close() {
       closing = true;
+      for (const stop of unlisten) stop();
       for (const t of timers) clearTimeout(t);
       timers.clear();
       for (const s of sockets) s.close();

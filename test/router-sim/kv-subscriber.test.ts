@@ -135,3 +135,20 @@ describe('an embedded cluster', () => {
     await expect(requireSubscribed(router, 200)).rejects.toThrow(/KV-event subscriptions did not reach the workers' publishers within 200 ms/);
   });
 });
+
+describe('KV events from an in-process source', () => {
+  it('are applied as published, with the same sequence check (a gap clears the worker)', async () => {
+    const core = new RouterCore({ workerNames: ['w0'], mode: 'kv', blockSize: 2, overlapScoreWeight: 1, temperature: 0, routerTtlS: 120, seed: 0 });
+    let emit: ((frames: readonly Uint8Array[]) => void) | null = null;
+    const subs = startKvSubscribers([{ listen: (fn) => ((emit = fn), () => (emit = null)) }], core);
+    expect(await subs.ready(1)).toBe(true);
+    const stored = (hashes: number[], parent: number | null) => ({ type: 'BlockStored' as const, blockHashes: hashes, parentHash: parent, tokenIds: [], blockSize: 2 });
+    emit!([Buffer.alloc(0), encodeSeq(0), encodeEventBatch(1, [stored([11, 12], null)])]);
+    expect(core.indexer.blocksOf(0)).toBe(2);
+    emit!([Buffer.alloc(0), encodeSeq(2), encodeEventBatch(2, [stored([21], null)])]);
+    expect(subs.stats.resyncs).toEqual([1]);
+    expect(core.indexer.blocksOf(0)).toBe(1);
+    await subs.close();
+    expect(emit).toBeNull();
+  });
+});

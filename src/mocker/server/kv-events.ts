@@ -6,11 +6,15 @@
  *
  * PUB sockets drop messages for subscribers that are not connected yet (ZeroMQ's "slow joiner"); the
  * optional ROUTER replay socket of vLLM is not implemented.
+ *
+ * In-process listeners (`listen`, core KvFrameSource: the embedded cluster's router) get the same
+ * frames synchronously when a batch is published, i.e. at the end of the step that computed it, as the
+ * virtual clock applies events; the ZeroMQ socket still carries them for every other subscriber.
  */
 import { Publisher } from 'zeromq';
-import { encodeEventBatch, encodeSeq, type OutgoingKvEvent } from '../../core/kv-event-codec.ts';
+import { encodeEventBatch, encodeSeq, type KvFrameSource, type OutgoingKvEvent } from '../../core/kv-event-codec.ts';
 
-export interface KvEventPublisher {
+export interface KvEventPublisher extends KvFrameSource {
   /** The bound endpoint, e.g. tcp://127.0.0.1:5557 (the real port when bound to port 0). */
   readonly endpoint: string;
   /** Batches sent so far (= the next sequence number). */
@@ -40,6 +44,7 @@ export async function startKvEventPublisher(opts: PublisherOptions): Promise<KvE
   // a time, so sends are chained to keep sequence order.
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
+  const listeners = new Set<(frames: readonly Uint8Array[]) => void>();
 
   return {
     endpoint,
@@ -49,11 +54,23 @@ export async function startKvEventPublisher(opts: PublisherOptions): Promise<KvE
     publish(events, epochMs) {
       if (closed || events.length === 0) return;
       const frames = [topic, encodeSeq(seq++), encodeEventBatch(epochMs / 1000, events)];
+      for (const l of listeners) {
+        try {
+          l(frames);
+        } catch (err) {
+          opts.onError?.(err);
+        }
+      }
       chain = chain.then(() => sock.send(frames)).catch((err) => opts.onError?.(err));
+    },
+    listen(onFrames) {
+      listeners.add(onFrames);
+      return () => listeners.delete(onFrames);
     },
     async close() {
       if (closed) return;
       closed = true;
+      listeners.clear();
       await chain;
       sock.close();
     },

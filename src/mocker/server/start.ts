@@ -1,13 +1,14 @@
 /**
  * Start `numWorkers` mock workers in this process: worker i listens on port + i (port 0: every worker
  * gets an ephemeral port) and, when kvEventsPort is set, publishes KV events on kvEventsPort + i (0:
- * ephemeral). Returns where they listen, their engines (for tests and the lab), and `close()`.
+ * ephemeral). Returns where they listen, their engines and apps (for tests and the lab), and `close()`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 import { Engine } from '../engine/index.ts';
 import { buildWorkerApp } from './app.ts';
+import type { KvFrameSource } from '../../core/kv-event-codec.ts';
 import { startKvEventPublisher, type KvEventPublisher } from './kv-events.ts';
 import { engineConfigOf, engineOptionsOf, resolveMockerOptions, type MockerOptions } from './options.ts';
 
@@ -15,7 +16,11 @@ export interface MockerWorker {
   name: string;
   url: string;
   kvEventsEndpoint: string | null;
+  /** The same KV events in-process (null without KV events). */
+  kvEventSource: KvFrameSource | null;
   engine: Engine;
+  /** The worker's fastify app (listening), for callers in this process. */
+  app: FastifyInstance;
 }
 
 export interface RunningMocker {
@@ -57,7 +62,7 @@ export async function startMocker(partial: Partial<MockerOptions> = {}, tokenize
       apps.push(app);
       await app.listen({ host: opts.host, port: opts.port === 0 ? 0 : opts.port + i });
       const port = (app.server.address() as AddressInfo).port;
-      workers.push({ name, url: urlOf(opts.host, port), kvEventsEndpoint: publisher?.endpoint ?? null, engine });
+      workers.push({ name, url: urlOf(opts.host, port), kvEventsEndpoint: publisher?.endpoint ?? null, kvEventSource: publisher, engine, app });
     }
   } catch (err) {
     await close();

@@ -20,6 +20,7 @@ import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model
 import { errorStatus, makeError, toErrorBody } from '../../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/openai-schemas.ts';
 import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
+import type { KvFrameSource } from '../../core/kv-event-codec.ts';
 import { tierCreditsOf } from '../tier-index.ts';
 import { RouterCore } from '../router-core.ts';
 import { bearerChecker } from '../../core/api-key.ts';
@@ -29,7 +30,7 @@ import { resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } 
 import { PromptHasher } from './prompt.ts';
 import { KvStreamWatch } from './kv-stream-watch.ts';
 import { proxyCompletion, type ParsedCompletion, type ProxyDeps } from './proxy.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { WorkerPool, type CompletionDispatcher } from './worker-pool.ts';
 import { registerWorkerRoutes } from './worker-routes.ts';
 import { KVLAB_VERSION } from '../../core/version.ts';
 
@@ -70,8 +71,18 @@ function parseJson(raw: string): unknown {
   return raw.includes('proto') || raw.includes('\\u') ? JSON.parse(raw, refuseProtoKeys) : JSON.parse(raw);
 }
 
+/**
+ * Workers living in the router's own process (the embedded cluster, src/lab/cluster.ts): per worker, a
+ * dispatcher for its completions (instead of HTTP) and its KV events as an in-process source (instead
+ * of its `kvEvents` endpoint).
+ */
+export interface InProcessWorkers {
+  completions?: readonly (CompletionDispatcher | null)[];
+  kvEvents?: readonly KvFrameSource[];
+}
+
 /** `tokenizer`: how prompts become token ids (`--tokenizer`; default kvlab's o200k_base). */
-export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: ModelTokenizer = o200kTokenizer()): RouterApp {
+export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: ModelTokenizer = o200kTokenizer(), inProcess: InProcessWorkers = {}): RouterApp {
   const options = resolveRouterOptions(partial);
   const names = options.workers.map((_, i) => `worker-${i}`);
   const core = new RouterCore({
@@ -94,13 +105,14 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     blockSize: options.blockSize,
     identify: options.preprocess,
     tokenizerId: tokenizer.id,
+    inProcess: inProcess.completions,
   });
   const metrics = createRouterMetrics({ workersUp: () => core.liveCount(), indexBlocks: () => core.indexSize() });
   // kv mode routes on the event stream alone, so it also watches for a stream gone silent.
   const watch = options.kvEvents.length > 0 && options.mode === 'kv' ? new KvStreamWatch(names.length, options.routerTtlS * 1000) : null;
   const subscribers =
     options.kvEvents.length > 0
-      ? startKvSubscribers(options.kvEvents, core, {
+      ? startKvSubscribers(inProcess.kvEvents ?? options.kvEvents, core, {
           onEvents: (w, n) => {
             metrics.kvEvents.inc({ worker: names[w] }, n);
             watch?.batch(w, performance.now());
@@ -214,8 +226,8 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
 }
 
 /** Build the router and listen on options.host:options.port (0 = ephemeral). */
-export async function startRouter(partial: Partial<RouterOptions>, tokenizer?: ModelTokenizer): Promise<RunningRouter> {
-  const { app, state } = buildRouterApp(partial, tokenizer);
+export async function startRouter(partial: Partial<RouterOptions>, tokenizer?: ModelTokenizer, inProcess?: InProcessWorkers): Promise<RunningRouter> {
+  const { app, state } = buildRouterApp(partial, tokenizer, inProcess);
   try {
     await app.listen({ host: state.options.host, port: state.options.port });
   } catch (err) {

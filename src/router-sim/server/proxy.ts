@@ -136,7 +136,7 @@ export async function proxyCompletion(deps: ProxyDeps, path: string, parsed: Par
     const cap = pool.capabilities[w];
     // An empty prompt goes as sent: the worker refuses it in its own words.
     const body = cap === null || parsed.promptTokens === 0 ? parsed.raw : preprocessedBody(parsed, cap);
-    ep.pool.dispatch({ path, method: 'POST', headers: x.headers, body }, relay);
+    ep.completions.dispatch({ path, method: 'POST', headers: x.headers, body }, relay);
     const started = await relay.started;
     if (started.kind === 'relaying') {
       metrics.requests.inc({ worker: ep.name, mode: core.opts.mode });
@@ -233,7 +233,7 @@ function launchSpeculative(deps: ProxyDeps, w: number, spec: NonNullable<ParsedC
   if (core.policy.recordCached) core.recordCached(w, history().hashes, deps.nowMs());
   deps.speculative.sent++;
   deps.metrics.specSent.inc();
-  const p = sendSpeculativePrefill(deps.pool.endpoints[w].pool, body, auth ? { authorization: auth } : {}).then((done) => {
+  const p = sendSpeculativePrefill(deps.pool.endpoints[w].completions, body, auth ? { authorization: auth } : {}).then((done) => {
     if (done) {
       deps.speculative.completed++;
       deps.metrics.specCompleted.inc();

@@ -7,8 +7,8 @@
  * delays or alters the client's response. A kvlab worker gets the history preprocessed (its token
  * ids and block hashes, core/preprocessed), like every request the router sends it.
  */
-import type { Dispatcher } from 'undici';
 import { preprocessedPrompt, PREPROCESSED_FIELD, type WorkerCapability } from '../../core/preprocessed.ts';
+import type { CompletionDispatcher } from './worker-pool.ts';
 
 export interface SpeculativeRequest {
   model: unknown;
@@ -30,13 +30,28 @@ export function preprocessedSpeculativeBody(model: unknown, tokens: readonly num
   return JSON.stringify({ model, [PREPROCESSED_FIELD]: preprocessedPrompt(tokens, hashes, cap), max_tokens: 1, stream: false });
 }
 
-/** Send and drain; resolves true on a 2xx answer, false on any failure (never rejects). */
-export async function sendSpeculativePrefill(dispatcher: Dispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
-  try {
-    const res = await dispatcher.request({ path: '/v1/chat/completions', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
-    await res.body.dump();
-    return res.statusCode >= 200 && res.statusCode < 300;
-  } catch {
-    return false;
-  }
+/**
+ * Send and drain through the worker's completion dispatcher (its HTTP pool, or the embedded cluster's
+ * in-process link); resolves true on a 2xx answer, false on any failure (never rejects).
+ */
+export function sendSpeculativePrefill(dispatcher: CompletionDispatcher, body: string, headers: Record<string, string>): Promise<boolean> {
+  return new Promise((resolve) => {
+    let status = 0;
+    try {
+      dispatcher.dispatch(
+        { path: '/v1/chat/completions', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body },
+        {
+          onRequestStart() {},
+          onResponseStart(_c, statusCode) {
+            status = statusCode;
+          },
+          onResponseData() {},
+          onResponseEnd: () => resolve(status >= 200 && status < 300),
+          onResponseError: () => resolve(false),
+        },
+      );
+    } catch {
+      resolve(false);
+    }
+  });
 }

@@ -9,8 +9,12 @@
  * Each worker is asked once at start (again every `healthCheckMs` until it answers at all), and again
  * whenever it comes back from being down, so a restarted worker is re-identified. Until a worker has
  * answered, it is treated as a plain OpenAI server.
+ *
+ * Completions go through `completions`: the worker's HTTP pool, or — for a worker living in the
+ * router's own process (the embedded cluster, src/lab/in-process-link.ts) — a dispatcher that hands
+ * them to it without HTTP. Health checks and admin routes always use HTTP.
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { capabilityOf, type WorkerCapability } from '../../core/preprocessed.ts';
 import type { RouterCore } from '../router-core.ts';
 
@@ -19,7 +23,12 @@ export interface WorkerEndpoint {
   name: string;
   url: string;
   pool: Pool;
+  /** Where completions are dispatched: `pool`, or an in-process link to the worker. */
+  completions: CompletionDispatcher;
 }
+
+/** What the proxy needs to send a completion to a worker: undici's `dispatch`. */
+export type CompletionDispatcher = Pick<Dispatcher, 'dispatch'>;
 
 export interface WorkerPoolOptions {
   downForMs: number;
@@ -33,6 +42,8 @@ export interface WorkerPoolOptions {
   identify: boolean;
   /** The router's tokenizer identity (a kvlab worker's must match for preprocessed prompts); default kvlab's. */
   tokenizerId?: string;
+  /** Per worker, an in-process dispatcher for its completions (null or absent: HTTP). */
+  inProcess?: readonly (CompletionDispatcher | null)[];
 }
 
 /** Longest /health body read for the capability, bytes. */
@@ -54,14 +65,12 @@ export class WorkerPool {
     private readonly core: RouterCore,
     private readonly opts: WorkerPoolOptions,
   ) {
-    this.endpoints = urls.map((url, index) => ({
-      index,
-      name: core.names[index],
-      url,
+    this.endpoints = urls.map((url, index) => {
       // One request per connection at a time (pipelining 1: a slow stream never holds up another),
       // connections kept alive between requests; the proxy streams through the raw dispatch API.
-      pool: new Pool(url, { connections: opts.connections, pipelining: 1, headersTimeout: TEN_MINUTES, bodyTimeout: TEN_MINUTES, keepAliveTimeout: 30_000 }),
-    }));
+      const pool = new Pool(url, { connections: opts.connections, pipelining: 1, headersTimeout: TEN_MINUTES, bodyTimeout: TEN_MINUTES, keepAliveTimeout: 30_000 });
+      return { index, name: core.names[index], url, pool, completions: opts.inProcess?.[index] ?? pool };
+    });
     this.capabilities = urls.map(() => null);
     this.identified = opts.identify ? this.endpoints.map((e) => this.identify(e.index)) : [];
   }
