@@ -35,10 +35,7 @@ export class HashIndex {
   }
 
   private home(key: number): number {
-    let h = (key >>> 0) ^ Math.imul(Math.floor(key / TWO_32) | 0, 0x9e3779b1);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h ^= h >>> 13;
-    return h & this.mask;
+    return homeSlot(key, this.mask);
   }
 
   /** The value stored for `key`, or −1. */
@@ -185,6 +182,14 @@ export class HashIndex {
       cells[2 * i + 1] = v;
     }
   }
+}
+
+/** A key's home slot in a table of mask + 1 slots (a power of two): its two 32-bit lanes re-mixed. */
+export function homeSlot(key: number, mask: number): number {
+  let h = (key >>> 0) ^ Math.imul(Math.floor(key / TWO_32) | 0, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & mask;
 }
 
 /** Cells for `slots` empty slots. */

@@ -8,16 +8,18 @@
  * pass on this run's arrival order. Approximation: the union keeps this run's timing (a block counts once it was
  * computed somewhere), not the timing one big worker would have.
  */
-import { HashIndex } from '../../core/hash-index.ts';
+import { HashSet } from '../../core/hash-set.ts';
 import type { KvEvent } from '../../mocker/engine/index.ts';
 
 export class BestCaseCache {
-  /** Every block hash announced so far (a typed table: a Set of 53-bit hashes boxed each one). */
-  private readonly seen = new HashIndex(1 << 16);
+  /** Every block hash announced so far (a typed set: a Set of 53-bit hashes boxed each one). */
+  private readonly seen: HashSet;
   private hitTokens = 0;
   private inputTokens = 0;
 
-  constructor(private readonly blockSize: number) {}
+  constructor(private readonly blockSize: number) {
+    this.seen = new HashSet(1 << 16);
+  }
 
   /** Blocks computed somewhere (a step's events). */
   stored(events: readonly KvEvent[]): void {
@@ -26,7 +28,7 @@ export class BestCaseCache {
       const ev = events[e];
       if (ev.type !== 'BlockStored') continue;
       const hs = ev.blockHashes;
-      for (let i = 0; i < hs.length; i++) seen.putIfAbsent(hs[i], 1);
+      for (let i = 0; i < hs.length; i++) seen.add(hs[i]);
     }
   }
 
