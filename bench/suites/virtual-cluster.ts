@@ -2,8 +2,10 @@
  * Benchmark 1 — virtual cluster speed: replay the Mooncake trace (data/mooncake) on 8 mock workers
  * behind the kv router with runVirtual (src/lab/virtual), and the same replay with round-robin (no
  * indexer, no KV events) in the same process as the baseline. Figures: wall seconds of the replay,
- * simulated requests per wall second, and simulated time / wall time (target: the whole trace in
- * < 1 s, i.e. > 1,000× real time). Loading and building the trace workload is not timed.
+ * simulated requests per wall second, simulated time / wall time, and the process CPU seconds of a
+ * replay (the figure least disturbed by other jobs on a shared machine). Targets (issue 18): the kv
+ * replay in ≤ 0.40 s (≥ 2,500× real time), within 1.2× of round-robin's time in the same run.
+ * Loading and building the trace workload is not timed.
  *
  * max-model-len is raised to 262,144 so every row (the longest is 191,378 tokens) is served rather
  * than refused; everything else is the engine's defaults.
@@ -23,6 +25,7 @@ const QUICK_ROWS = 500;
 
 interface Replay {
   wallS: number;
+  cpuS: number;
   simS: number;
   requests: number;
   ok: number;
@@ -37,6 +40,7 @@ export const virtualCluster: Suite = {
     const workload = WORKLOADS.trace.build(opts.quick ? { numRequests: QUICK_ROWS } : {}, { rows });
     const replay = (mode: RouterMode): Replay => {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const r = runVirtual({
         workload,
         cluster: {
@@ -48,7 +52,8 @@ export const virtualCluster: Suite = {
         seed: 0,
       });
       const wallS = (performance.now() - t0) / 1000;
-      return { wallS, simS: r.durationMs / 1000, requests: r.records.length, ok: r.records.filter((x) => x.ok).length };
+      const cpu = process.cpuUsage(cpu0);
+      return { wallS, cpuS: (cpu.user + cpu.system) / 1e6, simS: r.durationMs / 1000, requests: r.records.length, ok: r.records.filter((x) => x.ok).length };
     };
     const kv: Replay[] = [];
     const rr: Replay[] = [];
@@ -67,9 +72,11 @@ export const virtualCluster: Suite = {
     const what = `${n} of ${rows.length} trace rows, ${WORKERS} workers, engine defaults (max-model-len ${MAX_MODEL_LEN})`;
     const base = (pick: (r: Replay) => number) => ({ name: 'round-robin', values: rr.map(pick) });
     const figures = [
-      makeFigure({ id: 'virtual.wall_s', name: 'virtual replay wall time (kv)', unit: 's', values: kv.map((r) => r.wallS), baseline: base((r) => r.wallS), target: opts.quick ? undefined : { on: 'value', op: '<', limit: 1 }, note: what }),
+      makeFigure({ id: 'virtual.wall_s', name: 'virtual replay wall time (kv)', unit: 's', values: kv.map((r) => r.wallS), baseline: base((r) => r.wallS), target: opts.quick ? undefined : { on: 'value', op: '<=', limit: 0.4 }, note: what }),
+      makeFigure({ id: 'virtual.kv_over_rr', name: 'virtual replay wall time, kv / round-robin', unit: '×', values: kv.map((r, i) => r.wallS / rr[i].wallS), target: { on: 'value', op: '<=', limit: 1.2 }, note: `${what}; per run, kv and round-robin replayed back to back` }),
+      makeFigure({ id: 'virtual.cpu_s', name: 'virtual replay CPU time (kv)', unit: 's', values: kv.map((r) => r.cpuS), baseline: base((r) => r.cpuS), note: `${what}; process CPU (user + system) during the replay` }),
       makeFigure({ id: 'virtual.sim_requests_per_s', name: 'simulated requests per wall second (kv)', unit: 'req/s', values: kv.map((r) => r.requests / r.wallS), baseline: base((r) => r.requests / r.wallS), note: what }),
-      makeFigure({ id: 'virtual.sim_over_wall', name: 'simulated time / wall time (kv)', unit: '×', values: kv.map((r) => r.simS / r.wallS), baseline: base((r) => r.simS / r.wallS), target: { on: 'value', op: '>', limit: 1000 }, note: what }),
+      makeFigure({ id: 'virtual.sim_over_wall', name: 'simulated time / wall time (kv)', unit: '×', values: kv.map((r) => r.simS / r.wallS), baseline: base((r) => r.simS / r.wallS), target: opts.quick ? undefined : { on: 'value', op: '>=', limit: 2500 }, note: what }),
     ];
     return { figures, config: { runs, workers: WORKERS, rows: n, traceRows: rows.length, maxModelLen: MAX_MODEL_LEN, okRequests: kv[0].ok, simulatedS: kv[0].simS } };
   },

@@ -15,8 +15,8 @@ const EMPTY = -1;
 const TWO_32 = 4294967296;
 
 export class HashIndex {
-  private keys: Float64Array;
-  private vals: Float64Array;
+  /** Slot i's key at 2i and value at 2i + 1 (one cache line per probe, not two arrays). */
+  private cells: Float64Array;
   private mask: number;
   private count = 0;
   private readonly fixed: boolean;
@@ -25,8 +25,7 @@ export class HashIndex {
   constructor(maxEntries = 8, opts: { fixed?: boolean } = {}) {
     let size = 8;
     while (size < maxEntries * 2) size *= 2;
-    this.keys = new Float64Array(size);
-    this.vals = new Float64Array(size).fill(EMPTY);
+    this.cells = emptyCells(size);
     this.mask = size - 1;
     this.fixed = opts.fixed ?? false;
   }
@@ -36,19 +35,16 @@ export class HashIndex {
   }
 
   private home(key: number): number {
-    let h = (key >>> 0) ^ Math.imul(Math.floor(key / TWO_32) | 0, 0x9e3779b1);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h ^= h >>> 13;
-    return h & this.mask;
+    return homeSlot(key, this.mask);
   }
 
   /** The value stored for `key`, or −1. */
   get(key: number): number {
-    const { keys, vals, mask } = this;
+    const { cells, mask } = this;
     for (let i = this.home(key); ; i = (i + 1) & mask) {
-      const v = vals[i];
+      const v = cells[2 * i + 1];
       if (v === EMPTY) return EMPTY;
-      if (keys[i] === key) return v;
+      if (cells[2 * i] === key) return v;
     }
   }
 
@@ -59,19 +55,21 @@ export class HashIndex {
   /** Insert or overwrite. `value` must be ≥ 0. */
   set(key: number, value: number): void {
     const i = this.slotFor(key);
-    if (this.vals[i] === EMPTY) this.count++;
-    this.keys[i] = key;
-    this.vals[i] = value;
+    const cells = this.cells;
+    if (cells[2 * i + 1] === EMPTY) this.count++;
+    cells[2 * i] = key;
+    cells[2 * i + 1] = value;
   }
 
   /** The value stored for `key`; when absent, store `value` and return −1 (one probe either way). */
   putIfAbsent(key: number, value: number): number {
     const i = this.slotFor(key);
-    const v = this.vals[i];
+    const cells = this.cells;
+    const v = cells[2 * i + 1];
     if (v !== EMPTY) return v;
     this.count++;
-    this.keys[i] = key;
-    this.vals[i] = value;
+    cells[2 * i] = key;
+    cells[2 * i + 1] = value;
     return EMPTY;
   }
 
@@ -81,15 +79,16 @@ export class HashIndex {
    */
   addTo(key: number, delta: number): number {
     const i = this.slotFor(key);
-    const v = this.vals[i];
+    const cells = this.cells;
+    const v = cells[2 * i + 1];
     const next = (v === EMPTY ? 0 : v) + delta;
     if (next <= 0) {
       if (v !== EMPTY) this.removeAt(i);
       return 0;
     }
     if (v === EMPTY) this.count++;
-    this.keys[i] = key;
-    this.vals[i] = next;
+    cells[2 * i] = key;
+    cells[2 * i + 1] = next;
     return next;
   }
 
@@ -98,57 +97,53 @@ export class HashIndex {
    * without probing again. Any insert or removal invalidates positions.
    */
   find(key: number): number {
-    const { keys, vals, mask } = this;
+    const { cells, mask } = this;
     for (let i = this.home(key); ; i = (i + 1) & mask) {
-      if (vals[i] === EMPTY) return -1;
-      if (keys[i] === key) return i;
+      if (cells[2 * i + 1] === EMPTY) return -1;
+      if (cells[2 * i] === key) return i;
     }
   }
 
   /** The value at a position from `find`. */
   valueAt(pos: number): number {
-    return this.vals[pos];
+    return this.cells[2 * pos + 1];
   }
 
   /** Remove the entry at a position from `find`. */
   deleteAt(pos: number): void {
-    if (this.vals[pos] === EMPTY) throw new RangeError(`hash index: no entry at position ${pos}`);
+    if (this.cells[2 * pos + 1] === EMPTY) throw new RangeError(`hash index: no entry at position ${pos}`);
     this.removeAt(pos);
   }
 
   /** Remove `key`; returns whether it was present. */
   delete(key: number): boolean {
-    const { keys, vals, mask } = this;
-    for (let i = this.home(key); ; i = (i + 1) & mask) {
-      if (vals[i] === EMPTY) return false;
-      if (keys[i] === key) {
-        this.removeAt(i);
-        return true;
-      }
-    }
+    const pos = this.find(key);
+    if (pos < 0) return false;
+    this.removeAt(pos);
+    return true;
   }
 
   clear(): void {
-    this.vals.fill(EMPTY);
+    this.cells.fill(EMPTY);
     this.count = 0;
   }
 
   /** Visit every entry (order unspecified). `fn` must not change the table. */
   forEach(fn: (value: number, key: number) => void): void {
-    const { keys, vals } = this;
-    for (let i = 0; i < vals.length; i++) if (vals[i] !== EMPTY) fn(vals[i], keys[i]);
+    const cells = this.cells;
+    for (let i = 1; i < cells.length; i += 2) if (cells[i] !== EMPTY) fn(cells[i], cells[i - 1]);
   }
 
   /** The slot holding `key`, or the empty slot where it would go (growing first when needed). */
   private slotFor(key: number): number {
     for (;;) {
-      const { keys, vals, mask } = this;
+      const { cells, mask } = this;
       for (let i = this.home(key); ; i = (i + 1) & mask) {
-        if (vals[i] === EMPTY) {
-          if (this.count * 2 < vals.length) return i;
+        if (cells[2 * i + 1] === EMPTY) {
+          if (this.count * 2 < mask + 1) return i;
           break; // would pass half full: grow, then probe again
         }
-        if (keys[i] === key) return i;
+        if (cells[2 * i] === key) return i;
       }
       if (this.fixed) throw new RangeError('hash index is full');
       this.grow();
@@ -157,36 +152,47 @@ export class HashIndex {
 
   /** Empty slot i, pulling later entries of its probe run into the hole when their home allows it. */
   private removeAt(i: number): void {
-    const { keys, vals, mask } = this;
-    for (let j = (i + 1) & mask; vals[j] !== EMPTY; j = (j + 1) & mask) {
-      const h = this.home(keys[j]);
+    const { cells, mask } = this;
+    for (let j = (i + 1) & mask; cells[2 * j + 1] !== EMPTY; j = (j + 1) & mask) {
+      const h = this.home(cells[2 * j]);
       const movable = i <= j ? h <= i || h > j : h <= i && h > j;
       if (movable) {
-        keys[i] = keys[j];
-        vals[i] = vals[j];
+        cells[2 * i] = cells[2 * j];
+        cells[2 * i + 1] = cells[2 * j + 1];
         i = j;
       }
     }
-    vals[i] = EMPTY;
+    cells[2 * i + 1] = EMPTY;
     this.count--;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldVals = this.vals;
-    const size = oldVals.length * 2;
-    this.keys = new Float64Array(size);
-    this.vals = new Float64Array(size).fill(EMPTY);
+    const old = this.cells;
+    const size = old.length; // twice the slots: old.length / 2 slots before
+    this.cells = emptyCells(size);
     this.mask = size - 1;
-    const { keys, vals, mask } = this;
-    for (let j = 0; j < oldVals.length; j++) {
-      const v = oldVals[j];
+    const { cells, mask } = this;
+    for (let j = 1; j < old.length; j += 2) {
+      const v = old[j];
       if (v === EMPTY) continue;
-      const k = oldKeys[j];
+      const k = old[j - 1];
       let i = this.home(k);
-      while (vals[i] !== EMPTY) i = (i + 1) & mask;
-      keys[i] = k;
-      vals[i] = v;
+      while (cells[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
+      cells[2 * i] = k;
+      cells[2 * i + 1] = v;
     }
   }
+}
+
+/** A key's home slot in a table of mask + 1 slots (a power of two): its two 32-bit lanes re-mixed. */
+export function homeSlot(key: number, mask: number): number {
+  let h = (key >>> 0) ^ Math.imul(Math.floor(key / TWO_32) | 0, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & mask;
+}
+
+/** Cells for `slots` empty slots. */
+function emptyCells(slots: number): Float64Array {
+  return new Float64Array(2 * slots).fill(EMPTY);
 }

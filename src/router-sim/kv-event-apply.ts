@@ -20,6 +20,11 @@
  * at our block size: only a kvlab worker publishing hash-only events (its `kvEventTokenIds` off) does
  * that, and such an event cannot be re-hashed anyway. That learned trust ends when the worker's
  * entries are reset (AllBlocksCleared, sequence gap, reconnect: the publisher may have changed).
+ * Trust is also learned by verification: a worker whose first VERIFY_BLOCKS re-hashed blocks all came
+ * back equal to the hashes it sent hashes as we do (a kvlab mocker publishing vLLM's format with
+ * token ids), so its later events skip re-hashing and the mapping (the index is the same: every local
+ * hash equals its external one). One mismatch before that marks the worker foreign (a vLLM worker's
+ * hashes never match): it is re-hashed for good, until its entries are reset.
  * Events with a lower `medium` ("CPU", "DISK": a worker's offload tiers) go to `tiers` (tier-index.ts)
  * under their own hashes; an unknown medium other than "GPU" is skipped.
  * Pure: no clocks, no I/O.
@@ -56,6 +61,11 @@ export interface ApplyResult {
 }
 
 type Key = number | string;
+
+/** Re-hashed blocks that must all equal the worker's own hashes before its hashes are trusted. */
+export const VERIFY_BLOCKS = 32;
+/** `verified` of a worker whose hashes differed from ours: never trusted until reset. */
+const FOREIGN = -1;
 
 /** A stable Map key for an external hash (safe integers stay numbers). */
 export function externalKey(h: ExternalHash): Key {
@@ -124,6 +134,8 @@ export class KvEventApplier {
   readonly trustedHashes: boolean;
   /** Per worker: hashes trusted now (the option, or learned from a hash-only BlockStored). */
   private readonly trusted: boolean[];
+  /** Per worker: re-hashed blocks that equalled their external hash so far, or FOREIGN. */
+  private readonly verified: Int32Array;
   /** The workers' offload-tier blocks (events with a lower medium). */
   readonly tiers: TierIndex;
 
@@ -138,6 +150,7 @@ export class KvEventApplier {
     this.skipped = new Array<number>(indexer.numWorkers).fill(0);
     this.orphans = new Array<number>(indexer.numWorkers).fill(0);
     this.trusted = new Array<boolean>(indexer.numWorkers).fill(this.trustedHashes);
+    this.verified = new Int32Array(indexer.numWorkers);
     this.tiers = new TierIndex(indexer.numWorkers);
   }
 
@@ -171,6 +184,7 @@ export class KvEventApplier {
     this.tiers.clearWorker(worker);
     this.maps[worker].clear();
     this.trusted[worker] = this.trustedHashes;
+    this.verified[worker] = 0;
   }
 
   /** An offload-tier event: indexed under its own (integer) hashes; skipped for an unknown medium. */
@@ -184,6 +198,21 @@ export class KvEventApplier {
     }
     this.tiers.apply(worker, { type: ev.type, medium, blockHashes: hashes });
     return true;
+  }
+
+  /** A re-hashed store of `n` blocks, `same` of them equal to the worker's hashes: learn trust (or foreignness). */
+  private verify(worker: number, n: number, same: number): void {
+    const v = this.verified[worker];
+    if (v === FOREIGN || n === 0) return;
+    if (same < n) {
+      this.verified[worker] = FOREIGN;
+      return;
+    }
+    this.verified[worker] = v + n;
+    if (v + n < VERIFY_BLOCKS) return;
+    // Every mapping so far is the identity: the trusted path needs none of it.
+    this.trusted[worker] = true;
+    this.maps[worker].clear();
   }
 
   private applyOne(worker: number, ev: KvEventLike): boolean {
@@ -240,12 +269,16 @@ export class KvEventApplier {
           } else return false;
         }
         const locals = new Array<number>(n);
+        let same = 0;
         for (let i = 0; i < n; i++) {
           parent = hashBlock(parent, ev.tokenIds, i * bs, bs);
           locals[i] = parent;
-          map.set(externalKey(ev.blockHashes[i]), parent);
+          const ext = ev.blockHashes[i];
+          if (ext === parent) same++;
+          map.set(externalKey(ext), parent);
         }
         this.indexer.store(worker, locals);
+        this.verify(worker, n, same);
         return true;
       }
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockHashes, hashBlock } from '../../src/core/block-hash.ts';
 import { KvIndexer } from '../../src/router-sim/indexer.ts';
-import { externalKey, KvEventApplier } from '../../src/router-sim/kv-event-apply.ts';
+import { externalKey, KvEventApplier, VERIFY_BLOCKS } from '../../src/router-sim/kv-event-apply.ts';
 
 const BS = 4;
 const tokens = Array.from({ length: 16 }, (_, i) => 100 + i);
@@ -144,5 +144,43 @@ describe('KvEventApplier', () => {
     expect(ap.apply(1, [{ type: 'BlockStored', blockHashes: ext, parentHash: null, tokenIds: tokens.slice(0, 8), blockSize: BS }])).toEqual({ applied: 1, skipped: 0 });
     expect(ap.isTrusted(1)).toBe(false);
     expect(ap.localOf(1, ext[1])).toBe(local[1]);
+  });
+
+  describe('trust learned by verification', () => {
+    // A chain of VERIFY_BLOCKS + 8 blocks, sent one block per event with its token ids.
+    const n = VERIFY_BLOCKS + 8;
+    const toks = Array.from({ length: n * BS }, (_, i) => 7 + ((i * 31) % 97));
+    const hs = blockHashes(toks, BS);
+    const oneByOne = (ext: readonly number[]) =>
+      ext.map((h, b) => ({ type: 'BlockStored' as const, blockHashes: [h], parentHash: b === 0 ? null : ext[b - 1], tokenIds: toks.slice(b * BS, (b + 1) * BS), blockSize: BS }));
+
+    it('trusts a worker once its first re-hashed blocks all equal the hashes it sent, and builds the same index', () => {
+      const ix = new KvIndexer(1);
+      const ap = new KvEventApplier(ix, BS);
+      ap.apply(0, oneByOne(hs.slice(0, VERIFY_BLOCKS - 1)));
+      expect(ap.isTrusted(0)).toBe(false);
+      ap.apply(0, oneByOne(hs).slice(VERIFY_BLOCKS - 1));
+      expect(ap.isTrusted(0)).toBe(true);
+      expect(Array.from(ix.overlaps(hs))).toEqual([n]);
+      // Removals of blocks stored before and after trust both find them.
+      ap.apply(0, [{ type: 'BlockRemoved', blockHashes: [hs[3], hs[n - 1]] }]);
+      expect(Array.from(ix.overlaps(hs))).toEqual([3]);
+      expect(ix.blocksOf(0)).toBe(n - 2);
+      ap.apply(0, [{ type: 'AllBlocksCleared' }]);
+      expect(ap.isTrusted(0)).toBe(false);
+    });
+
+    it('never trusts a worker whose hashes differ from ours: every block stays re-hashed and mapped', () => {
+      const ix = new KvIndexer(1);
+      const ap = new KvEventApplier(ix, BS);
+      // The first block agrees, the others do not (a foreign hash function).
+      const ext = hs.map((h, b) => (b === 0 ? h : h + 1));
+      ap.apply(0, oneByOne(ext));
+      expect(ap.isTrusted(0)).toBe(false);
+      expect(Array.from(ix.overlaps(hs))).toEqual([n]);
+      expect(ap.localOf(0, ext[n - 1])).toBe(hs[n - 1]);
+      ap.apply(0, [{ type: 'BlockRemoved', blockHashes: [ext[5]] }]);
+      expect(Array.from(ix.overlaps(hs))).toEqual([5]);
+    });
   });
 });

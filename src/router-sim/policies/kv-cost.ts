@@ -26,12 +26,24 @@ export interface KvCost {
 }
 
 export function kvCost(w: WorkerView, overlapBlocks: number, activeOverlapBlocks: number, isl: number, opts: KvCostOptions): KvCost {
-  const bs = opts.blockSize;
-  const newTokens = Math.max(0, isl - overlapBlocks * bs);
-  const prefillBlocks = (w.activePrefillTokens + newTokens) / bs;
-  const newBlocks = Math.max(0, Math.ceil(isl / bs) - activeOverlapBlocks);
-  const decodeBlocks = w.activeDecodeBlocks + newBlocks;
+  const prefillBlocks = prefillBlocksOf(w, overlapBlocks, isl, opts.blockSize);
+  const decodeBlocks = decodeBlocksOf(w, activeOverlapBlocks, isl, opts.blockSize);
   return { cost: opts.overlapScoreWeight * prefillBlocks + decodeBlocks, prefillBlocks, decodeBlocks };
+}
+
+/** `kvCost(...).cost` without the breakdown object (the decision's hot loop). */
+export function kvCostValue(w: WorkerView, overlapBlocks: number, activeOverlapBlocks: number, isl: number, opts: KvCostOptions): number {
+  return opts.overlapScoreWeight * prefillBlocksOf(w, overlapBlocks, isl, opts.blockSize) + decodeBlocksOf(w, activeOverlapBlocks, isl, opts.blockSize);
+}
+
+function prefillBlocksOf(w: WorkerView, overlapBlocks: number, isl: number, bs: number): number {
+  const newTokens = Math.max(0, isl - overlapBlocks * bs);
+  return (w.activePrefillTokens + newTokens) / bs;
+}
+
+function decodeBlocksOf(w: WorkerView, activeOverlapBlocks: number, isl: number, bs: number): number {
+  const newBlocks = Math.max(0, Math.ceil(isl / bs) - activeOverlapBlocks);
+  return w.activeDecodeBlocks + newBlocks;
 }
 
 export interface CostedWorker {

@@ -4,8 +4,8 @@
  * (kv-cost.ts, select-by-cost.ts).
  */
 import { noWorkerDecision, type PolicyInput, type RouteDecision, type RouterPolicy } from '../types.ts';
-import { costLiveWorkers, type KvCostOptions } from './kv-cost.ts';
-import { selectByCost } from './select-by-cost.ts';
+import { costLiveWorkers, kvCostValue, type KvCostOptions } from './kv-cost.ts';
+import { beats, selectByCost } from './select-by-cost.ts';
 
 export interface KvPolicyOptions extends KvCostOptions {
   /** 0 = argmin (deterministic); > 0 = softmax sampling over normalised costs. */
@@ -14,11 +14,51 @@ export interface KvPolicyOptions extends KvCostOptions {
 
 /** The kv decision given an overlap source; used by `kv` and `kv-approx`. */
 export function decideKv(input: PolicyInput, overlapOf: (w: number) => number, cachedOf: (w: number) => number, opts: KvPolicyOptions): RouteDecision {
+  if (opts.temperature === 0) return argminKv(input, overlapOf, cachedOf, opts);
   const costed = costLiveWorkers(input, overlapOf, cachedOf, opts);
   if (costed.length === 0) return noWorkerDecision();
   const best = selectByCost(costed, opts.temperature, input.rng);
-  const how = opts.temperature > 0 ? `sampled at T=${opts.temperature}` : 'min cost';
-  return { worker: best.worker, overlapBlocks: best.overlapBlocks, cost: best.cost, reason: `${how} ${best.cost.toFixed(3)} (overlap ${best.overlapBlocks} blocks)` };
+  return kvDecision(best.worker, best.overlapBlocks, best.cost, `sampled at T=${opts.temperature}`);
+}
+
+/**
+ * Temperature 0: the live worker of least kv cost, ties as `selectByCost` breaks them, computed in one
+ * pass without a candidate list (a decision is on the router's hot path: nothing allocated per worker).
+ */
+function argminKv(input: PolicyInput, overlapOf: (w: number) => number, cachedOf: (w: number) => number, opts: KvPolicyOptions): RouteDecision {
+  const workers = input.workers;
+  let bestWorker = -1;
+  let bestCost = 0;
+  let bestOverlap = 0;
+  let bestCached = 0;
+  for (let i = 0; i < workers.length; i++) {
+    const w = workers[i];
+    if (!w.up) continue;
+    const overlap = overlapOf(w.index);
+    const active = input.activeOverlap ? input.activeOverlap(w.index) : 0;
+    const cost = kvCostValue(w, overlap, active, input.isl, opts);
+    const cached = cachedOf(w.index);
+    if (bestWorker < 0 || beats(cost, cached, w.index, bestCost, bestCached, bestWorker)) {
+      bestWorker = w.index;
+      bestCost = cost;
+      bestOverlap = overlap;
+      bestCached = cached;
+    }
+  }
+  if (bestWorker < 0) return noWorkerDecision();
+  return kvDecision(bestWorker, bestOverlap, bestCost, 'min cost');
+}
+
+/** The decision, its human-readable reason formatted only if someone reads it. */
+function kvDecision(worker: number, overlapBlocks: number, cost: number, how: string): RouteDecision {
+  return {
+    worker,
+    overlapBlocks,
+    cost,
+    get reason() {
+      return `${how} ${cost.toFixed(3)} (overlap ${overlapBlocks} blocks)`;
+    },
+  };
 }
 
 export function createKvPolicy(opts: KvPolicyOptions): RouterPolicy {

@@ -45,11 +45,20 @@ export function selectByCost(candidates: readonly CostedWorker[], temperature: n
   let best = candidates[0];
   for (let i = 1; i < candidates.length; i++) {
     const c = candidates[i];
-    const tol = TIE_EPS * Math.max(1, Math.abs(best.cost));
-    if (c.cost < best.cost - tol) best = c;
-    else if (Math.abs(c.cost - best.cost) <= tol) {
-      if (c.cachedBlocks < best.cachedBlocks || (c.cachedBlocks === best.cachedBlocks && c.worker < best.worker)) best = c;
-    }
+    if (beats(c.cost, c.cachedBlocks, c.worker, best.cost, best.cachedBlocks, best.worker)) best = c;
   }
   return best;
+}
+
+/**
+ * The temperature-0 rule for one comparison: whether candidate (cost, cachedBlocks, worker) replaces
+ * the best so far — a lower cost beyond the tie tolerance, or a tie with fewer cached blocks, then a
+ * lower index. Taken in candidate order, it picks what `selectByCost` picks (kv.ts uses it to choose
+ * without building candidate objects).
+ */
+export function beats(cost: number, cachedBlocks: number, worker: number, bestCost: number, bestCached: number, bestWorker: number): boolean {
+  const tol = TIE_EPS * Math.max(1, Math.abs(bestCost));
+  if (cost < bestCost - tol) return true;
+  if (Math.abs(cost - bestCost) > tol) return false;
+  return cachedBlocks < bestCached || (cachedBlocks === bestCached && worker < bestWorker);
 }
