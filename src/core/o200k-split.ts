@@ -32,20 +32,22 @@ export const O200K_SPLIT_PATTERN = [
 
 const STICKY = new RegExp(O200K_SPLIT_PATTERN, 'uy');
 
-// Classes of the ASCII characters (bit flags).
-const UPPER = 1;
-const LOWER = 2;
-const DIGIT = 4;
+// Classes of the ASCII characters (bit flags; also read by tokenizers/cl100k-split).
+export const UPPER = 1;
+export const LOWER = 2;
+export const DIGIT = 4;
 /** `\s`: \t \n \v \f \r and space. */
-const SPACE = 8;
+export const SPACE = 8;
 /** \r and \n. */
-const NEWLINE = 16;
+export const NEWLINE = 16;
 /** Neither `\s`, a letter nor a digit. */
-const OTHER = 32;
+export const OTHER = 32;
 /** May stand before a letter run (A1/A2's optional first character): not \r, \n, a letter or a digit. */
-const LEAD = 64;
+export const LEAD = 64;
 
-const CLASS = new Uint8Array(128);
+/** Class bits of each ASCII character. */
+export const ASCII_CLASS = new Uint8Array(128);
+const CLASS = ASCII_CLASS;
 for (let c = 0; c < 128; c++) {
   let k = 0;
   if (c >= 65 && c <= 90) k = UPPER;
@@ -57,7 +59,7 @@ for (let c = 0; c < 128; c++) {
 }
 
 /** Length of a contraction ('s 't 'm 'd 'll 've 're, either case) starting at `i`, else 0. */
-function contraction(text: Uint16Array, i: number, n: number): number {
+export function contraction(text: Uint16Array, i: number, n: number): number {
   if (i + 1 >= n || text[i] !== 39) return 0;
   const a = text[i + 1] | 32; // lower-cases ASCII letters (and maps nothing else onto them)
   if (a === 115 || a === 116 || a === 109 || a === 100) return 2; // s t m d

@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,51 @@ describe('Hugging Face tokenizers: known encodings', () => {
       expect(t.encodeChat(messages)).toEqual(whole);
       expect(t.encodeChat(messages)).toEqual(whole); // memoised the second time
     }
+  });
+});
+
+describe('Hugging Face tokenizers: piece-by-piece encoding equals the library', () => {
+  // Words, digits, spaces, newlines, contractions, punctuation, added-token texts (whole and broken),
+  // non-ASCII letters and a decomposed é (Qwen3 normalizes to NFC), emoji and a lone surrogate.
+  const ALPHABET = [
+    'the', ' river', 'Stone', ' ', '  ', '\t', '\n', '\n\n', '\r\n', "'s", "'LL", "n't", '12345', '7', '.', ', ', '!', '"', '/', '-',
+    '<|eot_id|>', '<|im_end|>', '<|', '|>', 'é', 'e\u0301', ' naïve', '東京', '😀', '\u00a0', '\ud800', '²',
+  ];
+  const content = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 30 }).map((p) => p.join(''));
+  const chat = fc.array(content, { minLength: 1, maxLength: 3 }).map((cs) => cs.map((c, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content: c })));
+
+  for (const name of ['Llama-3.1', 'Qwen3'] as const) {
+    it(`${name}: random chats encode to the library's ids of the rendered text`, () => {
+      const tok = name === 'Llama-3.1' ? llama : qwen;
+      fc.assert(
+        fc.property(chat, (messages) => {
+          expect(tok.encodeChat(messages)).toEqual(tok.encodeRendered(tok.render(messages, true)));
+        }),
+        { numRuns: 200, seed: 23 },
+      );
+    });
+
+    it(`${name}: the README and DESIGN as chat messages encode to the library's ids`, () => {
+      const tok = name === 'Llama-3.1' ? llama : qwen;
+      const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+      const design = readFileSync(new URL('../../../docs/DESIGN.md', import.meta.url), 'utf8');
+      const messages = [{ role: 'system', content: design }, { role: 'user', content: readme }];
+      const ids = tok.encodeChat(messages);
+      expect(ids.length).toBeGreaterThan(10_000);
+      expect(ids).toEqual(tok.encodeRendered(tok.render(messages, true)));
+    });
+  }
+
+  it('a chat of pieces seen before asks the library for nothing (the piece memo answers)', () => {
+    const rng = createRng('piece-memo');
+    const first = llama.answerText(llama.answerTokens(rng, 3000, 0));
+    llama.encodeChat([{ role: 'user', content: first }]);
+    const before = llama.tokenizeCount;
+    const again = first.split(' ').reverse().join(' ');
+    expect(llama.encodeChat([{ role: 'user', content: again }])).toHaveLength(llama.encodeRendered(llama.render([{ role: 'user', content: again }], true)).length);
+    expect(llama.tokenizeCount - before).toBeLessThanOrEqual(2); // the reversed text's first and last words are new pieces
+    llama.encodeChat([{ role: 'user', content: 'zebra quokka' + first }]);
+    expect(llama.tokenizeCount).toBeGreaterThan(before);
   });
 });
 
