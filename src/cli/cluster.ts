@@ -16,6 +16,7 @@ import { asFlagError } from './flag-errors.ts';
 import { untilSignal } from './signals.ts';
 import type { MockerOptions } from '../mocker/index.ts';
 import { loadTokenizerFlag } from './tokenizer-flag.ts';
+import { isVllmHashAlgo } from '../core/vllm-block-hash.ts';
 import { intArg } from './flags.ts';
 
 /** Mocker flags the cluster defines itself. */
@@ -49,7 +50,7 @@ export function registerCluster(program: Command): void {
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
     // vLLM hashes are computed from the blocks' token ids, so they need them in the events.
-    const tokenIds = flags.kvEventTokenIds || flags.prefixCachingHashAlgo === 'sha256_cbor';
+    const tokenIds = flags.kvEventTokenIds || isVllmHashAlgo(flags.prefixCachingHashAlgo);
     const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0, kvEventTokenIds: tokenIds });
     if (!flags.router) return runWorkersOnly(mocker, await loadTokenizerFlag(flags.tokenizer));
     const routerPart = {
