@@ -4,11 +4,12 @@
  * stays text only. Also: the request-body extension for speculative prefill.
  */
 import { tokensToLoremText } from '../../core/lorem.ts';
+import { LOREM_WORDS, type PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import type { Role, ScriptMessage } from './types.ts';
 
-/** A message whose content is the text of lorem `tokens` (it re-tokenizes to exactly them). */
-export function loremMessage(role: Role, tokens: number[]): ScriptMessage {
-  return { role, content: tokensToLoremText(tokens), contentTokens: tokens };
+/** A message whose content is the text of drawn `tokens` (it re-tokenizes to exactly them; default lorem). */
+export function loremMessage(role: Role, tokens: number[], words: PromptWords = LOREM_WORDS): ScriptMessage {
+  return { role, content: words.text(tokens), contentTokens: tokens };
 }
 
 /**
@@ -18,9 +19,9 @@ export function loremMessage(role: Role, tokens: number[]): ScriptMessage {
  * only their token ids (typed arrays: off the JavaScript heap) until each is sent, and the text lives
  * only as long as its request. `texts[i]`, when given, is the text of `parts[i]` (built once per prefix).
  */
-export function lazyLoremMessage(role: Role, parts: readonly ArrayLike<number>[], texts: readonly (string | null)[] = []): ScriptMessage {
+export function lazyLoremMessage(role: Role, parts: readonly ArrayLike<number>[], texts: readonly (string | null)[] = [], text: (tokens: ArrayLike<number>) => string = tokensToLoremText): ScriptMessage {
   const msg = { role } as ScriptMessage;
-  Object.defineProperty(msg, 'content', { enumerable: true, get: () => parts.map((p, i) => texts[i] ?? tokensToLoremText(p)).join('') });
+  Object.defineProperty(msg, 'content', { enumerable: true, get: () => parts.map((p, i) => texts[i] ?? text(p)).join('') });
   Object.defineProperty(msg, 'contentTokens', {
     enumerable: true,
     get: () => {

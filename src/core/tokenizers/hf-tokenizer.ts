@@ -31,6 +31,7 @@ import { AddedTokenSplitter } from './added-tokens.ts';
 import { cl100kSplitter } from './cl100k-split.ts';
 import type { ModelTokenizer } from './model-tokenizer.ts';
 import { PieceEncoder } from './piece-encoder.ts';
+import { answerPromptWords, type PromptWords } from './prompt-words.ts';
 
 /** A tokenizer that cannot be used: the one-line reason, naming the file (a start-up error). */
 export class TokenizerFileError extends Error {
@@ -97,6 +98,7 @@ export class HfModelTokenizer implements ModelTokenizer {
   private readonly vocabSize: number;
   private readonly words: AnswerWords;
   private misses = 0;
+  readonly promptWords: PromptWords;
 
   constructor(files: HfTokenizerFiles) {
     this.name = files.tokenizerPath;
@@ -132,6 +134,7 @@ export class HfModelTokenizer implements ModelTokenizer {
       );
     }
     this.checkAnswersRetokenize();
+    this.promptWords = answerPromptWords(this.id, this.words);
   }
 
   encodeChat(messages: readonly ChatMessageLike[], addGenerationPrompt = true): number[] {

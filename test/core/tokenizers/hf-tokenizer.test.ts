@@ -7,6 +7,9 @@ import { KvlabError } from '../../../src/core/errors.ts';
 import { createRng } from '../../../src/core/rng.ts';
 import { TokenizerFileError, type HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
 import { loadHfTokenizer } from '../../../src/lab/hf-tokenizer-files.ts';
+import { buildMultiturn } from '../../../src/client/workloads/multiturn.ts';
+import { buildPrefixRatio } from '../../../src/client/workloads/prefix-ratio.ts';
+import { buildSharedPrefix } from '../../../src/client/workloads/shared-prefix.ts';
 import { lenmlModelDir, llama31, qwen3, strictQwen3, vllmQwen3Fixture } from './hf-fixtures.ts';
 
 let llama: HfModelTokenizer;
@@ -126,6 +129,38 @@ describe('Hugging Face tokenizers: answers re-tokenize over long conversations',
     expect(reasoning).toBe(reasoning.trim());
     expect(content).toBe(content.trim());
     expect(llama.encodeText(content).slice(1)).toEqual(tokens.slice(5));
+  });
+});
+
+describe("bench workloads in a model's words (--tokenizer)", () => {
+  /** The message's ids inside the model's template: exactly its contentTokens between the framing. */
+  function expectExact(tok: HfModelTokenizer, m: { role: string; content: string; contentTokens?: number[] }): void {
+    const ids = tok.encodeChat([{ role: m.role, content: m.content }]);
+    const frame = tok.encodeChat([{ role: m.role, content: '' }]);
+    const want = m.contentTokens ?? [];
+    let head = 0;
+    while (head < frame.length && ids[head] === frame[head]) head++;
+    expect(ids).toHaveLength(frame.length + want.length);
+    expect(ids.slice(head, head + want.length)).toEqual(want);
+  }
+
+  for (const name of ['Llama-3.1', 'Qwen3'] as const) {
+    it(`${name}: multiturn, shared-prefix and prefix-ratio prompts are exactly their drawn tokens in the template`, () => {
+      const tok = name === 'Llama-3.1' ? llama : qwen;
+      const multi = buildMultiturn({ numUsers: 2, numTurns: 2, numUserTokens: 300, systemPromptTokens: 50 }, tok.promptWords);
+      expect(multi.params.promptTokenizer).toBe(tok.id);
+      for (const s of multi.scripts) for (const m of [...s.preamble, ...s.turns.flatMap((t) => t.messages)]) expectExact(tok, m);
+      const shared = buildSharedPrefix({ systemPromptLen: 200, questionLen: 40, numGroups: 2, usersPerGroup: 2, stages: '1:4' }, {}, tok.promptWords);
+      for (const s of shared.scripts.slice(0, 4)) expectExact(tok, s.turns[0].messages[0]);
+      for (const prefixRatio of [0, 0.5]) {
+        const ratio = buildPrefixRatio({ isl: 500, prefixRatio, requests: 3, numPrefixPrompts: 2 }, tok.promptWords);
+        for (const s of ratio.scripts) expectExact(tok, s.turns[0].messages[0]);
+      }
+    });
+  }
+
+  it("kvlab's own lorem words stay the default (no tokenizer recorded)", () => {
+    expect(buildMultiturn({ numUsers: 1, numTurns: 1 }).params.promptTokenizer).toBeUndefined();
   });
 });
 
