@@ -35,6 +35,8 @@ export interface ResolvedCluster {
   timing: TimingModel | undefined;
   /** The real deployment the engines are timed as, when the section names one. */
   deployment: Deployment | null;
+  /** `tokenizer`, resolved against the experiment file's folder; null for kvlab's o200k_base. */
+  tokenizerPath: string | null;
 }
 
 /**
@@ -159,6 +161,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
     profilePath,
     timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),
     deployment,
+    tokenizerPath: c.tokenizer === undefined ? null : resolve(baseDir, c.tokenizer),
   };
 }
 
@@ -228,5 +231,6 @@ export function clusterConfigRecord(c: ResolvedCluster): Record<string, unknown>
     router: c.router,
     profile: c.profilePath ?? (d ? 'default roofline' : null),
     ...(d ? { deployment: { model: d.model.id, gpu: d.gpu.name, tp: d.tp, weightDtype: d.weightDtype, timing: 'roofline' } } : {}),
+    ...(c.tokenizerPath !== null ? { tokenizer: c.tokenizerPath } : {}),
   };
 }
