@@ -12,17 +12,14 @@
  * tokens between text segments are appended as they are.
  */
 import { CodeUnitBuffer } from '../code-units.ts';
-import * as pm from '../piece-memo.ts';
+import { HASH_SEED, hashFinish, hashStep, PieceMemo } from '../piece-memo.ts';
 import type { Cl100kSplitter } from './cl100k-split.ts';
-
-// Module-local copies: an imported binding read in the scan loop costs an accessor call under tsx.
-const { HASH_SEED, hashFinish, hashStep } = pm;
 
 /** Buffers larger than this are dropped after a call (a huge prompt's buffers are not kept). */
 const KEEP_LIMIT = 1 << 22;
 
 export class PieceEncoder {
-  private readonly memo = new pm.PieceMemo();
+  private readonly memo = new PieceMemo();
   private readonly units = new CodeUnitBuffer();
   private ids = new Int32Array(1 << 16);
   private count = 0;
