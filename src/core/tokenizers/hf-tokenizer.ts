@@ -9,9 +9,10 @@
  * Speed: the rendered prompt is cut at the added tokens (`<|eot_id|>`, `<|im_start|>`...; added-tokens.ts),
  * which the tokenizer also splits on before BPE. For Llama-3's and Qwen2/3's pipelines each text
  * segment is then pre-tokenized by kvlab and its pieces' ids taken from a piece memo (piece-encoder.ts;
- * the library encodes only pieces not seen lately): a new 16k-token chat costs ~1–2 ms instead of the
- * library's ~100 ms. For any other pipeline each text segment's ids are memoised whole (bounded, oldest
- * first out), so a long conversation's earlier messages are tokenized once. Tests pin both to the
+ * the library encodes only pieces not seen lately): a new 16k-token chat costs ~1–2 ms of CPU instead of
+ * the library's ~150–250 ms. Segments of 256+ characters (a conversation's earlier messages) are also
+ * memoised whole from their second sighting, so a follow-up turn scans only what is new. For any other
+ * pipeline each text segment's ids are memoised whole at once (bounded, oldest first out). Tests pin both to the
  * library's own encoding of the whole text. When an added token strips whitespace or must be a single
  * word, segments are not independent and the whole text is encoded by the library.
  *
@@ -54,6 +55,8 @@ export interface HfTokenizerFiles {
 /** Most segments and token ids the memo keeps. */
 const MEMO_ENTRIES = 4096;
 const MEMO_TOKENS = 4_000_000;
+/** Shortest text segment memoised whole on the piece-by-piece path (shorter ones cost a few µs to encode). */
+const MEMO_MIN_CHARS = 256;
 
 /** A special token's text in tokenizer_config.json: a string, or an object with `content`. */
 function tokenText(v: unknown): string | undefined {
@@ -93,7 +96,8 @@ export class HfModelTokenizer implements ModelTokenizer {
   private readonly splitter: AddedTokenSplitter | null;
   /** Piece-by-piece encoding when the pipeline allows it (pieceEncoderFor), else null. */
   private readonly pieces: PieceEncoder | null;
-  private readonly memo = new Map<string, readonly number[]>();
+  /** Segment → ids, or null for a segment seen once (the piece-by-piece path keeps ids from the second sighting). */
+  private readonly memo = new Map<string, readonly number[] | null>();
   private memoTokens = 0;
   private readonly vocabSize: number;
   private readonly words: AnswerWords;
@@ -195,8 +199,20 @@ export class HfModelTokenizer implements ModelTokenizer {
     const pieces = this.pieces;
     if (pieces !== null) {
       for (let i = 0; i < parts.length; i++) {
-        if (i % 2 === 1) pieces.addId(this.splitter.idOf(parts[i]) as number);
-        else if (parts[i].length > 0) pieces.addText(parts[i]);
+        const p = parts[i];
+        if (i % 2 === 1) pieces.addId(this.splitter.idOf(p) as number);
+        else if (p.length < MEMO_MIN_CHARS) pieces.addText(p);
+        else {
+          // A long message (a conversation's history) is looked up whole first, and kept from its
+          // second sighting on (a one-off prompt costs no copy of its ids).
+          const hit = this.recall(p);
+          if (hit !== null && hit !== undefined) pieces.addIds(hit);
+          else {
+            const at = pieces.length;
+            pieces.addText(p);
+            this.remember(p, hit === null ? pieces.idsSince(at) : null);
+          }
+        }
       }
       return pieces.take();
     }
@@ -214,24 +230,37 @@ export class HfModelTokenizer implements ModelTokenizer {
   }
 
   private segment(text: string): readonly number[] {
+    const hit = this.recall(text);
+    if (hit !== undefined && hit !== null) return hit;
+    this.misses++;
+    const ids = this.tok.encode(text, { add_special_tokens: false }).ids;
+    this.remember(text, ids);
+    return ids;
+  }
+
+  /** A memoised segment's ids, null when it was only seen, undefined when unknown (made the newest entry). */
+  private recall(text: string): readonly number[] | null | undefined {
     const hit = this.memo.get(text);
     if (hit !== undefined) {
       this.memo.delete(text);
       this.memo.set(text, hit);
-      return hit;
     }
-    this.misses++;
-    const ids = this.tok.encode(text, { add_special_tokens: false }).ids;
-    if (ids.length <= MEMO_TOKENS) {
-      this.memo.set(text, ids);
-      this.memoTokens += ids.length;
-      for (const [k, v] of this.memo) {
-        if (this.memo.size <= MEMO_ENTRIES && this.memoTokens <= MEMO_TOKENS) break;
-        this.memo.delete(k);
-        this.memoTokens -= v.length;
-      }
+    return hit;
+  }
+
+  /** Memoises a segment's ids (or that it was seen: null), the oldest entries out past the bounds. */
+  private remember(text: string, ids: readonly number[] | null): void {
+    const n = ids?.length ?? 0;
+    if (n > MEMO_TOKENS) return;
+    const old = this.memo.get(text);
+    if (old) this.memoTokens -= old.length;
+    this.memo.set(text, ids);
+    this.memoTokens += n;
+    for (const [k, v] of this.memo) {
+      if (this.memo.size <= MEMO_ENTRIES && this.memoTokens <= MEMO_TOKENS) break;
+      this.memo.delete(k);
+      this.memoTokens -= v?.length ?? 0;
     }
-    return ids;
   }
 
   /** Load-time check: a seeded two-turn chat's answer re-tokenizes inside the next prompt. */

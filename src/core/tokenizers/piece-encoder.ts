@@ -41,6 +41,23 @@ export class PieceEncoder {
     return this.misses;
   }
 
+  /** Ids appended so far. */
+  get length(): number {
+    return this.count;
+  }
+
+  /** The ids appended from position `at` on, as a new array. */
+  idsSince(at: number): number[] {
+    return Array.from(this.ids.subarray(at, this.count));
+  }
+
+  /** Appends ids known already (a memoised segment's). */
+  addIds(ids: readonly number[]): void {
+    this.reserve(ids.length);
+    for (let i = 0; i < ids.length; i++) this.ids[this.count + i] = ids[i];
+    this.count += ids.length;
+  }
+
   /** Appends an added token's id. */
   addId(id: number): void {
     this.reserve(1);

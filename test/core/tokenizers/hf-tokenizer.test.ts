@@ -80,14 +80,18 @@ describe('Hugging Face tokenizers: piece-by-piece encoding equals the library', 
       );
     });
 
-    it(`${name}: the README and DESIGN as chat messages encode to the library's ids`, () => {
+    it(`${name}: the README and DESIGN as chat messages encode to the library's ids, also from the segment memo`, () => {
       const tok = name === 'Llama-3.1' ? llama : qwen;
       const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
       const design = readFileSync(new URL('../../../docs/DESIGN.md', import.meta.url), 'utf8');
       const messages = [{ role: 'system', content: design }, { role: 'user', content: readme }];
       const ids = tok.encodeChat(messages);
       expect(ids.length).toBeGreaterThan(10_000);
-      expect(ids).toEqual(tok.encodeRendered(tok.render(messages, true)));
+      const whole = tok.encodeRendered(tok.render(messages, true));
+      expect(ids).toEqual(whole);
+      // Seen twice, then taken whole from the segment memo.
+      expect(tok.encodeChat(messages)).toEqual(whole);
+      expect(tok.encodeChat([...messages, { role: 'assistant', content: 'ok' }])).toEqual(tok.encodeRendered(tok.render([...messages, { role: 'assistant', content: 'ok' }], true)));
     });
   }
 
