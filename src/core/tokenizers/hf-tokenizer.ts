@@ -97,7 +97,7 @@ export class HfModelTokenizer implements ModelTokenizer {
   /** Piece-by-piece encoding when the pipeline allows it (pieceEncoderFor), else null. */
   private readonly pieces: PieceEncoder | null;
   /** Segment → ids, or null for a segment seen once (the piece-by-piece path keeps ids from the second sighting). */
-  private readonly memo = new Map<string, readonly number[] | null>();
+  private readonly memo = new Map<string, ArrayLike<number> | null>();
   private memoTokens = 0;
   private readonly vocabSize: number;
   private readonly words: AnswerWords;
@@ -224,12 +224,13 @@ export class HfModelTokenizer implements ModelTokenizer {
         out.push(this.splitter.idOf(p) as number);
         continue;
       }
-      for (const id of this.segment(p)) out.push(id);
+      const ids = this.segment(p);
+      for (let k = 0; k < ids.length; k++) out.push(ids[k]);
     }
     return out;
   }
 
-  private segment(text: string): readonly number[] {
+  private segment(text: string): ArrayLike<number> {
     const hit = this.recall(text);
     if (hit !== undefined && hit !== null) return hit;
     this.misses++;
@@ -239,7 +240,7 @@ export class HfModelTokenizer implements ModelTokenizer {
   }
 
   /** A memoised segment's ids, null when it was only seen, undefined when unknown (made the newest entry). */
-  private recall(text: string): readonly number[] | null | undefined {
+  private recall(text: string): ArrayLike<number> | null | undefined {
     const hit = this.memo.get(text);
     if (hit !== undefined) {
       this.memo.delete(text);
@@ -249,7 +250,7 @@ export class HfModelTokenizer implements ModelTokenizer {
   }
 
   /** Memoises a segment's ids (or that it was seen: null), the oldest entries out past the bounds. */
-  private remember(text: string, ids: readonly number[] | null): void {
+  private remember(text: string, ids: ArrayLike<number> | null): void {
     const n = ids?.length ?? 0;
     if (n > MEMO_TOKENS) return;
     const old = this.memo.get(text);

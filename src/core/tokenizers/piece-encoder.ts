@@ -46,15 +46,16 @@ export class PieceEncoder {
     return this.count;
   }
 
-  /** The ids appended from position `at` on, as a new array. */
-  idsSince(at: number): number[] {
-    return Array.from(this.ids.subarray(at, this.count));
+  /** A copy of the ids appended from position `at` on (a typed array: a memcpy, off the JavaScript heap). */
+  idsSince(at: number): Int32Array {
+    return this.ids.slice(at, this.count);
   }
 
   /** Appends ids known already (a memoised segment's). */
-  addIds(ids: readonly number[]): void {
+  addIds(ids: ArrayLike<number>): void {
     this.reserve(ids.length);
-    for (let i = 0; i < ids.length; i++) this.ids[this.count + i] = ids[i];
+    if (ids instanceof Int32Array) this.ids.set(ids, this.count);
+    else for (let i = 0; i < ids.length; i++) this.ids[this.count + i] = ids[i];
     this.count += ids.length;
   }
 
