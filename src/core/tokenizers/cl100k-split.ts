@@ -17,7 +17,7 @@
  * @huggingface/tokenizers compiles it (`(?i:…)` folded to ASCII case pairs), decides. A test compares
  * both with the regex on random text, and the ids with the library's own encoding.
  */
-import { ASCII_CLASS, contraction, DIGIT, LEAD, LOWER, NEWLINE, OTHER, SPACE, UPPER } from '../o200k-split.ts';
+import { ASCII_CLASS, contraction, DIGIT, LEAD, LOWER, punctuationOrSpaceEnd, UPPER } from '../o200k-split.ts';
 
 /** Llama-3's Split regex as tokenizer.json spells it (cl100k_base's pattern). */
 export const LLAMA3_SPLIT_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -97,34 +97,6 @@ export function asciiPieceEnd(text: Uint16Array, i: number, n: number, maxDigits
     }
     return e;
   }
-  // B4: an optional space, other characters, then any \r \n.
-  let s = -1;
-  if (k & OTHER) s = i;
-  else if (c === 32 && i + 1 < n && ASCII_CLASS[text[i + 1]] & OTHER) s = i + 1; // ASCII: B2 looked at it
-  if (s >= 0) {
-    let e = s + 1;
-    for (; e < n; e++) {
-      const d = text[e];
-      if (d >= 128) return -1;
-      if (!(ASCII_CLASS[d] & OTHER)) break;
-    }
-    for (; e < n; e++) {
-      const d = text[e];
-      if (d !== 10 && d !== 13) break;
-    }
-    return e;
-  }
-  // B5-B7: a whitespace run.
-  let w = i;
-  let lastNewline = -1;
-  for (; w < n; w++) {
-    const d = text[w];
-    if (d >= 128) return -1;
-    const dk = ASCII_CLASS[d];
-    if (!(dk & SPACE)) break;
-    if (dk & NEWLINE) lastNewline = w;
-  }
-  if (lastNewline >= 0) return lastNewline + 1; // B5
-  if (w === n) return n; // B6 at the end of the text
-  return w - i >= 2 ? w - 1 : w; // B6 leaves the last space to the next piece; B7
+  // B4-B7: punctuation or a whitespace run.
+  return punctuationOrSpaceEnd(text, i, n, false);
 }
