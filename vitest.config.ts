@@ -26,6 +26,7 @@ const SLOW = [
   'test/llama/real-engine-e2e.test.ts',
   'test/k8s/indexed-job.test.ts',
   'test/analysis/report-browser.test.ts',
+  'test/lab/experiment-tokenizer-real.test.ts',
 ];
 
 export default defineConfig({

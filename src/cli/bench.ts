@@ -78,7 +78,7 @@ function addShared(cmd: Command): Command {
     .option('--goodput <slos>', "SLOs for goodput, e.g. 'ttft_ms:500,tpot_ms:50'")
     .option('--seed <n>', 'seed of the workload, sampling and retry jitter', intArg())
     .option('--no-stream', 'send non-streaming requests (no TTFT/ITL)')
-    .option('--tokenizer <path>', "the served model's Hugging Face tokenizer (folder or tokenizer.json): counts the tokens an answer's usage leaves out (default o200k_base)")
+    .option('--tokenizer <path>', "the served model's Hugging Face tokenizer (folder or tokenizer.json): multiturn, shared-prefix and prefix-ratio prompts are drawn from its single-token words (exact lengths in its tokens), and it counts the tokens an answer's usage leaves out (default o200k_base)")
     .option('--shard <i/n>', 'run shard I of N (I from 0): every N-th conversation from the I-th, 1/N of the load; `kvlab merge` joins the shards', shardArg());
 }
 

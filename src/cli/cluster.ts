@@ -18,6 +18,7 @@ import type { MockerOptions } from '../mocker/index.ts';
 import { loadTokenizerFlag } from './tokenizer-flag.ts';
 import { enumArg, intArg } from './flags.ts';
 import { WORKER_LINKS, type WorkerLink } from '../lab/in-process-link.ts';
+import { isVllmHashAlgo } from '../core/vllm-block-hash.ts';
 
 /** Mocker flags the cluster defines itself. */
 const OWN_FLAGS = new Set(['--port', '--kv-events-port', '--num-workers', '--no-kv-event-token-ids']);
@@ -52,7 +53,7 @@ export function registerCluster(program: Command): void {
   addDeploymentFlags(addMockerFlags(cmd, OWN_FLAGS), false);
   addRouterPolicyFlags(cmd, 'kv').action(async (flags: ClusterFlags) => {
     // vLLM hashes are computed from the blocks' token ids, so they need them in the events.
-    const tokenIds = flags.kvEventTokenIds || flags.prefixCachingHashAlgo === 'sha256_cbor';
+    const tokenIds = flags.kvEventTokenIds || isVllmHashAlgo(flags.prefixCachingHashAlgo);
     const mocker = await mockerOptionsOf(cmd, flags, { port: 0, kvEventsPort: 0, kvEventTokenIds: tokenIds });
     if (!flags.router) return runWorkersOnly(mocker, await loadTokenizerFlag(flags.tokenizer));
     const routerPart = {

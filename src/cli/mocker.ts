@@ -61,10 +61,10 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   kvDiskGib?: number;
 }
 
-/** `--prefix-caching-hash-algo`: vLLM's pickle-based `sha256` and Python's `builtin` are named but refused. */
+/** `--prefix-caching-hash-algo`: Python's `builtin` hash() (older vLLM) is named but refused. */
 function hashAlgoArg(raw: string): HashAlgo {
-  if (raw === 'sha256' || raw === 'builtin') {
-    throw new InvalidArgumentError(`vLLM's '${raw}' hashes CPython objects (pickle/hash()) and are not reproduced; use sha256_cbor or builtin-kvlab.`);
+  if (raw === 'builtin') {
+    throw new InvalidArgumentError(`vLLM's 'builtin' is Python's hash(), randomised per process (PYTHONHASHSEED) and gone from current vLLM; not reproduced: use sha256, sha256_cbor or builtin-kvlab.`);
   }
   return enumArg(HASH_ALGOS)(raw);
 }
@@ -198,7 +198,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--kv-events-port <port>', 'first worker KV-events ZeroMQ PUB port (0 = ephemeral; off when absent)', intArg());
   add('--no-kv-event-token-ids', "KV events carry block hashes only (enough for a kvlab router; vLLM's format has token ids)");
   add('--prefix-caching-hash-algo <algo>', `block hashes in KV events: ${HASH_ALGOS.join(' or ')} (vLLM's, needs token ids in the events)`, hashAlgoArg, D.prefixCachingHashAlgo);
-  add('--hash-seed <seed>', "vLLM's PYTHONHASHSEED for sha256_cbor block hashes", undefined, D.hashSeed);
+  add('--hash-seed <seed>', "vLLM's PYTHONHASHSEED for sha256_cbor and sha256 block hashes", undefined, D.hashSeed);
   add('--api-key <key>', 'require Authorization: Bearer <key> on /v1 routes', nonEmptyArg());
   add('--seed <n>', 'seed of output lengths, tokens and injected failures', intArg(), D.seed);
   add('--failure-rate <f>', 'share of requests failed on purpose', floatArg(), D.failureRate);

@@ -98,6 +98,8 @@ interface Prepared {
 async function prepare(o: BenchCommandOptions, out: string | null): Promise<Prepared[]> {
   const def = getWorkload(o.workload);
   const label = o.shared.label ?? null;
+  // Generated prompts in the served model's words (`--tokenizer`), so their token counts are its own.
+  const words = o.shared.tokenizer?.promptWords;
   switch (o.workload) {
     case 'documents': {
       const documents = await loadDocuments(o.documentsDir ?? DEFAULT_DOCUMENTS_DIR);
@@ -115,12 +117,12 @@ async function prepare(o: BenchCommandOptions, out: string | null): Promise<Prep
     }
     case 'shared-prefix': {
       const presets = loadSharedPrefixPresets(o.presetsFile ?? DEFAULT_CALIBRATION_FILE);
-      return [{ label, outputDir: out, workload: def.build(o.params, { presets }), expected: null }];
+      return [{ label, outputDir: out, workload: def.build(o.params, { presets }, words), expected: null }];
     }
     case 'prefix-ratio': {
       const ratios = o.prefixRatios && o.prefixRatios.length > 0 ? o.prefixRatios : [undefined];
       return ratios.map((r) => {
-        const workload = def.build(r === undefined ? o.params : { ...o.params, prefixRatio: r });
+        const workload = def.build(r === undefined ? o.params : { ...o.params, prefixRatio: r }, undefined, words);
         const ratio = workload.params.prefixRatio;
         const many = ratios.length > 1;
         return {
@@ -132,7 +134,7 @@ async function prepare(o: BenchCommandOptions, out: string | null): Promise<Prep
       });
     }
     default:
-      return [{ label, outputDir: out, workload: def.build({ ...o.params, ...(o.ping ? { ping: true } : {}) }), expected: null }];
+      return [{ label, outputDir: out, workload: def.build({ ...o.params, ...(o.ping ? { ping: true } : {}) }, undefined, words), expected: null }];
   }
 }
 

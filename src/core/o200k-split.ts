@@ -32,20 +32,22 @@ export const O200K_SPLIT_PATTERN = [
 
 const STICKY = new RegExp(O200K_SPLIT_PATTERN, 'uy');
 
-// Classes of the ASCII characters (bit flags).
-const UPPER = 1;
-const LOWER = 2;
-const DIGIT = 4;
+// Classes of the ASCII characters (bit flags; also read by tokenizers/cl100k-split).
+export const UPPER = 1;
+export const LOWER = 2;
+export const DIGIT = 4;
 /** `\s`: \t \n \v \f \r and space. */
-const SPACE = 8;
+export const SPACE = 8;
 /** \r and \n. */
-const NEWLINE = 16;
+export const NEWLINE = 16;
 /** Neither `\s`, a letter nor a digit. */
-const OTHER = 32;
+export const OTHER = 32;
 /** May stand before a letter run (A1/A2's optional first character): not \r, \n, a letter or a digit. */
-const LEAD = 64;
+export const LEAD = 64;
 
-const CLASS = new Uint8Array(128);
+/** Class bits of each ASCII character. */
+export const ASCII_CLASS = new Uint8Array(128);
+const CLASS = ASCII_CLASS;
 for (let c = 0; c < 128; c++) {
   let k = 0;
   if (c >= 65 && c <= 90) k = UPPER;
@@ -57,7 +59,7 @@ for (let c = 0; c < 128; c++) {
 }
 
 /** Length of a contraction ('s 't 'm 'd 'll 've 're, either case) starting at `i`, else 0. */
-function contraction(text: Uint16Array, i: number, n: number): number {
+export function contraction(text: Uint16Array, i: number, n: number): number {
   if (i + 1 >= n || text[i] !== 39) return 0;
   const a = text[i + 1] | 32; // lower-cases ASCII letters (and maps nothing else onto them)
   if (a === 115 || a === 116 || a === 109 || a === 100) return 2; // s t m d
@@ -104,13 +106,22 @@ export function asciiPieceEnd(text: Uint16Array, i: number, n: number): number {
     }
     return e;
   }
-  // A4: an optional space, other characters, then any \r \n /.
+  // A4-A7: punctuation (then \r \n /) or a whitespace run.
+  return punctuationOrSpaceEnd(text, i, n, true);
+}
+
+/**
+ * The piece at `i` when it is neither letters nor digits (o200k's A4-A7, Llama-3's and Qwen2's B4-B7:
+ * the same alternatives): an optional space, other characters, then any \r \n (and '/' when
+ * `slashTrails`, o200k's); else a whitespace run. −1 when a non-ASCII character decides it. The caller
+ * has ruled out a letters piece starting at `i` (so a space before an ASCII character was looked at).
+ */
+export function punctuationOrSpaceEnd(text: Uint16Array, i: number, n: number, slashTrails: boolean): number {
+  const c = text[i];
+  const k = CLASS[c];
   let s = -1;
   if (k & OTHER) s = i;
-  else if (c === 32 && i + 1 < n) {
-    const d = text[i + 1]; // ASCII: A1 above has looked at it
-    if (CLASS[d] & OTHER) s = i + 1;
-  }
+  else if (c === 32 && i + 1 < n && text[i + 1] < 128 && CLASS[text[i + 1]] & OTHER) s = i + 1;
   if (s >= 0) {
     let e = s + 1;
     for (; e < n; e++) {
@@ -120,11 +131,11 @@ export function asciiPieceEnd(text: Uint16Array, i: number, n: number): number {
     }
     for (; e < n; e++) {
       const d = text[e];
-      if (d !== 10 && d !== 13 && d !== 47) break;
+      if (d !== 10 && d !== 13 && (d !== 47 || !slashTrails)) break;
     }
     return e;
   }
-  // A5-A7: a whitespace run.
+  // A whitespace run.
   let w = i;
   let lastNewline = -1;
   for (; w < n; w++) {
@@ -134,9 +145,9 @@ export function asciiPieceEnd(text: Uint16Array, i: number, n: number): number {
     if (!(dk & SPACE)) break;
     if (dk & NEWLINE) lastNewline = w;
   }
-  if (lastNewline >= 0) return lastNewline + 1; // A5
-  if (w === n) return n; // A6 at the end of the text
-  return w - i >= 2 ? w - 1 : w; // A6 leaves the last space to the next piece; A7
+  if (lastNewline >= 0) return lastNewline + 1; // \s*[\r\n]+
+  if (w === n) return n; // \s+(?!\S) at the end of the text
+  return w - i >= 2 ? w - 1 : w; // \s+(?!\S) leaves the last space to the next piece; \s+
 }
 
 /** End of the piece that starts at `i` of `text`, by the pattern itself (any text). */

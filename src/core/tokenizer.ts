@@ -19,6 +19,7 @@ import {
   ImEnd,
   EndOfText,
 } from 'gpt-tokenizer/encoding/o200k_base';
+import { CodeUnitBuffer } from './code-units.ts';
 import { pieceEnd } from './o200k-split.ts';
 import { HASH_SEED, hashFinish, hashStep, PieceMemo } from './piece-memo.ts';
 
@@ -78,27 +79,8 @@ function runEnd(codes: Uint16Array, start: number, n: number): number {
 }
 
 const memo = new PieceMemo();
-const utf8 = new TextEncoder();
-
-/** The text being encoded as UTF-16 code units (scanning a typed array beats `charCodeAt`); kept between calls. */
-let units = new Uint16Array(1 << 16);
-let bytes = new Uint8Array(units.buffer);
-
-/** `text`'s code units in `units[0, text.length)`. */
-function loadUnits(text: string): Uint16Array {
-  const n = text.length;
-  if (units.length < n) {
-    units = new Uint16Array(Math.max(n, units.length * 2));
-    bytes = new Uint8Array(units.buffer);
-  }
-  // ASCII text (kvlab's lorem, most prompts): the native UTF-8 encoder writes it as bytes, widened in
-  // place from the back; otherwise one code unit at a time.
-  const ascii = bytes.subarray(n);
-  const r = n <= ascii.length ? utf8.encodeInto(text, ascii.subarray(0, n)) : null;
-  if (r !== null && r.read === n && r.written === n) units.set(ascii.subarray(0, n));
-  else for (let i = 0; i < n; i++) units[i] = text.charCodeAt(i);
-  return units;
-}
+/** The text being encoded, as code units. */
+const units = new CodeUnitBuffer();
 
 /**
  * Ids being encoded, before they become the result array (filled by index: growing a JavaScript
@@ -170,10 +152,7 @@ function takeIds(): number[] {
   for (let i = 0; i < count; i++) out[i] = ids[i];
   count = 0;
   if (ids.length > 1 << 22) ids = new Int32Array(1 << 16); // a huge prompt's buffers are not kept
-  if (units.length > 1 << 22) {
-    units = new Uint16Array(1 << 16);
-    bytes = new Uint8Array(units.buffer);
-  }
+  units.release();
   return out;
 }
 
@@ -184,7 +163,7 @@ function takeIds(): number[] {
 export function encode(text: string): number[] {
   count = 0;
   const n = text.length;
-  const codes = loadUnits(text);
+  const codes = units.load(text);
   let at = 0;
   let start = n > MAX_RUN_CHARS ? longRunStart(codes, 0, n) : -1;
   while (start >= 0) {

@@ -24,6 +24,7 @@ import {
   type WorkloadName,
 } from '../client/workloads/index.ts';
 import type { ConversationScript, Schedule, Workload } from '../client/workloads/types.ts';
+import type { PromptWords } from '../core/tokenizers/prompt-words.ts';
 import { ExperimentFileError, type Experiment } from './experiment-file.ts';
 
 export interface WorkloadRequest {
@@ -34,6 +35,8 @@ export interface WorkloadRequest {
   seed: number;
   /** Divides think times and send times (1 = as written). */
   speedupRatio: number;
+  /** What generated prompts are made of (the cell's `cluster.tokenizer`); default kvlab's o200k lorem. */
+  words?: PromptWords;
 }
 
 /** The workload with every time of its own divided by `ratio`: think times, send times, request rates. */
@@ -62,7 +65,7 @@ export class WorkloadCache {
 
   /** Build (or reuse) the workload of a cell. */
   async get(req: WorkloadRequest): Promise<Workload> {
-    const key = JSON.stringify([req.workload, req.baseDir, req.seed, req.speedupRatio]);
+    const key = JSON.stringify([req.workload, req.baseDir, req.seed, req.speedupRatio, req.words?.id ?? null]);
     if (this.last?.key === key) return this.last.workload;
     this.last = null;
     const { kind, input, ...params } = req.workload;
@@ -70,7 +73,7 @@ export class WorkloadCache {
     const inputs = await this.loadInputs(name, input, req.baseDir);
     let built: Workload;
     try {
-      built = getWorkload(name).build({ seed: req.seed, ...params }, inputs);
+      built = getWorkload(name).build({ seed: req.seed, ...params }, inputs, req.words);
     } catch (err) {
       throw paramError(err);
     }

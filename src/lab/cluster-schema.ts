@@ -106,6 +106,8 @@ export const ClusterSettingsSchema = Type.Object(
     kvOffload: Type.Optional(KvOffloadSettingsSchema),
     reasoningRatio: Type.Optional(M.reasoningRatio),
     profile: Type.Optional(Type.String()),
+    /** A Hugging Face tokenizer (model folder or tokenizer.json, relative to the experiment file): real-clock cells only. */
+    tokenizer: Type.Optional(Type.String({ minLength: 1 })),
     deployment: Type.Optional(DeploymentSettingsSchema),
     /** Real clock: how the embedded router reaches its workers (in-process by default, or loopback HTTP). */
     workerLink: Type.Optional(oneOf(WORKER_LINKS)),

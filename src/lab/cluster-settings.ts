@@ -38,6 +38,8 @@ export interface ResolvedCluster {
   deployment: Deployment | null;
   /** Real clock only: how the embedded router reaches its workers. */
   workerLink: WorkerLink;
+  /** `tokenizer`, resolved against the experiment file's folder; null for kvlab's o200k_base. */
+  tokenizerPath: string | null;
 }
 
 /**
@@ -163,6 +165,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
     timing: deployment ? rooflineTiming(deployment, profilePath) : profilePath === null ? undefined : readProfile(profilePath),
     deployment,
     workerLink: c.workerLink ?? 'in-process',
+    tokenizerPath: c.tokenizer === undefined ? null : resolve(baseDir, c.tokenizer),
   };
 }
 
@@ -233,5 +236,6 @@ export function clusterConfigRecord(c: ResolvedCluster): Record<string, unknown>
     router: c.router,
     profile: c.profilePath ?? (d ? 'default roofline' : null),
     ...(d ? { deployment: { model: d.model.id, gpu: d.gpu.name, tp: d.tp, weightDtype: d.weightDtype, timing: 'roofline' } } : {}),
+    ...(c.tokenizerPath !== null ? { tokenizer: c.tokenizerPath } : {}),
   };
 }

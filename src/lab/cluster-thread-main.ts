@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { startCluster, type RunningCluster } from './cluster.ts';
 import { embeddedClusterOptions, resolveCluster } from './cluster-settings.ts';
 import type { FromHost, ToHost } from './cluster-thread.ts';
+import { cellTokenizer } from './cell-tokenizer.ts';
 
 const port = parentPort!;
 let cluster: RunningCluster | null = null;
@@ -21,7 +22,10 @@ port.on('message', async (m: ToHost) => {
       return;
     }
     if (cluster) throw new Error('a cluster is already running in this thread');
-    cluster = await startCluster(embeddedClusterOptions(resolveCluster(m.settings, m.baseDir), m.seed));
+    const resolved = resolveCluster(m.settings, m.baseDir);
+    const options = embeddedClusterOptions(resolved, m.seed);
+    if (resolved.tokenizerPath !== null) options.tokenizer = cellTokenizer(resolved.tokenizerPath);
+    cluster = await startCluster(options);
     reply({ kind: 'started', url: cluster.url, workers: cluster.workers.map((w) => ({ name: w.name, url: w.url, kvEventsEndpoint: w.kvEventsEndpoint })) });
   } catch (err) {
     reply({ kind: 'error', message: (err as Error).message });

@@ -20,6 +20,7 @@
  */
 import type { KvFrameSource } from '../core/kv-event-codec.ts';
 import type { ModelTokenizer } from '../core/tokenizers/model-tokenizer.ts';
+import { isVllmHashAlgo } from '../core/vllm-block-hash.ts';
 import { startMocker, type MockerOptions, type RunningMocker } from '../mocker/index.ts';
 import { startRouter, type RouterOptions, type RunningRouter } from '../router-sim/index.ts';
 import { InProcessLink, type WorkerLink } from './in-process-link.ts';
@@ -76,7 +77,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     ...(opts.numWorkers !== undefined ? { numWorkers: opts.numWorkers } : {}),
     port: 0,
     kvEventsPort: opts.kvEvents === false ? null : 0,
-    kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? opts.mocker?.prefixCachingHashAlgo === 'sha256_cbor',
+    kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? isVllmHashAlgo(opts.mocker?.prefixCachingHashAlgo),
   };
   const mocker = await startMocker(mockerOpts, opts.tokenizer);
   const inProcess = (opts.workerLink ?? 'in-process') === 'in-process';

@@ -17,7 +17,9 @@ import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../client/output/run-folder.ts';
 import { claimOutputDir, timestampedDir } from '../client/output/output-dir.ts';
 import { makeError } from '../core/errors.ts';
-import { applyOverrides, expandMatrix, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
+import { applyOverrides, expandMatrix, ExperimentFileError, parseExperiment, resolveMatrixPath, type Cell, type Experiment } from './experiment-file.ts';
+import type { PromptWords } from '../core/tokenizers/prompt-words.ts';
+import { cellTokenizer } from './cell-tokenizer.ts';
 import { loadExperimentFile } from './experiment-source.ts';
 import { experimentDescription } from './experiment-description.ts';
 import { clusterConfigRecord, resolveCluster, VIRTUAL_ONLY_ROUTER_SETTINGS } from './cluster-settings.ts';
@@ -192,6 +194,17 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   progress({ kind: 'start', experiment: exp.name, clock: o.clock, cells: planned.length, outDir });
 
   const clusters = planned.map((p) => resolveCluster(p.cell.experiment.cluster, baseDir));
+  if (o.clock === 'virtual' && clusters.some((c) => c.tokenizerPath !== null)) {
+    throw new ExperimentFileError(
+      "field 'cluster.tokenizer': virtual-clock cells run kvlab's own o200k_base tokenizer and template; a model's tokenizer is for real-clock cells (--clock real)",
+      'cluster.tokenizer',
+    );
+  }
+  // A real cell's prompts are drawn from its tokenizer's words (exact lengths in the model's tokens).
+  const wordsOf = (i: number): PromptWords | undefined => {
+    const path = planned[i].target === null ? clusters[i].tokenizerPath : null;
+    return path === null ? undefined : cellTokenizer(path).promptWords;
+  };
   const ratios = [...new Set(clusters.map((c) => (targets.length > 0 ? 1 : c.engine.speedupRatio)))];
   if (ratios.some((r) => r !== 1)) {
     notes.push(
@@ -292,7 +305,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         entry = withGroundTruth(i, r, twins === null ? null : await groundTruthWorkload(i));
       }
       else {
-        const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i) });
+        const workload = await workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i), words: wordsOf(i) });
         create();
         const runDir = join(outDir, p.runDir);
         const meta = metaOf(i);

@@ -3,13 +3,13 @@
  * (`contentTokens`), so the virtual cluster never runs BPE; text from files (documents, ShareGPT)
  * stays text only. Also: the request-body extension for speculative prefill.
  */
-import { tokensToLoremText } from '../../core/lorem.ts';
+import { LOREM_WORDS, type PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import { JSON_CONTENT, loremJsonContent } from './json-content.ts';
 import type { Role, ScriptMessage } from './types.ts';
 
-/** A message whose content is the text of lorem `tokens` (it re-tokenizes to exactly them). */
-export function loremMessage(role: Role, tokens: number[]): ScriptMessage {
-  return { role, content: tokensToLoremText(tokens), contentTokens: tokens };
+/** A message whose content is the text of drawn `tokens` (it re-tokenizes to exactly them; default lorem). */
+export function loremMessage(role: Role, tokens: number[], words: PromptWords = LOREM_WORDS): ScriptMessage {
+  return { role, content: words.text(tokens), contentTokens: tokens };
 }
 
 /**
@@ -19,12 +19,13 @@ export function loremMessage(role: Role, tokens: number[]): ScriptMessage {
  * only their token ids (typed arrays: off the JavaScript heap) until each is sent, and the text lives
  * only as long as its request. `texts[i]`, when given, is the text of `parts[i]` (built once per prefix).
  * The real client writes the content into the request body from the ids, without making the text
- * (json-content.ts).
+ * (json-content.ts) when they are lorem; `words` are the vocabulary's drawn words (default lorem).
  */
-export function lazyLoremMessage(role: Role, parts: readonly ArrayLike<number>[], texts: readonly (string | null)[] = []): ScriptMessage {
+export function lazyLoremMessage(role: Role, parts: readonly ArrayLike<number>[], texts: readonly (string | null)[] = [], words: PromptWords = LOREM_WORDS): ScriptMessage {
   const msg = { role } as ScriptMessage;
-  Object.defineProperty(msg, 'content', { enumerable: true, get: () => parts.map((p, i) => texts[i] ?? tokensToLoremText(p)).join('') });
-  Object.defineProperty(msg, JSON_CONTENT, { value: loremJsonContent(parts, texts) });
+  Object.defineProperty(msg, 'content', { enumerable: true, get: () => parts.map((p, i) => texts[i] ?? words.text(p)).join('') });
+  // Only lorem text is written straight from ids (ASCII, no escaping); a model's words go through JSON.
+  if (words === LOREM_WORDS) Object.defineProperty(msg, JSON_CONTENT, { value: loremJsonContent(parts, texts) });
   Object.defineProperty(msg, 'contentTokens', {
     enumerable: true,
     get: () => {

@@ -15,7 +15,7 @@
  * the virtual cluster needs no BPE.
  */
 import { exponential } from '../../core/distributions.ts';
-import { loremTokens } from '../../core/lorem.ts';
+import { LOREM_WORDS, wordsParam, type PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import { createRng } from '../../core/rng.ts';
 import { loremMessage, SPECULATIVE_PREFILL_BODY } from './messages.ts';
 import { bool, int, num, optional, resolveParams } from './params.ts';
@@ -27,7 +27,8 @@ export { MULTITURN_DEFAULTS, type MultiturnParams };
 /** What --ping forces (Dynamo's smoke test). */
 const PING = Object.freeze({ numUsers: 1, numTurns: 1, numUserTokens: 50, maxCompletionTokens: 50, meanDelayMs: 0 });
 
-export function buildMultiturn(overrides?: Partial<MultiturnParams>): Workload {
+/** `words`: what prompts are made of (default kvlab's o200k lorem; a model's with `--tokenizer`). */
+export function buildMultiturn(overrides?: Partial<MultiturnParams>, words: PromptWords = LOREM_WORDS): Workload {
   const resolved = resolveParams('multiturn', MULTITURN_DEFAULTS, overrides, {
     numUsers: int(1),
     numTurns: int(1),
@@ -49,11 +50,11 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>): Workload {
     const userRng = rng.fork(`user-${u}`);
     const textRng = userRng.fork('text');
     const delayRng = userRng.fork('delay');
-    const preamble = p.systemPromptTokens > 0 ? [loremMessage('system', loremTokens(textRng, p.systemPromptTokens))] : [];
+    const preamble = p.systemPromptTokens > 0 ? [loremMessage('system', words.draw(textRng, p.systemPromptTokens), words)] : [];
     const turns: TurnSpec[] = [];
     for (let t = 0; t < p.numTurns; t++) {
       turns.push({
-        messages: [loremMessage('user', loremTokens(textRng, p.numUserTokens))],
+        messages: [loremMessage('user', words.draw(textRng, p.numUserTokens), words)],
         maxTokens: p.maxCompletionTokens,
         ignoreEos: p.ignoreEos,
         delayMs: t === 0 ? (open ? u * resolved.arrivalIntervalMs! : 0) : p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs),
@@ -66,7 +67,7 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>): Workload {
     name: 'multiturn',
     scripts,
     schedule: open ? { kind: 'open' } : { kind: 'closed', concurrency: p.numUsers },
-    params: { ...p },
+    params: { ...p, ...wordsParam(words) },
   };
 }
 
@@ -75,5 +76,5 @@ export const multiturn: WorkloadDefinition<MultiturnParams, void> = {
   description: "Dynamo multiturn_bench: concurrent users, lorem turns, exponential think time",
   defaults: MULTITURN_DEFAULTS,
   optionalParams: ['arrivalIntervalMs'],
-  build: (params) => buildMultiturn(params),
+  build: (params, _inputs, words) => buildMultiturn(params, words),
 };

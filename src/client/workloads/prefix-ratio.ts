@@ -12,7 +12,8 @@
  *
  * Approximation: Dynamo sizes its text with a real tokenizer; ours are exact lorem token counts.
  */
-import { loremTokenArray, loremTokens, tokensToLoremText } from '../../core/lorem.ts';
+import { loremTokenArray } from '../../core/lorem.ts';
+import { LOREM_WORDS, wordsParam, type PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import { lazyLoremMessage } from './messages.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { int, num, resolveParams } from './params.ts';
@@ -29,7 +30,8 @@ function jitter(base: number, rng: Rng, min: number): number {
   return Math.max(min, Math.round(rng.uniform(base * (1 - LENGTH_SPREAD), base * (1 + LENGTH_SPREAD))));
 }
 
-export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>): Workload {
+/** `words`: what prompts are made of (default kvlab's o200k lorem; a model's with `--tokenizer`). */
+export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>, words: PromptWords = LOREM_WORDS): Workload {
   const p = resolveParams('prefix-ratio', PREFIX_RATIO_DEFAULTS, overrides, {
     prefixRatio: num(0, 1),
     isl: int(1),
@@ -43,9 +45,12 @@ export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>): Worklo
   const prefixLen = Math.round(p.isl * p.prefixRatio);
   const userBase = p.isl - prefixLen;
   const prefixRng = rng.fork('prefixes');
-  const prefixes = Array.from({ length: p.numPrefixPrompts }, () => loremTokens(prefixRng, prefixLen));
-  // Lorem text of a concatenation is the concatenation of the texts: build each prefix's text once.
-  const prefixTexts = prefixes.map((tokens) => tokensToLoremText(tokens));
+  const prefixes = Array.from({ length: p.numPrefixPrompts }, () => words.draw(prefixRng, prefixLen));
+  // The text of a concatenation is the concatenation of the texts (the user part drawn continuing):
+  // build each prefix's text once.
+  const prefixTexts = prefixes.map((tokens) => words.text(tokens));
+  // Lorem user parts as Int32Arrays: a long workload's prompts stay off the JavaScript heap.
+  const drawUser = words === LOREM_WORDS ? loremTokenArray : (r: Rng, n: number) => words.draw(r, n, prefixLen > 0);
   const pickRng = rng.fork('requests');
   const scripts: ConversationScript[] = [];
   for (let k = 0; k < p.requests; k++) {
@@ -53,8 +58,8 @@ export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>): Worklo
     // A prompt needs at least one token: with ratio 0 the user part alone carries the request.
     const userLen = jitter(userBase, pickRng, prefixLen > 0 ? 0 : 1);
     const maxTokens = jitter(p.osl, pickRng, 1);
-    const user = loremTokenArray(pickRng, userLen);
-    const message = lazyLoremMessage('user', [prefixes[group], user], [prefixTexts[group]]);
+    const user = drawUser(pickRng, userLen);
+    const message = lazyLoremMessage('user', [prefixes[group], user], [prefixTexts[group]], words);
     scripts.push({
       id: `req-${k}`,
       preamble: [],
@@ -67,7 +72,7 @@ export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>): Worklo
     name: 'prefix-ratio',
     scripts,
     schedule: { kind: 'closed', concurrency: p.concurrency },
-    params: { ...p, prefixTokens: prefixLen },
+    params: { ...p, prefixTokens: prefixLen, ...wordsParam(words) },
   };
 }
 
@@ -75,5 +80,5 @@ export const prefixRatio: WorkloadDefinition<PrefixRatioParams, void> = {
   name: 'prefix-ratio',
   description: 'Dynamo prefix_ratio_benchmark: one-turn requests sharing isl·ratio prefix tokens in groups',
   defaults: PREFIX_RATIO_DEFAULTS,
-  build: (params) => buildPrefixRatio(params),
+  build: (params, _inputs, words) => buildPrefixRatio(params, words),
 };

@@ -14,7 +14,7 @@
  * lorem tokens with the exact counts asked (the chat template adds its few framing tokens). The
  * per-group length distributions inference-perf can draw are fixed at their means.
  */
-import { loremTokens, tokensToLoremText } from '../../core/lorem.ts';
+import { LOREM_WORDS, wordsParam, type PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import { createRng } from '../../core/rng.ts';
 import { SHARED_PREFIX_DEFAULTS, type SharedPrefixParams } from './defaults.ts';
 import { Type } from '@sinclair/typebox';
@@ -32,7 +32,8 @@ export interface SharedPrefixInputs {
   presets?: Readonly<Record<string, SharedPrefixPreset>>;
 }
 
-export function buildSharedPrefix(overrides?: Partial<SharedPrefixParams>, inputs: SharedPrefixInputs = {}): Workload {
+/** `words`: what prompts are made of (default kvlab's o200k lorem; a model's with `--tokenizer`). */
+export function buildSharedPrefix(overrides?: Partial<SharedPrefixParams>, inputs: SharedPrefixInputs = {}, words: PromptWords = LOREM_WORDS): Workload {
   const presetName = overrides?.preset ?? undefined;
   let base: Readonly<SharedPrefixParams> = SHARED_PREFIX_DEFAULTS;
   if (presetName !== undefined) {
@@ -58,12 +59,12 @@ export function buildSharedPrefix(overrides?: Partial<SharedPrefixParams>, input
   const textRng = rng.fork('text');
   const prompts: { message: ScriptMessage; group: number; user: number }[] = [];
   for (let g = 0; g < p.numGroups; g++) {
-    const system = loremTokens(textRng, p.systemPromptLen);
-    const systemText = tokensToLoremText(system);
+    const system = words.draw(textRng, p.systemPromptLen);
+    const systemText = words.text(system);
     for (let u = 0; u < p.usersPerGroup; u++) {
-      const question = loremTokens(textRng, p.questionLen);
-      // Lorem text of a concatenation is the concatenation of the texts (core/lorem).
-      const message: ScriptMessage = { role: 'user', content: systemText + tokensToLoremText(question), contentTokens: system.concat(question) };
+      const question = words.draw(textRng, p.questionLen, p.systemPromptLen > 0);
+      // The text of a concatenation is the concatenation of the texts (the question drawn continuing).
+      const message: ScriptMessage = { role: 'user', content: systemText + words.text(question), contentTokens: system.concat(question) };
       prompts.push({ message, group: g, user: u });
     }
   }
@@ -79,7 +80,7 @@ export function buildSharedPrefix(overrides?: Partial<SharedPrefixParams>, input
       tags: { group, user },
     };
   });
-  return { name: 'shared-prefix', scripts, schedule: { kind: 'open' }, params: { ...p } };
+  return { name: 'shared-prefix', scripts, schedule: { kind: 'open' }, params: { ...p, ...wordsParam(words) } };
 }
 
 /** Fisher–Yates, seeded. */
@@ -96,5 +97,5 @@ export const sharedPrefix: WorkloadDefinition<SharedPrefixParams, SharedPrefixIn
   name: 'shared-prefix',
   description: "inference-perf's shared-prefix load: shared system prompts × users' questions, cycled, in stages of constant rate",
   defaults: SHARED_PREFIX_DEFAULTS,
-  build: (params, inputs) => buildSharedPrefix(params, inputs),
+  build: (params, inputs, words) => buildSharedPrefix(params, inputs, words),
 };

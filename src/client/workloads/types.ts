@@ -5,6 +5,8 @@
  * history before turn k+1).
  */
 
+import type { PromptWords } from '../../core/tokenizers/prompt-words.ts';
+
 export type Role = 'system' | 'user' | 'assistant';
 
 export interface ScriptMessage {
@@ -113,5 +115,6 @@ export interface WorkloadDefinition<P extends object = Record<string, unknown>, 
   defaults: Readonly<P>;
   /** Parameters without a default (absent unless given), beyond the keys of `defaults`. */
   optionalParams?: readonly string[];
-  build(params?: Partial<P>, inputs?: I): Workload;
+  /** `words`: what generated prompts are made of (default kvlab's o200k lorem; `--tokenizer` gives the model's). */
+  build(params?: Partial<P>, inputs?: I, words?: PromptWords): Workload;
 }

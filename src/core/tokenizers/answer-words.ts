@@ -44,13 +44,16 @@ export function pickAnswerWords(encode: (text: string) => number[]): AnswerWords
   return { bare, spaced, textOf };
 }
 
-/** `n` answer tokens: unspaced at 0 and at `contentStart`, spaced elsewhere; one rng draw per token. */
-export function drawAnswerTokens(words: AnswerWords, rng: Rng, n: number, contentStart: number): number[] {
+/**
+ * `n` answer tokens: unspaced at 0 (unless `continuing`: the text follows other words) and at
+ * `contentStart`, spaced elsewhere; one rng draw per token.
+ */
+export function drawAnswerTokens(words: AnswerWords, rng: Rng, n: number, contentStart: number, continuing = false): number[] {
   const out = new Array<number>(n);
   const v = words.bare.length;
   for (let i = 0; i < n; i++) {
     const k = Math.floor(rng.next() * v);
-    out[i] = i === 0 || i === contentStart ? words.bare[k] : words.spaced[k];
+    out[i] = (i === 0 && !continuing) || i === contentStart ? words.bare[k] : words.spaced[k];
   }
   return out;
 }

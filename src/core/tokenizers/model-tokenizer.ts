@@ -13,6 +13,7 @@ import { ChatTokenizer, type ChatMessageLike } from '../chat-template.ts';
 import { KVLAB_TOKENIZER } from '../preprocessed.ts';
 import { loremTokens, tokensToLoremText } from '../lorem.ts';
 import type { Rng } from '../rng.ts';
+import { LOREM_WORDS, type PromptWords } from './prompt-words.ts';
 import { encode, isValidToken } from '../tokenizer.ts';
 
 export interface ModelTokenizer {
@@ -35,6 +36,8 @@ export interface ModelTokenizer {
   answerTokens(rng: Rng, n: number, contentStart: number): number[];
   /** Text of a run of answer tokens (re-encodes to them). */
   answerText(tokens: readonly number[]): string;
+  /** Words generated prompts are made of (bench workloads), exact token counts in this vocabulary. */
+  readonly promptWords: PromptWords;
 }
 
 /** kvlab's own tokenizer: o200k_base, its ChatML-like template and the lorem words. */
@@ -48,5 +51,6 @@ export function o200kTokenizer(chat: ChatTokenizer = new ChatTokenizer()): Model
     isValidToken,
     answerTokens: (rng, n) => loremTokens(rng, n),
     answerText: (tokens) => tokensToLoremText(tokens),
+    promptWords: LOREM_WORDS,
   };
 }

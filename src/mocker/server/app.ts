@@ -34,6 +34,7 @@ import { createWorkerMetrics } from './metrics.ts';
 import { engineConfigOf, engineOptionsOf, resolveMockerOptions, type MockerOptions, type ResolvedMockerOptions } from './options.ts';
 import { planOutput, resolveMaxTokens, type LengthFields } from './plan.ts';
 import { chatPromptTokens, completionPromptTokens } from './prompt.ts';
+import { isVllmHashAlgo } from '../../core/vllm-block-hash.ts';
 import type { JobKind } from './responses.ts';
 import { serveFull, serveStream, type Job, type ServeContext } from './serve.ts';
 
@@ -128,7 +129,7 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
   const name = appOpts.name ?? 'worker-0';
   const engine = appOpts.engine ?? new Engine(engineConfigOf(opts), opts.profile ?? undefined, engineOptionsOf(opts));
   const sink = appOpts.kvEvents ?? null;
-  const vllmHashes = sink && opts.prefixCachingHashAlgo === 'sha256_cbor' ? new VllmEventHasher(opts.hashSeed) : null;
+  const vllmHashes = sink && isVllmHashAlgo(opts.prefixCachingHashAlgo) ? new VllmEventHasher(opts.hashSeed, opts.prefixCachingHashAlgo) : null;
   const driver = new EngineDriver(engine, {
     clock: appOpts.clock,
     arrivalDelayMs: (opts.profile?.frontendMs ?? 0) / opts.speedupRatio,

@@ -6,7 +6,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { bool, checkOptions, int, invalid, nonEmpty, nullable, num, oneOf } from '../../core/schema.ts';
-import { HASH_ALGOS, type HashAlgo } from '../../core/vllm-block-hash.ts';
+import { HASH_ALGOS, isVllmHashAlgo, type HashAlgo } from '../../core/vllm-block-hash.ts';
 import { ENGINE_CONFIG_FIELDS, offloadConfigProblem } from '../engine/config-schema.ts';
 import type { EngineConfig, EngineOptions } from '../engine/types.ts';
 import { DEFAULT_MOCKER_OPTIONS } from './option-defaults.ts';
@@ -98,7 +98,7 @@ export function resolveMockerOptions(partial: Partial<MockerOptions> = {}): Reso
   }
   const offload = offloadConfigProblem(o);
   if (offload !== null) invalid(offload.key, offload.detail);
-  if (o.prefixCachingHashAlgo === 'sha256_cbor' && !o.kvEventTokenIds) invalid('prefixCachingHashAlgo', 'sha256_cbor hashes need token ids in the KV events (kvEventTokenIds)');
+  if (isVllmHashAlgo(o.prefixCachingHashAlgo) && !o.kvEventTokenIds) invalid('prefixCachingHashAlgo', `${o.prefixCachingHashAlgo} hashes need token ids in the KV events (kvEventTokenIds)`);
   return Object.freeze({
     ...o,
     failureCodes: Object.freeze([...o.failureCodes]) as unknown as number[],

@@ -1,5 +1,5 @@
 /**
- * KV events with vLLM's block hashes (`--prefix-caching-hash-algo sha256_cbor`): the engine keeps
+ * KV events with vLLM's block hashes (`--prefix-caching-hash-algo sha256_cbor` or `sha256`): the engine keeps
  * its own chained hashes (core/block-hash) as block identities, and this rewrites each step's events
  * at publish time — a stored block's vLLM hash computed from its token ids chained on its parent's
  * vLLM digest (core/vllm-block-hash), a removed block's looked up. Pure (no I/O): a map from the
@@ -10,7 +10,7 @@
  * sequence holds its parent blocks while it stores children, so neither happens in a kvlab worker.
  */
 import type { OutgoingKvEvent } from '../../core/kv-event-codec.ts';
-import { externalHash, vllmBlockHash, vllmNoneHash } from '../../core/vllm-block-hash.ts';
+import { externalHash, vllmBlockHash, vllmNoneHash, type VllmHashAlgo } from '../../core/vllm-block-hash.ts';
 import type { KvEvent } from '../engine/index.ts';
 
 export class VllmEventHasher {
@@ -19,8 +19,11 @@ export class VllmEventHasher {
   /** Events that could not be rewritten (see the module comment). */
   dropped = 0;
 
-  constructor(hashSeed: string) {
-    this.none = vllmNoneHash(hashSeed);
+  constructor(
+    hashSeed: string,
+    private readonly algo: VllmHashAlgo = 'sha256_cbor',
+  ) {
+    this.none = vllmNoneHash(hashSeed, algo);
   }
 
   /** Blocks whose vLLM digest is known (announced, not removed). */
@@ -53,7 +56,7 @@ export class VllmEventHasher {
         const hashes = new Array<bigint>(n);
         let parent = parentDigest;
         for (let i = 0; i < n; i++) {
-          parent = vllmBlockHash(parent, e.tokenIds, i * e.blockSize, e.blockSize);
+          parent = vllmBlockHash(parent, e.tokenIds, i * e.blockSize, e.blockSize, this.algo);
           this.digests.set(e.blockHashes[i], parent);
           hashes[i] = externalHash(parent);
         }

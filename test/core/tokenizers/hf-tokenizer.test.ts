@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,9 @@ import { KvlabError } from '../../../src/core/errors.ts';
 import { createRng } from '../../../src/core/rng.ts';
 import { TokenizerFileError, type HfModelTokenizer } from '../../../src/core/tokenizers/hf-tokenizer.ts';
 import { loadHfTokenizer } from '../../../src/lab/hf-tokenizer-files.ts';
+import { buildMultiturn } from '../../../src/client/workloads/multiturn.ts';
+import { buildPrefixRatio } from '../../../src/client/workloads/prefix-ratio.ts';
+import { buildSharedPrefix } from '../../../src/client/workloads/shared-prefix.ts';
 import { lenmlModelDir, llama31, qwen3, strictQwen3, vllmQwen3Fixture } from './hf-fixtures.ts';
 
 let llama: HfModelTokenizer;
@@ -55,6 +59,55 @@ describe('Hugging Face tokenizers: known encodings', () => {
   });
 });
 
+describe('Hugging Face tokenizers: piece-by-piece encoding equals the library', () => {
+  // Words, digits, spaces, newlines, contractions, punctuation, added-token texts (whole and broken),
+  // non-ASCII letters and a decomposed é (Qwen3 normalizes to NFC), emoji and a lone surrogate.
+  const ALPHABET = [
+    'the', ' river', 'Stone', ' ', '  ', '\t', '\n', '\n\n', '\r\n', "'s", "'LL", "n't", '12345', '7', '.', ', ', '!', '"', '/', '-',
+    '<|eot_id|>', '<|im_end|>', '<|', '|>', 'é', 'e\u0301', ' naïve', '東京', '😀', '\u00a0', '\ud800', '²',
+  ];
+  const content = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 30 }).map((p) => p.join(''));
+  const chat = fc.array(content, { minLength: 1, maxLength: 3 }).map((cs) => cs.map((c, i) => ({ role: i % 2 === 0 ? 'user' : 'assistant', content: c })));
+
+  for (const name of ['Llama-3.1', 'Qwen3'] as const) {
+    it(`${name}: random chats encode to the library's ids of the rendered text`, () => {
+      const tok = name === 'Llama-3.1' ? llama : qwen;
+      fc.assert(
+        fc.property(chat, (messages) => {
+          expect(tok.encodeChat(messages)).toEqual(tok.encodeRendered(tok.render(messages, true)));
+        }),
+        { numRuns: 200, seed: 23 },
+      );
+    });
+
+    it(`${name}: the README and DESIGN as chat messages encode to the library's ids, also from the segment memo`, () => {
+      const tok = name === 'Llama-3.1' ? llama : qwen;
+      const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+      const design = readFileSync(new URL('../../../docs/DESIGN.md', import.meta.url), 'utf8');
+      const messages = [{ role: 'system', content: design }, { role: 'user', content: readme }];
+      const ids = tok.encodeChat(messages);
+      expect(ids.length).toBeGreaterThan(10_000);
+      const whole = tok.encodeRendered(tok.render(messages, true));
+      expect(ids).toEqual(whole);
+      // Seen twice, then taken whole from the segment memo.
+      expect(tok.encodeChat(messages)).toEqual(whole);
+      expect(tok.encodeChat([...messages, { role: 'assistant', content: 'ok' }])).toEqual(tok.encodeRendered(tok.render([...messages, { role: 'assistant', content: 'ok' }], true)));
+    });
+  }
+
+  it('a chat of pieces seen before asks the library for nothing (the piece memo answers)', () => {
+    const rng = createRng('piece-memo');
+    const first = llama.answerText(llama.answerTokens(rng, 3000, 0));
+    llama.encodeChat([{ role: 'user', content: first }]);
+    const before = llama.tokenizeCount;
+    const again = first.split(' ').reverse().join(' ');
+    expect(llama.encodeChat([{ role: 'user', content: again }])).toHaveLength(llama.encodeRendered(llama.render([{ role: 'user', content: again }], true)).length);
+    expect(llama.tokenizeCount - before).toBeLessThanOrEqual(2); // the reversed text's first and last words are new pieces
+    llama.encodeChat([{ role: 'user', content: 'zebra quokka' + first }]);
+    expect(llama.tokenizeCount).toBeGreaterThan(before);
+  });
+});
+
 describe('Hugging Face tokenizers: answers re-tokenize over long conversations', () => {
   for (const name of ['Llama-3.1', 'Qwen3'] as const) {
     it(`${name}: every follow-up prompt starts with the previous prompt and its answer (40 turns)`, () => {
@@ -80,6 +133,38 @@ describe('Hugging Face tokenizers: answers re-tokenize over long conversations',
     expect(reasoning).toBe(reasoning.trim());
     expect(content).toBe(content.trim());
     expect(llama.encodeText(content).slice(1)).toEqual(tokens.slice(5));
+  });
+});
+
+describe("bench workloads in a model's words (--tokenizer)", () => {
+  /** The message's ids inside the model's template: exactly its contentTokens between the framing. */
+  function expectExact(tok: HfModelTokenizer, m: { role: string; content: string; contentTokens?: number[] }): void {
+    const ids = tok.encodeChat([{ role: m.role, content: m.content }]);
+    const frame = tok.encodeChat([{ role: m.role, content: '' }]);
+    const want = m.contentTokens ?? [];
+    let head = 0;
+    while (head < frame.length && ids[head] === frame[head]) head++;
+    expect(ids).toHaveLength(frame.length + want.length);
+    expect(ids.slice(head, head + want.length)).toEqual(want);
+  }
+
+  for (const name of ['Llama-3.1', 'Qwen3'] as const) {
+    it(`${name}: multiturn, shared-prefix and prefix-ratio prompts are exactly their drawn tokens in the template`, () => {
+      const tok = name === 'Llama-3.1' ? llama : qwen;
+      const multi = buildMultiturn({ numUsers: 2, numTurns: 2, numUserTokens: 300, systemPromptTokens: 50 }, tok.promptWords);
+      expect(multi.params.promptTokenizer).toBe(tok.id);
+      for (const s of multi.scripts) for (const m of [...s.preamble, ...s.turns.flatMap((t) => t.messages)]) expectExact(tok, m);
+      const shared = buildSharedPrefix({ systemPromptLen: 200, questionLen: 40, numGroups: 2, usersPerGroup: 2, stages: '1:4' }, {}, tok.promptWords);
+      for (const s of shared.scripts.slice(0, 4)) expectExact(tok, s.turns[0].messages[0]);
+      for (const prefixRatio of [0, 0.5]) {
+        const ratio = buildPrefixRatio({ isl: 500, prefixRatio, requests: 3, numPrefixPrompts: 2 }, tok.promptWords);
+        for (const s of ratio.scripts) expectExact(tok, s.turns[0].messages[0]);
+      }
+    });
+  }
+
+  it("kvlab's own lorem words stay the default (no tokenizer recorded)", () => {
+    expect(buildMultiturn({ numUsers: 1, numTurns: 1 }).params.promptTokenizer).toBeUndefined();
   });
 });
 

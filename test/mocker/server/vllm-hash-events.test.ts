@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { encodeEventBatch, type OutgoingKvEvent } from '../../../src/core/kv-event-codec.ts';
 import { buildWorkerApp } from '../../../src/mocker/server/app.ts';
 import { resolveMockerOptions } from '../../../src/mocker/server/options.ts';
+import { vllmBlockHashes } from '../../../src/core/vllm-block-hash.ts';
 import { vllmQwen3Fixture } from '../../core/tokenizers/hf-fixtures.ts';
 
 const f = vllmQwen3Fixture();
 
-function worker(events: OutgoingKvEvent[], numGpuBlocks = 256) {
+function worker(events: OutgoingKvEvent[], numGpuBlocks = 256, prefixCachingHashAlgo: 'sha256_cbor' | 'sha256' = 'sha256_cbor') {
   return buildWorkerApp({
-    options: { speedupRatio: 1e6, blockSize: 16, numGpuBlocks, prefixCachingHashAlgo: 'sha256_cbor', hashSeed: f.hash_seed, seed: 1 },
+    options: { speedupRatio: 1e6, blockSize: 16, numGpuBlocks, prefixCachingHashAlgo, hashSeed: f.hash_seed, seed: 1 },
     kvEvents: { publish: (evs) => events.push(...evs) },
   });
 }
@@ -58,5 +59,22 @@ describe('a worker with --prefix-caching-hash-algo sha256_cbor', () => {
 
   it('is refused without token ids in the events', () => {
     expect(() => resolveMockerOptions({ prefixCachingHashAlgo: 'sha256_cbor', kvEventTokenIds: false })).toThrow(/sha256_cbor hashes need token ids/);
+  });
+});
+
+describe('a worker with --prefix-caching-hash-algo sha256 (pickle)', () => {
+  it("publishes BlockStored hashes equal to vLLM's sha256 chain for the same tokens and seed", async () => {
+    const events: OutgoingKvEvent[] = [];
+    const app = worker(events, 256, 'sha256');
+    expect(await complete(app, f.token_ids)).toBe(200);
+    await app.close();
+    const expected = vllmBlockHashes(f.token_ids, 16, f.hash_seed, 'sha256').map(String);
+    expect(expected).toHaveLength(f.block_hashes.length);
+    expect(stored(events)).toEqual(expected);
+    expect(stored(events)).not.toEqual(f.block_hashes);
+  });
+
+  it('is refused without token ids in the events', () => {
+    expect(() => resolveMockerOptions({ prefixCachingHashAlgo: 'sha256', kvEventTokenIds: false })).toThrow(/sha256 hashes need token ids/);
   });
 });
