@@ -103,6 +103,8 @@ export const ClusterSettingsSchema = Type.Object(
     decodeSpeedupRatio: Type.Optional(E.decodeSpeedupRatio),
     maxModelLen: Type.Optional(E.maxModelLen),
     kvOffload: Type.Optional(KvOffloadSettingsSchema),
+    /** vLLM's scheduling policy of every engine: fcfs (default) or priority. */
+    schedulingPolicy: E.schedulingPolicy,
     reasoningRatio: Type.Optional(M.reasoningRatio),
     profile: Type.Optional(Type.String()),
     deployment: Type.Optional(DeploymentSettingsSchema),

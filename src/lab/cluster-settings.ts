@@ -146,6 +146,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       decodeSpeedupRatio: c.decodeSpeedupRatio ?? d.decodeSpeedupRatio,
       maxModelLen: c.maxModelLen ?? d.maxModelLen,
       ...(d.asyncScheduling !== undefined ? { asyncScheduling: d.asyncScheduling } : {}),
+      ...(c.schedulingPolicy !== undefined ? { schedulingPolicy: c.schedulingPolicy } : {}),
       ...offloadOf(c, deployment),
     },
     reasoningRatio: c.reasoningRatio ?? CLUSTER_DEFAULTS.reasoningRatio,

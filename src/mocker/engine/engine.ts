@@ -97,7 +97,7 @@ export class Engine {
   private readonly waiting: WaitingQueue<Sequence>;
   private readonly byPriority: boolean;
   /** Requests added so far (each one's tie-break under the priority policy). */
-  private added = 0;
+  private addCount = 0;
   /** Running requests in admission order (oldest first). */
   private readonly running: Sequence[] = [];
   // Per-step scratch, reused to keep steps allocation-light (never `length = 0`: V8 then drops the
@@ -182,7 +182,7 @@ export class Engine {
   add(req: EngineRequest): void {
     this.validate(req);
     const { id } = req;
-    const seq = new Sequence(req, this.added++, 1000 / this.config.speedupRatio);
+    const seq = new Sequence(req, this.addCount++, 1000 / this.config.speedupRatio);
     // Async scheduling: the next step is already planned while the engine is busy.
     seq.eligibleStep = this.stepCount + 1 + (this.config.asyncScheduling === true && this.hasWork() ? 1 : 0);
     this.byId.set(id, seq);
