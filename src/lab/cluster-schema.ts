@@ -29,12 +29,12 @@ export const ROUTER_SIGNAL_FIELDS = Object.freeze({
   kvEventLoss: R.kvEventLoss,
   /** Period of the router's load signal, ms. */
   loadRefreshMs: R.loadRefreshMs,
-  /** Router replicas behind a front spreader, each with its own in-flight view (virtual clock). */
-  replicas: int(1),
-  /** Replicas share in-flight load (virtual clock). */
-  replicaSync: bool(),
+  /** Router replicas behind a front spreader, each with its own in-flight view. */
+  replicas: R.replicas,
+  /** Replicas share in-flight load (Dynamo's --router-replica-sync). */
+  replicaSync: R.replicaSync,
   /** How the front spreads requests over replicas. */
-  replicaSpread: oneOf(['round-robin', 'random'] as const),
+  replicaSpread: R.replicaSpread,
   /** Overlap credit of a block in a worker's CPU / disk offload tier (Dynamo's 0.75 / 0.25). */
   kvCpuHitCredit: num({ min: 0, max: 1 }),
   kvDiskHitCredit: num({ min: 0, max: 1 }),
