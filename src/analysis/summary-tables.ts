@@ -50,12 +50,24 @@ const SUMMARY_METRICS = {
   ttftP99: { column: { key: 'ttftP99', title: 'TTFT p99', kind: 'duration' }, value: (s) => s.ttftMs?.p99 },
   e2eP50: { column: { key: 'e2eP50', title: 'E2E p50', kind: 'duration' }, value: (s) => s.e2eMs?.p50 },
   tpotP50: { column: { key: 'tpotP50', title: 'TPOT p50', kind: 'duration' }, value: (s) => s.tpotMs?.p50 },
+  // Workloads with a priority class (client/workloads/priority-class.ts): TTFT per class.
+  ttftPriorityMean: { column: { key: 'ttftPriorityMean', title: 'TTFT mean priority', kind: 'duration' }, value: (s) => s.ttftMsByClass?.priority?.mean },
+  ttftPriorityP99: { column: { key: 'ttftPriorityP99', title: 'TTFT p99 priority', kind: 'duration' }, value: (s) => s.ttftMsByClass?.priority?.p99 },
+  ttftStandardMean: { column: { key: 'ttftStandardMean', title: 'TTFT mean standard', kind: 'duration' }, value: (s) => s.ttftMsByClass?.standard?.mean },
+  ttftStandardP99: { column: { key: 'ttftStandardP99', title: 'TTFT p99 standard', kind: 'duration' }, value: (s) => s.ttftMsByClass?.standard?.p99 },
 } satisfies Record<string, { column: Column; value: (s: Summary) => number | null | undefined }>;
 
 type SummaryMetric = keyof typeof SUMMARY_METRICS;
 
 const RUN_METRICS: readonly SummaryMetric[] = ['requests', 'failed', 'duration', 'rps', 'otps', 'hit', 'ttftP50', 'ttftP99', 'e2eP50', 'tpotP50'];
 const CELL_METRICS: readonly SummaryMetric[] = ['requests', 'failed', 'rps', 'otps', 'hit', 'ttftMean', 'ttftP50', 'ttftP99'];
+
+const CLASS_METRICS: readonly SummaryMetric[] = ['ttftPriorityMean', 'ttftPriorityP99', 'ttftStandardMean', 'ttftStandardP99'];
+
+/** `keys`, and the TTFT-per-class columns when some summary has priority classes. */
+function withClassMetrics(keys: readonly SummaryMetric[], summaries: readonly Summary[]): readonly SummaryMetric[] {
+  return summaries.some((s) => s.ttftMsByClass !== undefined) ? [...keys, ...CLASS_METRICS] : keys;
+}
 
 const metricColumns = (keys: readonly SummaryMetric[]): Column[] => keys.map((k) => SUMMARY_METRICS[k].column);
 
@@ -102,7 +114,8 @@ function joinNotes(...notes: Array<string | null | undefined>): string | undefin
 
 export function overviewTable(runs: readonly NamedStats[]): Table {
   const withGoodput = runs.some((r) => r.goodput);
-  const columns: Column[] = [{ key: 'run', title: 'run' }, ...metricColumns(RUN_METRICS), { key: 'speedup', title: 'turn1/later TTFT', kind: 'ratio' }];
+  const runMetrics = withClassMetrics(RUN_METRICS, runs.map((r) => r.stats.summary));
+  const columns: Column[] = [{ key: 'run', title: 'run' }, ...metricColumns(runMetrics), { key: 'speedup', title: 'turn1/later TTFT', kind: 'ratio' }];
   if (withGoodput) {
     columns.push({ key: 'goodShare', title: 'goodput', unit: '%', kind: 'percent' });
     columns.push({ key: 'goodRate', title: 'goodput', unit: 'req/s', digits: 2 });
@@ -112,7 +125,7 @@ export function overviewTable(runs: readonly NamedStats[]): Table {
   const rows: Row[] = runs.map(({ name, stats, goodput }, i) => {
     return {
       run: name,
-      ...metricValues(RUN_METRICS, stats.summary),
+      ...metricValues(runMetrics, stats.summary),
       speedup: stats.firstVsLaterSpeedup,
       goodShare: goodput?.share ?? null,
       goodRate: goodput?.ratePerS ?? null,
@@ -323,7 +336,8 @@ export function experimentTable(name: string, cells: readonly CellRow[], clock: 
   const serving = servingPart(cells.map((c) => servingCheck(c.summary, clock)));
   const truth = cells.some((c) => c.groundTruth);
   // Offload tiers: the cache hit split by tier, when some cell's engines had tiers.
-  const metrics: readonly SummaryMetric[] = cells.some((c) => c.summary.cpuHitRatio !== undefined) ? [...CELL_METRICS.slice(0, 5), 'cpuHit', 'diskHit', ...CELL_METRICS.slice(5)] : CELL_METRICS;
+  const tiered: readonly SummaryMetric[] = cells.some((c) => c.summary.cpuHitRatio !== undefined) ? [...CELL_METRICS.slice(0, 5), 'cpuHit', 'diskHit', ...CELL_METRICS.slice(5)] : CELL_METRICS;
+  const metrics = withClassMetrics(tiered, cells.map((c) => c.summary));
   return {
     title,
     columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(metrics), ...(truth ? GROUND_TRUTH_COLUMNS : []), ...serving.columns],

@@ -53,6 +53,7 @@ export interface SharedFlags {
   warmup?: number | false;
   tokenizer?: string;
   shard?: { index: number; count: number };
+  priorityShare?: number;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -79,6 +80,7 @@ function addShared(cmd: Command): Command {
     .option('--seed <n>', 'seed of the workload, sampling and retry jitter', intArg())
     .option('--no-stream', 'send non-streaming requests (no TTFT/ITL)')
     .option('--tokenizer <path>', "the served model's Hugging Face tokenizer (folder or tokenizer.json): multiturn, shared-prefix and prefix-ratio prompts are drawn from its single-token words (exact lengths in its tokens), and it counts the tokens an answer's usage leaves out (default o200k_base)")
+    .option('--priority-share <p>', "share of conversations (users, seeded) sent as a priority class: vLLM's request priority -1 (others none); TTFT is reported per class", floatArg({ min: 0, max: 1 }))
     .option('--shard <i/n>', 'run shard I of N (I from 0): every N-th conversation from the I-th, 1/N of the load; `kvlab merge` joins the shards', shardArg());
 }
 
@@ -105,6 +107,7 @@ export function sharedOptions(f: SharedFlags, signal: AbortSignal): BenchCommand
     warmupRequests: f.warmup === false ? 0 : f.warmup,
     resetCache: f.resetCache ?? false,
     shard: f.shard,
+    priorityShare: f.priorityShare,
     signal,
   };
 }

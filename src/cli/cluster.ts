@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import type { RouterMode } from '../router-sim/types.ts';
 import { addMockerFlags, mockerOptionsOf, type mockerOptionsFromFlags } from './mocker.ts';
 import { addDeploymentFlags } from './deployment-flags.ts';
-import { addRouterPolicyFlags, ROUTER_FLAG_OF } from './router.ts';
+import { addRouterPolicyFlags, replicaOptionsOf, ROUTER_FLAG_OF } from './router.ts';
 import { asFlagError } from './flag-errors.ts';
 import { untilSignal } from './signals.ts';
 import type { MockerOptions } from '../mocker/index.ts';
@@ -39,6 +39,9 @@ interface ClusterFlags extends MockerFlags {
   workerLink: WorkerLink;
   kvCpuHitCredit?: number;
   kvDiskHitCredit?: number;
+  routerReplicas: number;
+  routerReplicaSync?: boolean;
+  routerReplicaSpread: string;
 }
 
 export function registerCluster(program: Command): void {
@@ -72,6 +75,7 @@ export function registerCluster(program: Command): void {
       loadRefreshMs: flags.loadRefreshMs,
       kvCpuHitCredit: flags.kvCpuHitCredit,
       kvDiskHitCredit: flags.kvDiskHitCredit,
+      ...replicaOptionsOf(flags),
     };
     const { resolveRouterOptions } = await import('../router-sim/server/options.ts');
     try {

@@ -13,6 +13,7 @@ import { loadProfile } from '../mocker/engine/profile.ts';
 import { blocksOfGib } from '../mocker/engine/offload-tiers.ts';
 import { DEFAULT_MOCKER_OPTIONS as D } from '../mocker/server/option-defaults.ts';
 import type { MockerOptions } from '../mocker/server/options.ts';
+import type { SchedulingPolicy } from '../mocker/engine/types.ts';
 import { enumArg, floatArg, intArg, intListArg, nonEmptyArg } from './flags.ts';
 import { asFlagError, kebabFlag } from './flag-errors.ts';
 import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
@@ -59,6 +60,7 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   kvBytesPerToken?: number;
   kvCpuGib?: number;
   kvDiskGib?: number;
+  schedulingPolicy?: SchedulingPolicy;
 }
 
 /** `--prefix-caching-hash-algo`: Python's `builtin` hash() (older vLLM) is named but refused. */
@@ -130,6 +132,7 @@ export async function mockerOptionsFromFlags(f: MockerFlags, over: Partial<Mocke
     kvCpuBandwidthGbps: f.kvCpuBandwidthGbps,
     kvDiskBandwidthGbps: f.kvDiskBandwidthGbps,
     kvBytesPerToken: f.kvBytesPerToken,
+    schedulingPolicy: f.schedulingPolicy,
     ...over,
   };
   tierSizesFromGib(f, partial);
@@ -214,6 +217,7 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--kv-disk-bandwidth-gbps <f>', 'CPU↔disk link bandwidth, GB/s (default 7, the Dynamo mocker\'s)', floatArg());
   add('--kv-cpu-gib <g>', "KV offload: the CPU tier's size in GiB, from the model's KV bytes per token (instead of --kv-cpu-blocks)", floatArg());
   add('--kv-disk-gib <g>', "KV offload: the disk tier's size in GiB (instead of --kv-disk-blocks)", floatArg());
+  add('--scheduling-policy <policy>', "vLLM's scheduling policy: fcfs, or priority (requests' `priority`, lower first, then arrival; default fcfs)", nonEmptyArg());
   add('--kv-bytes-per-token <n>', "KV bytes per token sizing transfers (default 131072, Llama-3.1-8B fp16; with --gpu the model's)", floatArg());
   return cmd;
 }

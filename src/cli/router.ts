@@ -34,6 +34,9 @@ interface RouterFlags {
   tokenizer?: string;
   kvCpuHitCredit?: number;
   kvDiskHitCredit?: number;
+  routerReplicas: number;
+  routerReplicaSync?: boolean;
+  routerReplicaSpread: string;
 }
 
 /** RouterOptions field → the flag that sets it (for one-line errors naming the flag). */
@@ -56,7 +59,15 @@ export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   loadRefreshMs: '--load-refresh-ms',
   kvCpuHitCredit: '--kv-cpu-hit-credit',
   kvDiskHitCredit: '--kv-disk-hit-credit',
+  replicas: '--router-replicas',
+  replicaSync: '--router-replica-sync',
+  replicaSpread: '--router-replica-spread',
 });
+
+/** The replica settings of the flags (router-replicas.ts), as RouterOptions fields. */
+export function replicaOptionsOf(f: Pick<RouterFlags, 'routerReplicas' | 'routerReplicaSync' | 'routerReplicaSpread'>): Pick<RouterOptions, 'replicas' | 'replicaSync' | 'replicaSpread'> {
+  return { replicas: f.routerReplicas, replicaSync: f.routerReplicaSync ?? false, replicaSpread: f.routerReplicaSpread as RouterOptions['replicaSpread'] };
+}
 
 /** Flags → options validated by the router's schema (errors name the flag). */
 export async function routerOptionsFromFlags(f: RouterFlags): Promise<RouterOptions> {
@@ -81,6 +92,7 @@ export async function routerOptionsFromFlags(f: RouterFlags): Promise<RouterOpti
       loadRefreshMs: f.loadRefreshMs,
       kvCpuHitCredit: f.kvCpuHitCredit,
       kvDiskHitCredit: f.kvDiskHitCredit,
+      ...replicaOptionsOf(f),
     });
   } catch (err) {
     throw asFlagError(err, ROUTER_FLAG_OF);
@@ -101,7 +113,10 @@ export function addRouterPolicyFlags(cmd: Command, defaultMode: RouterMode): Com
     .option('--kv-event-loss <p>', 'kv: drop this share of KV event batches, seeded by --seed (gaps are detected and the worker resynced)', floatArg(), D.kvEventLoss)
     .option('--load-refresh-ms <ms>', 'refresh the load the policy sees every this many ms (0 = always current)', floatArg(), D.loadRefreshMs)
     .option('--kv-cpu-hit-credit <c>', "kv: credit of a prefix block in a worker's CPU offload tier (default 0.75, Dynamo's)", floatArg())
-    .option('--kv-disk-hit-credit <c>', "kv: credit of a prefix block in a worker's disk offload tier (default 0.25, Dynamo's)", floatArg());
+    .option('--kv-disk-hit-credit <c>', "kv: credit of a prefix block in a worker's disk offload tier (default 0.25, Dynamo's)", floatArg())
+    .option('--router-replicas <r>', 'run the router as R replicas behind a front spreader, each with its own in-flight view (every KV event reaches all)', intArg(), D.replicas)
+    .option('--router-replica-sync', "replicas share in-flight load (Dynamo's --router-replica-sync)")
+    .option('--router-replica-spread <how>', 'how the front spreads requests over replicas: round-robin or random (seeded by --seed)', nonEmptyArg(), D.replicaSpread);
 }
 
 export function registerRouter(program: Command): void {

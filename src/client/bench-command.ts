@@ -24,6 +24,7 @@ import {
 } from './workloads/index.ts';
 import type { Workload } from './workloads/types.ts';
 import { shardSeed, shardWorkload, type Shard } from './workloads/shard.ts';
+import { markPriorityClass } from './workloads/priority-class.ts';
 import { expectedRequests, runBench, type BenchOptions, type BenchResult } from './bench.ts';
 import { createProgress, type ProgressSink } from './report/progress.ts';
 import { renderFailures, renderSummary } from './report/render-summary.ts';
@@ -56,6 +57,8 @@ export type SharedBenchOptions = Omit<BenchOptions, 'command' | 'workload' | 'on
   json?: boolean;
   /** Run only this shard of the workload (workloads/shard.ts); recorded as run.json config.shard. */
   shard?: Shard;
+  /** Share of conversations sent as a priority class (workloads/priority-class.ts); in the workload's params. */
+  priorityShare?: number;
 };
 
 export interface BenchCommandOptions {
@@ -178,13 +181,20 @@ function applyShard(o: BenchCommandOptions, runs: Prepared[], io: BenchIo): Prep
   });
 }
 
+/** Each run's workload with its priority class (none asked: unchanged), drawn before sharding so shards agree. */
+function applyPriorityClass(o: BenchCommandOptions, runs: Prepared[]): Prepared[] {
+  const share = o.shared.priorityShare;
+  if (share === undefined) return runs;
+  return runs.map((p) => ({ ...p, workload: markPriorityClass(p.workload, share, (p.workload.params.seed as number | undefined) ?? o.shared.seed ?? 0) }));
+}
+
 export async function benchCommand(o: BenchCommandOptions, io: BenchIo): Promise<number> {
   const outputDir = outputDirOf(o);
-  const runs = applyShard(o, await prepare(o, outputDir), io);
+  const runs = applyShard(o, applyPriorityClass(o, await prepare(o, outputDir)), io);
   // Only once the workload built: a bad parameter must not touch the folder.
   if (o.shared.outputDir) claimOutputDir(o.shared.outputDir, o.shared.overwrite ?? false);
   const verbose = o.verbose || o.ping || o.printContent;
-  const { shard, ...shared } = o.shared;
+  const { shard, priorityShare: _share, ...shared } = o.shared;
   const json = o.shared.json ?? false;
   const results: BenchResult[] = [];
   for (const p of runs) {

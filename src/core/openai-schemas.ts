@@ -37,7 +37,17 @@ export type ChatRequestMessage = Static<typeof ChatRequestMessage>;
 
 export const NvExt = Type.Object({
   ignore_eos: Type.Optional(Type.Boolean()),
-  agent_hints: Type.Optional(Type.Object({ speculative_prefill: Type.Optional(Type.Boolean()) })),
+  agent_hints: Type.Optional(
+    Type.Object({
+      speculative_prefill: Type.Optional(Type.Boolean()),
+      /**
+       * Dynamo's priority hint, seconds: the request counts as having arrived this much earlier
+       * (Dynamo applies it in its router queue; kvlab, which has none, in the engine's waiting queue
+       * under the priority scheduling policy).
+       */
+      latency_sensitivity: Type.Optional(Type.Number()),
+    }),
+  ),
 });
 export type NvExt = Static<typeof NvExt>;
 
@@ -57,6 +67,8 @@ const samplingFields = {
   min_tokens: Type.Optional(Count()),
   nvext: Type.Optional(NvExt),
   user: Type.Optional(Type.String()),
+  /** vLLM's request priority: lower values are scheduled first (default 0); needs `--scheduling-policy priority` to matter. */
+  priority: Type.Optional(Type.Integer()),
 };
 
 export const ChatCompletionRequest = Type.Object(
@@ -215,6 +227,15 @@ export function messageText(content: ChatRequestMessage['content']): string {
 /** The requested completion length: max_completion_tokens, else max_tokens, else null (server default). */
 export function requestedMaxTokens(req: { max_tokens?: number | null; max_completion_tokens?: number | null }): number | null {
   return req.max_completion_tokens ?? req.max_tokens ?? null;
+}
+
+/** A request's scheduling hints as the engine takes them (EngineRequest): only those it carries. */
+export function requestPriority(req: { priority?: number; nvext?: NvExt }): { priority?: number; latencySensitivityS?: number } {
+  const out: { priority?: number; latencySensitivityS?: number } = {};
+  if (req.priority !== undefined) out.priority = req.priority;
+  const s = req.nvext?.agent_hints?.latency_sensitivity;
+  if (s !== undefined) out.latencySensitivityS = s;
+  return out;
 }
 
 /** True when the request asks to ignore EOS (top-level or under nvext). */

@@ -49,6 +49,9 @@ export interface RequestRecord {
   tags?: Record<string, string | number | boolean>;
 }
 
+/** The tag naming a request's priority class (client/workloads/priority-class.ts). */
+export const PRIORITY_CLASS_TAG = 'priorityClass';
+
 /** Order statistics of one metric (ms). */
 export interface Dist {
   mean: number | null;
@@ -94,6 +97,8 @@ export interface Summary {
    */
   cpuHitRatio?: number;
   diskHitRatio?: number;
+  /** Workloads with a priority class only: TTFT of the successful requests of each class (tag PRIORITY_CLASS_TAG). */
+  ttftMsByClass?: Record<string, Dist>;
 }
 
 export interface TurnSummary {

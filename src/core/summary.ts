@@ -10,7 +10,7 @@
  * instead, hence the ^7.12.1 floor in package.json); std is the population standard deviation.
  */
 import { mean as ssMean, quantileSorted, standardDeviation } from 'simple-statistics';
-import type { Dist, RequestRecord, Summary, TurnSummary } from './records.ts';
+import { PRIORITY_CLASS_TAG, type Dist, type RequestRecord, type Summary, type TurnSummary } from './records.ts';
 
 /** p-th percentile (0..100, clamped) of an ascending array, linear interpolation; null when empty. */
 export function percentileSorted(sorted: readonly number[], p: number): number | null {
@@ -144,7 +144,24 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     sendLateMs: dist(late),
     errors,
     ...(tierIn > 0 ? { cpuHitRatio: cpuCached / tierIn, diskHitRatio: diskCached / tierIn } : {}),
+    ...ttftByClass(records),
   };
+}
+
+/** TTFT per priority class, when records carry one (nothing otherwise: summaries stay as they were). */
+function ttftByClass(records: readonly RequestRecord[]): { ttftMsByClass?: Record<string, Dist> } {
+  const byClass = new Map<string, number[]>();
+  for (const r of records) {
+    const cls = r.tags?.[PRIORITY_CLASS_TAG];
+    if (cls === undefined) continue;
+    let list = byClass.get(String(cls));
+    if (!list) byClass.set(String(cls), (list = []));
+    if (r.ok && r.ttftMs !== null && r.ttftMs !== undefined) list.push(r.ttftMs);
+  }
+  if (byClass.size === 0) return {};
+  const out: Record<string, Dist> = {};
+  for (const cls of [...byClass.keys()].sort()) out[cls] = dist(byClass.get(cls)!);
+  return { ttftMsByClass: out };
 }
 
 /** A short, stable grouping key for an error: the non-2xx HTTP status when there was one, else the message head. */

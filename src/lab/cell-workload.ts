@@ -1,7 +1,8 @@
 /**
  * A cell's workload: its input loaded (documents folder, conversations file or inline spec, trace
  * file; the project's shipped data when `input` is left out), the registry's pure `build` called
- * with the cell's parameters, and the workload's own times divided by the cluster's speedup ratio
+ * with the cell's parameters (and `priorityShare`, client/workloads/priority-class.ts, over any
+ * workload), and the workload's own times divided by the cluster's speedup ratio
  * (cluster-settings.ts explains why). Parameter errors come back as experiment-file errors naming
  * `workload.<parameter>`.
  *
@@ -25,6 +26,7 @@ import {
 } from '../client/workloads/index.ts';
 import type { ConversationScript, Schedule, Workload } from '../client/workloads/types.ts';
 import type { PromptWords } from '../core/tokenizers/prompt-words.ts';
+import { markPriorityClass } from '../client/workloads/priority-class.ts';
 import { ExperimentFileError, type Experiment } from './experiment-file.ts';
 
 export interface WorkloadRequest {
@@ -68,12 +70,13 @@ export class WorkloadCache {
     const key = JSON.stringify([req.workload, req.baseDir, req.seed, req.speedupRatio, req.words?.id ?? null]);
     if (this.last?.key === key) return this.last.workload;
     this.last = null;
-    const { kind, input, ...params } = req.workload;
+    const { kind, input, priorityShare, ...params } = req.workload;
     const name = kind as WorkloadName;
     const inputs = await this.loadInputs(name, input, req.baseDir);
     let built: Workload;
     try {
       built = getWorkload(name).build({ seed: req.seed, ...params }, inputs, req.words);
+      if (priorityShare !== undefined) built = markPriorityClass(built, priorityShare as number, (params.seed as number | undefined) ?? req.seed);
     } catch (err) {
       throw paramError(err);
     }

@@ -30,12 +30,12 @@ export const ROUTER_SIGNAL_FIELDS = Object.freeze({
   kvEventLoss: R.kvEventLoss,
   /** Period of the router's load signal, ms. */
   loadRefreshMs: R.loadRefreshMs,
-  /** Router replicas behind a front spreader, each with its own in-flight view (virtual clock). */
-  replicas: int(1),
-  /** Replicas share in-flight load (virtual clock). */
-  replicaSync: bool(),
+  /** Router replicas behind a front spreader, each with its own in-flight view. */
+  replicas: R.replicas,
+  /** Replicas share in-flight load (Dynamo's --router-replica-sync). */
+  replicaSync: R.replicaSync,
   /** How the front spreads requests over replicas. */
-  replicaSpread: oneOf(['round-robin', 'random'] as const),
+  replicaSpread: R.replicaSpread,
   /** Overlap credit of a block in a worker's CPU / disk offload tier (Dynamo's 0.75 / 0.25). */
   kvCpuHitCredit: num({ min: 0, max: 1 }),
   kvDiskHitCredit: num({ min: 0, max: 1 }),
@@ -104,6 +104,8 @@ export const ClusterSettingsSchema = Type.Object(
     decodeSpeedupRatio: Type.Optional(E.decodeSpeedupRatio),
     maxModelLen: Type.Optional(E.maxModelLen),
     kvOffload: Type.Optional(KvOffloadSettingsSchema),
+    /** vLLM's scheduling policy of every engine: fcfs (default) or priority. */
+    schedulingPolicy: E.schedulingPolicy,
     reasoningRatio: Type.Optional(M.reasoningRatio),
     profile: Type.Optional(Type.String()),
     /** A Hugging Face tokenizer (model folder or tokenizer.json, relative to the experiment file): real-clock cells only. */

@@ -43,7 +43,7 @@ export interface ResolvedCluster {
 }
 
 /**
- * Stale and lost signals (both clocks), router replicas (virtual clock) and offload-tier credits;
+ * Stale and lost signals, router replicas (both clocks) and offload-tier credits;
  * absent = current, lossless, one router, Dynamo's credits (the run.json config then omits them).
  */
 export interface RouterSignalSettings {
@@ -57,12 +57,10 @@ export interface RouterSignalSettings {
   kvDiskHitCredit?: number;
 }
 
-/** The router settings only the virtual clock applies (the embedded cluster runs one router). */
-export const VIRTUAL_ONLY_ROUTER_SETTINGS = ['replicas', 'replicaSync', 'replicaSpread'] as const;
-/** The optional router settings the embedded cluster's router applies too. */
-const REAL_ROUTER_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs'] as const;
+/** The optional router settings the embedded cluster's router applies too (in run.json's order). */
+const REAL_ROUTER_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs', 'replicas', 'replicaSync', 'replicaSpread'] as const;
 /** Every optional router setting the resolved cluster carries only when set (in run.json's order). */
-const ROUTER_EXTRA_SETTINGS = [...REAL_ROUTER_SETTINGS, ...VIRTUAL_ONLY_ROUTER_SETTINGS, 'kvCpuHitCredit', 'kvDiskHitCredit'] as const;
+const ROUTER_EXTRA_SETTINGS = [...REAL_ROUTER_SETTINGS, 'kvCpuHitCredit', 'kvDiskHitCredit'] as const;
 
 /** The settings of `keys` that `r` sets, and only those. */
 function setSettings(r: RouterSignalSettings | undefined, keys: readonly (keyof RouterSignalSettings)[]): RouterSignalSettings {
@@ -151,6 +149,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       decodeSpeedupRatio: c.decodeSpeedupRatio ?? d.decodeSpeedupRatio,
       maxModelLen: c.maxModelLen ?? d.maxModelLen,
       ...(d.asyncScheduling !== undefined ? { asyncScheduling: d.asyncScheduling } : {}),
+      ...(c.schedulingPolicy !== undefined ? { schedulingPolicy: c.schedulingPolicy } : {}),
       ...offloadOf(c, deployment),
     },
     reasoningRatio: c.reasoningRatio ?? CLUSTER_DEFAULTS.reasoningRatio,

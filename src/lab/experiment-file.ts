@@ -71,7 +71,7 @@ export class ExperimentFileError extends KvlabError {
 }
 
 /** Workload fields that are not parameters of the workload itself. */
-export const WORKLOAD_OWN_FIELDS = ['kind', 'input'] as const;
+export const WORKLOAD_OWN_FIELDS = ['kind', 'input', 'priorityShare'] as const;
 
 interface FieldProblem {
   field: string;
@@ -90,7 +90,7 @@ function workloadProblem(workload: Record<string, unknown>): FieldProblem | null
   const known = [...Object.keys(def.defaults), ...(def.optionalParams ?? [])];
   for (const key of Object.keys(workload)) {
     if ((WORKLOAD_OWN_FIELDS as readonly string[]).includes(key) || known.includes(key)) continue;
-    return { field: `workload.${key}`, detail: `not a parameter of the ${kind} workload (known: ${known.join(', ')}, input)`, unknown: true, known: [...WORKLOAD_OWN_FIELDS, ...known] };
+    return { field: `workload.${key}`, detail: `not a parameter of the ${kind} workload (known: ${known.join(', ')}, input, priorityShare)`, unknown: true, known: [...WORKLOAD_OWN_FIELDS, ...known] };
   }
   const input = workload.input;
   if (input !== undefined && typeof input !== 'string' && (typeof input !== 'object' || input === null)) {

@@ -103,6 +103,8 @@ export function progressLine(index: number, total: number, entry: CellEntry): st
   const parts = [`${s.succeeded} ok${s.failed > 0 ? ` ${s.failed} failed` : ''}`];
   parts.push(`TTFT mean ${fmt(s.ttftMs.mean)} ms p90 ${fmt(s.ttftMs.p90)} ms`);
   if (entry.laterTurnsTtftMs.count > 0) parts.push(`turns 2+ TTFT mean ${fmt(entry.laterTurnsTtftMs.mean)} ms`);
+  const byClass = Object.entries(s.ttftMsByClass ?? {});
+  if (byClass.length > 0) parts.push(`TTFT mean by class ${byClass.map(([cls, d]) => `${cls} ${fmt(d.mean)} ms`).join(', ')}`);
   if (s.cacheHitRatio !== null) {
     const tiers = s.cpuHitRatio !== undefined ? ` (CPU ${fmt(s.cpuHitRatio * 100)} %, disk ${fmt((s.diskHitRatio ?? 0) * 100)} %)` : '';
     parts.push(`hit ${fmt(s.cacheHitRatio * 100)} %${tiers}`);

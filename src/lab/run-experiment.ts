@@ -22,7 +22,7 @@ import type { PromptWords } from '../core/tokenizers/prompt-words.ts';
 import { cellTokenizer } from './cell-tokenizer.ts';
 import { loadExperimentFile } from './experiment-source.ts';
 import { experimentDescription } from './experiment-description.ts';
-import { clusterConfigRecord, resolveCluster, VIRTUAL_ONLY_ROUTER_SETTINGS } from './cluster-settings.ts';
+import { clusterConfigRecord, resolveCluster } from './cluster-settings.ts';
 import { WorkloadCache } from './cell-workload.ts';
 import type { CellRun, CellRunMeta } from './virtual-cell.ts';
 import { runVirtualCellJob, type VirtualCellJob, type VirtualCellResult } from './virtual-cell-job.ts';
@@ -228,11 +228,6 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const summaryPath = join(outDir, SUMMARY_FILE);
   const workloads = new WorkloadCache();
   const twins = o.groundTruth === false ? null : new OracleTwins();
-  if (o.clock === 'real' && clusters.some((c) => VIRTUAL_ONLY_ROUTER_SETTINGS.some((k) => c.router[k] !== undefined))) {
-    const message = `router.${VIRTUAL_ONLY_ROUTER_SETTINGS.join(', ')} act on the virtual clock only: the embedded cluster ran one router`;
-    notes.push(message);
-    progress({ kind: 'note', message });
-  }
   let interrupted = false;
   const speedupOf = (i: number): number => (planned[i].target !== null ? 1 : clusters[i].engine.speedupRatio);
   const metaOf = (i: number): CellRunMeta => {

@@ -14,8 +14,9 @@ import { createRng, type Rng } from '../core/rng.ts';
 import { RouterCore, type RouterCoreOptions, type RoutedRequest } from './router-core.ts';
 import type { ApplyResult, KvEventLike } from './kv-event-apply.ts';
 
-export const REPLICA_SPREADS = ['round-robin', 'random'] as const;
-export type ReplicaSpread = (typeof REPLICA_SPREADS)[number];
+import { REPLICA_SPREADS, type ReplicaSpread } from './types.ts';
+
+export { REPLICA_SPREADS, type ReplicaSpread };
 
 export interface RouterReplicasOptions {
   /** Replicas (≥ 1). */
@@ -47,6 +48,46 @@ export class RouterReplicas {
 
   get size(): number {
     return this.cores.length;
+  }
+
+  // What a driver reads of "the router" (the HTTP proxy's worker pool, /health, metrics): worker
+  // up/down state is the worker pool's, one for all replicas; the index is fed the same events in each.
+
+  /** Worker names, in index order. */
+  get names(): readonly string[] {
+    return this.cores[0].names;
+  }
+
+  /** The options every replica was built with (replica i > 0 has its own seed). */
+  get opts(): RouterCoreOptions {
+    return this.cores[0].opts;
+  }
+
+  isUp(worker: number): boolean {
+    return this.cores[0].isUp(worker);
+  }
+
+  setUp(worker: number, up: boolean): void {
+    for (const c of this.cores) c.setUp(worker, up);
+  }
+
+  liveCount(): number {
+    return this.cores[0].liveCount();
+  }
+
+  /** Blocks in the first replica's index (the others hold the same event-fed entries). */
+  indexSize(): number {
+    return this.cores[0].indexSize();
+  }
+
+  /** Requests routed and not finished, over all replicas. */
+  get inFlight(): number {
+    return this.owner.size;
+  }
+
+  /** The policy keeps an index of its own that a speculative prefill should be told about (kv-approx). */
+  get learnsRoutedBlocks(): boolean {
+    return this.cores[0].policy.recordCached !== undefined;
   }
 
   /** The replica the front hands the next request to. */

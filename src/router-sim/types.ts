@@ -8,6 +8,10 @@ import type { Rng } from '../core/rng.ts';
 export const ROUTER_MODES = ['kv', 'kv-approx', 'round-robin', 'random', 'least-loaded'] as const;
 export type RouterMode = (typeof ROUTER_MODES)[number];
 
+/** How a front spreads requests over router replicas (router-replicas.ts). */
+export const REPLICA_SPREADS = ['round-robin', 'random'] as const;
+export type ReplicaSpread = (typeof REPLICA_SPREADS)[number];
+
 /** One worker as a policy sees it. Load terms come from the router's own in-flight tracking. */
 export interface WorkerView {
   index: number;

@@ -100,6 +100,8 @@ export function renderSummary(run: BenchRunFile, opts: RenderOptions): string {
   out.push(paint(c, 'bold', 'Latency'));
   const rows = [['', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max', 'n']];
   rows.push(distRow('TTFT', s.ttftMs));
+  // A workload with a priority class: TTFT of each class.
+  for (const [cls, d] of Object.entries(s.ttftMsByClass ?? {})) rows.push(distRow(`TTFT ${cls}`, d));
   if (s.ttfatMs.count > 0 && s.ttfatMs.mean !== s.ttftMs.mean) rows.push(distRow('TTFAT', s.ttfatMs));
   rows.push(distRow('E2E', s.e2eMs), distRow('TPOT', s.tpotMs), distRow('ITL', s.itlMs));
   if (s.servingOverheadMs?.count > 0) rows.push(distRow('overhead', s.servingOverheadMs));

@@ -29,6 +29,7 @@
 import { blockHashes } from '../../core/block-hash.ts';
 import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError } from '../../core/errors.ts';
+import { requestPriority } from '../../core/openai-schemas.ts';
 import { LOREM_TOKEN_IDS } from '../../core/lorem.ts';
 import type { RequestRecord } from '../../core/records.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
@@ -274,7 +275,15 @@ export class VirtualCluster implements ScheduleHost {
     const slot = this.slots[decision.worker];
     this.kvLink?.routed(slot.index, now);
     try {
-      slot.engine.add({ id, prompt: prompt.tokens, promptHashes: prompt.hashes, output: req.output, ...(prompt.hashOnly ? { promptLength: prompt.length } : {}) });
+      slot.engine.add({
+        id,
+        prompt: prompt.tokens,
+        promptHashes: prompt.hashes,
+        output: req.output,
+        ...(prompt.hashOnly ? { promptLength: prompt.length } : {}),
+        arrivalMs: now,
+        ...(turn.extraBody ? requestPriority(turn.extraBody) : {}),
+      });
     } catch (err) {
       this.router.finish(id);
       if (err instanceof RangeError) return this.fail(c, k, slot.name, 400, err.message, warmup, sentMs);

@@ -3,7 +3,7 @@
  * simulates it. Pure and clock-free: `step(nowMs)` runs one engine iteration and returns what happened
  * (tokens emitted at the step's end, KV events, preemptions); drivers decide when to call it.
  *
- * One step, FCFS:
+ * One step (FCFS; the priority policy changes only the order, see below):
  *  1. Running requests in admission order share a token budget (max-num-batched-tokens): one in prefill
  *     gets a chunk (all of its remaining prefill when chunked prefill is off, if it fits or runs alone);
  *     one in decode gets 1 token and a new block when it crosses a block boundary. When no block can be
@@ -32,7 +32,14 @@
  * of loaded GPU blocks it shares) are done, while the others run. A step with nothing to run but loads
  * in flight is a wait: it ends when the next transfer completes. Without tiers nothing of this runs.
  *
- * Approximations: no lookahead slots, no priorities, no swapping (preemption is always recompute), and
+ * Scheduling policy (EngineConfig.schedulingPolicy, vLLM's): `fcfs` as above; `priority` keeps the
+ * waiting queue ordered by (priority, arrival) (waiting-queue.ts; a preempted request goes back by
+ * its key, not to the front) and preempts the running request with the largest (priority, arrival)
+ * — vLLM v1's `max(self.running, key=lambda r: (r.priority, r.arrival_time))` — taking it back out
+ * of the step if it was already scheduled. Like vLLM v1, a waiting request never preempts a running
+ * one: priorities act at admission and when blocks run out.
+ *
+ * Approximations: no lookahead slots, no swapping (preemption is always recompute), and
  * activeKvTokens for the decode curve is the referenced blocks × blockSize. Blocks for all of a
  * request's known tokens are taken at admission (vLLM takes them per scheduled chunk): under KV
  * pressure a long prompt waits until blocks for all of it are free, where vLLM would start its first
@@ -43,6 +50,7 @@ import { Deque } from './deque.ts';
 import { KvPool } from './kv-pool.ts';
 import { DEFAULT_KV_BYTES_PER_TOKEN, DEFAULT_KV_CPU_BANDWIDTH_GBPS, DEFAULT_KV_DISK_BANDWIDTH_GBPS, OffloadTiers, TIER_CPU, TIER_DISK, TIER_NONE } from './offload-tiers.ts';
 import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
+import { laterInPriority, PriorityWaiting, type WaitingQueue } from './waiting-queue.ts';
 import { DEFAULT_TIMING } from './timing/polynomial.ts';
 import { emptyBatch, type StepBatch, type StepTime, type TimingModel } from './timing/types.ts';
 import type { EngineConfig, EngineOptions, EngineRequest, EngineStats, KvEvent, RequestProgress, StepResult } from './types.ts';
@@ -85,7 +93,11 @@ export class Engine {
   private readonly bs: number;
   private readonly watermarkBlocks: number;
   private readonly byId = new Map<string, Sequence>();
-  private readonly waiting = new Deque<Sequence>(64);
+  /** FCFS: a deque (preempted requests back at the front); priority: a heap by (priority, arrival). */
+  private readonly waiting: WaitingQueue<Sequence>;
+  private readonly byPriority: boolean;
+  /** Requests added so far (each one's tie-break under the priority policy). */
+  private addCount = 0;
   /** Running requests in admission order (oldest first). */
   private readonly running: Sequence[] = [];
   // Per-step scratch, reused to keep steps allocation-light (never `length = 0`: V8 then drops the
@@ -121,6 +133,8 @@ export class Engine {
     this.reuse = opts.reuseStepResults ?? false;
     this.result = { startMs: 0, endMs: 0, prefillTokens: 0, decodeSeqs: 0, progress: this.stepProgress, preempted: this.stepPreempted, events: this.stepEvents, idle: false };
     this.config = Object.freeze({ ...config });
+    this.byPriority = config.schedulingPolicy === 'priority';
+    this.waiting = this.byPriority ? new PriorityWaiting<Sequence>() : new Deque<Sequence>(64);
     this.timing = timing;
     this.bs = config.blockSize;
     this.pool = new KvPool(config.numGpuBlocks, config.blockSize, config.enablePrefixCaching);
@@ -155,16 +169,20 @@ export class Engine {
         `request ${id}: ${p} prompt + ${l} output tokens need up to ${worst} KV blocks (watermark included) but the engine has ${this.config.numGpuBlocks}`,
       );
     }
+    if (req.priority !== undefined && !Number.isSafeInteger(req.priority)) throw new RangeError(`request ${id}: priority must be an integer, got ${String(req.priority)}`);
+    if (req.latencySensitivityS !== undefined && !Number.isFinite(req.latencySensitivityS)) {
+      throw new RangeError(`request ${id}: latency sensitivity must be a finite number of seconds, got ${String(req.latencySensitivityS)}`);
+    }
     if (req.promptHashes && req.promptHashes.length !== Math.floor(p / this.bs)) {
       throw new RangeError(`request ${id}: promptHashes has ${req.promptHashes.length} hashes, expected ${Math.floor(p / this.bs)} (block size ${this.bs})`);
     }
   }
 
-  /** Queue a request (FCFS). Throws RangeError when it can never run or its id is in use. */
+  /** Queue a request (by the scheduling policy). Throws RangeError when it can never run or its id is in use. */
   add(req: EngineRequest): void {
     this.validate(req);
     const { id } = req;
-    const seq = new Sequence(req);
+    const seq = new Sequence(req, this.addCount++, 1000 / this.config.speedupRatio);
     // Async scheduling: the next step is already planned while the engine is busy.
     seq.eligibleStep = this.stepCount + 1 + (this.config.asyncScheduling === true && this.hasWork() ? 1 : 0);
     this.byId.set(id, seq);
@@ -239,7 +257,25 @@ export class Engine {
         if (seq.numComputed >= seq.blocks.length * bs) {
           let block = this.pool.allocate(events);
           while (block < 0) {
-            const victim = running.pop()!;
+            // vLLM: FCFS preempts the newest running request, priority the largest (priority, arrival).
+            const v = this.byPriority ? victimIndex(running) : running.length - 1;
+            const victim = running[v];
+            running.splice(v, 1);
+            if (v < i) {
+              // An older request already scheduled in this step (priority only): take it back out.
+              i--;
+              const k = sched.indexOf(victim);
+              if (k >= 0 && k < nSched) {
+                budget += chunks[k];
+                if (victim.prefilling) prefillTokens -= chunks[k];
+                else decodeSeqs--;
+                for (let j = k; j < nSched - 1; j++) {
+                  sched[j] = sched[j + 1];
+                  chunks[j] = chunks[j + 1];
+                }
+                sched[--nSched] = null;
+              }
+            }
             this.preempt(victim, preempted);
             if (victim === seq) break;
             block = this.pool.allocate(events);
@@ -471,6 +507,7 @@ export class Engine {
       seen.add(seq);
       if (seq.status !== WAITING) fail(`request ${seq.id} is in the waiting queue but not waiting`);
       if (seq.blocks.length !== 0) fail(`waiting request ${seq.id} holds ${seq.blocks.length} blocks`);
+      if (seq.numComputed !== 0) fail(`waiting request ${seq.id} has ${seq.numComputed} computed tokens`);
       if (seq.waits !== null) fail(`waiting request ${seq.id} still waits for KV loads`);
     }
     for (let b = 0; b < numGpuBlocks; b++) {
@@ -656,6 +693,13 @@ export class Engine {
     for (let i = seq.blocks.length - 1; i >= 0; i--) this.pool.release(seq.blocks[i]);
     seq.blocks.length = 0;
   }
+}
+
+/** The running request vLLM's priority policy preempts: the largest (priority, arrival). */
+function victimIndex(running: readonly Sequence[]): number {
+  let v = running.length - 1;
+  for (let i = running.length - 2; i >= 0; i--) if (laterInPriority(running[i], running[v])) v = i;
+  return v;
 }
 
 function countOf(list: readonly number[], value: number): number {

@@ -46,8 +46,12 @@ export class Sequence {
   status = WAITING;
   /** The first step (Engine's step count) that may admit it (EngineConfig.asyncScheduling). */
   eligibleStep = 0;
+  /** The `priority` policy's key (waiting-queue.ts): priority, arrival shifted by latency sensitivity, add order. */
+  readonly priority: number;
+  readonly arrivalKey: number;
+  readonly order: number;
 
-  constructor(req: EngineRequest) {
+  constructor(req: EngineRequest, order = 0, sensitivityScale = 1000) {
     this.id = req.id;
     this.prompt = req.prompt;
     this.output = req.output;
@@ -55,6 +59,9 @@ export class Sequence {
     this.promptFrom = this.promptLen - req.prompt.length;
     this.outputLen = req.output.length;
     this.hashes = req.promptHashes ? req.promptHashes.slice() : null;
+    this.priority = req.priority ?? 0;
+    this.arrivalKey = (req.arrivalMs ?? 0) - (req.latencySensitivityS ?? 0) * sensitivityScale;
+    this.order = order;
   }
 
   /** Prompt plus output emitted so far. */

@@ -37,7 +37,16 @@ export interface EngineConfig {
   kvDiskBandwidthGbps?: number;
   /** KV bytes per token, sizing a block's transfer (default Llama-3.1-8B's fp16 KV, 131072). */
   kvBytesPerToken?: number;
+  /**
+   * vLLM's `--scheduling-policy` (waiting-queue.ts): `fcfs` (the default) or `priority` — waiting
+   * requests ordered by (priority, arrival), and the preemption victim the running request with the
+   * largest (priority, arrival). Under fcfs a request's priority is ignored.
+   */
+  schedulingPolicy?: SchedulingPolicy;
 }
+
+export const SCHEDULING_POLICIES = ['fcfs', 'priority'] as const;
+export type SchedulingPolicy = (typeof SCHEDULING_POLICIES)[number];
 
 export const DEFAULT_ENGINE_CONFIG: Readonly<EngineConfig> = Object.freeze({
   blockSize: 64,
@@ -74,6 +83,19 @@ export interface EngineRequest {
   promptLength?: number;
   /** The exact tokens this request will generate, in order (the driver chooses length and ids). */
   output: ArrayLike<number>;
+  /** vLLM's request priority: an integer, lower first (default 0); read under the `priority` policy only. */
+  priority?: number;
+  /**
+   * When the request reached the engine, in the driver's ms (the `priority` policy's tie-break; absent:
+   * the order of `add` calls). Drivers that pass it pass it for every request.
+   */
+  arrivalMs?: number;
+  /**
+   * Dynamo's `nvext.agent_hints.latency_sensitivity`, seconds: the request counts as having arrived
+   * this much earlier (divided by the speedup ratio, like every simulated time) among requests of its
+   * priority. Read under the `priority` policy only.
+   */
+  latencySensitivityS?: number;
 }
 
 /**

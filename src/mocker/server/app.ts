@@ -17,7 +17,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { makeError } from '../../core/errors.ts';
-import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest } from '../../core/openai-schemas.ts';
+import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest, requestPriority, type NvExt } from '../../core/openai-schemas.ts';
 import { PREPROCESSED_FIELD, readPreprocessed, workerCapability, type PromptInput } from '../../core/preprocessed.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
@@ -94,7 +94,7 @@ function makeJob(
   state: WorkerState,
   kind: JobKind,
   prompt: PromptInput,
-  body: LengthFields & { seed?: number | null; stream?: boolean; stream_options?: { include_usage?: boolean } | null },
+  body: LengthFields & { seed?: number | null; stream?: boolean; stream_options?: { include_usage?: boolean } | null; priority?: number; nvext?: NvExt },
 ): Job {
   const { opts } = state;
   const maxTokens = resolveMaxTokens(body, prompt.length, opts);
@@ -112,6 +112,7 @@ function makeJob(
     plan,
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
+    ...requestPriority(body),
   };
 }
 

@@ -120,6 +120,7 @@ export function engineConfigOf(o: MockerOptions): EngineConfig {
     decodeSpeedupRatio: o.decodeSpeedupRatio,
     maxModelLen: o.maxModelLen,
     ...(o.asyncScheduling !== undefined ? { asyncScheduling: o.asyncScheduling } : {}),
+    ...(o.schedulingPolicy !== undefined ? { schedulingPolicy: o.schedulingPolicy } : {}),
     ...offloadOptionsOf(o),
   };
 }

@@ -28,6 +28,9 @@ export interface Job {
   plan: OutputPlan;
   stream: boolean;
   includeUsage: boolean;
+  /** vLLM's request priority and Dynamo's latency sensitivity (seconds), when the request carries them. */
+  priority?: number;
+  latencySensitivityS?: number;
 }
 
 export interface ServeContext {
@@ -51,7 +54,16 @@ function submit(ctx: ServeContext, job: Job, progress: Progress, listener: { onP
   const { driver, metrics } = ctx;
   try {
     driver.submit(
-      { id: job.head.id, prompt: job.prompt, promptHashes: job.promptHashes, promptLength: job.hashOnly ? job.promptLength : undefined, output: job.plan.tokens },
+      {
+        id: job.head.id,
+        prompt: job.prompt,
+        promptHashes: job.promptHashes,
+        promptLength: job.hashOnly ? job.promptLength : undefined,
+        output: job.plan.tokens,
+        arrivalMs: progress.arrival,
+        priority: job.priority,
+        latencySensitivityS: job.latencySensitivityS,
+      },
       {
         onTokens(d) {
           if (d.first || progress.firstAt === null) {

@@ -2,7 +2,8 @@
  * The router's HTTP front door (fastify): GET /v1/models and /v1/models/{id} (from the first live
  * worker) and POST /reset_prefix_cache (on every worker; worker-routes.ts), POST
  * /v1/chat/completions and /v1/completions (routed and proxied, see proxy.ts), GET /health, GET
- * /version, GET /metrics. `buildRouterApp` wires the RouterCore, worker pool, metrics and (with
+ * /version, GET /metrics. `buildRouterApp` wires the router (`replicas` RouterCores behind a front
+ * spreader, router-replicas.ts: one by default), worker pool, metrics and (with
  * kvEvents) the ZeroMQ subscribers into an app ready for `inject()`; `startRouter` also listens.
  * Errors at the edge are OpenAI error bodies: body over the limit 413 (before parsing), not JSON 415,
  * bad JSON 400, no live worker 503, upstream failure 502, unknown route 404.
@@ -22,7 +23,8 @@ import { ChatCompletionRequest, CompletionRequest, parseBody } from '../../core/
 import { startKvSubscribers, type KvSubscribers } from '../kv-subscriber.ts';
 import type { KvFrameSource } from '../../core/kv-event-codec.ts';
 import { tierCreditsOf } from '../tier-index.ts';
-import { RouterCore } from '../router-core.ts';
+import type { RouterCore } from '../router-core.ts';
+import { RouterReplicas } from '../router-replicas.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import { clientErrorHandler } from '../../core/client-error-handler.ts';
 import { createRouterMetrics, type RouterMetrics } from './metrics.ts';
@@ -36,6 +38,9 @@ import { KVLAB_VERSION } from '../../core/version.ts';
 
 export interface RouterState {
   options: ResolvedRouterOptions;
+  /** The router: `replicas` RouterCores behind a front spreader (router-replicas.ts; one by default). */
+  router: RouterReplicas;
+  /** The first replica (the only one by default): its index and tracker, for inspection. */
   core: RouterCore;
   pool: WorkerPool;
   metrics: RouterMetrics;
@@ -85,7 +90,7 @@ export interface InProcessWorkers {
 export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: ModelTokenizer = o200kTokenizer(), inProcess: InProcessWorkers = {}): RouterApp {
   const options = resolveRouterOptions(partial);
   const names = options.workers.map((_, i) => `worker-${i}`);
-  const core = new RouterCore({
+  const router = new RouterReplicas({
     workerNames: names,
     mode: options.mode,
     blockSize: options.blockSize,
@@ -96,8 +101,9 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     maxApproxBlocks: options.maxApproxBlocks,
     ...(options.loadRefreshMs > 0 ? { loadRefreshMs: options.loadRefreshMs } : {}),
     tierCredits: tierCreditsOf(options),
-  });
-  const pool = new WorkerPool(options.workers, core, {
+  }, { replicas: options.replicas, sync: options.replicaSync, spread: options.replicaSpread });
+  const core = router.cores[0];
+  const pool = new WorkerPool(options.workers, router, {
     downForMs: options.downForMs,
     healthCheckMs: options.healthCheckMs,
     connections: options.connectionsPerWorker,
@@ -112,7 +118,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
   const watch = options.kvEvents.length > 0 && options.mode === 'kv' ? new KvStreamWatch(names.length, options.routerTtlS * 1000) : null;
   const subscribers =
     options.kvEvents.length > 0
-      ? startKvSubscribers(inProcess.kvEvents ?? options.kvEvents, core, {
+      ? startKvSubscribers(inProcess.kvEvents ?? options.kvEvents, router, {
           onEvents: (w, n) => {
             metrics.kvEvents.inc({ worker: names[w] }, n);
             watch?.batch(w, performance.now());
@@ -121,11 +127,11 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
         }, { delayMs: options.kvEventDelayMs, loss: options.kvEventLoss, seed: options.seed })
       : null;
   const speculative: ProxyDeps['speculative'] = { sent: 0, completed: 0, failed: 0, pending: new Set() };
-  const state: RouterState = { options, core, pool, metrics, subscribers, speculative };
+  const state: RouterState = { options, router, core, pool, metrics, subscribers, speculative };
   let counter = 0;
   const prompts = new PromptHasher(tokenizer, options.blockSize);
   const deps: ProxyDeps = {
-    core,
+    core: router,
     pool,
     metrics,
     blockSize: options.blockSize,
@@ -201,14 +207,14 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     return proxyCompletion(deps, '/v1/completions', p, req, reply);
   });
 
-  registerWorkerRoutes(app, pool, core, options.apiKey ? `Bearer ${options.apiKey}` : undefined);
+  registerWorkerRoutes(app, pool, router, options.apiKey ? `Bearer ${options.apiKey}` : undefined);
 
   app.get('/version', async () => ({ version: KVLAB_VERSION }));
 
   app.get('/health', async (_req, reply) => {
     const workers = pool.endpoints.map((e) => ({ name: e.name, url: e.url, up: core.isUp(e.index), kvlab: pool.capabilities[e.index] !== null }));
     const live = core.liveCount();
-    return reply.code(live > 0 ? 200 : 503).send({ status: live > 0 ? 'ok' : 'unavailable', mode: options.mode, workers, indexBlocks: core.indexSize(), inFlight: core.tracker.size });
+    return reply.code(live > 0 ? 200 : 503).send({ status: live > 0 ? 'ok' : 'unavailable', mode: options.mode, workers, indexBlocks: core.indexSize(), inFlight: router.inFlight, ...(router.size > 1 ? { replicas: router.size, replicaSync: options.replicaSync } : {}) });
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -27,4 +27,7 @@ export const DEFAULT_ROUTER_OPTIONS: Readonly<RouterOptions> = Object.freeze({
   kvEventDelayMs: 0,
   kvEventLoss: 0,
   loadRefreshMs: 0,
+  replicas: 1,
+  replicaSync: false,
+  replicaSpread: 'round-robin',
 });

@@ -6,7 +6,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { bool, checkOptions, httpUrl, int, invalid, nonEmpty, nullable, num, oneOf } from '../../core/schema.ts';
-import { ROUTER_MODES, type RouterMode } from '../types.ts';
+import { REPLICA_SPREADS, ROUTER_MODES, type ReplicaSpread, type RouterMode } from '../types.ts';
 import { DEFAULT_ROUTER_OPTIONS } from './option-defaults.ts';
 
 export interface RouterOptions {
@@ -56,6 +56,12 @@ export interface RouterOptions {
   kvEventLoss: number;
   /** Period of the load signal policies see, ms (0 = always current). */
   loadRefreshMs: number;
+  /** Router replicas behind a front spreader, each with its own in-flight view (router-replicas.ts; default 1). */
+  replicas: number;
+  /** Replicas share in-flight load, as Dynamo's --router-replica-sync (default false). */
+  replicaSync: boolean;
+  /** How the front spreads requests over replicas (default round-robin). */
+  replicaSpread: ReplicaSpread;
   /** kv: overlap credits of blocks in a worker's CPU / disk offload tier (router-sim/tier-index.ts defaults when absent). */
   kvCpuHitCredit?: number;
   kvDiskHitCredit?: number;
@@ -88,6 +94,9 @@ export const ROUTER_OPTION_FIELDS = Object.freeze({
   kvEventDelayMs: num({ min: 0 }),
   kvEventLoss: num({ min: 0, max: 1 }),
   loadRefreshMs: num({ min: 0 }),
+  replicas: int(1, 1024),
+  replicaSync: bool(),
+  replicaSpread: oneOf(REPLICA_SPREADS),
   kvCpuHitCredit: Type.Optional(num({ min: 0, max: 1 })),
   kvDiskHitCredit: Type.Optional(num({ min: 0, max: 1 })),
 });

@@ -24,7 +24,7 @@ import type { ChatRequestMessage } from '../../core/openai-schemas.ts';
 import { makeError } from '../../core/errors.ts';
 import { chatMessagesLike, type ChatEncoder } from '../../core/prompt.ts';
 import { PREPROCESSED_FIELD, preprocessedPrompt, type WorkerCapability } from '../../core/preprocessed.ts';
-import type { RouterCore } from '../router-core.ts';
+import type { RouterReplicas } from '../router-replicas.ts';
 import type { KvStreamWatch } from './kv-stream-watch.ts';
 import type { RouterMetrics } from './metrics.ts';
 import { errorCode, HOP_BY_HOP, Relay, type RelayContext } from './relay.ts';
@@ -34,7 +34,8 @@ import type { WorkerPool } from './worker-pool.ts';
 export { UPSTREAM_WORKER_HEADER, WORKER_HEADER } from './relay.ts';
 
 export interface ProxyDeps {
-  core: RouterCore;
+  /** The router's replicas (one by default): each request is decided by the one the spreader picks. */
+  core: RouterReplicas;
   pool: WorkerPool;
   metrics: RouterMetrics;
   blockSize: number;
@@ -230,7 +231,7 @@ function launchSpeculative(deps: ProxyDeps, w: number, spec: NonNullable<ParsedC
   // A kvlab worker gets it preprocessed too (it has never seen these messages as text).
   const body = cap === null ? speculativeBody({ model: spec.model, messages: spec.messages, answer }) : preprocessedSpeculativeBody(spec.model, history().tokens, history().hashes, cap);
   // kv-approx learns the history the speculative prefill makes the worker cache.
-  if (core.policy.recordCached) core.recordCached(w, history().hashes, deps.nowMs());
+  if (core.learnsRoutedBlocks) core.recordCached(w, history().hashes, deps.nowMs());
   deps.speculative.sent++;
   deps.metrics.specSent.inc();
   const p = sendSpeculativePrefill(deps.pool.endpoints[w].completions, body, auth ? { authorization: auth } : {}).then((done) => {

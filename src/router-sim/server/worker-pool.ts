@@ -16,7 +16,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import { capabilityOf, type WorkerCapability } from '../../core/preprocessed.ts';
-import type { RouterCore } from '../router-core.ts';
+import type { RouterReplicas } from '../router-replicas.ts';
 
 export interface WorkerEndpoint {
   index: number;
@@ -62,7 +62,7 @@ export class WorkerPool {
 
   constructor(
     urls: readonly string[],
-    private readonly core: RouterCore,
+    private readonly core: RouterReplicas,
     private readonly opts: WorkerPoolOptions,
   ) {
     this.endpoints = urls.map((url, index) => {

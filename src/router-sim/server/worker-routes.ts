@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { makeError } from '../../core/errors.ts';
-import type { RouterCore } from '../router-core.ts';
+import type { RouterReplicas } from '../router-replicas.ts';
 import type { WorkerPool } from './worker-pool.ts';
 
 /** How long a worker gets to answer an admin request, ms. */
@@ -48,7 +48,7 @@ function refusedInBody(text: string): boolean {
   }
 }
 
-export function registerWorkerRoutes(app: FastifyInstance, pool: WorkerPool, core: RouterCore, authorization: string | undefined): void {
+export function registerWorkerRoutes(app: FastifyInstance, pool: WorkerPool, core: RouterReplicas, authorization: string | undefined): void {
   const headersOf = (auth: string | undefined): Record<string, string> => {
     const a = auth ?? authorization;
     return a ? { authorization: a } : {};
