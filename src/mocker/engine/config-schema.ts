@@ -5,8 +5,8 @@
  * is in [0, 1); sizes and budgets are integers ≥ 1; speed-up ratios are > 0.
  */
 import { Type } from '@sinclair/typebox';
-import { bool, checkOptions, int, invalid, num } from '../../core/schema.ts';
-import type { EngineConfig } from './types.ts';
+import { bool, checkOptions, int, invalid, num, oneOf } from '../../core/schema.ts';
+import { DISAGGREGATION_MODES, type EngineConfig } from './types.ts';
 
 /** One schema per EngineConfig field (composed into the mocker's and the experiment's schemas). */
 export const ENGINE_CONFIG_FIELDS = Object.freeze({
@@ -27,6 +27,10 @@ export const ENGINE_CONFIG_FIELDS = Object.freeze({
   kvCpuBandwidthGbps: Type.Optional(num({ min: 0, exclusiveMin: true })),
   kvDiskBandwidthGbps: Type.Optional(num({ min: 0, exclusiveMin: true })),
   kvBytesPerToken: Type.Optional(num({ min: 0, exclusiveMin: true })),
+  // Disaggregated prefill/decode (kv-transfer.ts): the worker's role, its KV ingress bandwidth and latency.
+  disaggregationMode: Type.Optional(oneOf(DISAGGREGATION_MODES)),
+  kvTransferBandwidthGbps: Type.Optional(num({ min: 0, exclusiveMin: true })),
+  kvTransferLatencyMs: Type.Optional(num({ min: 0 })),
 });
 
 export const EngineConfigSchema = Type.Object(ENGINE_CONFIG_FIELDS);
