@@ -91,6 +91,11 @@ export const DeploymentSettingsSchema = Type.Object(
 export const ClusterSettingsSchema = Type.Object(
   {
     numWorkers: Type.Optional(M.numWorkers),
+    /** Disaggregated prefill/decode: prefill and decode workers (both, each ≥ 1; numWorkers is then their sum). */
+    numPrefillWorkers: Type.Optional(M.numWorkers),
+    numDecodeWorkers: Type.Optional(M.numWorkers),
+    kvTransferBandwidthGbps: E.kvTransferBandwidthGbps,
+    kvTransferLatencyMs: E.kvTransferLatencyMs,
     router: Type.Optional(RouterSettingsSchema),
     blockSize: Type.Optional(E.blockSize),
     numGpuBlocks: Type.Optional(E.numGpuBlocks),
@@ -117,6 +122,7 @@ export const ClusterSettingsSchema = Type.Object(
 export const VirtualRunCheckSchema = Type.Object({
   cluster: Type.Object({
     numWorkers: M.numWorkers,
+    prefillWorkers: Type.Optional(int(0)),
     reasoningRatio: M.reasoningRatio,
     router: Type.Object({ ...ROUTER_SETTING_FIELDS, ...optionalSignals() }),
   }),

@@ -26,7 +26,10 @@ import type { VirtualClusterConfig } from './virtual/index.ts';
 import { ExperimentFileError, type ClusterSettings, type RouterMode } from './experiment-file.ts';
 
 export interface ResolvedCluster {
+  /** Every worker (prefill and decode ones included). */
   numWorkers: number;
+  /** Disaggregated prefill/decode: the first this many workers prefill, the rest decode (absent: aggregated). */
+  prefillWorkers?: number;
   engine: EngineConfig;
   reasoningRatio: number;
   router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number } & RouterSignalSettings;
@@ -132,8 +135,10 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
   const deployment = deploymentOf(c);
   const d = deployment ? { ...DEFAULT_ENGINE_CONFIG, ...deployment.engine } : DEFAULT_ENGINE_CONFIG;
   const profilePath = c.profile === undefined ? null : resolve(baseDir, c.profile);
+  const pd = disaggregationOf(c, deployment);
   return {
-    numWorkers: c.numWorkers ?? CLUSTER_DEFAULTS.numWorkers,
+    numWorkers: pd.numWorkers ?? c.numWorkers ?? CLUSTER_DEFAULTS.numWorkers,
+    ...(pd.prefillWorkers !== undefined ? { prefillWorkers: pd.prefillWorkers } : {}),
     engine: {
       blockSize: c.blockSize ?? d.blockSize,
       numGpuBlocks: c.numGpuBlocks ?? d.numGpuBlocks,
@@ -147,6 +152,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       maxModelLen: c.maxModelLen ?? d.maxModelLen,
       ...(d.asyncScheduling !== undefined ? { asyncScheduling: d.asyncScheduling } : {}),
       ...offloadOf(c, deployment),
+      ...pd.engine,
     },
     reasoningRatio: c.reasoningRatio ?? CLUSTER_DEFAULTS.reasoningRatio,
     router: {
@@ -190,9 +196,38 @@ function offloadOf(c: ClusterSettings, deployment: Deployment | null): Partial<E
   return out;
 }
 
+/**
+ * Disaggregated prefill/decode settings (none: aggregated, no keys): both worker counts or neither,
+ * numWorkers (when set) their sum; the transfer's settings only with them. KV bytes per token come
+ * from the deployment's model when there is one (they size the transfer).
+ */
+function disaggregationOf(c: ClusterSettings, deployment: Deployment | null): { numWorkers?: number; prefillWorkers?: number; engine: Partial<EngineConfig> } {
+  const p = c.numPrefillWorkers;
+  const d = c.numDecodeWorkers;
+  if (p === undefined && d === undefined) {
+    for (const key of ['kvTransferBandwidthGbps', 'kvTransferLatencyMs'] as const) {
+      if (c[key] !== undefined) throw new ExperimentFileError(`field 'cluster.${key}': needs a disaggregated cluster (cluster.numPrefillWorkers and cluster.numDecodeWorkers)`, `cluster.${key}`);
+    }
+    return { engine: {} };
+  }
+  if (p === undefined || d === undefined) {
+    const missing = p === undefined ? 'numPrefillWorkers' : 'numDecodeWorkers';
+    throw new ExperimentFileError(`field 'cluster.${missing}': a disaggregated cluster needs both cluster.numPrefillWorkers and cluster.numDecodeWorkers (each ≥ 1)`, `cluster.${missing}`);
+  }
+  if (c.numWorkers !== undefined && c.numWorkers !== p + d) {
+    throw new ExperimentFileError(`field 'cluster.numWorkers': ${c.numWorkers} ≠ ${p} prefill + ${d} decode workers (leave it out in a disaggregated cluster)`, 'cluster.numWorkers');
+  }
+  const engine: Partial<EngineConfig> = {};
+  if (c.kvTransferBandwidthGbps !== undefined) engine.kvTransferBandwidthGbps = c.kvTransferBandwidthGbps;
+  if (c.kvTransferLatencyMs !== undefined) engine.kvTransferLatencyMs = c.kvTransferLatencyMs;
+  if (c.kvOffload?.bytesPerToken === undefined && deployment) engine.kvBytesPerToken = deployment.roofline.kvBytesPerTokenPerGpu;
+  return { numWorkers: p + d, prefillWorkers: p, engine };
+}
+
 export function virtualClusterConfig(c: ResolvedCluster): VirtualClusterConfig {
   return {
     numWorkers: c.numWorkers,
+    ...(c.prefillWorkers !== undefined ? { prefillWorkers: c.prefillWorkers } : {}),
     engine: { ...c.engine },
     ...(c.timing ? { timing: c.timing } : {}),
     reasoningRatio: c.reasoningRatio,
@@ -204,6 +239,7 @@ export function virtualClusterConfig(c: ResolvedCluster): VirtualClusterConfig {
 export function embeddedClusterOptions(c: ResolvedCluster, seed: number): ClusterOptions {
   return {
     numWorkers: c.numWorkers,
+    ...(c.prefillWorkers !== undefined ? { prefillWorkers: c.prefillWorkers } : {}),
     mocker: { ...c.engine, reasoningRatio: c.reasoningRatio, profile: c.timing ?? null, seed, host: '127.0.0.1' },
     router: {
       mode: c.router.mode,
@@ -223,6 +259,7 @@ export function clusterConfigRecord(c: ResolvedCluster): Record<string, unknown>
   const d = c.deployment;
   return {
     numWorkers: c.numWorkers,
+    ...(c.prefillWorkers !== undefined ? { prefillWorkers: c.prefillWorkers } : {}),
     engine: c.engine,
     reasoningRatio: c.reasoningRatio,
     router: c.router,

@@ -50,7 +50,7 @@ import { checkEngineConfig } from './config-schema.ts';
 import { Deque } from './deque.ts';
 import { KvPool } from './kv-pool.ts';
 import { DEFAULT_KV_BYTES_PER_TOKEN, DEFAULT_KV_CPU_BANDWIDTH_GBPS, DEFAULT_KV_DISK_BANDWIDTH_GBPS, OffloadTiers, TIER_CPU, TIER_DISK, TIER_NONE } from './offload-tiers.ts';
-import { DEFAULT_KV_TRANSFER_BANDWIDTH_GBPS, DEFAULT_KV_TRANSFER_LATENCY_MS, KvTransferLink } from './kv-transfer.ts';
+import { DEFAULT_KV_TRANSFER_BANDWIDTH_GBPS, DEFAULT_KV_TRANSFER_LATENCY_MS, KvTransferLink, remoteRequestProblem } from './kv-transfer.ts';
 import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
 import { DEFAULT_TIMING } from './timing/polynomial.ts';
 import { emptyBatch, type StepBatch, type StepTime, type TimingModel } from './timing/types.ts';
@@ -177,9 +177,8 @@ export class Engine {
         `request ${id}: ${p} prompt + ${l} output tokens need up to ${worst} KV blocks (watermark included) but the engine has ${this.config.numGpuBlocks}`,
       );
     }
-    const mode = this.config.disaggregationMode;
-    if (req.remotePrefill === true && mode !== 'decode') throw new RangeError(`request ${id}: do_remote_prefill needs a decode worker (disaggregation mode decode); this worker is ${mode ?? 'not in P/D mode'}`);
-    if (req.remoteDecode === true && mode !== 'prefill') throw new RangeError(`request ${id}: do_remote_decode needs a prefill worker (disaggregation mode prefill); this worker is ${mode ?? 'not in P/D mode'}`);
+    const remote = remoteRequestProblem(this.config.disaggregationMode, req.remotePrefill === true, req.remoteDecode === true);
+    if (remote !== null) throw new RangeError(`request ${id}: ${remote}`);
     if (req.promptHashes && req.promptHashes.length !== Math.floor(p / this.bs)) {
       throw new RangeError(`request ${id}: promptHashes has ${req.promptHashes.length} hashes, expected ${Math.floor(p / this.bs)} (block size ${this.bs})`);
     }

@@ -18,12 +18,22 @@
  * end. Pure: no clocks, no I/O.
  */
 import { SharedLink } from './shared-link.ts';
+import type { DisaggregationMode } from './types.ts';
 
 export const DEFAULT_KV_TRANSFER_BANDWIDTH_GBPS = 64;
 export const DEFAULT_KV_TRANSFER_LATENCY_MS = 1;
 
 /** Below this much time before its end a transfer counts as done (as shared-link.ts). */
 const DONE_MS = 1e-6;
+
+/** Why a worker in `mode` cannot honour a request's remote prefill / remote decode (null: it can). */
+export function remoteRequestProblem(mode: DisaggregationMode | undefined, remotePrefill: boolean, remoteDecode: boolean): string | null {
+  const is = mode ?? 'not in P/D mode';
+  if (remotePrefill && remoteDecode) return 'do_remote_prefill and do_remote_decode cannot both be true';
+  if (remotePrefill && mode !== 'decode') return `do_remote_prefill needs a decode worker (disaggregation mode decode); this worker is ${is}`;
+  if (remoteDecode && mode !== 'prefill') return `do_remote_decode needs a prefill worker (disaggregation mode prefill); this worker is ${is}`;
+  return null;
+}
 
 export class KvTransferLink {
   private readonly link: SharedLink;
