@@ -9,6 +9,10 @@
  * hash-only preprocessed prompts), and the router hands them prompts tokenized and hashed
  * (core/preprocessed). `mocker.kvEventTokenIds: true` keeps vLLM's events with token ids for other
  * subscribers; `router.preprocess: false` sends the workers plain text.
+ *
+ * Disaggregated prefill/decode (`prefillWorkers` P): the first P workers run in disaggregation mode
+ * prefill, the other numWorkers − P in mode decode (two mockers); the router routes prefills over the
+ * first ones (their KV events) and hands the decode to the others (router `decodeWorkers`, pd-proxy.ts).
  */
 import type { ModelTokenizer } from '../core/tokenizers/model-tokenizer.ts';
 import { startMocker, type MockerOptions, type RunningMocker } from '../mocker/index.ts';
@@ -17,6 +21,8 @@ import { startRouter, type RouterOptions, type RunningRouter } from '../router-s
 export interface ClusterOptions {
   /** Workers to start (overrides mocker.numWorkers). */
   numWorkers?: number;
+  /** Disaggregated prefill/decode: this many of the workers prefill, the rest decode (absent: aggregated). */
+  prefillWorkers?: number;
   /** Every mocker option; port and kvEventsPort are chosen by the cluster (ephemeral). */
   mocker?: Partial<MockerOptions>;
   /** Router options; workers and kvEvents are wired by the cluster. Port defaults to 8000 (0 = ephemeral). */
@@ -52,6 +58,31 @@ export async function requireSubscribed(router: RunningRouter, timeoutMs: number
   }
 }
 
+/** The workers: one mocker, or (P/D) a prefill and a decode mocker, the prefill workers first. */
+async function startWorkers(mockerOpts: Partial<MockerOptions>, opts: ClusterOptions): Promise<{ mocker: RunningMocker; decodeUrls: string[] }> {
+  const p = opts.prefillWorkers ?? 0;
+  if (p === 0) return { mocker: await startMocker(mockerOpts, opts.tokenizer), decodeUrls: [] };
+  const n = mockerOpts.numWorkers ?? 1;
+  if (!Number.isInteger(p) || p < 1 || p >= n) throw new RangeError(`embedded cluster: prefillWorkers must be an integer in 1..${n - 1} (at least one decode worker), got ${p}`);
+  const prefill = await startMocker({ ...mockerOpts, numWorkers: p, disaggregationMode: 'prefill' }, opts.tokenizer);
+  let decode: RunningMocker;
+  try {
+    decode = await startMocker({ ...mockerOpts, numWorkers: n - p, disaggregationMode: 'decode' }, opts.tokenizer);
+  } catch (err) {
+    await prefill.close();
+    throw err;
+  }
+  return {
+    mocker: {
+      workers: [...prefill.workers, ...decode.workers],
+      async close() {
+        await Promise.all([prefill.close(), decode.close()]);
+      },
+    },
+    decodeUrls: decode.workers.map((w) => w.url),
+  };
+}
+
 export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
   const mockerOpts: Partial<MockerOptions> = {
     ...opts.mocker,
@@ -60,7 +91,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     kvEventsPort: opts.kvEvents === false ? null : 0,
     kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? opts.mocker?.prefixCachingHashAlgo === 'sha256_cbor',
   };
-  const mocker = await startMocker(mockerOpts, opts.tokenizer);
+  const { mocker, decodeUrls } = await startWorkers(mockerOpts, opts);
+  const routed = decodeUrls.length > 0 ? mocker.workers.slice(0, mocker.workers.length - decodeUrls.length) : mocker.workers;
   let router: RunningRouter;
   try {
     router = await startRouter({
@@ -68,8 +100,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       blockSize: mockerOpts.blockSize,
       apiKey: mockerOpts.apiKey ?? null,
       ...opts.router,
-      workers: mocker.workers.map((w) => w.url),
-      kvEvents: opts.kvEvents === false ? [] : mocker.workers.map((w) => w.kvEventsEndpoint ?? ''),
+      workers: routed.map((w) => w.url),
+      kvEvents: opts.kvEvents === false ? [] : routed.map((w) => w.kvEventsEndpoint ?? ''),
+      decodeWorkers: decodeUrls,
     }, opts.tokenizer);
   } catch (err) {
     await mocker.close();
