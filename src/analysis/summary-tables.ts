@@ -50,6 +50,8 @@ const SUMMARY_METRICS = {
   ttftP99: { column: { key: 'ttftP99', title: 'TTFT p99', kind: 'duration' }, value: (s) => s.ttftMs?.p99 },
   e2eP50: { column: { key: 'e2eP50', title: 'E2E p50', kind: 'duration' }, value: (s) => s.e2eMs?.p50 },
   tpotP50: { column: { key: 'tpotP50', title: 'TPOT p50', kind: 'duration' }, value: (s) => s.tpotMs?.p50 },
+  itlP50: { column: { key: 'itlP50', title: 'ITL p50', kind: 'duration' }, value: (s) => s.itlMs?.p50 },
+  itlP99: { column: { key: 'itlP99', title: 'ITL p99', kind: 'duration' }, value: (s) => s.itlMs?.p99 },
 } satisfies Record<string, { column: Column; value: (s: Summary) => number | null | undefined }>;
 
 type SummaryMetric = keyof typeof SUMMARY_METRICS;
@@ -323,7 +325,9 @@ export function experimentTable(name: string, cells: readonly CellRow[], clock: 
   const serving = servingPart(cells.map((c) => servingCheck(c.summary, clock)));
   const truth = cells.some((c) => c.groundTruth);
   // Offload tiers: the cache hit split by tier, when some cell's engines had tiers.
-  const metrics: readonly SummaryMetric[] = cells.some((c) => c.summary.cpuHitRatio !== undefined) ? [...CELL_METRICS.slice(0, 5), 'cpuHit', 'diskHit', ...CELL_METRICS.slice(5)] : CELL_METRICS;
+  const tiered: readonly SummaryMetric[] = cells.some((c) => c.summary.cpuHitRatio !== undefined) ? [...CELL_METRICS.slice(0, 5), 'cpuHit', 'diskHit', ...CELL_METRICS.slice(5)] : CELL_METRICS;
+  // Disaggregated prefill/decode trades TTFT for inter-token latency: show both when a cell varies it.
+  const metrics: readonly SummaryMetric[] = cells.some((c) => 'disaggregation' in c.params) ? [...tiered, 'itlP50', 'itlP99'] : tiered;
   return {
     title,
     columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(metrics), ...(truth ? GROUND_TRUTH_COLUMNS : []), ...serving.columns],

@@ -59,6 +59,21 @@ export const KvOffloadSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Disaggregated prefill/decode (src/mocker/engine/kv-transfer.ts, lab/cluster.ts): prefill and decode
+ * workers (both, each ≥ 1; numWorkers, when set, is their sum) and the KV transfer into a decode worker.
+ * `{}` is an aggregated cluster. One object, so a matrix axis can compare aggregated and P/D setups.
+ */
+export const DisaggregationSettingsSchema = Type.Object(
+  {
+    numPrefillWorkers: Type.Optional(int(0, 1024)),
+    numDecodeWorkers: Type.Optional(int(0, 1024)),
+    kvTransferBandwidthGbps: E.kvTransferBandwidthGbps,
+    kvTransferLatencyMs: E.kvTransferLatencyMs,
+  },
+  { additionalProperties: false },
+);
+
 const optionalSignals = () =>
   Object.fromEntries(Object.entries(ROUTER_SIGNAL_FIELDS).map(([k, v]) => [k, Type.Optional(v)])) as {
     [K in keyof typeof ROUTER_SIGNAL_FIELDS]: TOptional<(typeof ROUTER_SIGNAL_FIELDS)[K]>;
@@ -91,11 +106,7 @@ export const DeploymentSettingsSchema = Type.Object(
 export const ClusterSettingsSchema = Type.Object(
   {
     numWorkers: Type.Optional(M.numWorkers),
-    /** Disaggregated prefill/decode: prefill and decode workers (both, each ≥ 1; numWorkers is then their sum). */
-    numPrefillWorkers: Type.Optional(M.numWorkers),
-    numDecodeWorkers: Type.Optional(M.numWorkers),
-    kvTransferBandwidthGbps: E.kvTransferBandwidthGbps,
-    kvTransferLatencyMs: E.kvTransferLatencyMs,
+    disaggregation: Type.Optional(DisaggregationSettingsSchema),
     router: Type.Optional(RouterSettingsSchema),
     blockSize: Type.Optional(E.blockSize),
     numGpuBlocks: Type.Optional(E.numGpuBlocks),

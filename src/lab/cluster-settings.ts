@@ -197,31 +197,34 @@ function offloadOf(c: ClusterSettings, deployment: Deployment | null): Partial<E
 }
 
 /**
- * Disaggregated prefill/decode settings (none: aggregated, no keys): both worker counts or neither,
- * numWorkers (when set) their sum; the transfer's settings only with them. KV bytes per token come
- * from the deployment's model when there is one (they size the transfer).
+ * The `disaggregation` section (absent or `{}`: aggregated, no keys): both worker counts, each ≥ 1, and
+ * numWorkers (when set) their sum; the transfer settings only with them. KV bytes per token come from
+ * the deployment's model when there is one (they size the transfer).
  */
 function disaggregationOf(c: ClusterSettings, deployment: Deployment | null): { numWorkers?: number; prefillWorkers?: number; engine: Partial<EngineConfig> } {
-  const p = c.numPrefillWorkers;
-  const d = c.numDecodeWorkers;
+  const s = c.disaggregation ?? {};
+  const p = s.numPrefillWorkers;
+  const d = s.numDecodeWorkers;
+  const field = (key: string) => `cluster.disaggregation.${key}`;
   if (p === undefined && d === undefined) {
     for (const key of ['kvTransferBandwidthGbps', 'kvTransferLatencyMs'] as const) {
-      if (c[key] !== undefined) throw new ExperimentFileError(`field 'cluster.${key}': needs a disaggregated cluster (cluster.numPrefillWorkers and cluster.numDecodeWorkers)`, `cluster.${key}`);
+      if (s[key] !== undefined) throw new ExperimentFileError(`field '${field(key)}': needs a disaggregated cluster (numPrefillWorkers and numDecodeWorkers)`, field(key));
     }
     return { engine: {} };
   }
-  if (p === undefined || d === undefined) {
-    const missing = p === undefined ? 'numPrefillWorkers' : 'numDecodeWorkers';
-    throw new ExperimentFileError(`field 'cluster.${missing}': a disaggregated cluster needs both cluster.numPrefillWorkers and cluster.numDecodeWorkers (each ≥ 1)`, `cluster.${missing}`);
+  for (const [key, n] of [['numPrefillWorkers', p], ['numDecodeWorkers', d]] as const) {
+    if (n === undefined) throw new ExperimentFileError(`field '${field(key)}': a disaggregated cluster needs both numPrefillWorkers and numDecodeWorkers (each ≥ 1)`, field(key));
+    if (n < 1) throw new ExperimentFileError(`field '${field(key)}': a disaggregated cluster needs at least one worker of each kind, got ${n}`, field(key));
   }
-  if (c.numWorkers !== undefined && c.numWorkers !== p + d) {
-    throw new ExperimentFileError(`field 'cluster.numWorkers': ${c.numWorkers} ≠ ${p} prefill + ${d} decode workers (leave it out in a disaggregated cluster)`, 'cluster.numWorkers');
+  const total = p! + d!;
+  if (c.numWorkers !== undefined && c.numWorkers !== total) {
+    throw new ExperimentFileError(`field 'cluster.numWorkers': ${c.numWorkers} ≠ ${p} prefill + ${d} decode workers`, 'cluster.numWorkers');
   }
   const engine: Partial<EngineConfig> = {};
-  if (c.kvTransferBandwidthGbps !== undefined) engine.kvTransferBandwidthGbps = c.kvTransferBandwidthGbps;
-  if (c.kvTransferLatencyMs !== undefined) engine.kvTransferLatencyMs = c.kvTransferLatencyMs;
+  if (s.kvTransferBandwidthGbps !== undefined) engine.kvTransferBandwidthGbps = s.kvTransferBandwidthGbps;
+  if (s.kvTransferLatencyMs !== undefined) engine.kvTransferLatencyMs = s.kvTransferLatencyMs;
   if (c.kvOffload?.bytesPerToken === undefined && deployment) engine.kvBytesPerToken = deployment.roofline.kvBytesPerTokenPerGpu;
-  return { numWorkers: p + d, prefillWorkers: p, engine };
+  return { numWorkers: total, prefillWorkers: p!, engine };
 }
 
 export function virtualClusterConfig(c: ResolvedCluster): VirtualClusterConfig {
