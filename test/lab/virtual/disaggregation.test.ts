@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { templateOverhead } from '../../../src/core/chat-template.ts';
 import { buildMultiturn } from '../../../src/client/workloads/index.ts';
+import { Engine } from '../../../src/mocker/engine/index.ts';
 import { runVirtual } from '../../../src/lab/virtual/index.ts';
 import { cluster, script, turn, workload } from './helpers.ts';
 
@@ -44,6 +45,28 @@ describe('virtual cluster: disaggregated prefill/decode', () => {
     expect(res.stats.perWorker.map((p) => p.requests)).toEqual([expect.any(Number), expect.any(Number), 12]);
     const again = runVirtual({ workload: w, cluster: cluster({ numWorkers: 3, prefillWorkers: 2 }), seed: 4 });
     expect(again.records).toEqual(res.records);
+  });
+
+  it('leaves no block referenced on any prefill or decode engine once the run is over', () => {
+    const w = buildMultiturn({ numUsers: 6, numTurns: 3, numUserTokens: 400, maxCompletionTokens: 40, ignoreEos: true, meanDelayMs: 50, seed: 5 });
+    const engines: Engine[] = [];
+    const res = runVirtual({
+      workload: w,
+      cluster: cluster({ numWorkers: 3, prefillWorkers: 1, engine: { numGpuBlocks: 96, blockSize: 16 } }),
+      seed: 6,
+      engineFactory: (config, timing) => {
+        const e = new Engine(config, timing);
+        engines.push(e);
+        return e;
+      },
+    });
+    expect(res.records.every((r) => r.ok)).toBe(true);
+    expect(engines.map((e) => e.config.disaggregationMode)).toEqual(['prefill', 'decode', 'decode']);
+    for (const e of engines) {
+      e.assertInvariants();
+      expect(e.stats()).toMatchObject({ running: 0, waiting: 0, activeBlocks: 0 });
+    }
+    expect(engines[1].stats().kvTransfers! + engines[2].stats().kvTransfers!).toBe(18);
   });
 
   it('refuses a P/D cluster without a decode worker', () => {
