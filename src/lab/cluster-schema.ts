@@ -106,7 +106,6 @@ export const DeploymentSettingsSchema = Type.Object(
 export const ClusterSettingsSchema = Type.Object(
   {
     numWorkers: Type.Optional(M.numWorkers),
-    disaggregation: Type.Optional(DisaggregationSettingsSchema),
     router: Type.Optional(RouterSettingsSchema),
     blockSize: Type.Optional(E.blockSize),
     numGpuBlocks: Type.Optional(E.numGpuBlocks),
@@ -119,6 +118,7 @@ export const ClusterSettingsSchema = Type.Object(
     decodeSpeedupRatio: Type.Optional(E.decodeSpeedupRatio),
     maxModelLen: Type.Optional(E.maxModelLen),
     kvOffload: Type.Optional(KvOffloadSettingsSchema),
+    disaggregation: Type.Optional(DisaggregationSettingsSchema),
     reasoningRatio: Type.Optional(M.reasoningRatio),
     profile: Type.Optional(Type.String()),
     deployment: Type.Optional(DeploymentSettingsSchema),
