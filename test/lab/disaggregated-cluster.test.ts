@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCluster } from '../../src/cli/cluster.ts';
+import { registerRouter } from '../../src/cli/router.ts';
+import { startMocker } from '../../src/mocker/server/start.ts';
+import { startRouter } from '../../src/router-sim/server/index.ts';
 import { loremText } from '../../src/core/lorem.ts';
 import { createRng } from '../../src/core/rng.ts';
 import { startCluster, type RunningCluster } from '../../src/lab/cluster.ts';
@@ -38,6 +41,31 @@ describe('the embedded cluster, disaggregated (2 prefill + 1 decode workers)', (
     const r = await chat(c.url, { model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
     expect(r.status).toBe(404);
     expect(JSON.parse(r.raw).error.message).toMatch(/prefill worker worker-\d: .*no-such-model/);
+  });
+});
+
+describe('kvlab router in front of separately started prefill and decode workers', () => {
+  it('serves a request in two legs (round-robin prefill, decode by load) and says so in /health', async () => {
+    const p = await startMocker({ port: 0, speedupRatio: 1000, disaggregationMode: 'prefill' });
+    const d = await startMocker({ port: 0, speedupRatio: 1000, disaggregationMode: 'decode' });
+    const router = await startRouter({ port: 0, mode: 'round-robin', workers: p.workers.map((w) => w.url), decodeWorkers: d.workers.map((w) => w.url) });
+    try {
+      const r = await chat(router.url, { model: MODEL, messages: [{ role: 'user', content: 'two legs please '.repeat(40) }], max_tokens: 3, ignore_eos: true });
+      expect(r.status, r.raw).toBe(200);
+      expect(r.worker).toBe('worker-1');
+      expect(d.workers[0].engine.stats().kvTransfers).toBe(1);
+      const health = (await (await fetch(`${router.url}/health`)).json()) as { workers: { name: string }[] };
+      expect(health.workers.map((w) => w.name)).toEqual(['worker-0', 'worker-1']);
+    } finally {
+      await router.close();
+      await Promise.all([p.close(), d.close()]);
+    }
+  });
+
+  it('names --decode-worker when its URL is bad (exit 2)', async () => {
+    const r = await runCli([registerRouter], ['router', '--worker', 'http://127.0.0.1:1', '--decode-worker', 'not a url', '--router-mode', 'round-robin', '--port', '0']);
+    expect((r.error as { exitCode?: number }).exitCode ?? (r.error as { status?: number }).status).toBe(2);
+    expect(String((r.error as Error).message)).toMatch(/--decode-worker/);
   });
 });
 
