@@ -55,6 +55,8 @@ const SUMMARY_METRICS = {
   ttftPriorityP99: { column: { key: 'ttftPriorityP99', title: 'TTFT p99 priority', kind: 'duration' }, value: (s) => s.ttftMsByClass?.priority?.p99 },
   ttftStandardMean: { column: { key: 'ttftStandardMean', title: 'TTFT mean standard', kind: 'duration' }, value: (s) => s.ttftMsByClass?.standard?.mean },
   ttftStandardP99: { column: { key: 'ttftStandardP99', title: 'TTFT p99 standard', kind: 'duration' }, value: (s) => s.ttftMsByClass?.standard?.p99 },
+  itlP50: { column: { key: 'itlP50', title: 'ITL p50', kind: 'duration' }, value: (s) => s.itlMs?.p50 },
+  itlP99: { column: { key: 'itlP99', title: 'ITL p99', kind: 'duration' }, value: (s) => s.itlMs?.p99 },
 } satisfies Record<string, { column: Column; value: (s: Summary) => number | null | undefined }>;
 
 type SummaryMetric = keyof typeof SUMMARY_METRICS;
@@ -337,7 +339,9 @@ export function experimentTable(name: string, cells: readonly CellRow[], clock: 
   const truth = cells.some((c) => c.groundTruth);
   // Offload tiers: the cache hit split by tier, when some cell's engines had tiers.
   const tiered: readonly SummaryMetric[] = cells.some((c) => c.summary.cpuHitRatio !== undefined) ? [...CELL_METRICS.slice(0, 5), 'cpuHit', 'diskHit', ...CELL_METRICS.slice(5)] : CELL_METRICS;
-  const metrics = withClassMetrics(tiered, cells.map((c) => c.summary));
+  // Disaggregated prefill/decode trades TTFT for inter-token latency: show both when a cell varies it.
+  const timed: readonly SummaryMetric[] = cells.some((c) => 'disaggregation' in c.params) ? [...tiered, 'itlP50', 'itlP99'] : tiered;
+  const metrics = withClassMetrics(timed, cells.map((c) => c.summary));
   return {
     title,
     columns: [...keys.map((k): Column => ({ key: `param:${k}`, title: k, kind: 'value' })), ...metricColumns(metrics), ...(truth ? GROUND_TRUTH_COLUMNS : []), ...serving.columns],

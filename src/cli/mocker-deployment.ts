@@ -32,9 +32,10 @@ export async function deploymentOverrides(
       ...(await deploymentOptionsOf({ ...f, model: f.model, maxNumSeqs: given('maxNumSeqs'), maxNumBatchedTokens: given('maxNumBatchedTokens'), blockSize: given('blockSize'), maxModelLen: given('maxModelLen'), numGpuBlocks: given('numGpuBlocks') })),
     });
     const profile = loadRooflineProfile(f.profile);
-    // Offload transfers move the model's KV bytes (per GPU), unless --kv-bytes-per-token says otherwise.
-    const tiers = f as { kvCpuBlocks?: number; kvCpuGib?: number };
-    const offload = (tiers.kvCpuBlocks || tiers.kvCpuGib) && !explicit('kvBytesPerToken') ? { kvBytesPerToken: d.roofline.kvBytesPerTokenPerGpu } : {};
+    // Offload and P/D transfers move the model's KV bytes (per GPU), unless --kv-bytes-per-token says otherwise.
+    const tiers = f as { kvCpuBlocks?: number; kvCpuGib?: number; disaggregationMode?: string; numPrefillWorkers?: number };
+    const moves = tiers.kvCpuBlocks || tiers.kvCpuGib || tiers.disaggregationMode !== undefined || tiers.numPrefillWorkers !== undefined;
+    const offload = moves && !explicit('kvBytesPerToken') ? { kvBytesPerToken: d.roofline.kvBytesPerTokenPerGpu } : {};
     return {
       ...d.engine,
       ...offload,

@@ -11,6 +11,7 @@ import { makeError } from '../core/errors.ts';
 // errors and --help answer fast.
 import { loadProfile } from '../mocker/engine/profile.ts';
 import { blocksOfGib } from '../mocker/engine/offload-tiers.ts';
+import { DISAGGREGATION_MODES, type DisaggregationMode } from '../mocker/engine/types.ts';
 import { DEFAULT_MOCKER_OPTIONS as D } from '../mocker/server/option-defaults.ts';
 import type { MockerOptions } from '../mocker/server/options.ts';
 import type { SchedulingPolicy } from '../mocker/engine/types.ts';
@@ -61,6 +62,9 @@ interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
   kvCpuGib?: number;
   kvDiskGib?: number;
   schedulingPolicy?: SchedulingPolicy;
+  disaggregationMode?: DisaggregationMode;
+  kvTransferBandwidthGbps?: number;
+  kvTransferLatencyMs?: number;
 }
 
 /** `--prefix-caching-hash-algo`: Python's `builtin` hash() (older vLLM) is named but refused. */
@@ -133,6 +137,9 @@ export async function mockerOptionsFromFlags(f: MockerFlags, over: Partial<Mocke
     kvDiskBandwidthGbps: f.kvDiskBandwidthGbps,
     kvBytesPerToken: f.kvBytesPerToken,
     schedulingPolicy: f.schedulingPolicy,
+    disaggregationMode: f.disaggregationMode,
+    kvTransferBandwidthGbps: f.kvTransferBandwidthGbps,
+    kvTransferLatencyMs: f.kvTransferLatencyMs,
     ...over,
   };
   tierSizesFromGib(f, partial);
@@ -219,6 +226,9 @@ export function addMockerFlags(cmd: Command, except: ReadonlySet<string> = new S
   add('--kv-disk-gib <g>', "KV offload: the disk tier's size in GiB (instead of --kv-disk-blocks)", floatArg());
   add('--scheduling-policy <policy>', "vLLM's scheduling policy: fcfs, or priority (requests' `priority`, lower first, then arrival; default fcfs)", nonEmptyArg());
   add('--kv-bytes-per-token <n>', "KV bytes per token sizing transfers (default 131072, Llama-3.1-8B fp16; with --gpu the model's)", floatArg());
+  add('--disaggregation-mode <mode>', `P/D: ${DISAGGREGATION_MODES.join(' or ')} worker, honouring vLLM's kv_transfer_params (aggregated when absent)`, enumArg(DISAGGREGATION_MODES));
+  add('--kv-transfer-bandwidth-gbps <f>', "P/D: a decode worker's KV ingress bandwidth, GB/s, shared by its transfers (default 64, the Dynamo mocker's)", floatArg());
+  add('--kv-transfer-latency-ms <f>', 'P/D: fixed latency of each KV transfer, ms (default 1)', floatArg());
   return cmd;
 }
 

@@ -17,6 +17,8 @@ import { addTokenizerFlag, loadTokenizerFlag } from './tokenizer-flag.ts';
 interface RouterFlags {
   worker: string[];
   kvEvents: string[];
+  /** P/D: decode worker URLs (the --worker ones are then the prefill workers). */
+  decodeWorker?: string[];
   routerMode: RouterMode;
   host: string;
   port: number;
@@ -43,6 +45,7 @@ interface RouterFlags {
 export const ROUTER_FLAG_OF: Readonly<Record<string, string>> = Object.freeze({
   workers: '--worker',
   kvEvents: '--kv-events',
+  decodeWorkers: '--decode-worker',
   mode: '--router-mode',
   host: '--host',
   port: '--port',
@@ -76,6 +79,7 @@ export async function routerOptionsFromFlags(f: RouterFlags): Promise<RouterOpti
     return resolveRouterOptions({
       workers: f.worker,
       kvEvents: f.kvEvents,
+      decodeWorkers: f.decodeWorker ?? [],
       mode: f.routerMode,
       host: f.host,
       port: f.port,
@@ -125,6 +129,7 @@ export function registerRouter(program: Command): void {
     .description('Run the KV-aware router (OpenAI-compatible proxy) in front of workers')
     .option('--worker <url>', 'worker base URL (repeat, in order)', collect, [])
     .option('--kv-events <endpoint>', "worker's KV-events ZeroMQ endpoint (repeat, in worker order)", collect, [])
+    .option('--decode-worker <url>', "disaggregated prefill/decode: a decode worker's base URL (repeat); the --worker ones are then prefill workers, and each request goes to both (vLLM's kv_transfer_params)", collect, [])
     .option('--host <host>', 'bind address', nonEmptyArg(), D.host)
     .option('--port <port>', 'listen port (0 = ephemeral)', intArg(), D.port)
     .option('--block-size <n>', "tokens per KV block (the workers')", intArg(), D.blockSize)
@@ -138,7 +143,9 @@ export function registerRouter(program: Command): void {
     const router = await startRouter(opts, tokenizer);
     const out = process.stdout;
     out.write(`kvlab router: ${opts.mode} routing on ${router.url}\n`);
-    router.state.pool.endpoints.forEach((e, i) => out.write(`${e.name} ${e.url}${opts.kvEvents[i] ? ` kv-events ${opts.kvEvents[i]}` : ''}\n`));
+    const pd = opts.decodeWorkers.length > 0;
+    router.state.pool.endpoints.forEach((e, i) => out.write(`${e.name}${pd ? ' prefill' : ''} ${e.url}${opts.kvEvents[i] ? ` kv-events ${opts.kvEvents[i]}` : ''}\n`));
+    opts.decodeWorkers.forEach((url, i) => out.write(`worker-${opts.workers.length + i} decode ${url}\n`));
     await untilSignal();
     await router.close();
     out.write('kvlab router: stopped\n');

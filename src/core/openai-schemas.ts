@@ -51,6 +51,25 @@ export const NvExt = Type.Object({
 });
 export type NvExt = Static<typeof NvExt>;
 
+/**
+ * vLLM's `kv_transfer_params` (NixlConnector, disaggregated prefill/decode): a P/D proxy sends
+ * `do_remote_decode: true` to the prefill worker, which answers with the params the decode worker then
+ * gets (`do_remote_prefill: true`, the remote engine, blocks, host and port). Other fields pass.
+ */
+export const KvTransferParams = Type.Object(
+  {
+    do_remote_prefill: Type.Optional(Nullable(Type.Boolean())),
+    do_remote_decode: Type.Optional(Nullable(Type.Boolean())),
+    remote_engine_id: Type.Optional(Nullable(Type.String())),
+    remote_block_ids: Type.Optional(Nullable(Type.Array(Type.Unknown()))),
+    remote_host: Type.Optional(Nullable(Type.String())),
+    remote_port: Type.Optional(Nullable(Type.Integer())),
+    remote_request_id: Type.Optional(Nullable(Type.String())),
+  },
+  { additionalProperties: true },
+);
+export type KvTransferParams = Static<typeof KvTransferParams>;
+
 /** Sampling / length fields shared by chat and text completions. */
 const samplingFields = {
   model: Type.String({ minLength: 1 }),
@@ -69,6 +88,7 @@ const samplingFields = {
   user: Type.Optional(Type.String()),
   /** vLLM's request priority: lower values are scheduled first (default 0); needs `--scheduling-policy priority` to matter. */
   priority: Type.Optional(Type.Integer()),
+  kv_transfer_params: Type.Optional(Nullable(KvTransferParams)),
 };
 
 export const ChatCompletionRequest = Type.Object(

@@ -60,6 +60,21 @@ export const KvOffloadSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Disaggregated prefill/decode (src/mocker/engine/kv-transfer.ts, lab/cluster.ts): prefill and decode
+ * workers (both, each ≥ 1; numWorkers, when set, is their sum) and the KV transfer into a decode worker.
+ * `{}` is an aggregated cluster. One object, so a matrix axis can compare aggregated and P/D setups.
+ */
+export const DisaggregationSettingsSchema = Type.Object(
+  {
+    numPrefillWorkers: Type.Optional(int(0, 1024)),
+    numDecodeWorkers: Type.Optional(int(0, 1024)),
+    kvTransferBandwidthGbps: E.kvTransferBandwidthGbps,
+    kvTransferLatencyMs: E.kvTransferLatencyMs,
+  },
+  { additionalProperties: false },
+);
+
 const optionalSignals = () =>
   Object.fromEntries(Object.entries(ROUTER_SIGNAL_FIELDS).map(([k, v]) => [k, Type.Optional(v)])) as {
     [K in keyof typeof ROUTER_SIGNAL_FIELDS]: TOptional<(typeof ROUTER_SIGNAL_FIELDS)[K]>;
@@ -106,6 +121,7 @@ export const ClusterSettingsSchema = Type.Object(
     kvOffload: Type.Optional(KvOffloadSettingsSchema),
     /** vLLM's scheduling policy of every engine: fcfs (default) or priority. */
     schedulingPolicy: E.schedulingPolicy,
+    disaggregation: Type.Optional(DisaggregationSettingsSchema),
     reasoningRatio: Type.Optional(M.reasoningRatio),
     profile: Type.Optional(Type.String()),
     /** A Hugging Face tokenizer (model folder or tokenizer.json, relative to the experiment file): real-clock cells only. */
@@ -124,6 +140,7 @@ export const ClusterSettingsSchema = Type.Object(
 export const VirtualRunCheckSchema = Type.Object({
   cluster: Type.Object({
     numWorkers: M.numWorkers,
+    prefillWorkers: Type.Optional(int(0)),
     reasoningRatio: M.reasoningRatio,
     router: Type.Object({ ...ROUTER_SETTING_FIELDS, ...optionalSignals() }),
   }),

@@ -27,7 +27,10 @@ import type { VirtualClusterConfig } from './virtual/index.ts';
 import { ExperimentFileError, type ClusterSettings, type RouterMode } from './experiment-file.ts';
 
 export interface ResolvedCluster {
+  /** Every worker (prefill and decode ones included). */
   numWorkers: number;
+  /** Disaggregated prefill/decode: the first this many workers prefill, the rest decode (absent: aggregated). */
+  prefillWorkers?: number;
   engine: EngineConfig;
   reasoningRatio: number;
   router: { mode: RouterMode; kvOverlapScoreWeight: number; routerTemperature: number; routerTtlS: number } & RouterSignalSettings;
@@ -135,8 +138,10 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
   const deployment = deploymentOf(c);
   const d = deployment ? { ...DEFAULT_ENGINE_CONFIG, ...deployment.engine } : DEFAULT_ENGINE_CONFIG;
   const profilePath = c.profile === undefined ? null : resolve(baseDir, c.profile);
+  const pd = disaggregationOf(c, deployment);
   return {
-    numWorkers: c.numWorkers ?? CLUSTER_DEFAULTS.numWorkers,
+    numWorkers: pd.numWorkers ?? c.numWorkers ?? CLUSTER_DEFAULTS.numWorkers,
+    ...(pd.prefillWorkers !== undefined ? { prefillWorkers: pd.prefillWorkers } : {}),
     engine: {
       blockSize: c.blockSize ?? d.blockSize,
       numGpuBlocks: c.numGpuBlocks ?? d.numGpuBlocks,
@@ -151,6 +156,7 @@ export function resolveCluster(c: ClusterSettings, baseDir: string): ResolvedClu
       ...(d.asyncScheduling !== undefined ? { asyncScheduling: d.asyncScheduling } : {}),
       ...(c.schedulingPolicy !== undefined ? { schedulingPolicy: c.schedulingPolicy } : {}),
       ...offloadOf(c, deployment),
+      ...pd.engine,
     },
     reasoningRatio: c.reasoningRatio ?? CLUSTER_DEFAULTS.reasoningRatio,
     router: {
@@ -196,9 +202,41 @@ function offloadOf(c: ClusterSettings, deployment: Deployment | null): Partial<E
   return out;
 }
 
+/**
+ * The `disaggregation` section (absent or `{}`: aggregated, no keys): both worker counts, each ≥ 1, and
+ * numWorkers (when set) their sum; the transfer settings only with them. KV bytes per token come from
+ * the deployment's model when there is one (they size the transfer).
+ */
+function disaggregationOf(c: ClusterSettings, deployment: Deployment | null): { numWorkers?: number; prefillWorkers?: number; engine: Partial<EngineConfig> } {
+  const s = c.disaggregation ?? {};
+  const p = s.numPrefillWorkers;
+  const d = s.numDecodeWorkers;
+  const field = (key: string) => `cluster.disaggregation.${key}`;
+  if (p === undefined && d === undefined) {
+    for (const key of ['kvTransferBandwidthGbps', 'kvTransferLatencyMs'] as const) {
+      if (s[key] !== undefined) throw new ExperimentFileError(`field '${field(key)}': needs a disaggregated cluster (numPrefillWorkers and numDecodeWorkers)`, field(key));
+    }
+    return { engine: {} };
+  }
+  for (const [key, n] of [['numPrefillWorkers', p], ['numDecodeWorkers', d]] as const) {
+    if (n === undefined) throw new ExperimentFileError(`field '${field(key)}': a disaggregated cluster needs both numPrefillWorkers and numDecodeWorkers (each ≥ 1)`, field(key));
+    if (n < 1) throw new ExperimentFileError(`field '${field(key)}': a disaggregated cluster needs at least one worker of each kind, got ${n}`, field(key));
+  }
+  const total = p! + d!;
+  if (c.numWorkers !== undefined && c.numWorkers !== total) {
+    throw new ExperimentFileError(`field 'cluster.numWorkers': ${c.numWorkers} ≠ ${p} prefill + ${d} decode workers`, 'cluster.numWorkers');
+  }
+  const engine: Partial<EngineConfig> = {};
+  if (s.kvTransferBandwidthGbps !== undefined) engine.kvTransferBandwidthGbps = s.kvTransferBandwidthGbps;
+  if (s.kvTransferLatencyMs !== undefined) engine.kvTransferLatencyMs = s.kvTransferLatencyMs;
+  if (c.kvOffload?.bytesPerToken === undefined && deployment) engine.kvBytesPerToken = deployment.roofline.kvBytesPerTokenPerGpu;
+  return { numWorkers: total, prefillWorkers: p!, engine };
+}
+
 export function virtualClusterConfig(c: ResolvedCluster): VirtualClusterConfig {
   return {
     numWorkers: c.numWorkers,
+    ...(c.prefillWorkers !== undefined ? { prefillWorkers: c.prefillWorkers } : {}),
     engine: { ...c.engine },
     ...(c.timing ? { timing: c.timing } : {}),
     reasoningRatio: c.reasoningRatio,
@@ -210,6 +248,7 @@ export function virtualClusterConfig(c: ResolvedCluster): VirtualClusterConfig {
 export function embeddedClusterOptions(c: ResolvedCluster, seed: number): ClusterOptions {
   return {
     numWorkers: c.numWorkers,
+    ...(c.prefillWorkers !== undefined ? { prefillWorkers: c.prefillWorkers } : {}),
     mocker: { ...c.engine, reasoningRatio: c.reasoningRatio, profile: c.timing ?? null, seed, host: '127.0.0.1' },
     router: {
       mode: c.router.mode,
@@ -230,6 +269,7 @@ export function clusterConfigRecord(c: ResolvedCluster): Record<string, unknown>
   const d = c.deployment;
   return {
     numWorkers: c.numWorkers,
+    ...(c.prefillWorkers !== undefined ? { prefillWorkers: c.prefillWorkers } : {}),
     engine: c.engine,
     reasoningRatio: c.reasoningRatio,
     router: c.router,

@@ -17,6 +17,12 @@
  * routed without them). Outside clients still talk HTTP to the router, and the workers still listen on
  * HTTP and publish on ZeroMQ for anyone else. `workerLink: 'http'` sends the router's completions
  * over loopback HTTP and its KV events over ZeroMQ like any other router's.
+ *
+ * Disaggregated prefill/decode (`prefillWorkers` P): the first P workers run in disaggregation mode
+ * prefill, the other numWorkers − P in mode decode (two mockers); the router routes prefills over the
+ * first ones (their KV events) and hands the decode to the others (router `decodeWorkers`, pd-proxy.ts). The
+ * in-process link carries the prefill workers' KV events; the prefill leg and the decode workers' completions
+ * go over loopback HTTP.
  */
 import type { KvFrameSource } from '../core/kv-event-codec.ts';
 import type { ModelTokenizer } from '../core/tokenizers/model-tokenizer.ts';
@@ -28,6 +34,8 @@ import { InProcessLink, type WorkerLink } from './in-process-link.ts';
 export interface ClusterOptions {
   /** Workers to start (overrides mocker.numWorkers). */
   numWorkers?: number;
+  /** Disaggregated prefill/decode: this many of the workers prefill, the rest decode (absent: aggregated). */
+  prefillWorkers?: number;
   /** Every mocker option; port and kvEventsPort are chosen by the cluster (ephemeral). */
   mocker?: Partial<MockerOptions>;
   /** Router options; workers and kvEvents are wired by the cluster. Port defaults to 8000 (0 = ephemeral). */
@@ -66,9 +74,34 @@ export async function requireSubscribed(router: RunningRouter, timeoutMs: number
 }
 
 /** The workers' KV events in-process, when every worker publishes them (else undefined: the router subscribes over ZeroMQ). */
-function kvEventSources(mocker: RunningMocker): KvFrameSource[] | undefined {
-  const sources = mocker.workers.map((w) => w.kvEventSource);
+function kvEventSources(workers: RunningMocker['workers']): KvFrameSource[] | undefined {
+  const sources = workers.map((w) => w.kvEventSource);
   return sources.every((s) => s !== null) ? (sources as KvFrameSource[]) : undefined;
+}
+
+/** The workers: one mocker, or (P/D) a prefill and a decode mocker, the prefill workers first. */
+async function startWorkers(mockerOpts: Partial<MockerOptions>, opts: ClusterOptions): Promise<{ mocker: RunningMocker; decodeUrls: string[] }> {
+  const p = opts.prefillWorkers ?? 0;
+  if (p === 0) return { mocker: await startMocker(mockerOpts, opts.tokenizer), decodeUrls: [] };
+  const n = mockerOpts.numWorkers ?? 1;
+  if (!Number.isInteger(p) || p < 1 || p >= n) throw new RangeError(`embedded cluster: prefillWorkers must be an integer in 1..${n - 1} (at least one decode worker), got ${p}`);
+  const prefill = await startMocker({ ...mockerOpts, numWorkers: p, disaggregationMode: 'prefill' }, opts.tokenizer);
+  let decode: RunningMocker;
+  try {
+    decode = await startMocker({ ...mockerOpts, numWorkers: n - p, disaggregationMode: 'decode' }, opts.tokenizer);
+  } catch (err) {
+    await prefill.close();
+    throw err;
+  }
+  return {
+    mocker: {
+      workers: [...prefill.workers, ...decode.workers],
+      async close() {
+        await Promise.all([prefill.close(), decode.close()]);
+      },
+    },
+    decodeUrls: decode.workers.map((w) => w.url),
+  };
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
@@ -79,7 +112,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     kvEventsPort: opts.kvEvents === false ? null : 0,
     kvEventTokenIds: opts.mocker?.kvEventTokenIds ?? isVllmHashAlgo(opts.mocker?.prefixCachingHashAlgo),
   };
-  const mocker = await startMocker(mockerOpts, opts.tokenizer);
+  const { mocker, decodeUrls } = await startWorkers(mockerOpts, opts);
+  const routed = decodeUrls.length > 0 ? mocker.workers.slice(0, mocker.workers.length - decodeUrls.length) : mocker.workers;
   const inProcess = (opts.workerLink ?? 'in-process') === 'in-process';
   let router: RunningRouter;
   try {
@@ -88,9 +122,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       blockSize: mockerOpts.blockSize,
       apiKey: mockerOpts.apiKey ?? null,
       ...opts.router,
-      workers: mocker.workers.map((w) => w.url),
-      kvEvents: opts.kvEvents === false ? [] : mocker.workers.map((w) => w.kvEventsEndpoint ?? ''),
-    }, opts.tokenizer, inProcess ? { completions: mocker.workers.map((w) => new InProcessLink(w.app)), kvEvents: kvEventSources(mocker) } : {});
+      workers: routed.map((w) => w.url),
+      kvEvents: opts.kvEvents === false ? [] : routed.map((w) => w.kvEventsEndpoint ?? ''),
+      decodeWorkers: decodeUrls,
+    }, opts.tokenizer, inProcess ? { completions: routed.map((w) => new InProcessLink(w.app)), kvEvents: kvEventSources(routed) } : {});
   } catch (err) {
     await mocker.close();
     throw err;

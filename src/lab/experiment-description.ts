@@ -14,10 +14,12 @@ function valueText(v: unknown): string {
 /** 'prefix-ratio workload on 2 workers behind a kv router; matrix: router.mode ∈ {kv, round-robin}'. */
 export function settingsDescription(exp: Experiment): string {
   const c = exp.cluster;
-  const workers = c.numWorkers ?? CLUSTER_DEFAULTS.numWorkers;
+  const pd = c.disaggregation;
+  const workers = c.numWorkers ?? ((pd?.numPrefillWorkers ?? 0) + (pd?.numDecodeWorkers ?? 0) || CLUSTER_DEFAULTS.numWorkers);
   const mode = c.router?.mode ?? CLUSTER_DEFAULTS.router.mode;
   const timed = c.deployment ? `, timed as ${c.deployment.model} on ${c.deployment.tp ?? 1} × ${c.deployment.gpu}` : '';
-  const parts = [`${exp.workload.kind} workload on ${workers} worker${workers === 1 ? '' : 's'} behind a ${mode} router${timed}`];
+  const shape = pd?.numPrefillWorkers && pd.numDecodeWorkers ? ` (${pd.numPrefillWorkers} prefill + ${pd.numDecodeWorkers} decode)` : '';
+  const parts = [`${exp.workload.kind} workload on ${workers} worker${workers === 1 ? '' : 's'}${shape} behind a ${mode} router${timed}`];
   const axes = Object.entries(exp.matrix ?? {});
   if (axes.length > 0) parts.push(`matrix: ${axes.map(([k, vs]) => `${k} ∈ {${vs.map(valueText).join(', ')}}`).join(' × ')}`);
   if ((exp.repeats ?? 1) > 1) parts.push(`${exp.repeats} repeats`);

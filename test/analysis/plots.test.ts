@@ -87,6 +87,13 @@ describe('plot data', () => {
     expect(() => prefixRatioSpec(cells, { x: 'nope' })).toThrow(/no cell has a numeric 'nope'/);
   });
 
+  it('splits the lines by a third varying parameter instead of folding two cells onto one line', () => {
+    const three = [200, 1000].flatMap((osl) => cells.map((c) => ({ ...c, params: { ...c.params, 'workload.osl': osl } })));
+    const pts = sweepPoints(three);
+    expect(new Set(pts.map((p) => p.series))).toEqual(new Set(['kv, osl=200', 'kv, osl=1000', 'round-robin, osl=200', 'round-robin, osl=1000']));
+    expect(new Set(sweepPoints(three, { series: null }).map((p) => p.series))).toEqual(new Set(['all']));
+  });
+
   it('gives an exact CDF and thins long runs to the requested points', () => {
     const recs = [30, 10, 20, 40].map((t) => rec({ ttftMs: t }));
     expect(ttftCdfPoints(recs)).toEqual([

@@ -12,7 +12,7 @@ describe('shipped experiments', () => {
   const shipped = listShipped();
 
   it('are the ten experiments of the lab, each named after its file', () => {
-    expect(shipped.map((s) => s.name)).toEqual(['cache-pressure', 'kv-offload', 'multi-turn-cache', 'prefix-ratio-sweep-8b', 'prefix-ratio-sweep', 'router-replicas', 'router-staleness', 'speculative-prefill-8b', 'speculative-prefill', 'trace-replay']);
+    expect(shipped.map((s) => s.name)).toEqual(['cache-pressure', 'disaggregation', 'kv-offload', 'multi-turn-cache', 'prefix-ratio-sweep-8b', 'prefix-ratio-sweep', 'router-replicas', 'router-staleness', 'speculative-prefill-8b', 'speculative-prefill', 'trace-replay']);
     for (const s of shipped) expect(basename(s.path)).toBe(`${s.name}.json`);
   });
 
@@ -63,7 +63,7 @@ describe('finding an experiment', () => {
   });
 
   it('names the problem: unknown name, bad JSON, bad field', () => {
-    expect(() => resolveExperimentPath('no-such-experiment')).toThrow(/shipped: cache-pressure, kv-offload, multi-turn-cache/);
+    expect(() => resolveExperimentPath('no-such-experiment')).toThrow(/shipped: cache-pressure, disaggregation, kv-offload, multi-turn-cache/);
     const broken = join(root, 'broken.json');
     writeFileSync(broken, '{ "name": ');
     expect(() => readExperimentFile(broken)).toThrow(/not valid JSON/);

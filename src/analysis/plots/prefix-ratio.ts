@@ -2,7 +2,9 @@
  * Dynamo's KV-routing figure: TTFT and output throughput against the shared-prefix ratio, one line
  * per router mode. Input is experiment cells (params + summary); the x parameter and the series
  * parameter are configurable, so the same plot serves any one-dimensional sweep (a cell without the
- * series parameter joins series 'all'; cells whose x is not a number are left out). Pure.
+ * series parameter joins series 'all'; cells whose x is not a number are left out). Any other
+ * parameter that varies between the cells splits the lines further (`series, key=value`), so a third
+ * matrix axis never folds two cells onto one line (unless `series: null` asks for one line). Pure.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Summary } from '../../core/records.ts';
@@ -30,10 +32,13 @@ export function sweepPoints(cells: readonly SweepCell[], opts: SweepOptions = {}
   const x = opts.x ?? DEFAULT_SWEEP_X;
   const series = opts.series === undefined ? DEFAULT_SWEEP_SERIES : opts.series;
   const stat = opts.ttftStat ?? 'mean';
+  const text = (v: ParamValue | undefined): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)); // an object value (a tier setup) by its JSON
+  const keys = [...new Set(cells.flatMap((c) => Object.keys(c.params)))];
+  const others = series === null ? [] : keys.filter((k) => k !== x && k !== series && new Set(cells.map((c) => text(c.params[k]))).size > 1);
   const seriesOf = (c: SweepCell): string => {
     const v = series === null ? undefined : c.params[series];
-    if (v === undefined || v === null) return 'all';
-    return typeof v === 'object' ? JSON.stringify(v) : String(v); // an object value (a tier setup) by its JSON
+    const base = v === undefined || v === null ? 'all' : text(v);
+    return others.length === 0 ? base : [base, ...others.map((k) => `${k.split('.').pop()}=${text(c.params[k])}`)].join(', ');
   };
   return cells
     .filter((c) => typeof c.params[x] === 'number' && Number.isFinite(c.params[x]))

@@ -15,6 +15,14 @@
  *   does it: when the turn finishes, the same engine gets its messages + the answer (thinking
  *   stripped) with 1 output token, unrecorded and untracked by the router; `recordCached` tells a
  *   kv-approx router what it will cache.
+ * Disaggregated prefill/decode (`prefillWorkers` P > 0), as Dynamo's disaggregated router does it: the
+ * router (kv policy, fed by the prefill workers' events) picks a prefill worker by KV overlap; the
+ * prefill runs there with 1 output token (vLLM's proxy sends max_tokens 1, `do_remote_decode`); when
+ * it finishes, a decode router over the other workers — the kv cost with overlap weight 0, so decode
+ * load alone, as Dynamo's decode stage sets overlap_score_weight=0 (docs.nvidia.com/dynamo, Router,
+ * "Disaggregated Serving") — picks a decode worker, which pulls the KV (`remotePrefill`) and generates
+ * every output token. TTFT is the decode worker's first token: prefill, transfer and its last-token step.
+ * Speculative prefill is not sent in P/D mode (its turns are served as plain turns).
  * Router replicas (`router.replicas`): R RouterCores behind a spreader (router-sim/router-replicas.ts).
  * Ground truth and stale signals: every step's stored blocks feed the run's best case (best-case.ts);
  * `router.oracle` routes on the engines' true caches (RouterCore `exactCache`); with a KV-event delay
@@ -87,8 +95,12 @@ export class VirtualCluster implements ScheduleHost {
   private readonly slots: EngineSlot[];
   private readonly startEvents: SimEvent[];
   private readonly endEvents: SimEvent[];
-  /** The router: one RouterCore, or R replicas behind a spreader (`router.replicas`). */
+  /** The router: one RouterCore, or R replicas behind a spreader (`router.replicas`); over the prefill workers in P/D mode. */
   private readonly router: RouterReplicas;
+  /** P/D mode: prefill workers (slots 0..P−1), the decode router over the others, requests between the two. */
+  private readonly prefillCount: number;
+  private readonly decodeRouter: RouterReplicas | null;
+  private readonly handoffs = new Map<string, { prompt: PlannedPrompt; cachedTokens: number | undefined }>();
   private readonly applyKvEvents: boolean;
   /** Delayed or lossy KV events (null: they reach the router at the step's end). */
   private readonly kvLink: KvEventLink | null;
@@ -127,14 +139,18 @@ export class VirtualCluster implements ScheduleHost {
   constructor(workload: Workload, cluster: VirtualClusterConfig, opts: Pick<VirtualRunOptions, 'seed' | 'maxEvents' | 'noProgressLimit' | 'defaultMaxTokens' | 'engineFactory' | 'observeStep'>) {
     const n = cluster.numWorkers;
     const names = Array.from({ length: n }, (_, i) => `worker-${i}`);
+    const p = cluster.prefillWorkers ?? 0;
+    if (p > 0 && !(Number.isInteger(p) && p < n)) throw new RangeError(`virtual cluster: prefillWorkers must be an integer in 1..${n - 1} (at least one decode worker), got ${p}`);
+    this.prefillCount = p;
     // The router trusts the mock Engine's hashes (trustedKvHashes below), so its events need no token
     // ids; a step's result is consumed at the step's end, before the next step, so it is reused.
     const make = opts.engineFactory ?? ((config, timing) => new Engine(config, timing, { eventTokenIds: false, reuseStepResults: true }));
-    this.slots = names.map((name, i) => new EngineSlot(i, name, make(cluster.engine, cluster.timing, i)));
+    const engineOf = (i: number) => (p === 0 ? cluster.engine : { ...cluster.engine, disaggregationMode: i < p ? ('prefill' as const) : ('decode' as const) });
+    this.slots = names.map((name, i) => new EngineSlot(i, name, make(engineOf(i), cluster.timing, i)));
     this.startEvents = names.map((_, i) => ({ kind: STEP_START, worker: i }));
     this.endEvents = names.map((_, i) => ({ kind: STEP_END, worker: i }));
     this.router = new RouterReplicas({
-      workerNames: names,
+      workerNames: p > 0 ? names.slice(0, p) : names,
       mode: cluster.router.mode,
       blockSize: cluster.engine.blockSize,
       overlapScoreWeight: cluster.router.kvOverlapScoreWeight,
@@ -149,6 +165,13 @@ export class VirtualCluster implements ScheduleHost {
       ...(cluster.router.loadRefreshMs ? { loadRefreshMs: cluster.router.loadRefreshMs } : {}),
       tierCredits: tierCreditsOf(cluster.router),
     }, { replicas: cluster.router.replicas ?? 1, sync: cluster.router.replicaSync, spread: cluster.router.replicaSpread });
+    this.decodeRouter =
+      p === 0
+        ? null
+        : new RouterReplicas(
+            { workerNames: names.slice(p), mode: 'kv', blockSize: cluster.engine.blockSize, overlapScoreWeight: 0, temperature: 0, routerTtlS: cluster.router.routerTtlS, seed: `${opts.seed}/decode` },
+            { replicas: 1 },
+          );
     this.applyKvEvents = cluster.router.mode === 'kv' && !cluster.router.oracle;
     this.rng = createRng(opts.seed);
     const delayMs = cluster.router.kvEventDelayMs ?? 0;
@@ -274,15 +297,18 @@ export class VirtualCluster implements ScheduleHost {
     }
     const slot = this.slots[decision.worker];
     this.kvLink?.routed(slot.index, now);
+    const pd = this.prefillCount > 0;
     try {
+      // P/D: the prefill worker generates the one token vLLM's proxy asks it for (discarded).
       slot.engine.add({
         id,
         prompt: prompt.tokens,
         promptHashes: prompt.hashes,
-        output: req.output,
+        output: pd ? req.output.slice(0, 1) : req.output,
         ...(prompt.hashOnly ? { promptLength: prompt.length } : {}),
         arrivalMs: now,
         ...(turn.extraBody ? requestPriority(turn.extraBody) : {}),
+        ...(pd ? { remoteDecode: true } : {}),
       });
     } catch (err) {
       this.router.finish(id);
@@ -291,7 +317,8 @@ export class VirtualCluster implements ScheduleHost {
     }
     const r = new InFlightRequest(id, conv, k, slot.index, sentMs, prompt.length, req.output.length, req.reasoningCount, warmup);
     r.output = req.output;
-    if (speculative) r.messages = messages;
+    if (speculative && !pd) r.messages = messages;
+    if (pd) this.handoffs.set(id, { prompt, cachedTokens: undefined });
     this.inFlight.set(id, r);
     if (!warmup) this.bestHits.set(id, this.bestCase.hitsOf(prompt.hashes, prompt.length));
     if (!warmup) slot.requests++;
@@ -344,8 +371,10 @@ export class VirtualCluster implements ScheduleHost {
     this.preemptions += res.preempted.length;
     if (res.events.length > 0) {
       this.bestCase.stored(res.events);
-      if (this.kvLink) this.publish(slot, res.events);
-      else if (this.applyKvEvents) this.router.applyEvents(slot.index, res.events);
+      // P/D: only the prefill workers' events reach the (prefill) router; the decode router ignores overlap.
+      const routed = this.prefillCount === 0 || slot.index < this.prefillCount;
+      if (routed && this.kvLink) this.publish(slot, res.events);
+      else if (routed && this.applyKvEvents) this.router.applyEvents(slot.index, res.events);
     }
     const progress = res.progress;
     for (let i = 0; i < progress.length; i++) this.deliver(slot, progress[i]);
@@ -362,12 +391,17 @@ export class VirtualCluster implements ScheduleHost {
     if (r === undefined) throw new Error(`virtual cluster: ${slot.name} emitted tokens for unknown request ${p.id}`);
     const now = this.nowMs;
     const n = p.tokens.length;
-    if (p.first) this.router.firstToken(p.id, now);
-    r.deliver(n, now, p.cachedTokens);
+    const decoding = this.decodeRouter !== null;
+    if (decoding && slot.index < this.prefillCount) return this.prefilled(slot, r, p);
+    const router = this.decodeRouter ?? this.router;
+    if (p.first) router.firstToken(p.id, now);
+    // P/D: the prompt's cache hits are the prefill worker's.
+    r.deliver(n, now, decoding ? this.handoffs.get(p.id)?.cachedTokens : p.cachedTokens);
+    if (decoding && p.first) this.handoffs.delete(p.id);
     if (p.cpuCachedTokens !== undefined && p.first) r.tierCachedTokens(p.cpuCachedTokens, p.diskCachedTokens ?? 0);
-    if (n > 0) this.router.outputTokens(p.id, n);
+    if (n > 0) router.outputTokens(p.id, n);
     if (!p.finished) return;
-    this.router.finish(p.id);
+    router.finish(p.id);
     this.inFlight.delete(p.id);
     const c = this.conversations[r.conv];
     const answer = r.output!.slice(r.reasoningCount);
@@ -379,6 +413,52 @@ export class VirtualCluster implements ScheduleHost {
     if (r.messages !== null) this.speculativePrefill(slot, [...r.messages, answerMessage(answer)]);
     c.complete(r.turn, answer);
     this.schedule.turnDone(r.conv, true, now, r.warmup);
+  }
+
+  /**
+   * P/D: request `r` finished its prefill on `slot`: the prefill router forgets it, the decode router
+   * picks a decode worker, which pulls the KV and decodes. A decode worker that refuses it fails it.
+   */
+  private prefilled(slot: EngineSlot, r: InFlightRequest, p: RequestProgress): void {
+    if (!p.finished) throw new Error(`virtual cluster: prefill worker ${slot.name} emitted more than one token for ${p.id}`);
+    const now = this.nowMs;
+    this.router.firstToken(p.id, now);
+    this.router.finish(p.id);
+    const h = this.handoffs.get(p.id)!;
+    h.cachedTokens = p.cachedTokens;
+    const { prompt } = h;
+    const { decision } = this.decodeRouter!.route(p.id, prompt.hashes, prompt.length, now);
+    const c = this.conversations[r.conv];
+    const fail = (worker: string | null, status: number, message: string): void => {
+      this.inFlight.delete(p.id);
+      this.handoffs.delete(p.id);
+      this.bestHits.delete(p.id);
+      this.fail(c, r.turn, worker, status, message, r.warmup, r.sentAtMs);
+    };
+    if (decision.worker === null) {
+      const err = makeError('no_workers');
+      return fail(null, err.status, err.message);
+    }
+    const d = this.slots[this.prefillCount + decision.worker];
+    try {
+      const turn = c.script.turns[r.turn];
+      d.engine.add({
+        id: p.id,
+        prompt: prompt.tokens,
+        promptHashes: prompt.hashes,
+        output: r.output!,
+        remotePrefill: true,
+        ...(prompt.hashOnly ? { promptLength: prompt.length } : {}),
+        arrivalMs: now,
+        ...(turn.extraBody ? requestPriority(turn.extraBody) : {}),
+      });
+    } catch (err) {
+      this.decodeRouter!.finish(p.id);
+      if (err instanceof RangeError) return fail(d.name, 400, err.message);
+      throw err;
+    }
+    if (!r.warmup) d.requests++;
+    this.kick(d);
   }
 
   /** A step's batch leaves `slot` on the delayed/lossy link (copied: the engine reuses its lists). */

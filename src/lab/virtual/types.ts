@@ -38,7 +38,14 @@ export interface VirtualRouterConfig {
 }
 
 export interface VirtualClusterConfig {
+  /** Every worker; with `prefillWorkers` the first that many are prefill workers and the rest decode workers. */
   numWorkers: number;
+  /**
+   * Disaggregated prefill/decode: this many of the workers prefill (engine mode `prefill`), the other
+   * numWorkers − prefillWorkers decode (mode `decode`, pulling the KV over the transfer link). Absent
+   * or 0: aggregated.
+   */
+  prefillWorkers?: number;
   /** Every engine setting (all workers share it). */
   engine: EngineConfig;
   /** Step timing (a loaded profile); the engine's default curves when absent. */

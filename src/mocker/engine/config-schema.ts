@@ -6,7 +6,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { bool, checkOptions, int, invalid, num, oneOf } from '../../core/schema.ts';
-import { SCHEDULING_POLICIES, type EngineConfig } from './types.ts';
+import { DISAGGREGATION_MODES, SCHEDULING_POLICIES, type EngineConfig } from './types.ts';
 
 /** One schema per EngineConfig field (composed into the mocker's and the experiment's schemas). */
 export const ENGINE_CONFIG_FIELDS = Object.freeze({
@@ -28,6 +28,10 @@ export const ENGINE_CONFIG_FIELDS = Object.freeze({
   kvDiskBandwidthGbps: Type.Optional(num({ min: 0, exclusiveMin: true })),
   kvBytesPerToken: Type.Optional(num({ min: 0, exclusiveMin: true })),
   schedulingPolicy: Type.Optional(oneOf(SCHEDULING_POLICIES)),
+  // Disaggregated prefill/decode (kv-transfer.ts): the worker's role, its KV ingress bandwidth and latency.
+  disaggregationMode: Type.Optional(oneOf(DISAGGREGATION_MODES)),
+  kvTransferBandwidthGbps: Type.Optional(num({ min: 0, exclusiveMin: true })),
+  kvTransferLatencyMs: Type.Optional(num({ min: 0 })),
 });
 
 export const EngineConfigSchema = Type.Object(ENGINE_CONFIG_FIELDS);

@@ -39,6 +39,14 @@
  * of the step if it was already scheduled. Like vLLM v1, a waiting request never preempts a running
  * one: priorities act at admission and when blocks run out.
  *
+ * Disaggregated prefill/decode (EngineConfig.disaggregationMode, kv-transfer.ts): a `remotePrefill`
+ * request on a decode worker is admitted like any other (local prefix hits included), but at its first
+ * admission the rest of its prompt's KV is pulled over the transfer link instead of computed: it sits
+ * out like a tier load until the transfer is done, then computes only its last prompt token, which
+ * yields its first output token (vLLM's NixlConnector recomputes that one token too). A preempted one
+ * recomputes locally, as vLLM's does. A `remoteDecode` request on a prefill worker runs as usual and
+ * reports the block ids that held its KV when it finishes.
+ *
  * Approximations: no lookahead slots, no swapping (preemption is always recompute), and
  * activeKvTokens for the decode curve is the referenced blocks × blockSize. Blocks for all of a
  * request's known tokens are taken at admission (vLLM takes them per scheduled chunk): under KV
@@ -49,6 +57,7 @@ import { checkEngineConfig } from './config-schema.ts';
 import { Deque } from './deque.ts';
 import { KvPool } from './kv-pool.ts';
 import { DEFAULT_KV_BYTES_PER_TOKEN, DEFAULT_KV_CPU_BANDWIDTH_GBPS, DEFAULT_KV_DISK_BANDWIDTH_GBPS, OffloadTiers, TIER_CPU, TIER_DISK, TIER_NONE } from './offload-tiers.ts';
+import { DEFAULT_KV_TRANSFER_BANDWIDTH_GBPS, DEFAULT_KV_TRANSFER_LATENCY_MS, KvTransferLink, remoteRequestProblem } from './kv-transfer.ts';
 import { DONE, RUNNING, Sequence, WAITING } from './sequence.ts';
 import { laterInPriority, PriorityWaiting, type WaitingQueue } from './waiting-queue.ts';
 import { DEFAULT_TIMING } from './timing/polynomial.ts';
@@ -84,6 +93,16 @@ function tiersOf(c: EngineConfig): OffloadTiers | null {
     bytesPerBlock: (c.kvBytesPerToken ?? DEFAULT_KV_BYTES_PER_TOKEN) * c.blockSize,
     blockSize: c.blockSize,
   });
+}
+
+/** A decode worker's KV transfer link (null on other engines); like the tiers' links, sped up by the speedup ratio. */
+function transferOf(c: EngineConfig): KvTransferLink | null {
+  if (c.disaggregationMode !== 'decode') return null;
+  return new KvTransferLink(
+    (c.kvTransferBandwidthGbps ?? DEFAULT_KV_TRANSFER_BANDWIDTH_GBPS) * c.speedupRatio,
+    (c.kvTransferLatencyMs ?? DEFAULT_KV_TRANSFER_LATENCY_MS) / c.speedupRatio,
+    c.kvBytesPerToken ?? DEFAULT_KV_BYTES_PER_TOKEN,
+  );
 }
 
 export class Engine {
@@ -126,6 +145,8 @@ export class Engine {
   /** The current step's start, for the transfers its evictions and loads start. */
   private nowMs = 0;
   private tierCounters = { cpuHitTokens: 0, diskHitTokens: 0 };
+  /** A decode worker's KV transfer link (null otherwise). */
+  private readonly transfer: KvTransferLink | null;
 
   constructor(config: EngineConfig, timing: TimingModel = DEFAULT_TIMING, opts: EngineOptions = {}) {
     checkEngineConfig(config);
@@ -145,6 +166,7 @@ export class Engine {
     this.batch.capacityTokens = config.numGpuBlocks * config.blockSize;
     this.tiers = tiersOf(config);
     this.blockLoad = new Int32Array(this.tiers ? config.numGpuBlocks : 0).fill(-1);
+    this.transfer = transferOf(config);
     const tiers = this.tiers;
     if (tiers !== null) this.pool.onEvict = (hash, events) => tiers.offload(hash, this.nowMs, events);
   }
@@ -173,6 +195,8 @@ export class Engine {
     if (req.latencySensitivityS !== undefined && !Number.isFinite(req.latencySensitivityS)) {
       throw new RangeError(`request ${id}: latency sensitivity must be a finite number of seconds, got ${String(req.latencySensitivityS)}`);
     }
+    const remote = remoteRequestProblem(this.config.disaggregationMode, req.remotePrefill === true, req.remoteDecode === true);
+    if (remote !== null) throw new RangeError(`request ${id}: ${remote}`);
     if (req.promptHashes && req.promptHashes.length !== Math.floor(p / this.bs)) {
       throw new RangeError(`request ${id}: promptHashes has ${req.promptHashes.length} hashes, expected ${Math.floor(p / this.bs)} (block size ${this.bs})`);
     }
@@ -353,7 +377,7 @@ export class Engine {
     let endMs: number;
     if (nSched === 0 && loading > 0) {
       // Nothing to run but loads in flight: wait for the next transfer to complete.
-      const next = this.tiers!.nextCompletionMs(nowMs);
+      const next = Math.min(this.tiers?.nextCompletionMs(nowMs) ?? Infinity, this.transfer?.nextCompletionMs(nowMs) ?? Infinity);
       if (!(next > nowMs) || !Number.isFinite(next)) throw new Error(`engine: ${loading} requests wait for KV loads but no transfer completes after ${nowMs}`);
       endMs = next;
     } else {
@@ -387,6 +411,10 @@ export class Engine {
         // Pooled entries are reused: clear what a previous first token left.
         prog.cpuCachedTokens = first ? seq.cpuCachedTokens : undefined;
         prog.diskCachedTokens = first ? seq.diskCachedTokens : undefined;
+      }
+      if (seq.remotePrefill || seq.remoteDecode || (this.reuse && this.config.disaggregationMode !== undefined)) {
+        prog.kvTransferTokens = first && seq.kvTransferTokens > 0 ? seq.kvTransferTokens : undefined;
+        prog.remoteBlockIds = finished && seq.remoteDecode ? seq.blocks.slice() : undefined;
       }
       if (first) this.counters.promptTokens += seq.promptLen;
       if (finished) {
@@ -437,6 +465,7 @@ export class Engine {
       kvUsage: held / this.config.numGpuBlocks,
       ...this.counters,
       ...(this.tiers !== null ? { ...this.tierCounters, cpuCachedBlocks: this.tiers.cpu.size, diskCachedBlocks: this.tiers.disk?.size ?? 0 } : {}),
+      ...(this.transfer !== null ? { kvTransfers: this.transfer.transfers, kvTransferTokens: this.transfer.tokens } : {}),
     };
   }
 
@@ -446,6 +475,7 @@ export class Engine {
     const ok = this.pool.clear(events);
     if (ok) {
       this.tiers?.clear();
+      this.transfer?.clear();
       this.blockLoad.fill(-1);
     }
     return { ok, events };
@@ -552,7 +582,10 @@ export class Engine {
       }
     }
     const cached = hits * bs;
-    const need = target - cached;
+    // A remote prefill's first admission: the KV of every prompt token not cached here is pulled; the last one is computed.
+    const remote = seq.remotePrefill && seq.cachedTokens < 0;
+    const computed = remote ? target - 1 : cached;
+    const need = target - computed;
     const { enableChunkedPrefill, maxNumBatchedTokens } = this.config;
     const newBlocks = Math.ceil(target / bs) - gpuHits;
     if (
@@ -566,7 +599,11 @@ export class Engine {
     if (lowerHits.length > 0) this.loadLowerHits(seq, hits, events);
     for (let i = gpuHits + lowerHits.length; i < gpuHits + newBlocks; i++) seq.blocks.push(this.allocateBlock(seq, events));
     if (tiers !== null) this.waitForLoads(seq, hits);
-    seq.numComputed = cached;
+    if (remote) {
+      seq.kvTransferTokens = target - cached;
+      (seq.waits ??= []).push(-this.transfer!.start(target - cached, this.nowMs));
+    }
+    seq.numComputed = computed;
     seq.numHashed = hits;
     seq.prefilling = true;
     seq.status = RUNNING;
@@ -638,9 +675,9 @@ export class Engine {
     seq.waits = waits;
   }
 
-  /** Whether any load `seq` waits for is still in flight now. */
+  /** Whether any load `seq` waits for (a tier load, or −id: a KV transfer) is still in flight now. */
   private stillLoading(seq: Sequence): boolean {
-    for (const id of seq.waits!) if (this.tiers!.inFlight(id, this.nowMs)) return true;
+    for (const id of seq.waits!) if (id < 0 ? this.transfer!.inFlight(-id, this.nowMs) : this.tiers!.inFlight(id, this.nowMs)) return true;
     return false;
   }
 

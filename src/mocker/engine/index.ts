@@ -6,6 +6,7 @@ export * from './types.ts';
 export { Engine } from './engine.ts';
 export { offloadConfigProblem } from './config-schema.ts';
 export { blocksOfGib } from './offload-tiers.ts';
+export { DEFAULT_KV_TRANSFER_BANDWIDTH_GBPS, DEFAULT_KV_TRANSFER_LATENCY_MS, remoteRequestProblem } from './kv-transfer.ts';
 export { KvPool } from './kv-pool.ts';
 export * from './timing/index.ts';
 export { loadProfile, ProfileError } from './profile.ts';

@@ -41,8 +41,13 @@ export class Sequence {
   /** Of cachedTokens, those loaded back from the CPU / disk offload tier. */
   cpuCachedTokens = 0;
   diskCachedTokens = 0;
-  /** Offload-tier loads (transfer ids) this request waits for before its prefill; null when none. */
+  /** Offload-tier loads (transfer ids) this request waits for before its prefill; null when none. A KV transfer from a prefill worker is listed as −id. */
   waits: number[] | null = null;
+  /** Disaggregated serving (EngineRequest.remotePrefill / remoteDecode). */
+  readonly remotePrefill: boolean;
+  readonly remoteDecode: boolean;
+  /** Prompt tokens pulled from the prefill worker at first admission (remotePrefill). */
+  kvTransferTokens = 0;
   status = WAITING;
   /** The first step (Engine's step count) that may admit it (EngineConfig.asyncScheduling). */
   eligibleStep = 0;
@@ -62,6 +67,8 @@ export class Sequence {
     this.priority = req.priority ?? 0;
     this.arrivalKey = (req.arrivalMs ?? 0) - (req.latencySensitivityS ?? 0) * sensitivityScale;
     this.order = order;
+    this.remotePrefill = req.remotePrefill === true;
+    this.remoteDecode = req.remoteDecode === true;
   }
 
   /** Prompt plus output emitted so far. */

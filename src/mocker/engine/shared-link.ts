@@ -25,6 +25,8 @@ export class SharedLink {
   private atMs = 0;
   /** Total bytes ever queued (tests, stats). */
   bytesQueued = 0;
+  /** Told of each transfer as it completes, with its completion time (kv-transfer.ts adds latency after it). */
+  onDone: ((id: number, atMs: number) => void) | null = null;
 
   constructor(readonly bandwidthGbps: number) {
     if (!(bandwidthGbps > 0) || !Number.isFinite(bandwidthGbps)) throw new RangeError(`link bandwidth must be a positive number of GB/s, got ${bandwidthGbps}`);
@@ -40,7 +42,10 @@ export class SharedLink {
   add(id: number, bytes: number, nowMs: number): void {
     this.advance(nowMs);
     this.bytesQueued += bytes;
-    if (bytes <= this.doneBytes) return; // done at once
+    if (bytes <= this.doneBytes) {
+      this.onDone?.(id, this.atMs); // done at once
+      return;
+    }
     this.ids.push(id);
     this.remaining.push(bytes);
   }
@@ -87,12 +92,12 @@ export class SharedLink {
       if (finishMs > nowMs + DONE_MS) {
         const moved = ((nowMs - this.atMs) * this.bytesPerMs) / n;
         for (let i = 0; i < n; i++) this.remaining[i] -= moved;
-        this.dropDone();
+        this.dropDone(nowMs);
         break;
       }
       this.atMs = finishMs;
       for (let i = 0; i < n; i++) this.remaining[i] -= min;
-      this.dropDone();
+      this.dropDone(finishMs);
     }
     this.atMs = nowMs;
   }
@@ -102,15 +107,15 @@ export class SharedLink {
     return this.bytesPerMs * DONE_MS;
   }
 
-  /** Remove the transfers with (almost) nothing left. */
-  private dropDone(): void {
+  /** Remove the transfers with (almost) nothing left, done at `atMs`. */
+  private dropDone(atMs: number): void {
     const done = this.doneBytes;
     let j = 0;
     for (let i = 0; i < this.ids.length; i++) {
       if (this.remaining[i] > done) {
         this.ids[j] = this.ids[i];
         this.remaining[j++] = this.remaining[i];
-      }
+      } else this.onDone?.(this.ids[i], atMs);
     }
     this.ids.length = j;
     this.remaining.length = j;

@@ -43,8 +43,20 @@ export interface EngineConfig {
    * largest (priority, arrival). Under fcfs a request's priority is ignored.
    */
   schedulingPolicy?: SchedulingPolicy;
+  /**
+   * Disaggregated prefill/decode (kv-transfer.ts), the Dynamo mocker's `--disaggregation-mode`: a
+   * `prefill` worker also takes requests that prefill for a remote decode (EngineRequest.remoteDecode),
+   * a `decode` worker those whose prompt KV is pulled from a prefill worker (remotePrefill). Absent:
+   * aggregated, and both kinds are refused. Either mode still serves ordinary requests.
+   */
+  disaggregationMode?: DisaggregationMode;
+  /** Decode worker's KV ingress: bandwidth in GB/s (default 64, the Dynamo mocker's) and fixed latency in ms (default 1). */
+  kvTransferBandwidthGbps?: number;
+  kvTransferLatencyMs?: number;
 }
 
+export const DISAGGREGATION_MODES = ['prefill', 'decode'] as const;
+export type DisaggregationMode = (typeof DISAGGREGATION_MODES)[number];
 export const SCHEDULING_POLICIES = ['fcfs', 'priority'] as const;
 export type SchedulingPolicy = (typeof SCHEDULING_POLICIES)[number];
 
@@ -96,6 +108,17 @@ export interface EngineRequest {
    * priority. Read under the `priority` policy only.
    */
   latencySensitivityS?: number;
+  /**
+   * Decode worker only (vLLM's `do_remote_prefill`): the prompt was prefilled elsewhere; at first
+   * admission the prompt tokens not cached here are pulled over the KV transfer link, and only the
+   * last prompt token is computed here (it yields the first output token).
+   */
+  remotePrefill?: boolean;
+  /**
+   * Prefill worker only (vLLM's `do_remote_decode`): a decode worker will pull this request's KV; its
+   * finishing progress entry lists the blocks that held it (`remoteBlockIds`).
+   */
+  remoteDecode?: boolean;
 }
 
 /**
@@ -127,6 +150,10 @@ export interface RequestProgress {
   /** Of cachedTokens, those loaded back from the CPU / disk tier (set with cachedTokens when tiers exist). */
   cpuCachedTokens?: number;
   diskCachedTokens?: number;
+  /** A remotePrefill request, on its first token: prompt tokens pulled over the KV transfer link. */
+  kvTransferTokens?: number;
+  /** A remoteDecode request, when it finishes: the GPU blocks that held its KV, in order. */
+  remoteBlockIds?: number[];
 }
 
 export interface StepResult {
@@ -169,6 +196,9 @@ export interface EngineStats {
   /** With offload tiers only: blocks held by the CPU / disk tier now. */
   cpuCachedBlocks?: number;
   diskCachedBlocks?: number;
+  /** Decode workers only: KV transfers pulled in and their prompt tokens. */
+  kvTransfers?: number;
+  kvTransferTokens?: number;
 }
 
 /** Construction options of the Engine that are not part of its vLLM-like configuration. */

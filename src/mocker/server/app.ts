@@ -14,15 +14,23 @@
  * and block hashes, or hashes and the last partial block's ids when the engine publishes KV events
  * without token ids): the worker then neither tokenizes nor hashes. `/health` advertises what it takes
  * under `kvlab`; a request without `kvlab_prompt` is served from its messages / prompt as always.
+ *
+ * Disaggregated prefill/decode (`disaggregationMode`), vLLM's NixlConnector wire format: a request's
+ * `kv_transfer_params.do_remote_decode: true` on a prefill worker runs as usual and its (non-streamed)
+ * answer carries `kv_transfer_params` for the decode worker (`do_remote_prefill: true`, `remote_engine_id`
+ * = this worker's name, `remote_block_ids` = the engine blocks that held the KV, `remote_request_id`;
+ * `remote_host`/`remote_port` null: no bytes move); `do_remote_prefill: true` on a decode worker pulls
+ * the prompt's KV over the engine's transfer link (its remote_* fields are accepted, not used). Either
+ * flag to a worker whose mode cannot honour it is a 400 with param `kv_transfer_params`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { makeError } from '../../core/errors.ts';
-import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest, requestPriority, type NvExt } from '../../core/openai-schemas.ts';
+import { ChatCompletionRequest, CompletionRequest, parseBody, PreprocessedChatRequest, PreprocessedCompletionRequest, requestPriority, type KvTransferParams, type NvExt } from '../../core/openai-schemas.ts';
 import { PREPROCESSED_FIELD, readPreprocessed, workerCapability, type PromptInput } from '../../core/preprocessed.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
 import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
 import type { OutgoingKvEvent } from '../../core/kv-event-codec.ts';
-import { Engine } from '../engine/index.ts';
+import { Engine, remoteRequestProblem } from '../engine/index.ts';
 import { VllmEventHasher } from './vllm-hash-events.ts';
 import { bearerChecker } from '../../core/api-key.ts';
 import { KVLAB_VERSION } from '../../core/version.ts';
@@ -73,9 +81,12 @@ interface WorkerState {
 }
 
 /** Shared front half of both completion routes: checks that do not need the prompt. */
-function precheck(state: WorkerState, request: FastifyRequest, body: { model: string; n?: number }): void {
+function precheck(state: WorkerState, request: FastifyRequest, body: { model: string; n?: number; kv_transfer_params?: KvTransferParams | null }): void {
   if (body.model !== state.opts.model) throw makeError('model_not_found', { model: body.model, param: 'model' });
   if (body.n !== undefined && body.n > 1) throw makeError('n_not_supported', { n: body.n, param: 'n' });
+  const kv = body.kv_transfer_params;
+  const remote = remoteRequestProblem(state.opts.disaggregationMode, kv?.do_remote_prefill === true, kv?.do_remote_decode === true);
+  if (remote !== null) throw makeError('invalid_request', { detail: `kv_transfer_params: ${remote}`, param: 'kv_transfer_params' });
   const injected = state.failures.check(request.headers[FAIL_HEADER]);
   if (injected) throw injected;
 }
@@ -94,7 +105,7 @@ function makeJob(
   state: WorkerState,
   kind: JobKind,
   prompt: PromptInput,
-  body: LengthFields & { seed?: number | null; stream?: boolean; stream_options?: { include_usage?: boolean } | null; priority?: number; nvext?: NvExt },
+  body: LengthFields & { seed?: number | null; stream?: boolean; stream_options?: { include_usage?: boolean } | null; priority?: number; nvext?: NvExt; kv_transfer_params?: KvTransferParams | null },
 ): Job {
   const { opts } = state;
   const maxTokens = resolveMaxTokens(body, prompt.length, opts);
@@ -113,6 +124,8 @@ function makeJob(
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
     ...requestPriority(body),
+    remotePrefill: body.kv_transfer_params?.do_remote_prefill === true,
+    remoteDecode: body.kv_transfer_params?.do_remote_decode === true,
   };
 }
 
@@ -142,7 +155,7 @@ export function buildWorkerApp(appOpts: WorkerAppOptions = {}): FastifyInstance 
     opts,
     name,
     engine,
-    serve: { driver, metrics, textOf: (tokens) => tokenizer.answerText(tokens) },
+    serve: { driver, metrics, textOf: (tokens) => tokenizer.answerText(tokens), engineId: name },
     tokenizer,
     failures: failureInjector(opts.failureRate, opts.failureCodes, createRng(`${opts.seed}/${name}/failures`)),
     counter: 0,

@@ -56,12 +56,14 @@ export interface TokenDelivery {
   /** Of cachedTokens, those loaded back from the engine's CPU / disk offload tier (engines with tiers). */
   cpuCachedTokens?: number;
   diskCachedTokens?: number;
+  /** A remote-prefill request (decode worker), first delivery: prompt tokens pulled over the KV transfer link. */
+  kvTransferTokens?: number;
 }
 
 export interface RequestListener {
   onTokens(delivery: TokenDelivery): void;
-  /** The request emitted all its tokens (called after its last onTokens). */
-  onFinished(atMs: number): void;
+  /** The request emitted all its tokens (called after its last onTokens); a remote-decode request's KV blocks with it. */
+  onFinished(atMs: number, remoteBlockIds?: number[]): void;
 }
 
 export interface DriverOptions {
@@ -204,9 +206,10 @@ export class EngineDriver {
     try {
       if (p.tokens.length > 0) {
         const tiers = p.cpuCachedTokens !== undefined ? { cpuCachedTokens: p.cpuCachedTokens, diskCachedTokens: p.diskCachedTokens } : {};
-        listener.onTokens({ tokens: p.tokens, atMs, first: p.first, cachedTokens: p.cachedTokens, ...tiers });
+        const transfer = p.kvTransferTokens !== undefined ? { kvTransferTokens: p.kvTransferTokens } : {};
+        listener.onTokens({ tokens: p.tokens, atMs, first: p.first, cachedTokens: p.cachedTokens, ...tiers, ...transfer });
       }
-      if (p.finished) listener.onFinished(atMs);
+      if (p.finished) listener.onFinished(atMs, p.remoteBlockIds);
     } catch (err) {
       this.opts.onListenerError?.(err);
     }

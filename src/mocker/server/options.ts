@@ -125,10 +125,11 @@ export function engineConfigOf(o: MockerOptions): EngineConfig {
   };
 }
 
-/** The offload-tier settings that are set (none: no keys, the engine config stays as it was). */
+/** The offload-tier and P/D settings that are set (none: no keys, the engine config stays as it was). */
 function offloadOptionsOf(o: MockerOptions): Partial<EngineConfig> {
   const out: Partial<EngineConfig> = {};
-  for (const key of ['kvCpuBlocks', 'kvDiskBlocks', 'kvCpuBandwidthGbps', 'kvDiskBandwidthGbps', 'kvBytesPerToken'] as const) if (o[key] !== undefined) out[key] = o[key];
+  for (const key of ['kvCpuBlocks', 'kvDiskBlocks', 'kvCpuBandwidthGbps', 'kvDiskBandwidthGbps', 'kvBytesPerToken', 'kvTransferBandwidthGbps', 'kvTransferLatencyMs'] as const) if (o[key] !== undefined) out[key] = o[key];
+  if (o.disaggregationMode !== undefined) out.disaggregationMode = o.disaggregationMode;
   return out;
 }
 

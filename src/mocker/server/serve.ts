@@ -31,6 +31,9 @@ export interface Job {
   /** vLLM's request priority and Dynamo's latency sensitivity (seconds), when the request carries them. */
   priority?: number;
   latencySensitivityS?: number;
+  /** kv_transfer_params (app.ts): pull the prompt's KV (decode worker) / hand it to a decode worker (prefill worker). */
+  remotePrefill?: boolean;
+  remoteDecode?: boolean;
 }
 
 export interface ServeContext {
@@ -38,6 +41,8 @@ export interface ServeContext {
   metrics: WorkerMetrics;
   /** Text of answer tokens (default kvlab's lorem). */
   textOf?: TextOf;
+  /** The worker's name, its `remote_engine_id` in kv_transfer_params. */
+  engineId?: string;
 }
 
 interface Progress {
@@ -48,6 +53,8 @@ interface Progress {
   tiers: { cpu: number; disk: number } | null;
   sent: number;
   done: boolean;
+  /** A remote-decode request's KV blocks, when it finished. */
+  remoteBlockIds?: number[];
 }
 
 function submit(ctx: ServeContext, job: Job, progress: Progress, listener: { onPieces(d: { tokens: number[]; first: boolean }): void; onEnd(): void }): void {
@@ -63,6 +70,8 @@ function submit(ctx: ServeContext, job: Job, progress: Progress, listener: { onP
         arrivalMs: progress.arrival,
         priority: job.priority,
         latencySensitivityS: job.latencySensitivityS,
+        ...(job.remotePrefill ? { remotePrefill: true } : {}),
+        ...(job.remoteDecode ? { remoteDecode: true } : {}),
       },
       {
         onTokens(d) {
@@ -74,8 +83,9 @@ function submit(ctx: ServeContext, job: Job, progress: Progress, listener: { onP
           listener.onPieces(d);
           progress.sent += d.tokens.length;
         },
-        onFinished(atMs) {
+        onFinished(atMs, remoteBlockIds) {
           progress.done = true;
+          progress.remoteBlockIds = remoteBlockIds;
           const end = Math.max(progress.arrival, atMs);
           const ttft = progress.firstAt === null ? null : (progress.firstAt - progress.arrival) / 1000;
           metrics.observeFinished(ttft, (end - progress.arrival) / 1000, job.plan.finishReason);
@@ -92,6 +102,23 @@ function submit(ctx: ServeContext, job: Job, progress: Progress, listener: { onP
 function timingOf(ctx: ServeContext, p: Progress): Timing {
   const clock = ctx.driver.clock;
   return { arrival_ms: clock.toEpochMs(p.arrival), first_token_ms: p.firstAt === null ? null : clock.toEpochMs(p.firstAt) };
+}
+
+/**
+ * What a prefill worker answers a `do_remote_decode` request with, for the decode worker: vLLM
+ * NixlConnector's fields; host and port are null (kvlab moves no bytes between processes).
+ */
+function handoffParams(ctx: ServeContext, job: Job, p: Progress): Record<string, unknown> {
+  return {
+    do_remote_prefill: true,
+    do_remote_decode: false,
+    remote_engine_id: ctx.engineId ?? null,
+    remote_block_ids: p.remoteBlockIds ?? [],
+    remote_request_id: job.head.id,
+    remote_host: null,
+    remote_port: null,
+    tp_size: 1,
+  };
 }
 
 /** Stream the job as SSE on the raw response (the reply is hijacked). */
@@ -142,7 +169,9 @@ export function serveFull(ctx: ServeContext, job: Job, reply: FastifyReply): Pro
       submit(ctx, job, progress, {
         onPieces() {},
         onEnd() {
-          resolve(withTierHits(fullBody(job.head, job.plan, usageOf(job.promptLength, job.plan.tokens.length, progress.cached), timingOf(ctx, progress), ctx.textOf), progress.cached, progress.tiers));
+          const body = withTierHits(fullBody(job.head, job.plan, usageOf(job.promptLength, job.plan.tokens.length, progress.cached), timingOf(ctx, progress), ctx.textOf), progress.cached, progress.tiers);
+          if (job.remoteDecode) body.kv_transfer_params = handoffParams(ctx, job, progress);
+          resolve(body);
         },
       });
     } catch (err) {

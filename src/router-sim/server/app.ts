@@ -13,8 +13,12 @@
  * maxModelLen (by bytes, before tokenizing) is a 400 and is never forwarded, so garbage can neither
  * reach a worker nor get it marked down. Checks the schema cannot make (model name, token ids,
  * exact context length) stay with the worker, whose 4xx is relayed as is.
+ *
+ * With `decodeWorkers` the router serves disaggregated prefill/decode (pd-proxy.ts): `workers` prefill,
+ * the decode workers decode; /health lists both, /reset_prefix_cache and /v1/models reach the prefill
+ * workers only.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { o200kTokenizer, type ModelTokenizer } from '../../core/tokenizers/model-tokenizer.ts';
@@ -32,6 +36,7 @@ import { resolveRouterOptions, type ResolvedRouterOptions, type RouterOptions } 
 import { PromptHasher } from './prompt.ts';
 import { KvStreamWatch } from './kv-stream-watch.ts';
 import { proxyCompletion, type ParsedCompletion, type ProxyDeps } from './proxy.ts';
+import { proxyDisaggregated } from './pd-proxy.ts';
 import { WorkerPool, type CompletionDispatcher } from './worker-pool.ts';
 import { registerWorkerRoutes } from './worker-routes.ts';
 import { KVLAB_VERSION } from '../../core/version.ts';
@@ -103,7 +108,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     tierCredits: tierCreditsOf(options),
   }, { replicas: options.replicas, sync: options.replicaSync, spread: options.replicaSpread });
   const core = router.cores[0];
-  const pool = new WorkerPool(options.workers, router, {
+  const poolOptions = {
     downForMs: options.downForMs,
     healthCheckMs: options.healthCheckMs,
     connections: options.connectionsPerWorker,
@@ -111,8 +116,8 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     blockSize: options.blockSize,
     identify: options.preprocess,
     tokenizerId: tokenizer.id,
-    inProcess: inProcess.completions,
-  });
+  };
+  const pool = new WorkerPool(options.workers, router, { ...poolOptions, inProcess: inProcess.completions });
   const metrics = createRouterMetrics({ workersUp: () => core.liveCount(), indexBlocks: () => core.indexSize() });
   // kv mode routes on the event stream alone, so it also watches for a stream gone silent.
   const watch = options.kvEvents.length > 0 && options.mode === 'kv' ? new KvStreamWatch(names.length, options.routerTtlS * 1000) : null;
@@ -141,6 +146,21 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     speculative,
     watch,
   };
+  // P/D: the decode workers, picked by decode load (the kv cost with overlap weight 0; pd-proxy.ts).
+  const decodeDeps: ProxyDeps | null = options.decodeWorkers.length === 0 ? null : (() => {
+    const decodeCore = new RouterReplicas({
+      workerNames: options.decodeWorkers.map((_, i) => `worker-${names.length + i}`),
+      mode: 'kv',
+      blockSize: options.blockSize,
+      overlapScoreWeight: 0,
+      temperature: 0,
+      routerTtlS: options.routerTtlS,
+      seed: options.seed,
+    }, { replicas: 1 });
+    return { ...deps, core: decodeCore, pool: new WorkerPool(options.decodeWorkers, decodeCore, poolOptions), watch: null };
+  })();
+  const proxy = (path: string, p: ParsedCompletion, req: FastifyRequest, reply: FastifyReply) =>
+    decodeDeps === null ? proxyCompletion(deps, path, p, req, reply) : proxyDisaggregated(deps, decodeDeps, path, p, req, reply);
 
   // forceCloseConnections: close() cuts every client connection (idle or not) so shutdown never
   // waits on a client's stray keep-alive socket.
@@ -197,14 +217,14 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
       ...prompts.chat(parsed.messages, options.maxModelLen),
       speculative: wantsSpec ? { model: parsed.model, messages: parsed.messages } : null,
     };
-    return proxyCompletion(deps, '/v1/chat/completions', p, req, reply);
+    return proxy('/v1/chat/completions', p, req, reply);
   });
 
   app.post('/v1/completions', async (req, reply) => {
     const { raw, json } = body(req.body);
     const blocks = prompts.completion(parseBody(CompletionRequest, json).prompt, options.maxModelLen);
     const p: ParsedCompletion = { raw, json: json as Record<string, unknown>, promptField: 'prompt', ...blocks, speculative: null };
-    return proxyCompletion(deps, '/v1/completions', p, req, reply);
+    return proxy('/v1/completions', p, req, reply);
   });
 
   registerWorkerRoutes(app, pool, router, options.apiKey ? `Bearer ${options.apiKey}` : undefined);
@@ -213,6 +233,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
 
   app.get('/health', async (_req, reply) => {
     const workers = pool.endpoints.map((e) => ({ name: e.name, url: e.url, up: core.isUp(e.index), kvlab: pool.capabilities[e.index] !== null }));
+    if (decodeDeps) for (const e of decodeDeps.pool.endpoints) workers.push({ name: e.name, url: e.url, up: decodeDeps.core.cores[0].isUp(e.index), kvlab: decodeDeps.pool.capabilities[e.index] !== null });
     const live = core.liveCount();
     return reply.code(live > 0 ? 200 : 503).send({ status: live > 0 ? 'ok' : 'unavailable', mode: options.mode, workers, indexBlocks: core.indexSize(), inFlight: router.inFlight, ...(router.size > 1 ? { replicas: router.size, replicaSync: options.replicaSync } : {}) });
   });
@@ -226,6 +247,7 @@ export function buildRouterApp(partial: Partial<RouterOptions>, tokenizer: Model
     await Promise.allSettled([...speculative.pending]);
     await subscribers?.close();
     await pool.close();
+    await decodeDeps?.pool.close();
   });
 
   return { app, state };

@@ -8,6 +8,7 @@ import type { RouterOptions } from './options.ts';
 export const DEFAULT_ROUTER_OPTIONS: Readonly<RouterOptions> = Object.freeze({
   workers: Object.freeze([]) as unknown as string[],
   kvEvents: Object.freeze([]) as unknown as string[],
+  decodeWorkers: Object.freeze([]) as unknown as string[],
   mode: 'round-robin' as RouterMode,
   host: '127.0.0.1',
   port: 8000,

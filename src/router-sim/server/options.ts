@@ -14,6 +14,12 @@ export interface RouterOptions {
   workers: string[];
   /** KV-events ZeroMQ endpoints (tcp://host:port), one per worker in the same order; required by `kv`. */
   kvEvents: string[];
+  /**
+   * Disaggregated prefill/decode (pd-proxy.ts): decode worker URLs. When set, `workers` are the prefill
+   * workers (routed by the mode's policy, fed by their KV events) and these decode workers are picked
+   * by decode load; they are named `worker-<P + i>`. Empty (the default): aggregated.
+   */
+  decodeWorkers: string[];
   mode: RouterMode;
   host: string;
   /** 0 = ephemeral. */
@@ -75,6 +81,7 @@ export { DEFAULT_ROUTER_OPTIONS } from './option-defaults.ts';
 export const ROUTER_OPTION_FIELDS = Object.freeze({
   workers: Type.Array(httpUrl(), { minItems: 1, expected: 'at least one http(s) worker URL' }),
   kvEvents: Type.Array(Type.String({ pattern: '^(tcp|ipc|inproc)://.+', expected: 'a ZeroMQ endpoint like tcp://127.0.0.1:5557' })),
+  decodeWorkers: Type.Array(httpUrl()),
   mode: oneOf(ROUTER_MODES),
   host: nonEmpty(),
   port: int(0, 65535),
@@ -113,5 +120,6 @@ export function resolveRouterOptions(partial: Partial<RouterOptions> = {}): Reso
     invalid('kvEvents', `give one KV-events endpoint per worker (${workers.length} workers, ${o.kvEvents.length} endpoints)`);
   }
   if (o.mode === 'kv' && o.kvEvents.length === 0) invalid('kvEvents', 'router mode kv needs --kv-events ENDPOINT for every worker (or use --router-mode kv-approx)');
-  return Object.freeze({ ...o, workers: Object.freeze(workers) as unknown as string[], kvEvents: Object.freeze([...o.kvEvents]) as unknown as string[] });
+  const decodeWorkers = o.decodeWorkers.map((w) => new URL(w).origin);
+  return Object.freeze({ ...o, workers: Object.freeze(workers) as unknown as string[], kvEvents: Object.freeze([...o.kvEvents]) as unknown as string[], decodeWorkers: Object.freeze(decodeWorkers) as unknown as string[] });
 }

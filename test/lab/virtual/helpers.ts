@@ -8,6 +8,7 @@ import type { VirtualClusterConfig, VirtualRouterConfig } from '../../../src/lab
 export function cluster(over: Partial<Omit<VirtualClusterConfig, 'engine' | 'router'>> & { engine?: Partial<EngineConfig>; router?: Partial<VirtualRouterConfig> } = {}): VirtualClusterConfig {
   return {
     numWorkers: over.numWorkers ?? 1,
+    ...(over.prefillWorkers !== undefined ? { prefillWorkers: over.prefillWorkers } : {}),
     engine: { ...DEFAULT_ENGINE_CONFIG, ...over.engine },
     timing: over.timing,
     reasoningRatio: over.reasoningRatio ?? 0,

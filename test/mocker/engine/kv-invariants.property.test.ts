@@ -17,6 +17,7 @@ interface Seen {
   resets: number;
   lowerHits?: number;
   diskHits?: number;
+  transfers?: number;
 }
 
 const configArb = (blocks: [number, number], blockSizes: number[], minSeqs: number) =>
@@ -45,7 +46,7 @@ const opsArb = (shared: number, tail: number, out: [number, number]) =>
   );
 
 /** Apply `ops` to a fresh engine, checking every invariant after each one, then drain it. */
-function runScenario(config: EngineConfig, ops: readonly Op[], seen: Seen): void {
+function runScenario(config: EngineConfig, ops: readonly Op[], seen: Seen, remoteEveryOther = false): void {
   const e = new Engine(config);
   const cached = new Set<number>();
   const lower = { cpu: new Set<number>(), disk: new Set<number>() };
@@ -80,6 +81,7 @@ function runScenario(config: EngineConfig, ops: readonly Op[], seen: Seen): void
     if (op.kind === 'add') {
       const id = `r${serial++}`;
       const req: EngineRequest = { id, prompt: [...tokens(op.family, op.shared), ...tokens(100 + serial, op.tail)], output: tokens(200 + serial, op.out) };
+      if (remoteEveryOther && serial % 2 === 0) req.remotePrefill = true;
       try {
         e.add(req);
       } catch (err) {
@@ -119,6 +121,7 @@ function runScenario(config: EngineConfig, ops: readonly Op[], seen: Seen): void
   seen.hits += e.stats().prefixHits;
   seen.lowerHits = (seen.lowerHits ?? 0) + (e.stats().cpuHitTokens ?? 0) + (e.stats().diskHitTokens ?? 0);
   seen.diskHits = (seen.diskHits ?? 0) + (e.stats().diskHitTokens ?? 0);
+  seen.transfers = (seen.transfers ?? 0) + (e.stats().kvTransfers ?? 0);
 }
 
 /** Small engines with offload tiers: a CPU tier, and a disk below it half the time. */
@@ -159,5 +162,19 @@ describe('KV pool invariants under random operations', () => {
     expect(seen.lowerHits).toBeGreaterThan(0);
     expect(seen.diskHits).toBeGreaterThan(0);
     expect(seen.preemptions).toBeGreaterThan(0);
+  });
+
+  it('keeps refcounts and outputs consistent on a decode worker pulling prompt KV (transfers in flight, preempted and aborted included), and frees every block at the end', () => {
+    const seen: Seen = { preemptions: 0, evictions: 0, hits: 0, resets: 0 };
+    const decodeArb = fc
+      .tuple(configArb([6, 16], [1, 2, 4], 1), fc.constantFrom(0.001, 0.01, 1), fc.constantFrom(0, 0.5, 5))
+      .map(([c, gbps, latencyMs]) => ({ ...c, disaggregationMode: 'decode' as const, kvTransferBandwidthGbps: gbps, kvTransferLatencyMs: latencyMs, kvBytesPerToken: 1e6 }));
+    fc.assert(
+      fc.property(decodeArb, opsArb(20, 12, [1, 24]), (config, ops) => runScenario(config, ops, seen, true)),
+      { seed: 1402, numRuns: 250 },
+    );
+    expect(seen.transfers).toBeGreaterThan(0);
+    expect(seen.preemptions).toBeGreaterThan(0);
+    expect(seen.hits).toBeGreaterThan(0);
   });
 });
