@@ -10,6 +10,7 @@ const SLOW = [
   'test/lab/*clock-agreement*.test.ts',
   'test/llama/llama-worker.test.ts',
   'test/llama/real-engine-e2e.test.ts',
+  'test/llama/sim-to-real.test.ts',
 ];
 
 export default defineConfig({

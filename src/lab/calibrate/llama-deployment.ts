@@ -79,7 +79,7 @@ export const CPU_PRIOR_SCALE: Readonly<RooflineCoefficients> = Object.freeze({
   requestOverheadMs: 20,
   tokenOverheadMs: 5,
   allReduceMs: 0.001,
-  frontendMs: 20,
+  frontendMs: 200,
 });
 
 const FILE_TYPE_DTYPE: Record<number, string> = { 0: 'float32', 1: 'float16' };
