@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * Four projects. `unit` (fast: pure logic, in-process servers, virtual time) and `slow` (reliability,
  * soak, fuzzing, the real llama.cpp engine, Kubernetes emulation, each many seconds) run first, side by
  * side on two workers. `clock` (tests that compare real-clock timings with a tolerance: the
- * real-vs-virtual clock checks, observe → calibrate → predict, the soak) runs last, alone on one worker, so no
+ * real-vs-virtual clock checks, observe → calibrate → predict, simulated vs real llama.cpp, the soak) runs last, alone on one worker, so no
  * other test file competes with them for the cores while they time. `npm test` runs all four;
  * `npm run test:unit` runs unit (and unit-isolated), `npm run test:slow` runs slow and clock.
  *
@@ -19,7 +19,7 @@ import { defineConfig } from 'vitest/config';
  */
 const ISOLATED = ['test/client/excel-lazy.test.ts'];
 /** Timing checks that need the cores to themselves; the soak's 3,000-request warm-up too (it missed its 50 s beside another file at load ~8). */
-const CLOCK = ['test/lab/*clock-agreement*.test.ts', 'test/lab/observe-calibrate.test.ts', 'test/reliability/soak.test.ts'];
+const CLOCK = ['test/lab/*clock-agreement*.test.ts', 'test/lab/observe-calibrate.test.ts', 'test/reliability/soak.test.ts', 'test/llama/sim-to-real.test.ts'];
 const SLOW = [
   'test/reliability/**/*.test.ts',
   'test/llama/llama-worker.test.ts',

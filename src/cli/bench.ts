@@ -189,6 +189,7 @@ export function registerBench(program: Command): void {
       .option('--num-users <n>', `concurrent users ${d(MULTITURN_DEFAULTS.numUsers)}`, intArg())
       .option('--num-turns <n>', `turns per user ${d(MULTITURN_DEFAULTS.numTurns)}`, intArg())
       .option('--num-user-tokens <n>', `tokens per user message ${d(MULTITURN_DEFAULTS.numUserTokens)}`, intArg())
+      .option('--system-prompt-tokens <n>', `tokens of each user's own system prompt ${d(MULTITURN_DEFAULTS.systemPromptTokens)}`, intArg({ min: 0 }))
       .option('--max-completion-tokens <n>', `max tokens per answer ${d(MULTITURN_DEFAULTS.maxCompletionTokens)}`, intArg())
       .option('--ignore-eos', `send ignore_eos ${d(MULTITURN_DEFAULTS.ignoreEos)}`)
       .option('--no-ignore-eos', 'do not send ignore_eos')
@@ -204,6 +205,7 @@ export function registerBench(program: Command): void {
         numUsers: f.numUsers,
         numTurns: f.numTurns,
         numUserTokens: f.numUserTokens,
+        systemPromptTokens: f.systemPromptTokens,
         maxCompletionTokens: f.maxCompletionTokens,
         ignoreEos: f.ignoreEos,
         meanDelayMs: f.meanDelayMs,

@@ -1,15 +1,16 @@
 /**
  * `kvlab calibrate`: fit a roofline profile, from aggregate measurements (--measurements FILE, e.g.
  * data/vllm-real/calibration.json; --report adds leave-one-out accuracy) or from kvlab bench runs
- * against a deployment (RUN_DIR... with --model/--gpu/--tp). Thin: flags → src/lab/calibrate → the
+ * against a deployment (RUN_DIR... with --model/--gpu/--tp, or --gguf for a kvlab llama-worker). Thin: flags → src/lab/calibrate → the
  * profile file and the report.
  */
 import type { Command } from 'commander';
 import { makeError } from '../core/errors.ts';
 import { addDeploymentFlags, asFlagError, deploymentOptionsOf, type DeploymentFlags } from './deployment-flags.ts';
 import { floatArg, intArg, nonEmptyArg } from './flags.ts';
+import { addLlamaDeploymentFlags, llamaDeploymentOf, type LlamaDeploymentFlags } from './llama-deployment-flags.ts';
 
-interface CalibrateFlags extends DeploymentFlags {
+interface CalibrateFlags extends DeploymentFlags, LlamaDeploymentFlags {
   groups?: number;
   measurements?: string;
   output?: string;
@@ -22,10 +23,12 @@ interface CalibrateFlags extends DeploymentFlags {
 }
 
 export function registerCalibrate(program: Command): void {
-  addDeploymentFlags(
-    program
-      .command('calibrate')
-      .description('Fit a roofline timing profile to real measurements (--measurements FILE, --report: leave-one-out accuracy) or to kvlab bench runs against a deployment (RUN_DIR… --model --gpu --tp)'),
+  addLlamaDeploymentFlags(
+    addDeploymentFlags(
+      program
+        .command('calibrate')
+        .description('Fit a roofline timing profile to real measurements (--measurements FILE, --report: leave-one-out accuracy) or to kvlab bench runs against a deployment (RUN_DIR… --model --gpu --tp, or a llama-worker: --gguf)'),
+    ),
   )
     .argument('[runDirs...]', 'kvlab bench run folders measured against a deployment (with --model, --gpu, --tp)')
     .option('--measurements <file>', 'aggregate measurements in the format of data/vllm-real/calibration.json', nonEmptyArg())
@@ -48,7 +51,16 @@ export function registerCalibrate(program: Command): void {
         const { renderRunFit } = await import('../lab/calibrate/render-report.ts');
         let res;
         try {
-          res = await calibrateFromRuns({ ...(await deploymentOptionsOf(f)), runDirs, groups: f.groups, onProgress: say });
+          const llama = await llamaDeploymentOf(f);
+          // A llama-worker's CPU: corrections far from a GPU's, so the fit starts and roams wider (CPU_PRIOR).
+          const cpu = llama ? await import('../lab/calibrate/llama-deployment.ts') : null;
+          res = await calibrateFromRuns({
+            ...(llama ?? (await deploymentOptionsOf(f))),
+            runDirs,
+            groups: f.groups,
+            onProgress: say,
+            ...(cpu ? { fit: { prior: cpu.CPU_PRIOR, priorScale: cpu.CPU_PRIOR_SCALE } } : {}),
+          });
         } catch (err) {
           throw asFlagError(err);
         }

@@ -20,6 +20,7 @@ interface LlamaWorkerFlags {
   defaultMaxTokens: number;
   kvEventsPort?: number;
   blockSize: number;
+  kvlabTokens?: boolean;
 }
 
 const FLAG_OF: Record<string, string> = { gguf: '--gguf', contextSize: '--context-size' };
@@ -40,6 +41,7 @@ export function registerLlamaWorker(program: Command): void {
     .option('--default-max-tokens <n>', 'answer cap when a request sets no max_tokens', intArg({ min: 1 }), 256)
     .option('--kv-events-port <port>', "first worker's KV-events ZeroMQ PUB port, vLLM's format, in the router's blocks (0 = ephemeral; off when absent)", portArg())
     .option('--block-size <n>', "tokens per block of the KV events (the router's --block-size)", intArg({ min: 1 }), 16)
+    .option('--kvlab-tokens', "count tokens as kvlab does (o200k_base and its chat template, folded into the model's vocabulary; answers as one lorem word per token): prompts as long as in kvlab's mock and simulations")
     .action(async (f: LlamaWorkerFlags) => {
       const { startLlamaWorker } = await import('../llama/start.ts');
       const workers: Awaited<ReturnType<typeof startLlamaWorker>>[] = [];
@@ -59,6 +61,7 @@ export function registerLlamaWorker(program: Command): void {
               defaultMaxTokens: f.defaultMaxTokens,
               kvEventsPort: f.kvEventsPort === undefined ? null : f.kvEventsPort === 0 ? 0 : f.kvEventsPort + i,
               blockSize: f.blockSize,
+              kvlabTokens: f.kvlabTokens === true,
             }),
           );
         }

@@ -6,8 +6,10 @@ import type { Command } from 'commander';
 import { ROUTER_MODES, type RouterMode } from '../router-sim/types.ts';
 import { addDeploymentFlags, asFlagError, deploymentOptionsOf, type DeploymentFlags } from './deployment-flags.ts';
 import { enumArg, intArg, nonEmptyArg } from './flags.ts';
+import { addLlamaDeploymentFlags, llamaDeploymentOf, type LlamaDeploymentFlags } from './llama-deployment-flags.ts';
 
-interface PredictFlags extends DeploymentFlags {
+interface PredictFlags extends DeploymentFlags, LlamaDeploymentFlags {
+  workloadFile?: string;
   preset?: string;
   presetsFile?: string;
   stages?: string;
@@ -24,11 +26,14 @@ interface PredictFlags extends DeploymentFlags {
 }
 
 export function registerPredict(program: Command): void {
-  addDeploymentFlags(
-    program
-      .command('predict')
-      .description('Predict what a deployment (model × GPU × TP × vLLM settings) does under a load, on the virtual cluster with the roofline timing model'),
+  addLlamaDeploymentFlags(
+    addDeploymentFlags(
+      program
+        .command('predict')
+        .description('Predict what a deployment (model × GPU × TP × vLLM settings, or a llama-worker: --gguf) does under a load, on the virtual cluster with the roofline timing model'),
+    ),
   )
+    .option('--workload-file <file>', 'the load as {"workload": NAME, "params": {…}} (multiturn, shared-prefix, prefix-ratio, trace; a bench run.json works too) instead of the shared-prefix flags', nonEmptyArg())
     .option('--preset <name>', 'shared-prefix preset: general, general-lite, codegen, roleplay, reasoning, reasoning-lite')
     .option('--presets-file <file>', 'calibration file whose presets the names refer to (default: data/vllm-real/calibration.json)')
     .option('--stages <list>', "load stages rate:seconds,… (default: the preset's)")
@@ -52,8 +57,11 @@ export function registerPredict(program: Command): void {
       let result;
       try {
         const profile = loadRooflineProfile(f.profile);
+        const { loadWorkloadFile } = await import('../lab/calibrate/rebuild-workload.ts');
+        const built = f.workloadFile ? await loadWorkloadFile(f.workloadFile) : undefined;
         result = runPredict({
-          ...(await deploymentOptionsOf(f)),
+          ...((await llamaDeploymentOf(f)) ?? (await deploymentOptionsOf(f))),
+          built,
           coefficients: profile.coefficients,
           profileName: profile.name,
           presets: loadSharedPrefixPresets(f.presetsFile ?? DEFAULT_CALIBRATION_FILE),

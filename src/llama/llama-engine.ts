@@ -6,12 +6,14 @@
  * logits start the answer). Tokens are sampled one by one until max_tokens, or EOS unless ignore_eos;
  * the answer's last token is never fed back (llama.cpp computes a token's KV when it evaluates it), so
  * a follow-up turn reuses the prompt and all of the answer but its last token. Requests queue when every
- * slot is busy and are served in arrival order; llama.cpp batches the running slots' tokens together.
+ * slot is busy and are served in arrival order; llama.cpp batches the running slots' tokens together,
+ * generating slots' next tokens first, then prompts in arrival order (batch-order.ts).
  *
  * Approximations: sampling is greedy at temperature 0 and otherwise node-llama-cpp's temperature
  * sampling with the request's seed; `stop` strings are not applied (the tiny models' text is noise).
  */
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { decodesFirstBatch } from './batch-order.ts';
 import { chooseSlot } from './slot-choice.ts';
 
 export interface LlamaEngineOptions {
@@ -142,6 +144,7 @@ export class LlamaEngine {
         sequences: options.parallel,
         threads: options.threads,
         batchSize: Math.min(options.batchSize, options.contextSize),
+        batching: { itemPrioritizationStrategy: decodesFirstBatch },
       });
     } catch (err) {
       await model.dispose();
@@ -233,7 +236,9 @@ export class LlamaEngine {
       let produced = 0;
       let finish: 'stop' | 'length' = 'length';
       const sampling = req.temperature > 0 ? { temperature: req.temperature, ...(req.seed !== null ? { seed: req.seed } : {}) } : { temperature: 0 };
-      for await (const token of seq.evaluate(req.prompt.slice(keep) as Token[], sampling)) {
+      // yieldEogToken: node-llama-cpp otherwise ends the generation at an end-of-generation token
+      // without yielding it, which would cut ignore_eos answers short.
+      for await (const token of seq.evaluate(req.prompt.slice(keep) as Token[], { ...sampling, yieldEogToken: true })) {
         if (p.aborted || this.closed) return;
         if (!req.ignoreEos && this.model.isEogToken(token)) {
           finish = 'stop';

@@ -63,7 +63,15 @@ export async function startLlamaWorker(partial: Partial<LlamaWorkerOptions> & { 
       throw makeError('io_error', { action: 'bind KV events on', path: `${opts.host}:${opts.kvEventsPort}`, detail: (err as Error).message });
     }
   }
-  const app = buildLlamaApp(engine, { ...opts, kvEvents: publisher });
+  let app: ReturnType<typeof buildLlamaApp>;
+  try {
+    app = buildLlamaApp(engine, { ...opts, kvEvents: publisher });
+  } catch (err) {
+    await publisher?.close();
+    await engine.close();
+    if (err instanceof RangeError) throw makeError('invalid_config', { path: 'kvlab tokens', detail: err.message, param: 'kvlabTokens' });
+    throw err;
+  }
   app.addHook('onClose', async () => publisher?.close());
   try {
     await app.listen({ host: opts.host, port: opts.port });

@@ -11,6 +11,10 @@
  * (an answer ends at EOS or max_tokens, known only after the last token), then the usage chunk when
  * asked. A client that goes away stops its request after the current token.
  *
+ * `kvlabTokens` (kvlab-tokens.ts): prompts are tokenized by kvlab (o200k_base, its chat template) and
+ * folded into the model's vocabulary, answers sent as one lorem word per token — the worker then
+ * counts tokens as kvlab's mock and its simulations do.
+ *
  * With a KV-event sink, each request's slot is announced at its first token in the router's blocks
  * (router-view.ts: kvlab's own tokenization of the prompt, as the router hashes it), and a prefix-cache
  * reset as AllBlocksCleared.
@@ -20,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { makeError, toErrorBody, toKvlabError } from '../core/errors.ts';
 import { ChatCompletionRequest, CompletionRequest, messageText, parseBody, requestIgnoresEos } from '../core/openai-schemas.ts';
 import { ChatTokenizer } from '../core/chat-template.ts';
-import { chatPromptTokens, singlePrompt } from '../core/prompt.ts';
+import { chatPromptTokens, singlePrompt, textPromptTokens } from '../core/prompt.ts';
 import { encode } from '../core/tokenizer.ts';
 import type { KvEventSink } from '../mocker/server/app.ts';
 import { KVLAB_VERSION } from '../core/version.ts';
@@ -29,6 +33,7 @@ import { sendError, workerFastify } from '../mocker/server/worker-fastify.ts';
 import { resolveMaxTokens, type LengthFields } from '../mocker/server/plan.ts';
 import { pieceChunk, usageChunk, usageOf, type JobKind, type ResponseHead, type Timing } from '../mocker/server/responses.ts';
 import { chatPromptIds } from './chat-format.ts';
+import { KvlabTokenFold } from './kvlab-tokens.ts';
 import { RouterBlockView } from './router-view.ts';
 import type { GenerationListener, LlamaEngine } from './llama-engine.ts';
 
@@ -44,6 +49,8 @@ export interface LlamaAppOptions {
   kvEvents?: KvEventSink | null;
   /** Tokens per block of those events (the router's --block-size). */
   blockSize: number;
+  /** Speak kvlab's tokenizer instead of the model's (kvlab-tokens.ts). */
+  kvlabTokens: boolean;
 }
 
 export const DEFAULT_LLAMA_APP_OPTIONS: Readonly<Omit<LlamaAppOptions, 'name'>> = Object.freeze({
@@ -51,6 +58,7 @@ export const DEFAULT_LLAMA_APP_OPTIONS: Readonly<Omit<LlamaAppOptions, 'name'>> 
   defaultMaxTokens: 256,
   bodyLimit: 8 * 1024 * 1024,
   blockSize: 16,
+  kvlabTokens: false,
 });
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
@@ -87,7 +95,10 @@ export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): Fasti
   const contextSize = engine.contextSize;
   const sink = opts.kvEvents ?? null;
   const view = sink ? new RouterBlockView(engine.options.parallel, opts.blockSize) : null;
-  const chatTokenizer = sink ? new ChatTokenizer() : null;
+  const fold = opts.kvlabTokens ? new KvlabTokenFold(engine.vocabSize) : null;
+  const chatTokenizer = sink || fold ? new ChatTokenizer() : null;
+  /** The text a generated token is sent as. */
+  const pieceOf = fold ? (token: number): string => fold.piece(token) : null;
   /** What to announce once a request's slot holds its prompt (the router's tokens of it). */
   const announcer = (routerTokens: () => readonly number[]): Announce | undefined => {
     if (!sink || !view) return undefined;
@@ -133,26 +144,30 @@ export function buildLlamaApp(engine: LlamaEngine, opts: LlamaAppOptions): Fasti
     const body = parseBody(ChatCompletionRequest, request.body);
     precheck(body);
     let prompt: number[];
+    // kvlab's tokens of the prompt: the router's view, and with --kvlab-tokens the prompt itself.
+    let kvlabIds: number[] | null = fold ? chatPromptTokens(chatTokenizer!, body.messages, contextSize) : null;
     try {
-      prompt = chatPromptIds(engine, body.messages.map((m) => ({ role: m.role, content: messageText(m.content) })));
+      prompt = fold ? fold.toModel(kvlabIds!) : chatPromptIds(engine, body.messages.map((m) => ({ role: m.role, content: messageText(m.content) })));
     } catch (err) {
       if (err instanceof RangeError) throw makeError('invalid_request', { detail: err.message, param: 'messages' });
       throw err;
     }
-    const announce = announcer(() => chatPromptTokens(chatTokenizer!, body.messages));
-    return serve(engine, metrics, job('chat', prompt, body), reply, announce);
+    const announce = announcer(() => (kvlabIds ??= chatPromptTokens(chatTokenizer!, body.messages)));
+    return serve(engine, metrics, job('chat', prompt, body), reply, announce, pieceOf);
   });
 
   app.post('/v1/completions', async (request, reply) => {
     const body = parseBody(CompletionRequest, request.body);
     precheck(body);
     const one = singlePrompt(body.prompt);
-    const prompt = typeof one === 'string' ? engine.tokenize(one) : one;
+    // With --kvlab-tokens, text and token ids are kvlab's (folded into the model's vocabulary).
+    const kvlabIds = typeof one === 'string' ? (fold ? textPromptTokens(one, contextSize) : null) : fold ? one : null;
+    const prompt = fold ? fold.toModel(kvlabIds!) : typeof one === 'string' ? engine.tokenize(one) : one;
     if (prompt.length === 0) throw makeError('invalid_request', { detail: 'prompt: must not be empty', param: 'prompt' });
     const bad = prompt.findIndex((t) => t >= vocab);
     if (bad >= 0) throw makeError('invalid_request', { detail: `prompt: token id ${prompt[bad]} at index ${bad} is out of vocabulary (${vocab} tokens)`, param: 'prompt' });
-    const announce = announcer(() => (typeof one === 'string' ? encode(one) : one));
-    return serve(engine, metrics, job('text', prompt, body), reply, announce);
+    const announce = announcer(() => kvlabIds ?? (typeof one === 'string' ? encode(one) : one));
+    return serve(engine, metrics, job('text', prompt, body), reply, announce, pieceOf);
   });
 
   app.addHook('onClose', async () => engine.close());
@@ -164,7 +179,7 @@ type Metrics = ReturnType<typeof createWorkerMetrics>;
 type Announce = (slot: number) => void;
 
 /** Run a job on the engine and answer with SSE or one JSON body. */
-function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyReply, announce?: Announce): Promise<unknown> | undefined {
+function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyReply, announce?: Announce, pieceOf?: ((token: number) => string) | null): Promise<unknown> | undefined {
   const { head, body } = job;
   const arrival = epochNow();
   const stream = body.stream === true;
@@ -186,12 +201,12 @@ function serve(engine: LlamaEngine, metrics: Metrics, job: Job, reply: FastifyRe
     onStart(s, c) {
       [slot, cached] = [s, c];
     },
-    onToken(_token, piece) {
+    onToken(token, piece) {
       if (firstAt === null) {
         firstAt = epochNow();
         announce?.(slot);
       }
-      onPiece(piece);
+      onPiece(pieceOf ? pieceOf(token) : piece);
       produced++;
     },
     ...rest,

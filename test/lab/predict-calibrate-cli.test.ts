@@ -70,6 +70,29 @@ describe('kvlab predict', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('--gguf simulates a llama-worker (its slots and batch, the CPU device) under a --workload-file load', async () => {
+    const { testModelPath } = await import('../llama/helpers.ts');
+    const wl = join(root, 'multiturn.json');
+    writeFileSync(wl, JSON.stringify({ workload: 'multiturn', params: { numUsers: 2, numTurns: 3, systemPromptTokens: 200, numUserTokens: 20, maxCompletionTokens: 8, ignoreEos: true, meanDelayMs: 0, seed: 1 } }));
+    const { out, error } = await cli(['predict', '--gguf', testModelPath(), '--parallel', '3', '--workload-file', wl, '--json']);
+    expect(error).toBeNull();
+    const r = JSON.parse(out);
+    expect(r.requests).toBe(6);
+    expect(r.deployment).toMatchObject({ gpu: 'CPU-1-thread', max_num_seqs: 3, max_num_batched_tokens: 512, max_model_len: 4096, async_scheduling: false });
+  });
+
+  it.each([
+    [['--gguf', '/nonexistent/m.gguf'], '--gguf', /cannot read the GGUF file/],
+    [['--parallel', '2', '--model', 'Qwen3-8B', '--gpu', 'H100'], '--parallel', /describes a llama-worker: give it with --gguf/],
+    [['--gguf', 'x.gguf', '--gpu', 'H100'], '--gpu', /not with --gguf/],
+    [['--model', 'Qwen3-8B', '--gpu', 'H100', '--workload-file', '/nonexistent/w.json'], '--workload-file', /cannot read the workload file/],
+  ])('refuses bad llama-worker and workload-file input with one line naming the flag (%#)', async (args, flag, message) => {
+    const { error } = await cli(['predict', ...args]);
+    expect((error as KvlabError).code).toBe('bad_flag');
+    expect((error as Error).message).toContain(flag);
+    expect((error as Error).message).toMatch(message);
+  });
+
   it('names the field a config.json is missing', async () => {
     const config = join(root, 'partial.json');
     writeFileSync(config, JSON.stringify({ hidden_size: 2048, num_hidden_layers: 16, num_attention_heads: 32, vocab_size: 32000, intermediate_size: 8192, max_position_embeddings: 4096 }));

@@ -135,6 +135,38 @@ describe.skipIf(skip)('llama-worker on llama.cpp', () => {
     expect(metrics).toContain('vllm:time_to_first_token_seconds_bucket');
   });
 
+  it("with --kvlab-tokens counts a chat's tokens as kvlab does, and a follow-up carrying the answer hits all of it", async () => {
+    const { ChatTokenizer } = await import('../../src/core/chat-template.ts');
+    const kw = await startLlamaWorker({ gguf: testModelPath(), port: 0, parallel: 1, contextSize: 1024, kvlabTokens: true });
+    try {
+      const chat = async (messages: { role: string; content: string }[]) => {
+        const r = await fetch(`${kw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages, max_tokens: 8, ignore_eos: true, temperature: 0 }) });
+        return (await r.json()) as Record<string, any>;
+      };
+      const history = [{ role: 'user', content: words(50, 4) }];
+      const first = await chat(history);
+      expect(first.usage.prompt_tokens).toBe(new ChatTokenizer().encodeChat(history).length);
+      const next = [...history, { role: 'assistant', content: first.choices[0].message.content }, { role: 'user', content: words(5, 5) }];
+      const second = await chat(next);
+      expect(second.usage.prompt_tokens).toBe(new ChatTokenizer().encodeChat(next).length);
+      // the slot holds the first prompt and the answer but its last token (never evaluated)
+      expect(second.usage.prompt_tokens_details.cached_tokens).toBeGreaterThanOrEqual(first.usage.prompt_tokens + 8 - 1);
+    } finally {
+      await kw.close();
+    }
+  });
+
+  it('ignore_eos answers run to max_tokens even where the model samples its end-of-generation token', async () => {
+    // At temperature 1 the random model emits <|eos|> within a few dozen tokens now and then (seeded).
+    const lengths = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(async (seed) => {
+        const r = await post('/v1/completions', { model: MODEL, prompt: words(10, seed), max_tokens: 48, ignore_eos: true, temperature: 1, seed });
+        return r.json.usage.completion_tokens as number;
+      }),
+    );
+    expect(lengths).toEqual([48, 48, 48, 48, 48, 48]);
+  });
+
   it('frees the model and context on close: the engine refuses new work', async () => {
     const other = await startLlamaWorker({ gguf: testModelPath(), port: 0, parallel: 1, contextSize: 256 });
     await other.close();

@@ -18,8 +18,9 @@
 import { makeError } from '../../core/errors.ts';
 import type { RequestRecord } from '../../core/records.ts';
 import { loadRun } from '../../analysis/stats/load-run.ts';
-import { getWorkload, isWorkloadName, loadSharedPrefixPresets, loadTrace, DEFAULT_TRACE_FILE, type WorkloadName } from '../../client/workloads/index.ts';
+import { isWorkloadName } from '../../client/workloads/index.ts';
 import type { Workload } from '../../client/workloads/types.ts';
+import { rebuildWorkload } from './rebuild-workload.ts';
 import type { RooflineCoefficients } from '../../mocker/engine/timing/roofline.ts';
 import { resolveDeployment, type DeploymentOptions } from '../deployment.ts';
 import { fitCoefficients, type FitCase, type FitOptions } from './fit.ts';
@@ -51,21 +52,6 @@ export interface CalibrateRunsResult {
 
 const key = (r: RequestRecord): string => `${r.conversationId}\u0000${r.turn}`;
 
-async function rebuild(name: WorkloadName, params: Record<string, unknown>): Promise<Workload> {
-  const def = getWorkload(name);
-  switch (name) {
-    case 'shared-prefix':
-      return def.build(params, { presets: loadSharedPrefixPresets() });
-    case 'trace':
-      return def.build(params, { rows: await loadTrace(DEFAULT_TRACE_FILE) });
-    case 'multiturn':
-    case 'prefix-ratio':
-      return def.build(params);
-    default:
-      throw makeError('invalid_config', { path: 'run.json config.workload', detail: `a ${name} run cannot be rebuilt for calibration (supported: shared-prefix, multiturn, prefix-ratio, trace)`, param: 'runDirs' });
-  }
-}
-
 interface RunCase {
   dir: string;
   workload: Workload;
@@ -81,7 +67,7 @@ async function readRun(dir: string, wanted: number): Promise<RunCase> {
   if (!cfg || !isWorkloadName(cfg.workload) || typeof cfg.params !== 'object') {
     throw makeError('invalid_config', { path: `${dir}/run.json`, detail: 'has no kvlab bench workload and parameters to rebuild (config.workload, config.params)', param: 'runDirs' });
   }
-  const workload = await rebuild(cfg.workload, cfg.params);
+  const workload = await rebuildWorkload(cfg.workload, cfg.params, `${dir}/run.json config.workload`);
   const speedup = (cfg.params as { timeCompression?: number }).timeCompression;
   if (speedup !== undefined && speedup !== 1) throw makeError('invalid_config', { path: `${dir}/run.json`, detail: 'was run with compressed time; calibrate from runs at speedup 1', param: 'runDirs' });
   const measured = loaded.records.filter((r) => r.ok && r.ttftMs !== null && r.e2eMs !== null && (r.turn ?? 1) >= 1);

@@ -2,7 +2,8 @@
  * `kvlab predict`: what a deployment (model × GPU × TP × vLLM's settings) does under a load, answered
  * by the virtual cluster with the roofline timing model — the same engine code that serves the mock.
  * The load is the shared-prefix workload (a preset of data/vllm-real/calibration.json, or explicit
- * numbers and stages); replicas sit behind one of kvlab's routers. Returns TTFT, E2E and ITL
+ * numbers and stages) or any rebuildable bench workload given as built; replicas sit behind one of
+ * kvlab's routers. Returns TTFT, E2E and ITL
  * distributions, `itl_ms_derived` (the calibration data's convention), throughput, cache hit ratio,
  * the KV cache, failures (a prompt longer than max-model-len is a failed request, as vLLM answers it
  * with a 400) and where the engines' time went (the roofline's parts, summed over every step).
@@ -10,6 +11,7 @@
 import { summarize } from '../../core/summary.ts';
 import type { Dist } from '../../core/records.ts';
 import { buildSharedPrefix, type SharedPrefixParams, type SharedPrefixPreset } from '../../client/workloads/shared-prefix.ts';
+import type { Workload } from '../../client/workloads/types.ts';
 import { emptyBreakdown, meteredTiming, meterShares, type RooflineCoefficients, type StepBreakdown, type StepMeter } from '../../mocker/engine/timing/roofline.ts';
 import type { RouterMode } from '../../router-sim/types.ts';
 import { resolveDeployment, type Deployment, type DeploymentOptions } from '../deployment.ts';
@@ -19,6 +21,8 @@ export interface PredictOptions extends DeploymentOptions {
   coefficients: RooflineCoefficients;
   profileName: string;
   workload: Partial<SharedPrefixParams>;
+  /** Another workload instead of shared-prefix (e.g. from --workload-file); `workload` is then ignored. */
+  built?: Workload;
   presets: Readonly<Record<string, SharedPrefixPreset>>;
   replicas?: number;
   routerMode?: RouterMode;
@@ -69,7 +73,7 @@ export function runPredict(o: PredictOptions): PredictResult {
   const d: Deployment = resolveDeployment(o);
   const replicas = o.replicas ?? 1;
   const routerMode = o.routerMode ?? (replicas > 1 ? 'kv' : 'round-robin');
-  const workload = buildSharedPrefix({ seed: o.seed ?? 0, ...o.workload }, { presets: o.presets });
+  const workload = o.built ?? buildSharedPrefix({ seed: o.seed ?? 0, ...o.workload }, { presets: o.presets });
   const meter: StepMeter = { parts: emptyBreakdown(), steps: 0 };
   const res = simulate(d, workload, o.coefficients, { seed: o.seed ?? 0, replicas, routerMode, wrapTiming: (model) => meteredTiming(model, meter) });
   const s = summarize(res.records, res.durationMs / 1000);

@@ -9,11 +9,12 @@ export function renderPrediction(r: PredictResult): string {
   const lines: string[] = [];
   lines.push(`${d.model} on ${d.tp > 1 ? `${d.tp}× ` : ''}${d.gpu}${d.replicas > 1 ? `, ${d.replicas} replicas (${d.router_mode} router)` : ''} — predicted with the ${r.profile} roofline profile`);
   lines.push(
-    `  weights ${d.weights_gib_per_gpu.toFixed(1)} GiB/GPU (${d.weight_dtype}), KV cache ${d.kv_blocks.toLocaleString('en-US')} blocks × ${d.block_size} = ${d.kv_tokens.toLocaleString('en-US')} tokens per replica, ` +
+    `  ${Number.isFinite(d.weights_gib_per_gpu) ? `weights ${d.weights_gib_per_gpu.toFixed(1)} GiB/GPU (${d.weight_dtype})` : `${d.weight_dtype} weights`}, KV cache ${d.kv_blocks.toLocaleString('en-US')} blocks × ${d.block_size} = ${d.kv_tokens.toLocaleString('en-US')} tokens per replica, ` +
       `max-num-seqs ${d.max_num_seqs}, max-num-batched-tokens ${d.max_num_batched_tokens}, max-model-len ${d.max_model_len}`,
   );
   const w = r.workload;
-  lines.push(`  load: shared-prefix${w.preset ? ` (${String(w.preset)})` : ''}, ${String(w.numGroups)}×${String(w.usersPerGroup)} prompts of ${String(w.systemPromptLen)}+${String(w.questionLen)} tokens, ${String(w.outputLen)} out, stages ${String(w.stages)}`);
+  if (w.systemPromptLen === undefined) lines.push(`  load: ${Object.entries(w).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`);
+  else lines.push(`  load: shared-prefix${w.preset ? ` (${String(w.preset)})` : ''}, ${String(w.numGroups)}×${String(w.usersPerGroup)} prompts of ${String(w.systemPromptLen)}+${String(w.questionLen)} tokens, ${String(w.outputLen)} out, stages ${String(w.stages)}`);
   lines.push('');
   lines.push('            mean      p50      p90      p99');
   for (const [name, q] of [['TTFT ms', r.ttft_ms], ['E2E ms', r.e2e_ms], ['ITL ms', r.itl_ms]] as const) {
