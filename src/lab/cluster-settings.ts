@@ -60,10 +60,12 @@ export interface RouterSignalSettings {
   kvDiskHitCredit?: number;
 }
 
-/** The optional router settings the embedded cluster's router applies too (in run.json's order). */
-const REAL_ROUTER_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs', 'replicas', 'replicaSync', 'replicaSpread'] as const;
-/** Every optional router setting the resolved cluster carries only when set (in run.json's order). */
-const ROUTER_EXTRA_SETTINGS = [...REAL_ROUTER_SETTINGS, 'kvCpuHitCredit', 'kvDiskHitCredit'] as const;
+/**
+ * Every optional router setting the resolved cluster carries only when set, in run.json's order: the
+ * signal and replica settings, then the offload tiers' hit credits (router-sim/tier-index.ts). The
+ * embedded router takes them all.
+ */
+const ROUTER_EXTRA_SETTINGS = ['kvEventDelayMs', 'kvEventLoss', 'loadRefreshMs', 'replicas', 'replicaSync', 'replicaSpread', 'kvCpuHitCredit', 'kvDiskHitCredit'] as const;
 
 /** The settings of `keys` that `r` sets, and only those. */
 function setSettings(r: RouterSignalSettings | undefined, keys: readonly (keyof RouterSignalSettings)[]): RouterSignalSettings {
@@ -257,7 +259,7 @@ export function embeddedClusterOptions(c: ResolvedCluster, seed: number): Cluste
       temperature: c.router.routerTemperature,
       routerTtlS: c.router.routerTtlS,
       seed,
-      ...setSettings(c.router, [...REAL_ROUTER_SETTINGS, 'kvCpuHitCredit', 'kvDiskHitCredit']),
+      ...setSettings(c.router, ROUTER_EXTRA_SETTINGS),
     },
     kvEvents: c.router.mode === 'kv',
     workerLink: c.workerLink,
