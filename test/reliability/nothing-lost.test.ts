@@ -48,6 +48,16 @@ function start(args: string[], command = process.execPath, detached = false): Ch
   return { proc, closed, output: () => out };
 }
 
+/** Whether any process of the group led by `pgid` is still running. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A long bench run writing into `out`, until it has recorded `min` requests. */
 async function benchUnderWay(out: string, min: number, command: 'node' | 'npx' = 'node'): Promise<Child> {
   const bench = ['src/cli.ts', 'bench', 'multiturn', '--url', mocker.workers[0].url, '--num-users', '3', '--num-turns', '400', '--mean-delay-ms', '10', '--max-completion-tokens', '6', '--output', out];
@@ -72,7 +82,11 @@ describe('kvlab bench stopped by a signal', () => {
     process.kill(target(child), 'SIGTERM');
     const { code, signal: killedBy } = await child.closed;
     if (command === 'node') expect(code, child.output()).toBe(130);
-    else expect(code === 130 || killedBy === 'SIGTERM', `code ${code} signal ${killedBy}: ${child.output()}`).toBe(true);
+    else {
+      expect(code === 130 || killedBy === 'SIGTERM', `code ${code} signal ${killedBy}: ${child.output()}`).toBe(true);
+      // npx may exit on the signal before the bench it started (same group) has written its files.
+      await waitFor(() => !groupAlive(child.proc.pid!), 'the bench in the npx process group to exit', 15_000, 50);
+    }
     const records = lines(join(out, 'requests.jsonl')).map((l) => JSON.parse(l));
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(run.interrupted).toBe(true);
