@@ -16,6 +16,8 @@ import { defineConfig } from 'vitest/config';
  * file (on core, mocker and router-sim this cut the CPU time 164 s → 67 s). Its files share nothing
  * else: each starts its own servers and temp folders. A file that checks what a fresh process has
  * loaded goes in ISOLATED (`unit-isolated`, one process per file, run with unit).
+ *
+ * Property tests (fast-check) use one fixed seed (test/helpers/fast-check-seed.ts; FC_SEED to explore).
  */
 const ISOLATED = ['test/client/excel-lazy.test.ts'];
 /** Timing checks that need the cores to themselves; the soak's 3,000-request warm-up too (it missed its 50 s beside another file at load ~8). */
@@ -34,6 +36,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    setupFiles: ['test/helpers/fast-check-seed.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...SLOW, ...CLOCK, ...ISOLATED], isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'unit-isolated', include: ISOLATED, maxWorkers: 2, sequence: { groupOrder: 0 } } },

@@ -6,9 +6,10 @@
  * fixed by the ids of the runs it overlaps and by where the content ends if that is inside the block
  * (everything else — the head, the tail, where runs start — is the same for every prompt). So block b's
  * hash is core/block-hash's `hashBlock` over that short description, chained on block b−1's hash: two
- * prompts share block b's hash exactly when their tokens agree up to its end (as with token hashes,
- * short of a hash collision), and no prompt token is generated — a replayed Mooncake trace would
- * otherwise write and hash ~60 M tokens. Only the tokens after the last full block are written (the
+ * prompts share block b's hash only when their tokens agree up to its end (short of a hash collision),
+ * and, for blocks of 8 tokens or more, exactly then (different ids' lorem runs can agree on a token
+ * or two, so a block of 1–3 tokens can hold equal tokens under different hashes). No prompt token is
+ * generated: a replayed Mooncake trace would otherwise write and hash ~60 M tokens. Only the tokens after the last full block are written (the
  * engine hashes them with the first output tokens; EngineRequest.promptLength).
  *
  * Approximation: the hashes differ in value from `blockHashes` of the same tokens, so they match only
