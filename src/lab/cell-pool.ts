@@ -1,6 +1,6 @@
 /**
  * Virtual-clock cells on several cores (`kvlab experiment --jobs N`): N worker threads
- * (cell-pool-main.ts, booted through worker-boot.mjs like the calibration pool), each taking the next
+ * (cell-pool-main.ts, started from its bundle: thread-entry.ts), each taking the next
  * cell of the queue when it is free. A cell is a pure function of its job (virtual-cell-job.ts), so the
  * run folders are byte-identical to running the cells one after another; only the order in which
  * cells finish changes. An abort terminates the threads at once (a virtual cell cannot stop halfway
@@ -8,9 +8,10 @@
  * ones are kept. Real-clock cells never come here: they would share the CPU and disturb each other.
  */
 import { rmSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { KvlabError, type ErrorCode } from '../core/errors.ts';
 import { ExperimentFileError } from './experiment-file.ts';
+import { startThread } from './thread-entry.ts';
 import type { VirtualCellJob, VirtualCellResult } from './virtual-cell-job.ts';
 
 /** An error as data (errors do not cross a thread boundary with their class). */
@@ -53,7 +54,7 @@ export interface CellPoolHooks {
  */
 export async function runCellsInThreads(cells: readonly VirtualCellJob[], threads: number, hooks: CellPoolHooks, signal?: AbortSignal): Promise<{ interrupted: boolean }> {
   const count = Math.max(1, Math.min(threads, cells.length));
-  const entry = new URL('./cell-pool-main.ts', import.meta.url).href;
+  const entry = new URL('./cell-pool-main.ts', import.meta.url);
   const workers: Worker[] = [];
   const running = new Set<number>();
   let next = 0;
@@ -113,7 +114,11 @@ export async function runCellsInThreads(cells: readonly VirtualCellJob[], thread
   const onAbort = (): void => void stopAll();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for (let i = 0; i < count; i++) workers.push(new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { entry } }));
+    for (let i = 0; i < count; i++) {
+      const w = await startThread(entry);
+      workers.push(w);
+      if (stopped) await w.terminate(); // aborted while it started
+    }
     await Promise.all(workers.map(drive));
   } finally {
     signal?.removeEventListener('abort', onAbort);

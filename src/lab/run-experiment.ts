@@ -266,8 +266,17 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   try {
     if (parallel) {
       const entries: (CellEntry | undefined)[] = [];
-      // The cells' workloads, built here too for their ground truth (one per distinct workload).
-      const built = twins === null ? null : await Promise.all(planned.map((_, i) => groundTruthWorkload(i)));
+      // Each finished cell's ground truth is computed here, in this thread, while the threads run the
+      // next cells (its workload built here too, once per distinct workload), one cell at a time.
+      let finishing: Promise<void> = Promise.resolve();
+      const finish = async (i: number, result: VirtualCellResult): Promise<void> => {
+        const entry = withGroundTruth(i, result, twins === null ? null : await groundTruthWorkload(i));
+        entries[i] = entry;
+        // Matrix order whatever the order of finishing, so the summary equals a --jobs 1 run's.
+        summary.cells = entries.filter((e): e is CellEntry => e !== undefined);
+        writeJsonAtomic(summaryPath, summary);
+        progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
+      };
       const run = await runCellsInThreads(
         planned.map((_, i) => virtualJob(i)),
         jobs,
@@ -275,16 +284,13 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
           onBuilt: create,
           onStart: (i) => progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params }),
           onDone: (i, result) => {
-            const entry = withGroundTruth(i, result, built?.[i] ?? null);
-            entries[i] = entry;
-            // Matrix order whatever the order of finishing, so the summary equals a --jobs 1 run's.
-            summary.cells = entries.filter((e): e is CellEntry => e !== undefined);
-            writeJsonAtomic(summaryPath, summary);
-            progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
+            finishing = finishing.then(() => finish(i, result));
+            finishing.catch(() => undefined); // thrown where it is awaited, after the threads stop
           },
         },
         o.signal,
       );
+      await finishing;
       interrupted = run.interrupted;
     }
     for (let i = 0; i < planned.length && !parallel; i++) {

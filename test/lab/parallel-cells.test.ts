@@ -38,9 +38,10 @@ describe('kvlab experiment --jobs on the virtual clock', () => {
       expect(readJson(join(two, d, 'run.json')).summary).toEqual(readJson(join(one, d, 'run.json')).summary);
     }
     expect(cellsOf(two)).toEqual(cellsOf(one));
-    // Two threads: a second cell starts before the first one finishes.
+    // Two threads: a second cell starts before the first one is reported (a third may too: a cell is
+    // reported once its ground truth is computed, while the threads go on).
     const firstDone = events.findIndex((e) => e.kind === 'cell');
-    expect(events.slice(0, firstDone).filter((e) => e.kind === 'cell-start')).toHaveLength(2);
+    expect(events.slice(0, firstDone).filter((e) => e.kind === 'cell-start').length).toBeGreaterThanOrEqual(2);
   });
 
   it('Ctrl-C keeps the finished cells and removes the folders of the unfinished ones', async () => {
