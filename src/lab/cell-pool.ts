@@ -49,15 +49,36 @@ export interface CellPoolHooks {
 
 
 /**
- * Run `cells` on `threads` worker threads. Resolves with `interrupted` when `signal` aborted first;
+ * The next cell for a thread whose last cell had workload `previous` (null: none yet): the first
+ * waiting cell of that workload (the thread has it built), else the first of a workload no thread has
+ * started, else the first waiting cell; -1 when none is waiting. Cells of one workload then mostly
+ * run in one thread, which builds that workload once.
+ */
+export function nextCell(waiting: readonly boolean[], groups: readonly string[], previous: string | null, started: ReadonlySet<string>): number {
+  let fresh = -1;
+  let any = -1;
+  for (let i = 0; i < waiting.length; i++) {
+    if (!waiting[i]) continue;
+    if (groups[i] === previous) return i;
+    if (fresh < 0 && !started.has(groups[i])) fresh = i;
+    if (any < 0) any = i;
+  }
+  return fresh >= 0 ? fresh : any;
+}
+
+/**
+ * Run `cells` on `threads` worker threads; `groups[i]` names cell i's workload (cells of one workload
+ * go to one thread where they can: `nextCell`). Resolves with `interrupted` when `signal` aborted first;
  * rejects with the first cell's error otherwise (the other threads are stopped).
  */
-export async function runCellsInThreads(cells: readonly VirtualCellJob[], threads: number, hooks: CellPoolHooks, signal?: AbortSignal): Promise<{ interrupted: boolean }> {
+export async function runCellsInThreads(cells: readonly VirtualCellJob[], groups: readonly string[], threads: number, hooks: CellPoolHooks, signal?: AbortSignal): Promise<{ interrupted: boolean }> {
   const count = Math.max(1, Math.min(threads, cells.length));
   const entry = new URL('./cell-pool-main.ts', import.meta.url);
   const workers: Worker[] = [];
   const running = new Set<number>();
-  let next = 0;
+  const waiting = cells.map(() => true);
+  let left = cells.length;
+  const started = new Set<string>();
   let stopped = false;
   let failure: Error | null = null;
   let jobId = 0;
@@ -72,14 +93,19 @@ export async function runCellsInThreads(cells: readonly VirtualCellJob[], thread
   const drive = (w: Worker): Promise<void> =>
     new Promise<void>((resolve) => {
       let current: { job: number; index: number } | null = null;
+      let previous: string | null = null;
       const take = (): void => {
-        if (stopped || signal?.aborted || next >= cells.length) {
+        if (stopped || signal?.aborted || left === 0) {
           current = null;
           w.off('message', onMessage);
           resolve();
           return;
         }
-        const index = next++;
+        const index = nextCell(waiting, groups, previous, started);
+        waiting[index] = false;
+        left--;
+        previous = groups[index];
+        started.add(previous);
         current = { job: jobId++, index };
         running.add(index);
         hooks.onStart(index);

@@ -13,7 +13,8 @@ import { summarize } from '../core/summary.ts';
 import { runVirtual } from './virtual/index.ts';
 import { clusterConfigRecord, virtualClusterConfig, type ResolvedCluster } from './cluster-settings.ts';
 
-interface Twin {
+/** What a cell's ground truth takes from its oracle twin (plain data: it may come from a cell thread). */
+export interface Twin {
   summary: Summary;
   bestCaseHitRatio: number | null;
 }
@@ -21,22 +22,46 @@ interface Twin {
 export class OracleTwins {
   private readonly twins = new Map<string, Twin>();
 
-  /** The oracle twin of a cell (cached by workload key × cluster × seed). */
-  twin(workload: Workload, workloadKey: string, cluster: ResolvedCluster, seed: number): Twin {
+  /** The key a cell's twin is cached by: workload key × cluster (router set to the oracle's) × seed. */
+  static keyOf(workloadKey: string, cluster: ResolvedCluster, seed: number): string {
+    return JSON.stringify([workloadKey, seed, { ...clusterConfigRecord(cluster), router: OracleTwins.router(cluster) }]);
+  }
+
+  private static router(cluster: ResolvedCluster) {
+    return { mode: 'kv' as const, kvOverlapScoreWeight: cluster.router.kvOverlapScoreWeight, routerTemperature: 0, routerTtlS: cluster.router.routerTtlS, oracle: true };
+  }
+
+  /** Run the oracle twin of a cell (no caching: see `twin`). */
+  static run(workload: Workload, cluster: ResolvedCluster, seed: number): Twin {
     const config = virtualClusterConfig(cluster);
-    config.router = { mode: 'kv', kvOverlapScoreWeight: cluster.router.kvOverlapScoreWeight, routerTemperature: 0, routerTtlS: cluster.router.routerTtlS, oracle: true };
-    const record = clusterConfigRecord(cluster);
-    const key = JSON.stringify([workloadKey, seed, { ...record, router: config.router }]);
+    config.router = OracleTwins.router(cluster);
+    const res = runVirtual({ workload, cluster: config, seed });
+    return { summary: summarize(res.records, res.durationMs / 1000), bestCaseHitRatio: res.stats.bestCaseHitRatio };
+  }
+
+  /** True when the twin of `key` is known (computed here or handed over by `put`). */
+  has(key: string): boolean {
+    return this.twins.has(key);
+  }
+
+  /** A twin computed elsewhere (a cell thread) for `key`. */
+  put(key: string, twin: Twin): void {
+    this.twins.set(key, twin);
+  }
+
+  /** The oracle twin of a cell (cached by workload key × cluster × seed); `workload` may be null when it is cached. */
+  twin(workload: Workload | null, workloadKey: string, cluster: ResolvedCluster, seed: number): Twin {
+    const key = OracleTwins.keyOf(workloadKey, cluster, seed);
     const known = this.twins.get(key);
     if (known) return known;
-    const res = runVirtual({ workload, cluster: config, seed });
-    const twin = { summary: summarize(res.records, res.durationMs / 1000), bestCaseHitRatio: res.stats.bestCaseHitRatio };
+    if (workload === null) throw new Error(`oracle twin ${key} is neither known nor computable without its workload`);
+    const twin = OracleTwins.run(workload, cluster, seed);
     this.twins.set(key, twin);
     return twin;
   }
 
   /** A virtual cell's ground truth: its own best case, the twin's oracle. */
-  virtualCell(actual: Summary, bestCaseHitRatio: number | null, workload: Workload, workloadKey: string, cluster: ResolvedCluster, seed: number): GroundTruth {
+  virtualCell(actual: Summary, bestCaseHitRatio: number | null, workload: Workload | null, workloadKey: string, cluster: ResolvedCluster, seed: number): GroundTruth {
     return groundTruth(actual, bestCaseHitRatio, this.twin(workload, workloadKey, cluster, seed).summary, 'virtual');
   }
 

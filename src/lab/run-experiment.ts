@@ -27,6 +27,7 @@ import { WorkloadCache } from './cell-workload.ts';
 import type { CellRun, CellRunMeta } from './virtual-cell.ts';
 import { runVirtualCellJob, type VirtualCellJob, type VirtualCellResult } from './virtual-cell-job.ts';
 import { runCellsInThreads } from './cell-pool.ts';
+import type { Workload } from '../client/workloads/types.ts';
 import { shardProblem, type Shard } from '../client/workloads/shard.ts';
 import { ClusterHost } from './cluster-thread.ts';
 import { OracleTwins } from './oracle-twin.ts';
@@ -248,17 +249,17 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     const p = planned[i];
     return { experiment: p.cell.experiment, baseDir, seed: p.cell.seed, params: p.params, runDir: p.runDir, absRunDir: join(outDir, p.runDir), meta: metaOf(i) };
   };
-  // Ground truth (best case, oracle twin, regret) is computed here, in this thread, also for cells
-  // that ran in a worker thread: the twin is a virtual run of the same workload and cluster.
-  const groundTruthWorkload = async (i: number) => {
+  // Ground truth (best case, oracle twin, regret): the twin is a virtual run of the same workload and
+  // cluster, computed here (--jobs 1, real cells) or by a cell thread (below).
+  const workloadKeyOf = (i: number): string => JSON.stringify([planned[i].cell.experiment.workload, baseDir, speedupOf(i)]);
+  const groundTruthWorkload = async (i: number): Promise<Workload> => {
     const p = planned[i];
-    const spec = { workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i) };
-    return { workload: await workloads.get(spec), key: JSON.stringify([p.cell.experiment.workload, baseDir, speedupOf(i)]) };
+    return workloads.get({ workload: p.cell.experiment.workload, baseDir, seed: p.cell.seed, speedupRatio: speedupOf(i) });
   };
-  type BuiltWorkload = Awaited<ReturnType<typeof groundTruthWorkload>>;
-  const withGroundTruth = (i: number, r: VirtualCellResult, w: BuiltWorkload | null): CellEntry => {
-    if (twins === null || w === null || r.entry.interrupted) return r.entry;
-    r.entry.groundTruth = twins.virtualCell(r.entry.summary, r.bestCaseHitRatio, w.workload, w.key, clusters[i], planned[i].cell.seed);
+  /** The cell's entry with its ground truth; `workload` may be null when its twin is already known. */
+  const withGroundTruth = (i: number, r: VirtualCellResult, workload: Workload | null): CellEntry => {
+    if (twins === null || r.entry.interrupted) return r.entry;
+    r.entry.groundTruth = twins.virtualCell(r.entry.summary, r.bestCaseHitRatio, workload, workloadKeyOf(i), clusters[i], planned[i].cell.seed);
     return r.entry;
   };
   // Real-clock cells on embedded clusters share one cluster thread (started with the first such cell).
@@ -266,11 +267,30 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   try {
     if (parallel) {
       const entries: (CellEntry | undefined)[] = [];
-      // Each finished cell's ground truth is computed here, in this thread, while the threads run the
-      // next cells (its workload built here too, once per distinct workload), one cell at a time.
+      // Each distinct oracle twin runs in the thread of the first cell (matrix order) that needs it,
+      // where that cell's workload is built; a cell's entry waits for its twin. A twin that never came
+      // (its cell was stopped) is computed here.
+      const twinKeyOf = (i: number): string => OracleTwins.keyOf(workloadKeyOf(i), clusters[i], planned[i].cell.seed);
+      const twinArrived = new Map<string, () => void>();
+      const twinArrival = new Map<string, Promise<void>>();
+      const jobsToRun = planned.map((_, i) => virtualJob(i));
+      if (twins !== null) {
+        for (let i = 0; i < planned.length; i++) {
+          const key = twinKeyOf(i);
+          if (twinArrival.has(key)) continue;
+          twinArrival.set(key, new Promise<void>((resolve) => twinArrived.set(key, resolve)));
+          jobsToRun[i].twin = true;
+        }
+      }
       let finishing: Promise<void> = Promise.resolve();
       const finish = async (i: number, result: VirtualCellResult): Promise<void> => {
-        const entry = withGroundTruth(i, result, twins === null ? null : await groundTruthWorkload(i));
+        let workload: Workload | null = null;
+        if (twins !== null && !result.entry.interrupted) {
+          const key = twinKeyOf(i);
+          if (!twins.has(key)) await twinArrival.get(key);
+          if (!twins.has(key)) workload = await groundTruthWorkload(i);
+        }
+        const entry = withGroundTruth(i, result, workload);
         entries[i] = entry;
         // Matrix order whatever the order of finishing, so the summary equals a --jobs 1 run's.
         summary.cells = entries.filter((e): e is CellEntry => e !== undefined);
@@ -278,18 +298,24 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
       };
       const run = await runCellsInThreads(
-        planned.map((_, i) => virtualJob(i)),
+        jobsToRun,
+        planned.map((_, i) => workloadKeyOf(i)),
         jobs,
         {
           onBuilt: create,
           onStart: (i) => progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params }),
           onDone: (i, result) => {
+            if (twins !== null && result.twin !== undefined) {
+              twins.put(twinKeyOf(i), result.twin);
+              twinArrived.get(twinKeyOf(i))?.();
+            }
             finishing = finishing.then(() => finish(i, result));
             finishing.catch(() => undefined); // thrown where it is awaited, after the threads stop
           },
         },
         o.signal,
       );
+      for (const arrived of twinArrived.values()) arrived();
       await finishing;
       interrupted = run.interrupted;
     }
@@ -322,8 +348,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         }
         entry = cellEntry(p.params, p.runDir, run.run.summary, run.records, run.interrupted, o.clock);
         if (twins !== null && !run.interrupted) {
-          const w = await groundTruthWorkload(i);
-          entry.groundTruth = twins.realCell(run.run.summary, w.workload, w.key, clusters[i], p.cell.seed, p.target !== null);
+          entry.groundTruth = twins.realCell(run.run.summary, await groundTruthWorkload(i), workloadKeyOf(i), clusters[i], p.cell.seed, p.target !== null);
         }
       }
       summary.cells.push(entry);

@@ -3,13 +3,15 @@
  * run.json metadata) and the function that runs it: build the workload, run the virtual cluster,
  * write the run folder, return the summary.json entry and the cell's best case. The same function runs a cell in this thread
  * (`--jobs 1`) or in a worker thread (cell-pool.ts), so both give byte-identical run folders. Only
- * the entry comes back: a cell's records stay in its run folder.
+ * the entry comes back (and, if asked, the cell's oracle twin, run where its workload is already
+ * built): a cell's records stay in its run folder.
  */
 import type { Experiment } from './experiment-file.ts';
 import { resolveCluster } from './cluster-settings.ts';
 import type { WorkloadCache } from './cell-workload.ts';
 import { runVirtualCell, type CellRunMeta } from './virtual-cell.ts';
 import { cellEntry, type CellEntry } from './experiment-summary.ts';
+import { OracleTwins, type Twin } from './oracle-twin.ts';
 
 export interface VirtualCellJob {
   /** The cell's experiment (matrix values applied). */
@@ -21,12 +23,16 @@ export interface VirtualCellJob {
   runDir: string;
   absRunDir: string;
   meta: CellRunMeta;
+  /** Also run the cell's oracle twin (its ground truth), here where its workload is built. */
+  twin?: true;
 }
 
 /** A finished virtual cell: its summary.json entry and its own best-case hit ratio (ground truth). */
 export interface VirtualCellResult {
   entry: CellEntry;
   bestCaseHitRatio: number | null;
+  /** The oracle twin, when the job asked for it (and the cell was not interrupted). */
+  twin?: Twin;
 }
 
 /**
@@ -39,5 +45,6 @@ export async function runVirtualCellJob(job: VirtualCellJob, workloads: Workload
   const workload = await workloads.get({ workload: job.experiment.workload, baseDir: job.baseDir, seed: job.seed, speedupRatio });
   onBuilt();
   const run = runVirtualCell(workload, cluster, job.seed, job.absRunDir, job.meta);
-  return { entry: cellEntry(job.params, job.runDir, run.run.summary, run.records, run.interrupted, 'virtual'), bestCaseHitRatio: run.stats.bestCaseHitRatio };
+  const twin = job.twin !== undefined && !run.interrupted ? OracleTwins.run(workload, cluster, job.seed) : undefined;
+  return { entry: cellEntry(job.params, job.runDir, run.run.summary, run.records, run.interrupted, 'virtual'), bestCaseHitRatio: run.stats.bestCaseHitRatio, ...(twin ? { twin } : {}) };
 }

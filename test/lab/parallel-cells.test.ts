@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runExperiment, type ExperimentProgress } from '../../src/lab/run-experiment.ts';
 import { ExperimentFileError } from '../../src/lab/experiment-file.ts';
 import { KvlabError } from '../../src/core/errors.ts';
-import { errorFromData, errorToData } from '../../src/lab/cell-pool.ts';
+import { errorFromData, errorToData, nextCell } from '../../src/lab/cell-pool.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kvlab-parallel-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -38,6 +38,8 @@ describe('kvlab experiment --jobs on the virtual clock', () => {
       expect(readJson(join(two, d, 'run.json')).summary).toEqual(readJson(join(one, d, 'run.json')).summary);
     }
     expect(cellsOf(two)).toEqual(cellsOf(one));
+    // Every cell's ground truth (oracle twins run in the cell threads) is there, as with --jobs 1.
+    expect((cellsOf(two) as { groundTruth?: { oracle: { hitRatio: number | null } | null } }[]).every((c) => c.groundTruth?.oracle?.hitRatio != null)).toBe(true);
     // Two threads: a second cell starts before the first one is reported (a third may too: a cell is
     // reported once its ground truth is computed, while the threads go on).
     const firstDone = events.findIndex((e) => e.kind === 'cell');
@@ -80,5 +82,20 @@ describe('kvlab experiment --jobs on the virtual clock', () => {
     const err = await runExperiment({ experiment: sweep, clock: 'virtual', outDir: join(root, 'zero'), jobs: 0, report: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KvlabError);
     expect((err as KvlabError).message).toMatch(/--jobs/);
+  });
+});
+
+describe('cell dispatch by workload', () => {
+  const groups = ['a', 'a', 'b', 'b', 'c', 'c'];
+  it('gives a thread the next cell of the workload it built, else a workload nobody started, else the first waiting', () => {
+    const waiting = [false, true, false, true, true, true];
+    // Thread that ran 'a' takes cell 1 ('a'); a thread that ran 'b' takes cell 3.
+    expect(nextCell(waiting, groups, 'a', new Set(['a', 'b']))).toBe(1);
+    expect(nextCell(waiting, groups, 'b', new Set(['a', 'b']))).toBe(3);
+    // A new thread takes a workload no thread has started ('c'), not the waiting half of 'a'.
+    expect(nextCell(waiting, groups, null, new Set(['a', 'b']))).toBe(4);
+    // Nothing of its own or fresh left: the first waiting cell.
+    expect(nextCell([false, true, false, false, false, false], groups, 'c', new Set(['a', 'b', 'c']))).toBe(1);
+    expect(nextCell(groups.map(() => false), groups, 'a', new Set(['a']))).toBe(-1);
   });
 });
