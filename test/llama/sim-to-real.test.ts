@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../src/client/bench.ts';
 import { buildMultiturn, type MultiturnParams } from '../../src/client/workloads/index.ts';
-import { summarize } from '../../src/core/summary.ts';
+import { percentileSorted, summarize } from '../../src/core/summary.ts';
 import type { RequestRecord } from '../../src/core/records.ts';
 import { calibrateFromRuns } from '../../src/lab/calibrate/from-runs.ts';
 import { CPU_PRIOR, CPU_PRIOR_SCALE, llamaDeployment } from '../../src/lab/calibrate/llama-deployment.ts';
@@ -73,6 +73,7 @@ const GUARD = 0.5;
 const error = (predicted: number | null, measured: number | null): number => (predicted ?? NaN) / (measured ?? NaN) - 1;
 const pct = (e: number): string => `${e >= 0 ? '+' : ''}${(e * 100).toFixed(1)} %`;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: number[]): number => percentileSorted([...xs].sort((a, b) => a - b), 50) ?? NaN;
 
 describe.skipIf(skip)('sim-to-real on the CPU: observe a llama-worker, calibrate, predict another load', () => {
   it('after calibrating on observed loads, predicts mean TTFT and ITL of a different load within 50 % and at most half the uncalibrated profile’s error (15 % target printed)', async () => {
@@ -81,50 +82,46 @@ describe.skipIf(skip)('sim-to-real on the CPU: observe a llama-worker, calibrate
     await measure({ ...OBSERVE_MANY, numTurns: 3, seed: 8 }, 'warm-up-a');
     await measure({ ...OBSERVE_LONG, numTurns: 3, seed: 9 }, 'warm-up-b');
     const observed: string[] = [];
-    const measured: RequestRecord[] = [];
-    const seeds: number[] = [];
+    const measured: RequestRecord[][] = [];
     for (let i = 0; i < ROUNDS; i++) {
       await measure({ ...OBSERVE_MANY, seed: 10 + i }, `observe-${i}a`);
       await measure({ ...OBSERVE_LONG, seed: 20 + i }, `observe-${i}b`);
       observed.push(join(dir, `observe-${i}a`), join(dir, `observe-${i}b`));
-      measured.push(...(await measure({ ...PREDICT, seed: 30 + i }, `measure-${i}`)));
-      seeds.push(30 + i);
+      measured.push(await measure({ ...PREDICT, seed: 30 + i }, `measure-${i}`));
     }
     const deployment = await llamaDeployment({ gguf: testModelPath(), ...WORKER });
     const fit = await calibrateFromRuns({ ...deployment, runDirs: observed, fit: { prior: CPU_PRIOR, priorScale: CPU_PRIOR_SCALE } });
-    // The measured runs differ only in their seeds (their lorem words): predict each and average.
-    const predict = (c: Readonly<RooflineCoefficients>) => {
-      const runs = seeds.map((seed) => runPredict({ ...deployment, coefficients: c, profileName: 'test', workload: {}, presets: {}, built: buildMultiturn({ ...PREDICT, seed }) }));
-      const avg = (pick: (r: (typeof runs)[number]) => number | null) => mean(runs.map((r) => pick(r) ?? NaN));
-      return {
-        requests: runs.reduce((a, r) => a + r.requests, 0),
-        ttft: avg((r) => r.ttft_ms.mean),
-        ttftP90: avg((r) => r.ttft_ms.p90),
-        itl: avg((r) => r.itl_ms.mean),
-        itlP90: avg((r) => r.itl_ms.p90),
-        e2e: avg((r) => r.e2e_ms.mean),
-      };
-    };
-    const real = summarize(measured);
+    // The measured runs differ only in their seeds (their lorem words): the simulation of the first
+    // stands for all of them.
+    const predict = (c: Readonly<RooflineCoefficients>) => runPredict({ ...deployment, coefficients: c, profileName: 'test', workload: {}, presets: {}, built: buildMultiturn({ ...PREDICT, seed: 30 }) });
     const calibrated = predict(fit.profile.coefficients);
     const uncalibrated = predict(CPU_PRIOR);
-    expect(calibrated.requests).toBe(real.requests);
-    expect(measured.every((r) => r.ok && r.outputTokens === PREDICT.maxCompletionTokens)).toBe(true);
+    expect(calibrated.requests).toBe(summarize(measured[0]).requests);
+    expect(measured.flat().every((r) => r.ok && r.outputTokens === PREDICT.maxCompletionTokens)).toBe(true);
 
+    // What is compared: the median over the rounds of each measured run's mean, so one run caught in a
+    // burst of other jobs' work does not decide (the pooled mean over all rounds is printed too).
+    const runs = measured.map((records) => summarize(records));
+    const pooled = summarize(measured.flat());
+    const real = {
+      ttft: median(runs.map((r) => r.ttftMs.mean ?? NaN)),
+      itl: median(runs.map((r) => r.itlMs.mean ?? NaN)),
+      e2e: median(runs.map((r) => r.e2eMs.mean ?? NaN)),
+    };
     const rows = [
-      ['TTFT mean', calibrated.ttft, uncalibrated.ttft, real.ttftMs.mean],
-      ['TTFT p90', calibrated.ttftP90, uncalibrated.ttftP90, real.ttftMs.p90],
-      ['ITL mean', calibrated.itl, uncalibrated.itl, real.itlMs.mean],
-      ['ITL p90', calibrated.itlP90, uncalibrated.itlP90, real.itlMs.p90],
-      ['E2E mean', calibrated.e2e, uncalibrated.e2e, real.e2eMs.mean],
+      ['TTFT mean', calibrated.ttft_ms.mean, uncalibrated.ttft_ms.mean, real.ttft, pooled.ttftMs.mean],
+      ['ITL mean', calibrated.itl_ms.mean, uncalibrated.itl_ms.mean, real.itl, pooled.itlMs.mean],
+      ['E2E mean', calibrated.e2e_ms.mean, uncalibrated.e2e_ms.mean, real.e2e, pooled.e2eMs.mean],
     ] as const;
     process.stdout.write(
       `  coefficients ${Object.entries(fit.profile.coefficients).map(([k, v]) => `${k} ${+v.toPrecision(3)}`).join(', ')} (fit rms ${fit.profile.meta?.rms})\n` +
-        rows.map(([name, c, u, m]) => `  ${name.padEnd(9)} measured ${m?.toFixed(1)} ms, predicted ${c.toFixed(1)} (${pct(error(c, m))}), uncalibrated ${u.toFixed(1)} (${pct(error(u, m))})`).join('\n') +
+        rows
+          .map(([name, c, u, m, p]) => `  ${name.padEnd(9)} measured ${m.toFixed(1)} ms (median of rounds; pooled ${p?.toFixed(1)}), predicted ${c?.toFixed(1)} (${pct(error(c, m))}; vs pooled ${pct(error(c, p))}), uncalibrated ${u?.toFixed(1)} (${pct(error(u, m))})`)
+          .join('\n') +
         '\n',
     );
-    const cal = [error(calibrated.ttft, real.ttftMs.mean), error(calibrated.itl, real.itlMs.mean)].map(Math.abs);
-    const uncal = [error(uncalibrated.ttft, real.ttftMs.mean), error(uncalibrated.itl, real.itlMs.mean)].map(Math.abs);
+    const cal = [error(calibrated.ttft_ms.mean, real.ttft), error(calibrated.itl_ms.mean, real.itl)].map(Math.abs);
+    const uncal = [error(uncalibrated.ttft_ms.mean, real.ttft), error(uncalibrated.itl_ms.mean, real.itl)].map(Math.abs);
     const within15 = cal.every((e) => e <= 0.15);
     process.stdout.write(`  target (mean TTFT and ITL within 15 %): ${within15 ? 'met' : 'NOT met'} in this run (load average ${loadavg()[0].toFixed(1)} at the end)\n`);
     // The guard: each mean within 50 %, and the two errors together at most half the uncalibrated ones.
