@@ -63,9 +63,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * `kvlab llama-worker --port 0 FLAGS…` as a child process (src/cli.ts under tsx): resolves with its URL
- * once it listens; rejects with its stderr when it exits first or does not listen within `timeoutMs`.
+ * once it listens; rejects with its stderr when it exits first or does not listen within `timeoutMs`
+ * (then it is stopped: keep the timeout under the calling hook's, so no worker outlives a failed start).
  */
-export function spawnLlamaWorker(flags: readonly string[], timeoutMs = 60_000): Promise<SpawnedLlamaWorker> {
+export function spawnLlamaWorker(flags: readonly string[], timeoutMs = 45_000): Promise<SpawnedLlamaWorker> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'llama-worker', '--port', '0', ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const close = async (): Promise<void> => {
