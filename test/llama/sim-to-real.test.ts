@@ -19,8 +19,8 @@
  * apart, README); the observed and measured runs are interleaved in rounds, so a machine whose speed
  * drifts under other jobs is observed around every measurement, and the prediction is compared with the
  * median over the rounds of each measured run's mean, so one run caught in a burst does not decide; the
- * figures of each run are printed. On 2 cores at load 8–12 (a CPU hog beside other jobs) the guard
- * still failed once in 5 runs (README).
+ * figures of each run are printed. On 2 cores beside a CPU hog and other jobs (load 6–12) the guard
+ * still failed once in 6 runs (README).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
