@@ -8,8 +8,16 @@
  *
  * The CPU device's figures are nominal per thread (FP32 FMAs of one core, a share of DRAM bandwidth),
  * not measured: the fitted corrections (`kvlab calibrate`) turn them into what the machine does, so
- * CPU_PRIOR starts every scale at 1 and lets them move by an order of magnitude (a loaded machine
- * runs several times slower than nominal), where the GPU prior sits near vLLM's efficiencies.
+ * CPU_PRIOR starts the scales it fits at 1 and lets them move by an order of magnitude (a loaded
+ * machine runs several times slower than nominal), where the GPU prior sits near vLLM's efficiencies.
+ * One thread of llama.cpp computes: a small model's weights and a slot's KV stay in the caches, so
+ * the linear layers cost their FLOPs (no weight-read floor per step: memoryScale held at 0) and
+ * attention its FLOPs (kvScale held at 0: for a decode both grow with the context, and two
+ * coefficients of one shape only trade against each other); the per-request work (parsing,
+ * tokenizing, the slot's cache cut) runs on the worker's JavaScript thread beside the native decode,
+ * outside the step (requestOverheadMs held at 0, frontendMs carries it). Left to fit: computeScale,
+ * attentionScale, stepOverheadMs, tokenOverheadMs, frontendMs — on 4 sets of observed runs the fit
+ * with all 8 free matched them no better (same rms) and predicted the other load no better.
  *
  * Approximations: llama.cpp keeps one cache per slot (a slot reuses only its own last conversation)
  * where the simulated engine shares one prefix cache among them — the same when every conversation
@@ -57,14 +65,17 @@ export function cpuDevice(threads: number): GpuSpec {
   };
 }
 
-/** Where the CPU fit starts and how far its ridge lets each coefficient go (fit.ts's prior and scale). */
+/**
+ * Where the CPU fit starts and how far its ridge lets each coefficient go (fit.ts's prior and scale);
+ * a scale of 0.001 holds a coefficient at its prior (see the module comment).
+ */
 export const CPU_PRIOR: Readonly<RooflineCoefficients> = Object.freeze({
   computeScale: 1,
-  memoryScale: 1,
-  kvScale: 1,
+  memoryScale: 0,
+  kvScale: 0,
   attentionScale: 1,
   stepOverheadMs: 1,
-  requestOverheadMs: 0.5,
+  requestOverheadMs: 0,
   tokenOverheadMs: 0.1,
   allReduceMs: 0,
   frontendMs: 1,
@@ -72,11 +83,11 @@ export const CPU_PRIOR: Readonly<RooflineCoefficients> = Object.freeze({
 
 export const CPU_PRIOR_SCALE: Readonly<RooflineCoefficients> = Object.freeze({
   computeScale: 10,
-  memoryScale: 10,
-  kvScale: 10,
+  memoryScale: 0.001,
+  kvScale: 0.001,
   attentionScale: 10,
   stepOverheadMs: 20,
-  requestOverheadMs: 20,
+  requestOverheadMs: 0.001,
   tokenOverheadMs: 5,
   allReduceMs: 0.001,
   frontendMs: 200,
