@@ -73,7 +73,16 @@ export function spanS(records: readonly RequestRecord[]): number {
   return Number.isFinite(start) && end > start ? (end - start) / 1000 : 0;
 }
 
-export function summarize(records: readonly RequestRecord[], durationS: number = spanS(records)): Summary {
+export interface SummarizeOptions {
+  /**
+   * Gather the ITL gaps (default true). A caller that never reads `itlMs` (the report's group tables)
+   * passes false: the gaps are most of a run's numbers, and `itlMs` is then the empty Dist (count 0).
+   */
+  itl?: boolean;
+}
+
+export function summarize(records: readonly RequestRecord[], durationS: number = spanS(records), opts: SummarizeOptions = {}): Summary {
+  const withItl = opts.itl ?? true;
   let succeeded = 0;
   let inputTokens = 0;
   let outputTokens = 0;
@@ -87,7 +96,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   const errors: Record<string, number> = {};
   // ITL gaps (every token of every request: millions in a long run) go straight into one typed array.
   let gaps = 0;
-  for (const r of records) if (r.ok && r.itlMs) gaps += r.itlMs.length;
+  if (withItl) for (const r of records) if (r.ok && r.itlMs) gaps += r.itlMs.length;
   const itl = new Float64Array(gaps);
   let nItl = 0;
   const overhead: number[] = [];
@@ -109,7 +118,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
           tierIn += r.inputTokens;
         }
       }
-      if (r.itlMs) for (const g of r.itlMs) if (Number.isFinite(g)) itl[nItl++] = g;
+      if (withItl && r.itlMs) for (const g of r.itlMs) if (Number.isFinite(g)) itl[nItl++] = g;
       const o = r.servingOverheadMs;
       if (o !== null && o !== undefined && Number.isFinite(o) && r.ttftMs !== null && Number.isFinite(r.ttftMs)) {
         overhead.push(o);
