@@ -10,6 +10,7 @@
  * instead, hence the ^7.12.1 floor in package.json); std is the population standard deviation.
  */
 import { mean as ssMean, quantileSorted, standardDeviation } from 'simple-statistics';
+import { sortFloat64 } from './sort-float64.ts';
 import { PRIORITY_CLASS_TAG, type Dist, type RequestRecord, type Summary, type TurnSummary } from './records.ts';
 
 /** p-th percentile (0..100, clamped) of an ascending array, linear interpolation; null when empty. */
@@ -19,12 +20,12 @@ export function percentileSorted(sorted: readonly number[], p: number): number |
 }
 
 export function dist(values: ArrayLike<number>): Dist {
-  // Sorted as a Float64Array: a numeric sort in native code, several times faster than Array#sort
-  // with a comparator on the millions of ITL gaps of a long run (same order, same numbers).
+  // Sorted as a Float64Array (sort-float64.ts: a radix sort when long), many times faster than
+  // Array#sort with a comparator on the millions of ITL gaps of a long run (same order, same numbers).
   const buf = new Float64Array(values.length);
   let kept = 0;
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) buf[kept++] = values[i];
-  return sortedDist((kept === values.length ? buf : buf.subarray(0, kept)).sort());
+  return sortedDist(sortFloat64(kept === values.length ? buf : buf.subarray(0, kept)));
 }
 
 /** The Dist of finite values already sorted ascending. */
@@ -147,7 +148,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     ttfatMs: dist(values(records, (r) => r.ttfatMs)),
     e2eMs: dist(values(records, (r) => r.e2eMs)),
     tpotMs: dist(values(records, (r) => r.tpotMs)),
-    itlMs: sortedDist(itl.subarray(0, nItl).sort()),
+    itlMs: sortedDist(sortFloat64(itl.subarray(0, nItl))),
     servingOverheadMs: dist(overhead),
     servingOverheadShare: overhead.length > 0 && overheadTtft > 0 ? overheadSum / overheadTtft : null,
     sendLateMs: dist(late),

@@ -5,6 +5,7 @@ import { loadRun } from '../../../src/analysis/stats/load-run.ts';
 import { isExperimentDir, loadExperiment } from '../../../src/analysis/stats/load-experiment.ts';
 import { parseRecords } from '../../../src/analysis/stats/parse-records.ts';
 import { runDurationS, runName } from '../../../src/analysis/stats/run-data.ts';
+import { summarizeRun } from '../../../src/analysis/stats/run-stats.ts';
 import { genRecords, rec, runFileFor, tempDir, writeExperimentDir, writeRunDir } from '../fixtures.ts';
 
 describe('loadRun', () => {
@@ -34,6 +35,25 @@ describe('loadRun', () => {
     expect(loaded.records).toHaveLength(records.length);
     expect(runName(loaded)).toBe('kv');
     expect(runDurationS(loaded)).toBe(9);
+  });
+
+  it('reads records without their ITL gaps, with the ITL distribution of run.json, when run.json describes them', async () => {
+    const records = genRecords({ seed: 5 }).map((r, i) => ({ ...r, itlMs: [1 + (i % 7), 2.5, 3 + i / 10] }));
+    const run = runFileFor(records, { durationS: 9 });
+    const dir = await writeRunDir(join(tmp.dir, 'lean'), records, run);
+    const lean = await loadRun(dir, { itlGaps: false });
+    expect(lean.itlMs).toEqual(run.summary.itlMs);
+    expect(lean.records.every((r) => r.itlMs === null)).toBe(true);
+    expect(lean.records.map((r) => ({ ...r, itlMs: undefined }))).toEqual(records.map((r) => ({ ...r, itlMs: undefined })));
+    expect(summarizeRun(lean.records, 9, lean.itlMs).summary).toEqual(run.summary);
+  });
+
+  it('reads the ITL gaps after all when run.json does not describe the records (count differs)', async () => {
+    const records = genRecords({ seed: 6 }).map((r) => ({ ...r, itlMs: [4, 5] }));
+    const dir = await writeRunDir(join(tmp.dir, 'stale'), records, runFileFor(records.slice(1)));
+    const loaded = await loadRun(dir, { itlGaps: false });
+    expect(loaded.itlMs).toBeUndefined();
+    expect(loaded.records.map((r) => r.itlMs)).toEqual(records.map(() => [4, 5]));
   });
 
   it('rejects a missing folder and a folder without run files with one-line messages', async () => {
