@@ -57,6 +57,11 @@ export interface RunMeta extends Pick<RunFile, 'command' | 'label' | 'config' | 
   /** The share of failed requests the run accepts (failures.ts; default 5 %). */
   maxFailedShare?: number;
   warnings?: readonly string[];
+  /**
+   * The run's ITL distribution when `records` come without their ITL gaps (a virtual cell streams its
+   * records to disk and counts the gaps: core/gap-counts); the summary's `itlMs` is then this one.
+   */
+  itlMs?: Dist;
 }
 
 /** Records grouped by the value of one tag (records without it are left out). */
@@ -85,7 +90,7 @@ export function byTag(records: readonly RequestRecord[], tag: string): TagGroup[
 }
 
 export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): BenchRunFile {
-  const summary = summarize(records, meta.durationS);
+  const summary = meta.itlMs ? { ...summarize(records, meta.durationS, { itl: false }), itlMs: meta.itlMs } : summarize(records, meta.durationS);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: 'kvlab',

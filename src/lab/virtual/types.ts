@@ -85,6 +85,12 @@ export interface VirtualRunOptions {
   engineFactory?: EngineFactory;
   /** Called with every step an engine starts (not idle polls), in order: a seam for step-level logs (calibration). */
   observeStep?: (worker: number, step: StepResult) => void;
+  /**
+   * Called with each measured request's record as it completes, in the order `records` would hold
+   * them; the run then keeps none (`records` is empty), so a long run's memory does not grow with
+   * its requests (lab/virtual-cell.ts streams them to the run folder).
+   */
+  onRecord?: (record: RequestRecord) => void;
 }
 
 export interface VirtualWorkerStats {
@@ -116,7 +122,7 @@ export interface VirtualStats {
 }
 
 export interface VirtualRunResult {
-  /** One per measured client request, in completion order (ties: event order). */
+  /** One per measured client request, in completion order (ties: event order); empty with `onRecord`. */
   records: RequestRecord[];
   /** Virtual ms from the measured start to the last event. */
   durationMs: number;
