@@ -15,6 +15,7 @@ import { runVirtualCell } from '../../src/lab/virtual-cell.ts';
 import { runVirtual } from '../../src/lab/virtual/index.ts';
 import type { RequestRecord } from '../../src/core/records.ts';
 import { virtualClusterConfig } from '../../src/lab/cluster-settings.ts';
+import { VirtualConversation } from '../../src/lab/virtual/conversation.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kvlab-cell-stream-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -71,3 +72,18 @@ const PINNED = {
   chats: { records: '0a1c940b7491cfa7', summary: 'c06a3f5a339c1130' },
   trace: { records: 'bcdfa1cda1847f10', summary: 'f5718160a69e7071' },
 };
+
+describe('a long virtual run holds only the histories of conversations still going', () => {
+  it('lets an ended conversation\'s answers go, and keeps a going one\'s for its next turn', () => {
+    const script = SCENARIOS.chats.workload.scripts[0];
+    const c = new VirtualConversation(0, script);
+    c.complete(0, [1, 2, 3]);
+    c.complete(1, [4, 5]);
+    expect(c.ended).toBe(false);
+    expect(c.messagesFor(2).filter((m) => m.role === 'assistant').map((m) => m.contentTokens)).toEqual([[1, 2, 3], [4, 5]]);
+    c.complete(2, [6]);
+    c.complete(3, [7]);
+    expect(c.ended).toBe(true);
+    expect(c.answers.every((a) => a === null)).toBe(true);
+  });
+});
