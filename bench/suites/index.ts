@@ -16,6 +16,7 @@ export const SUITES: readonly { id: string; load(): Promise<Suite> }[] = Object.
   { id: 'worker-link', load: async () => (await import('./worker-link.ts')).workerLink },
   { id: 'clock-agreement', load: async () => (await import('./clock-agreement.ts')).clockAgreement },
   { id: 'hf-tokenizer', load: async () => (await import('./hf-tokenizer.ts')).hfTokenizer },
+  { id: 'big-runs', load: async () => (await import('./big-runs.ts')).bigRuns },
 ]);
 
 export const SUITE_IDS: readonly string[] = SUITES.map((s) => s.id);
