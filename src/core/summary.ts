@@ -80,10 +80,15 @@ export interface SummarizeOptions {
    * passes false: the gaps are most of a run's numbers, and `itlMs` is then the empty Dist (count 0).
    */
   itl?: boolean;
+  /**
+   * The ITL distribution of these records, known without their gaps (a streamed virtual run counts
+   * them: core/gap-counts; the report reads run.json's): used as it is, the gaps are not gathered.
+   */
+  itlMs?: Dist;
 }
 
 export function summarize(records: readonly RequestRecord[], durationS: number = spanS(records), opts: SummarizeOptions = {}): Summary {
-  const withItl = opts.itl ?? true;
+  const withItl = (opts.itl ?? true) && opts.itlMs === undefined;
   let succeeded = 0;
   let inputTokens = 0;
   let outputTokens = 0;
@@ -148,7 +153,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     ttfatMs: dist(values(records, (r) => r.ttfatMs)),
     e2eMs: dist(values(records, (r) => r.e2eMs)),
     tpotMs: dist(values(records, (r) => r.tpotMs)),
-    itlMs: sortedDist(sortFloat64(itl.subarray(0, nItl))),
+    itlMs: opts.itlMs ?? (withItl ? sortedDist(sortFloat64(itl.subarray(0, nItl))) : dist([])),
     servingOverheadMs: dist(overhead),
     servingOverheadShare: overhead.length > 0 && overheadTtft > 0 ? overheadSum / overheadTtft : null,
     sendLateMs: dist(late),

@@ -6,17 +6,17 @@
  * serving check is 'n/a (virtual clock)'). The run's duration is the virtual duration.
  *
  * Records are streamed: each is appended to requests.jsonl as its request completes (the run keeps
- * none), and the cell keeps only what run.json's summary needs — the records without their ITL gaps
- * (one number per output token, most of a record) and the gaps as value → count (core/gap-counts:
- * a virtual run's gaps are shared step durations), which give the very same ITL distribution.
+ * none), and the cell keeps only what run.json's summary needs (virtual/kept-records.ts: the records
+ * without their ITL gaps, and the gaps as value → count — a virtual run's gaps are shared step
+ * durations — which give the very same ITL distribution).
  */
 import type { Workload } from '../client/workloads/types.ts';
 import type { BenchRecord } from '../client/runner/types.ts';
 import { RunFolder } from '../client/output/run-folder.ts';
-import { GapCounts } from '../core/gap-counts.ts';
 import { buildRunFile, type BenchRunFile } from '../client/report/run-file.ts';
 import { emptyBreakdown, meteredTiming, meterShares, RooflineTiming, type StepMeter } from '../mocker/engine/index.ts';
 import { runVirtual, type VirtualStats } from './virtual/index.ts';
+import { KeptRecords } from './virtual/kept-records.ts';
 import { virtualClusterConfig, type ResolvedCluster } from './cluster-settings.ts';
 
 export interface CellRunMeta {
@@ -43,8 +43,7 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
   const lateMs = workload.schedule.kind === 'open' ? 0 : null;
   // Opened at the first record (or after the run): options the run refuses leave no folder behind.
   let folder: RunFolder | null = null;
-  const records: BenchRecord[] = [];
-  const gaps = new GapCounts();
+  const kept = new KeptRecords<BenchRecord>();
   try {
     const result = runVirtual({
       workload,
@@ -54,12 +53,11 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
         // No serving path in virtual time: the overhead is not measured (null), and the check says n/a.
         const full: BenchRecord = { ...r, label, servingOverheadMs: null, retries: 0, attempts: 1, lateMs };
         (folder ??= RunFolder.open(runDir)).append(full);
-        if (full.ok && full.itlMs) gaps.add(full.itlMs);
-        const { itlMs: _gaps, ...lean } = full;
-        records.push(lean);
+        kept.add(full);
       },
     });
     folder ??= RunFolder.open(runDir);
+    const records = kept.records;
     const run = buildRunFile(records, {
       command: meta.command,
       label,
@@ -76,7 +74,7 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
       clock: 'virtual',
       startedAt,
       durationS: result.durationMs / 1000,
-      itlMs: gaps.dist(),
+      itlMs: kept.itlDist(),
     });
     folder.writeRunFile(run);
     return { run, records, interrupted: false, stats: result.stats };

@@ -16,6 +16,8 @@ import { runVirtual } from '../../src/lab/virtual/index.ts';
 import type { RequestRecord } from '../../src/core/records.ts';
 import { virtualClusterConfig } from '../../src/lab/cluster-settings.ts';
 import { VirtualConversation } from '../../src/lab/virtual/conversation.ts';
+import { KeptRecords } from '../../src/lab/virtual/kept-records.ts';
+import { summarize } from '../../src/core/summary.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kvlab-cell-stream-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -54,6 +56,16 @@ describe('a virtual cell streams its records to the run folder', () => {
     expect(streamed.records).toEqual([]);
     expect(sunk).toEqual(held.records);
     expect(streamed.stats).toEqual(held.stats);
+  });
+
+  it('summarises the kept records (no gaps, gaps counted) exactly as the full ones', () => {
+    const s = SCENARIOS.trace;
+    const cluster = virtualClusterConfig(resolveCluster(s.cluster, root));
+    const held = runVirtual({ workload: s.workload, cluster, seed: 0 });
+    const kept = new KeptRecords();
+    runVirtual({ workload: s.workload, cluster, seed: 0, onRecord: (r) => kept.add(r) });
+    expect(kept.records.some((r) => 'itlMs' in r)).toBe(false);
+    expect(summarize(kept.records, 7, { itlMs: kept.itlDist() })).toEqual(summarize(held.records, 7));
   });
 
   it('keeps each record without its ITL gaps (they are on disk), and the ITL distribution of all of them', () => {

@@ -15,7 +15,7 @@ export interface RunStats {
 /** `itlMs`: the run's ITL distribution when the records were read without their gaps (LoadedRun.itlMs). */
 export function summarizeRun(records: readonly RequestRecord[], durationS: number = spanS(records), itlMs?: Dist): RunStats {
   return {
-    summary: itlMs ? { ...summarize(records, durationS, { itl: false }), itlMs } : summarize(records, durationS),
+    summary: summarize(records, durationS, { itlMs }),
     perTurn: perTurn(records),
     firstVsLaterSpeedup: firstVsLaterSpeedup(records),
   };

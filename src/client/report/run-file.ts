@@ -90,7 +90,7 @@ export function byTag(records: readonly RequestRecord[], tag: string): TagGroup[
 }
 
 export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): BenchRunFile {
-  const summary = meta.itlMs ? { ...summarize(records, meta.durationS, { itl: false }), itlMs: meta.itlMs } : summarize(records, meta.durationS);
+  const summary = summarize(records, meta.durationS, { itlMs: meta.itlMs });
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: 'kvlab',
