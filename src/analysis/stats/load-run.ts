@@ -15,9 +15,11 @@ import type { Dist, RequestRecord, RunFile } from '../../core/records.ts';
 import { parseRecords, type ParseOptions } from './parse-records.ts';
 import type { LoadedRun } from './run-data.ts';
 
-async function readIfExists(path: string): Promise<string | null> {
+async function readIfExists(path: string): Promise<string | null>;
+async function readIfExists(path: string, bytes: 'bytes'): Promise<Buffer | null>;
+async function readIfExists(path: string, bytes?: 'bytes'): Promise<string | Buffer | null> {
   try {
-    return await readFile(path, 'utf8');
+    return bytes ? await readFile(path) : await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -46,7 +48,8 @@ function runFileItl(run: RunFile | null, records: readonly RequestRecord[]): Dis
 export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<LoadedRun> {
   if (!(await isDirectory(dir))) throw makeError('bad_input', { detail: `not a run folder: ${dir} does not exist or is not a directory` });
   const runText = await readIfExists(join(dir, 'run.json'));
-  const recordsText = await readIfExists(join(dir, 'requests.jsonl'));
+  // Bytes: parse-records decodes them a line at a time (a long file never becomes one string).
+  const recordsText = await readIfExists(join(dir, 'requests.jsonl'), 'bytes');
   if (runText === null && recordsText === null) {
     throw makeError('bad_input', { detail: `not a run folder: ${dir} has neither run.json nor requests.jsonl` });
   }

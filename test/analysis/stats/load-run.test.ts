@@ -56,6 +56,18 @@ describe('loadRun', () => {
     expect(loaded.records.map((r) => r.itlMs)).toEqual(records.map(() => [4, 5]));
   });
 
+  it('parses a file\'s bytes line by line as it parses its text, with and without the ITL gaps', () => {
+    const records = genRecords({ seed: 8 }).map((r, i) => ({ ...r, itlMs: [i, 1.5], conversationId: `c-é-${i}` }));
+    const text = records.map((r) => JSON.stringify(r)).join('\r\n') + '\n\n' + JSON.stringify(records[0]).slice(0, 30);
+    for (const itlGaps of [true, false]) {
+      const fromText = parseRecords(text, 'x', { itlGaps });
+      expect(parseRecords(Buffer.from(text), 'x', { itlGaps })).toEqual(fromText);
+      expect(fromText.droppedLines).toBe(1);
+      expect(fromText.records.map((r) => r.itlMs)).toEqual(records.map((r) => (itlGaps ? r.itlMs : null)));
+    }
+    expect(() => parseRecords(Buffer.from('{"turn":1,"sentAtMs":0,"ok":true}\nnot json\n{"turn":1,"sentAtMs":0,"ok":true}'))).toThrow(/:2: not valid JSON/);
+  });
+
   it('rejects a missing folder and a folder without run files with one-line messages', async () => {
     await expect(loadRun(join(tmp.dir, 'nope'))).rejects.toThrow(/does not exist/);
     await mkdir(join(tmp.dir, 'empty'));
