@@ -60,6 +60,7 @@ export interface RunMeta extends Pick<RunFile, 'command' | 'label' | 'config' | 
   /**
    * The run's ITL distribution when `records` come without their ITL gaps (a virtual cell streams its
    * records to disk and counts the gaps: core/gap-counts); the summary's `itlMs` is then this one.
+   * Not for a run with `itl_ms` thresholds, which read the records' gaps (virtual cells have none).
    */
   itlMs?: Dist;
 }
