@@ -8,18 +8,42 @@
  * summary describes the records read (same requests and successes); otherwise — no run.json, a run
  * killed before writing it, a file edited since — the gaps are read after all.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeError } from '../../core/errors.ts';
 import type { Dist, RequestRecord, RunFile } from '../../core/records.ts';
-import { parseRecords, type ParseOptions } from './parse-records.ts';
+import { RecordChunkParser, type ParsedRecords, type ParseOptions } from './parse-records.ts';
 import type { LoadedRun } from './run-data.ts';
 
-async function readIfExists(path: string): Promise<string | null>;
-async function readIfExists(path: string, bytes: 'bytes'): Promise<Buffer | null>;
-async function readIfExists(path: string, bytes?: 'bytes'): Promise<string | Buffer | null> {
+/** Bytes read at a time from requests.jsonl. */
+const CHUNK_BYTES = 8 << 20;
+
+/** requests.jsonl's records, read chunk by chunk (parse-records.ts); null when there is no such file. */
+async function readRecords(path: string, gaps: boolean): Promise<ParsedRecords | null> {
+  let file;
   try {
-    return bytes ? await readFile(path) : await readFile(path, 'utf8');
+    file = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const parser = new RecordChunkParser(path, gaps);
+    const buf = Buffer.alloc(CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await file.read(buf, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) break;
+      parser.chunk(buf.subarray(0, bytesRead));
+    }
+    return parser.end();
+  } finally {
+    await file.close();
+  }
+}
+
+async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -48,11 +72,6 @@ function runFileItl(run: RunFile | null, records: readonly RequestRecord[]): Dis
 export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<LoadedRun> {
   if (!(await isDirectory(dir))) throw makeError('bad_input', { detail: `not a run folder: ${dir} does not exist or is not a directory` });
   const runText = await readIfExists(join(dir, 'run.json'));
-  // Bytes: parse-records decodes them a line at a time (a long file never becomes one string).
-  const recordsText = await readIfExists(join(dir, 'requests.jsonl'), 'bytes');
-  if (runText === null && recordsText === null) {
-    throw makeError('bad_input', { detail: `not a run folder: ${dir} has neither run.json nor requests.jsonl` });
-  }
   let run: RunFile | null = null;
   if (runText !== null) {
     try {
@@ -65,11 +84,16 @@ export async function loadRun(dir: string, opts: LoadOptions = {}): Promise<Load
     }
   }
   const source = join(dir, 'requests.jsonl');
-  if (opts.itlGaps === false && recordsText !== null) {
-    const lean = parseRecords(recordsText, source, { itlGaps: false }).records;
-    const itlMs = runFileItl(run, lean);
-    if (itlMs) return { dir, run, records: lean, itlMs };
+  const lean = opts.itlGaps === false;
+  const first = await readRecords(source, !lean);
+  if (runText === null && first === null) {
+    throw makeError('bad_input', { detail: `not a run folder: ${dir} has neither run.json nor requests.jsonl` });
   }
-  const records = recordsText === null ? [] : parseRecords(recordsText, source).records;
+  if (first === null) return { dir, run, records: [] };
+  if (!lean) return { dir, run, records: first.records };
+  const itlMs = runFileItl(run, first.records);
+  if (itlMs) return { dir, run, records: first.records, itlMs };
+  // run.json does not describe these records: read them again, gaps and all.
+  const records = (await readRecords(source, true))?.records ?? [];
   return { dir, run, records };
 }

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRun } from '../../../src/analysis/stats/load-run.ts';
 import { isExperimentDir, loadExperiment } from '../../../src/analysis/stats/load-experiment.ts';
-import { parseRecords } from '../../../src/analysis/stats/parse-records.ts';
+import { parseRecords, RecordChunkParser } from '../../../src/analysis/stats/parse-records.ts';
 import { runDurationS, runName } from '../../../src/analysis/stats/run-data.ts';
 import { summarizeRun } from '../../../src/analysis/stats/run-stats.ts';
 import { genRecords, rec, runFileFor, tempDir, writeExperimentDir, writeRunDir } from '../fixtures.ts';
@@ -66,6 +66,18 @@ describe('loadRun', () => {
       expect(fromText.records.map((r) => r.itlMs)).toEqual(records.map((r) => (itlGaps ? r.itlMs : null)));
     }
     expect(() => parseRecords(Buffer.from('{"turn":1,"sentAtMs":0,"ok":true}\nnot json\n{"turn":1,"sentAtMs":0,"ok":true}'))).toThrow(/:2: not valid JSON/);
+  });
+
+  it('reads a file in chunks of any size: lines split over chunks are joined, multi-byte characters too', () => {
+    const records = genRecords({ seed: 9 }).map((r, i) => ({ ...r, itlMs: [i, 2.25, 3], conversationId: `ü-€-${i}` }));
+    const bytes = Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    for (const size of [1, 7, 64, 1000]) {
+      for (const gaps of [true, false]) {
+        const p = new RecordChunkParser('x', gaps);
+        for (let at = 0; at < bytes.length; at += size) p.chunk(bytes.subarray(at, at + size));
+        expect(p.end()).toEqual(parseRecords(bytes.toString('utf8'), 'x', { itlGaps: gaps }));
+      }
+    }
   });
 
   it('rejects a missing folder and a folder without run files with one-line messages', async () => {
