@@ -12,7 +12,8 @@ import { buildMultiturn, buildTrace, DEFAULT_TRACE_FILE, parseTraceJsonl } from 
 import type { Workload } from '../../src/client/workloads/types.ts';
 import { resolveCluster } from '../../src/lab/cluster-settings.ts';
 import { runVirtualCell } from '../../src/lab/virtual-cell.ts';
-import { runVirtual } from '../../src/lab/virtual/index.ts';
+import { DEFAULT_MAX_EVENTS, runVirtual } from '../../src/lab/virtual/index.ts';
+import { defaultMaxEvents } from '../../src/lab/virtual/types.ts';
 import type { RequestRecord } from '../../src/core/records.ts';
 import { virtualClusterConfig } from '../../src/lab/cluster-settings.ts';
 import { VirtualConversation } from '../../src/lab/virtual/conversation.ts';
@@ -97,5 +98,14 @@ describe('a long virtual run holds only the histories of conversations still goi
     c.complete(3, [7]);
     expect(c.ended).toBe(true);
     expect(c.answers.every((a) => a === null)).toBe(true);
+  });
+});
+
+describe('the event bound of a virtual run', () => {
+  it('grows with the workload beyond the fixed default (500 events a request)', () => {
+    const small = SCENARIOS.chats.workload;
+    expect(defaultMaxEvents(small)).toBe(DEFAULT_MAX_EVENTS);
+    const turns = { ...small.scripts[0], turns: Array.from({ length: 200_000 }, () => small.scripts[0].turns[0]) };
+    expect(defaultMaxEvents({ ...small, scripts: [turns] })).toBe(100_000_000);
   });
 });

@@ -60,7 +60,7 @@ import { tracePromptOf } from '../../client/workloads/trace.ts';
 import { createSchedule } from './schedule.ts';
 import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
 import {
-  DEFAULT_MAX_EVENTS,
+  defaultMaxEvents,
   DEFAULT_NO_PROGRESS_LIMIT,
   DEFAULT_VIRTUAL_MAX_TOKENS,
   type VirtualClusterConfig,
@@ -187,7 +187,7 @@ export class VirtualCluster implements ScheduleHost {
       reasoningRatio: cluster.reasoningRatio,
     };
     this.hashOnlyTraces = opts.engineFactory === undefined;
-    this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.maxEvents = opts.maxEvents ?? defaultMaxEvents(workload);
     this.onRecord = opts.onRecord;
     this.noProgressLimit = opts.noProgressLimit ?? DEFAULT_NO_PROGRESS_LIMIT;
     this.frontendMs = (cluster.timing?.frontendMs ?? 0) / cluster.engine.speedupRatio;
