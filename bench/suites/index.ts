@@ -17,6 +17,7 @@ export const SUITES: readonly { id: string; load(): Promise<Suite> }[] = Object.
   { id: 'clock-agreement', load: async () => (await import('./clock-agreement.ts')).clockAgreement },
   { id: 'hf-tokenizer', load: async () => (await import('./hf-tokenizer.ts')).hfTokenizer },
   { id: 'parallel-cells', load: async () => (await import('./parallel-cells.ts')).parallelCells },
+  { id: 'big-runs', load: async () => (await import('./big-runs.ts')).bigRuns },
 ]);
 
 export const SUITE_IDS: readonly string[] = SUITES.map((s) => s.id);

@@ -10,6 +10,7 @@
  * instead, hence the ^7.12.1 floor in package.json); std is the population standard deviation.
  */
 import { mean as ssMean, quantileSorted, standardDeviation } from 'simple-statistics';
+import { sortFloat64 } from './sort-float64.ts';
 import { PRIORITY_CLASS_TAG, type Dist, type RequestRecord, type Summary, type TurnSummary } from './records.ts';
 
 /** p-th percentile (0..100, clamped) of an ascending array, linear interpolation; null when empty. */
@@ -19,12 +20,12 @@ export function percentileSorted(sorted: readonly number[], p: number): number |
 }
 
 export function dist(values: ArrayLike<number>): Dist {
-  // Sorted as a Float64Array: a numeric sort in native code, several times faster than Array#sort
-  // with a comparator on the millions of ITL gaps of a long run (same order, same numbers).
+  // Sorted as a Float64Array (sort-float64.ts: a radix sort when long), many times faster than
+  // Array#sort with a comparator on the millions of ITL gaps of a long run (same order, same numbers).
   const buf = new Float64Array(values.length);
   let kept = 0;
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) buf[kept++] = values[i];
-  return sortedDist((kept === values.length ? buf : buf.subarray(0, kept)).sort());
+  return sortedDist(sortFloat64(kept === values.length ? buf : buf.subarray(0, kept)));
 }
 
 /** The Dist of finite values already sorted ascending. */
@@ -73,7 +74,21 @@ export function spanS(records: readonly RequestRecord[]): number {
   return Number.isFinite(start) && end > start ? (end - start) / 1000 : 0;
 }
 
-export function summarize(records: readonly RequestRecord[], durationS: number = spanS(records)): Summary {
+export interface SummarizeOptions {
+  /**
+   * Gather the ITL gaps (default true). A caller that never reads `itlMs` (the report's group tables)
+   * passes false: the gaps are most of a run's numbers, and `itlMs` is then the empty Dist (count 0).
+   */
+  itl?: boolean;
+  /**
+   * The ITL distribution of these records, known without their gaps (a streamed virtual run counts
+   * them: core/gap-counts; the report reads run.json's): used as it is, the gaps are not gathered.
+   */
+  itlMs?: Dist;
+}
+
+export function summarize(records: readonly RequestRecord[], durationS: number = spanS(records), opts: SummarizeOptions = {}): Summary {
+  const withItl = (opts.itl ?? true) && opts.itlMs === undefined;
   let succeeded = 0;
   let inputTokens = 0;
   let outputTokens = 0;
@@ -87,7 +102,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   const errors: Record<string, number> = {};
   // ITL gaps (every token of every request: millions in a long run) go straight into one typed array.
   let gaps = 0;
-  for (const r of records) if (r.ok && r.itlMs) gaps += r.itlMs.length;
+  if (withItl) for (const r of records) if (r.ok && r.itlMs) gaps += r.itlMs.length;
   const itl = new Float64Array(gaps);
   let nItl = 0;
   const overhead: number[] = [];
@@ -109,7 +124,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
           tierIn += r.inputTokens;
         }
       }
-      if (r.itlMs) for (const g of r.itlMs) if (Number.isFinite(g)) itl[nItl++] = g;
+      if (withItl && r.itlMs) for (const g of r.itlMs) if (Number.isFinite(g)) itl[nItl++] = g;
       const o = r.servingOverheadMs;
       if (o !== null && o !== undefined && Number.isFinite(o) && r.ttftMs !== null && Number.isFinite(r.ttftMs)) {
         overhead.push(o);
@@ -138,7 +153,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     ttfatMs: dist(values(records, (r) => r.ttfatMs)),
     e2eMs: dist(values(records, (r) => r.e2eMs)),
     tpotMs: dist(values(records, (r) => r.tpotMs)),
-    itlMs: sortedDist(itl.subarray(0, nItl).sort()),
+    itlMs: opts.itlMs ?? (withItl ? sortedDist(sortFloat64(itl.subarray(0, nItl))) : dist([])),
     servingOverheadMs: dist(overhead),
     servingOverheadShare: overhead.length > 0 && overheadTtft > 0 ? overheadSum / overheadTtft : null,
     sendLateMs: dist(late),

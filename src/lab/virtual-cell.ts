@@ -1,9 +1,14 @@
 /**
- * One experiment cell in virtual time: `runVirtual` on the cell's workload and cluster, then the
- * run folder written by the client's own writer (RunFolder + buildRunFile), so a virtual run folder
- * is read exactly like a real one. Records get the client-only fields a real run has (no retries;
+ * One experiment cell in virtual time: `runVirtual` on the cell's workload and cluster, the run
+ * folder written by the client's own writer (RunFolder + buildRunFile), so a virtual run folder is
+ * read exactly like a real one. Records get the client-only fields a real run has (no retries;
  * open-loop sends are never late in virtual time; no serving overhead is measured, so the run's
  * serving check is 'n/a (virtual clock)'). The run's duration is the virtual duration.
+ *
+ * Records are streamed: each is appended to requests.jsonl as its request completes (the run keeps
+ * none), and the cell keeps only what run.json's summary needs (virtual/kept-records.ts: the records
+ * without their ITL gaps, and the gaps as value → count — a virtual run's gaps are shared step
+ * durations — which give the very same ITL distribution).
  */
 import type { Workload } from '../client/workloads/types.ts';
 import type { BenchRecord } from '../client/runner/types.ts';
@@ -11,6 +16,7 @@ import { RunFolder } from '../client/output/run-folder.ts';
 import { buildRunFile, type BenchRunFile } from '../client/report/run-file.ts';
 import { emptyBreakdown, meteredTiming, meterShares, RooflineTiming, type StepMeter } from '../mocker/engine/index.ts';
 import { runVirtual, type VirtualStats } from './virtual/index.ts';
+import { KeptRecords } from './virtual/kept-records.ts';
 import { virtualClusterConfig, type ResolvedCluster } from './cluster-settings.ts';
 
 export interface CellRunMeta {
@@ -22,6 +28,7 @@ export interface CellRunMeta {
 
 export interface CellRun {
   run: BenchRunFile;
+  /** A virtual cell's come without their ITL gaps (those are in requests.jsonl and in run.summary.itlMs). */
   records: BenchRecord[];
   interrupted: boolean;
 }
@@ -32,13 +39,25 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
   const meter: StepMeter | null = cluster.timing instanceof RooflineTiming ? { parts: emptyBreakdown(), steps: 0 } : null;
   const config = virtualClusterConfig(cluster);
   if (meter) config.timing = meteredTiming(cluster.timing as RooflineTiming, meter);
-  const result = runVirtual({ workload, cluster: config, seed });
   const label = meta.label;
-  // No serving path in virtual time: the overhead is not measured (null), and the check says n/a.
-  const records: BenchRecord[] = result.records.map((r) => ({ ...r, label, servingOverheadMs: null, retries: 0, attempts: 1, lateMs: workload.schedule.kind === 'open' ? 0 : null }));
-  const folder = RunFolder.open(runDir);
+  const lateMs = workload.schedule.kind === 'open' ? 0 : null;
+  // Opened at the first record (or after the run): options the run refuses leave no folder behind.
+  let folder: RunFolder | null = null;
+  const kept = new KeptRecords<BenchRecord>();
   try {
-    for (const r of records) folder.append(r);
+    const result = runVirtual({
+      workload,
+      cluster: config,
+      seed,
+      onRecord: (r) => {
+        // No serving path in virtual time: the overhead is not measured (null), and the check says n/a.
+        const full: BenchRecord = { ...r, label, servingOverheadMs: null, retries: 0, attempts: 1, lateMs };
+        (folder ??= RunFolder.open(runDir)).append(full);
+        kept.add(full);
+      },
+    });
+    folder ??= RunFolder.open(runDir);
+    const records = kept.records;
     const run = buildRunFile(records, {
       command: meta.command,
       label,
@@ -55,10 +74,11 @@ export function runVirtualCell(workload: Workload, cluster: ResolvedCluster, see
       clock: 'virtual',
       startedAt,
       durationS: result.durationMs / 1000,
+      itlMs: kept.itlDist(),
     });
     folder.writeRunFile(run);
     return { run, records, interrupted: false, stats: result.stats };
   } finally {
-    folder.close();
+    folder?.close();
   }
 }

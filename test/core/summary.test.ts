@@ -46,3 +46,14 @@ describe('percentiles', () => {
     expect(d).toMatchObject({ count: 4, min: 1, max: 10, p50: 5.5, p25: 3.25 });
   });
 });
+
+describe('summaries without ITL', () => {
+  it('leave the ITL gaps out (empty itlMs) and every other figure as the full summary has it', () => {
+    const records = [rec({ itlMs: [1, 2, 3] }), rec({ ttftMs: 30, itlMs: [4, 5] }), rec({ ok: false, status: 503, error: 'down', itlMs: [9] })];
+    const full = summarize(records, 2);
+    const lean = summarize(records, 2, { itl: false });
+    expect(full.itlMs.count).toBe(5);
+    expect(lean.itlMs).toEqual(dist([]));
+    expect({ ...lean, itlMs: full.itlMs }).toEqual(full);
+  });
+});

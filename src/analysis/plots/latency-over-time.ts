@@ -11,8 +11,12 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RequestRecord } from '../../core/records.ts';
 import { colorEncoding, requireSeries, VL_SCHEMA, WIDTH, type RecordSeries } from './common.ts';
 
-/** Dots per series and metric before thinning (about 2 × 4 series × 3000 dots keep the SVG a few MB). */
-export const MAX_TIME_POINTS = 3000;
+/**
+ * Dots per series and metric before thinning: 500 time bins of 3 dots, about one bin per pixel of the
+ * 520-px panel. (It was 3000: 2 × 4 series × 3000 dots made an 8 MB SVG whose drawing took most of a
+ * long run's report time, for bins narrower than a pixel.)
+ */
+export const MAX_TIME_POINTS = 1500;
 
 interface Dot {
   r: RequestRecord;

@@ -59,7 +59,7 @@ function named(runs: readonly LoadedRun[], names: readonly string[], clock?: Ser
   return runs.map((loaded, i) => ({
     name: unique[i],
     loaded,
-    stats: summarizeRun(loaded.records, runDurationS(loaded)),
+    stats: summarizeRun(loaded.records, runDurationS(loaded), loaded.itlMs),
     clock: clock ?? runClock(loaded),
   }));
 }

@@ -37,26 +37,29 @@ export interface WriteReportResult {
   plots: string[];
 }
 
+/** The report shows a run's ITL distribution only, never its gaps: read records without them (load-run.ts). */
+const REPORT_LOAD = { itlGaps: false } as const;
+
 async function buildModel(opts: WriteReportOptions): Promise<ReportModel> {
   const build = { slos: opts.slos, sweepX: opts.sweepX, sweepSeries: opts.sweepSeries, title: opts.title };
   const dirs = opts.runDirs ?? [];
   if (opts.experimentDir !== undefined) {
     if (dirs.length > 0) throw new Error('give either run folders or an experiment folder, not both');
-    return buildExperimentReport(await loadExperiment(opts.experimentDir), build);
+    return buildExperimentReport(await loadExperiment(opts.experimentDir, REPORT_LOAD), build);
   }
   if (dirs.length === 0) throw new Error('nothing to report: give at least one run folder');
   const experiments = await Promise.all(dirs.map(isExperimentDir));
   if (experiments.some(Boolean)) {
     if (dirs.length > 1) throw new Error(`an experiment folder is reported on its own: ${dirs[experiments.indexOf(true)]}`);
-    return buildExperimentReport(await loadExperiment(dirs[0]), build);
+    return buildExperimentReport(await loadExperiment(dirs[0], REPORT_LOAD), build);
   }
   const sweeps = await Promise.all(dirs.map(isSweepDir));
   if (sweeps.some(Boolean)) {
     const other = dirs.find((_, i) => !sweeps[i]);
     if (other !== undefined) throw new Error(`a sweep folder (${dirs[sweeps.indexOf(true)]}) is reported with other sweep folders only, not with ${other}`);
-    return buildExperimentReport(await loadSweep(dirs), build);
+    return buildExperimentReport(await loadSweep(dirs, REPORT_LOAD), build);
   }
-  return buildRunsReport(await Promise.all(dirs.map((d) => loadRun(d))), build);
+  return buildRunsReport(await Promise.all(dirs.map((d) => loadRun(d, REPORT_LOAD))), build);
 }
 
 export async function writeReport(opts: WriteReportOptions): Promise<WriteReportResult> {

@@ -1,10 +1,15 @@
 /**
  * Groupings of a run's records into summaries: by label, by worker, by document type (tags.docType),
  * and first turn vs later turns. Every group is summarised by core's `summarize` over the run's
- * duration, so group throughputs add up to the run's. Records without the key fall in group '-'. Pure.
+ * duration, so group throughputs add up to the run's. Records without the key fall in group '-'.
+ * Group summaries leave out the ITL gaps (`itlMs` is the empty Dist): no group table shows ITL, and
+ * gathering and sorting every token's gap once per grouping was most of a long run's report time. Pure.
  */
 import type { RequestRecord, Summary } from '../../core/records.ts';
-import { firstVsLaterSpeedup, spanS, summarize } from '../../core/summary.ts';
+import { firstVsLaterSpeedup, spanS, summarize, type SummarizeOptions } from '../../core/summary.ts';
+
+/** What a group's summary holds: everything but the ITL gaps (see the module comment). */
+const GROUP_SUMMARY: SummarizeOptions = { itl: false };
 
 export const NO_GROUP = '-';
 
@@ -30,7 +35,7 @@ export function groupRecords(
   const collator = new Intl.Collator('en', { numeric: true });
   return [...byKey.keys()]
     .sort((a, b) => (a === NO_GROUP ? 1 : b === NO_GROUP ? -1 : collator.compare(a, b)))
-    .map((key) => ({ key, summary: summarize(byKey.get(key)!, durationS) }));
+    .map((key) => ({ key, summary: summarize(byKey.get(key)!, durationS, GROUP_SUMMARY) }));
 }
 
 export function byLabel(records: readonly RequestRecord[], durationS?: number): Group[] {
@@ -54,8 +59,8 @@ export interface FirstVsLater {
 
 export function firstVsLater(records: readonly RequestRecord[], durationS: number = spanS(records)): FirstVsLater {
   return {
-    first: summarize(records.filter((r) => r.turn === 1), durationS),
-    later: summarize(records.filter((r) => r.turn > 1), durationS),
+    first: summarize(records.filter((r) => r.turn === 1), durationS, GROUP_SUMMARY),
+    later: summarize(records.filter((r) => r.turn > 1), durationS, GROUP_SUMMARY),
     speedup: firstVsLaterSpeedup(records),
   };
 }

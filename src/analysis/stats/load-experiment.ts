@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Summary } from '../../core/records.ts';
 import type { GroundTruth } from '../../core/ground-truth.ts';
-import { isDirectory, loadRun } from './load-run.ts';
+import { isDirectory, loadRun, type LoadOptions } from './load-run.ts';
 import type { LoadedRun, ParamValue } from './run-data.ts';
 
 export type { ParamValue } from './run-data.ts';
@@ -52,7 +52,7 @@ function experimentName(x: unknown, dir: string): string {
   return resolve(dir).split(/[\\/]/).pop() ?? dir;
 }
 
-export async function loadExperiment(dir: string): Promise<LoadedExperiment> {
+export async function loadExperiment(dir: string, opts: LoadOptions = {}): Promise<LoadedExperiment> {
   const path = join(dir, 'summary.json');
   let text: string;
   try {
@@ -77,7 +77,7 @@ export async function loadExperiment(dir: string): Promise<LoadedExperiment> {
     let loaded: LoadedRun | null = null;
     if (await isDirectory(runPath)) {
       try {
-        loaded = await loadRun(runPath);
+        loaded = await loadRun(runPath, opts);
       } catch {
         loaded = null;
       }

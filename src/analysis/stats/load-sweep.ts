@@ -12,7 +12,7 @@
 import { access, readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { summarizeRun } from './run-stats.ts';
-import { isDirectory, loadRun } from './load-run.ts';
+import { isDirectory, loadRun, type LoadOptions } from './load-run.ts';
 import type { ExperimentCell, LoadedExperiment } from './load-experiment.ts';
 import { runClock, runDurationS, uniqueNames, type LoadedRun, type ParamValue } from './run-data.ts';
 
@@ -143,12 +143,12 @@ export function sweepExperiment(groups: readonly SweepGroup[]): LoadedExperiment
 }
 
 /** Load sweep folders (isSweepDir) and read them as one sweep. */
-export async function loadSweep(dirs: readonly string[]): Promise<LoadedExperiment> {
+export async function loadSweep(dirs: readonly string[], opts: LoadOptions = {}): Promise<LoadedExperiment> {
   const groups: SweepGroup[] = [];
   for (const dir of dirs) {
     const subs = await subRunDirs(dir);
     if (subs.length === 0) throw new Error(`not a sweep folder: ${dir} has no run folders in it`);
-    const runs = await Promise.all(subs.map(async (sub) => ({ sub, loaded: await loadRun(join(dir, sub)) })));
+    const runs = await Promise.all(subs.map(async (sub) => ({ sub, loaded: await loadRun(join(dir, sub), opts) })));
     groups.push({ dir, name: basename(resolve(dir)), runs });
   }
   return sweepExperiment(groups);

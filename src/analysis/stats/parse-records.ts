@@ -2,6 +2,14 @@
  * Parsing of requests.jsonl text into request records. Pure. A run killed mid-way can leave a
  * truncated last line, so an unparsable LAST line is dropped and counted; an unparsable line anywhere
  * else means the file is not a requests.jsonl, which is an error naming the line.
+ *
+ * `itlGaps: false` reads every record but its ITL gaps (`itlMs` null): a record's gaps — one number
+ * per output token — are most of its text and ~85 % of JSON.parse's time. They are cut out of the
+ * line before parsing: an unescaped `"itlMs":[` cannot occur inside a JSON string, and the array
+ * holds numbers only, so it ends at the next `]`. From bytes (RecordChunkParser, what load-run.ts
+ * feeds a file through, chunk by chunk), each line is decoded on its own — and without gaps the ITL
+ * bytes never are — so a long file never becomes one string or one buffer (four 40 MB files read at
+ * once were most of a report's peak memory; a file over 2 GiB cannot be read whole at all).
  */
 import type { RequestRecord } from '../../core/records.ts';
 
@@ -17,33 +25,122 @@ function isRecord(x: unknown): x is RequestRecord {
   return typeof r.turn === 'number' && typeof r.sentAtMs === 'number' && typeof r.ok === 'boolean';
 }
 
-export function parseRecords(text: string, source = 'requests.jsonl'): ParsedRecords {
-  const lines = text.split('\n');
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last].trim() === '') last--;
-  const records: RequestRecord[] = [];
-  let droppedLines = 0;
-  for (let i = 0; i <= last; i++) {
-    const line = lines[i].trim();
-    if (line === '') continue;
+export interface ParseOptions {
+  /** Keep each record's ITL gaps (default true). */
+  itlGaps?: boolean;
+}
+
+const ITL_KEY = '"itlMs":[';
+const ITL_KEY_BYTES = Buffer.from(ITL_KEY);
+const NEWLINE = 0x0a;
+const CLOSE_BRACKET = 0x5d;
+
+/** The line with its ITL array replaced by null (unchanged when it has none). */
+function withoutItlGaps(line: string): string {
+  const at = line.indexOf(ITL_KEY);
+  if (at < 0) return line;
+  const end = line.indexOf(']', at + ITL_KEY.length);
+  return end < 0 ? line : `${line.slice(0, at)}"itlMs":null${line.slice(end + 1)}`;
+}
+
+/** Bytes [start, end) of a line as text; without gaps, the bytes of its ITL array are skipped, never decoded. */
+function decodeLine(buf: Buffer, start: number, end: number, gaps: boolean): string {
+  if (!gaps) {
+    const key = buf.indexOf(ITL_KEY_BYTES, start);
+    if (key >= 0 && key < end) {
+      const close = buf.indexOf(CLOSE_BRACKET, key + ITL_KEY_BYTES.length);
+      if (close >= 0 && close < end) return `${buf.toString('utf8', start, key)}"itlMs":null${buf.toString('utf8', close + 1, end)}`;
+    }
+  }
+  return buf.toString('utf8', start, end);
+}
+
+/**
+ * Records from lines given one at a time, in order. A line that fails is an error only once another
+ * non-blank line follows it (then it was not the last); at the end, a failed last line is dropped.
+ */
+export class RecordLineParser {
+  private readonly records: RequestRecord[] = [];
+  private failed: string | null = null;
+  private lineNo = 0;
+
+  constructor(private readonly source = 'requests.jsonl') {}
+
+  line(text: string): void {
+    this.lineNo++;
+    const line = text.trim();
+    if (line === '') return;
+    if (this.failed !== null) throw new Error(this.failed);
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
     } catch {
-      if (i === last) {
-        droppedLines = 1;
-        continue;
-      }
-      throw new Error(`${source}:${i + 1}: not valid JSON`);
+      this.failed = `${this.source}:${this.lineNo}: not valid JSON`;
+      return;
     }
     if (!isRecord(parsed)) {
-      if (i === last) {
-        droppedLines = 1;
-        continue;
-      }
-      throw new Error(`${source}:${i + 1}: not a request record (needs turn, sentAtMs, ok)`);
+      this.failed = `${this.source}:${this.lineNo}: not a request record (needs turn, sentAtMs, ok)`;
+      return;
     }
-    records.push(parsed);
+    this.records.push(parsed);
   }
-  return { records, droppedLines };
+
+  end(): ParsedRecords {
+    return { records: this.records, droppedLines: this.failed !== null ? 1 : 0 };
+  }
+}
+
+/**
+ * Feeds a file's bytes, chunk by chunk, to a RecordLineParser: each line is decoded on its own (a
+ * line split over two chunks is joined first), so no whole-file string or buffer is ever made.
+ */
+export class RecordChunkParser {
+  private carry: Buffer | null = null;
+  private readonly lines: RecordLineParser;
+
+  constructor(
+    source = 'requests.jsonl',
+    private readonly gaps = true,
+  ) {
+    this.lines = new RecordLineParser(source);
+  }
+
+  chunk(buf: Buffer): void {
+    let start = 0;
+    let nl = buf.indexOf(NEWLINE);
+    if (this.carry !== null) {
+      if (nl < 0) {
+        this.carry = Buffer.concat([this.carry, buf]);
+        return;
+      }
+      const joined = Buffer.concat([this.carry, buf.subarray(0, nl + 1)]);
+      this.carry = null;
+      this.lines.line(decodeLine(joined, 0, joined.length - 1, this.gaps));
+      start = nl + 1;
+      nl = buf.indexOf(NEWLINE, start);
+    }
+    for (; nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
+      this.lines.line(decodeLine(buf, start, nl, this.gaps));
+      start = nl + 1;
+    }
+    if (start < buf.length) this.carry = Buffer.from(buf.subarray(start));
+  }
+
+  end(): ParsedRecords {
+    if (this.carry !== null) this.lines.line(decodeLine(this.carry, 0, this.carry.length, this.gaps));
+    this.carry = null;
+    return this.lines.end();
+  }
+}
+
+export function parseRecords(text: string | Buffer, source = 'requests.jsonl', opts: ParseOptions = {}): ParsedRecords {
+  const gaps = opts.itlGaps ?? true;
+  if (typeof text !== 'string') {
+    const p = new RecordChunkParser(source, gaps);
+    p.chunk(text);
+    return p.end();
+  }
+  const p = new RecordLineParser(source);
+  for (const line of text.split('\n')) p.line(gaps ? line : withoutItlGaps(line));
+  return p.end();
 }

@@ -3,7 +3,7 @@
  * run.json content when there is one (a killed run may have none) and the request records that could
  * be read. Plus the run's display name, its duration and its clock. Pure.
  */
-import type { RequestRecord, RunFile } from '../../core/records.ts';
+import type { Dist, RequestRecord, RunFile } from '../../core/records.ts';
 import type { ServingClock } from '../../core/serving-check.ts';
 import { spanS } from '../../core/summary.ts';
 
@@ -14,6 +14,11 @@ export interface LoadedRun {
   dir: string;
   run: RunFile | null;
   records: RequestRecord[];
+  /**
+   * Set when the records were read without their ITL gaps (load-run.ts, `itlGaps: false`): the run's
+   * ITL distribution, from run.json's summary of these same records.
+   */
+  itlMs?: Dist;
 }
 
 /** The run's label when it has one, else the last segment of its folder. */

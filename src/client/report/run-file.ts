@@ -57,6 +57,12 @@ export interface RunMeta extends Pick<RunFile, 'command' | 'label' | 'config' | 
   /** The share of failed requests the run accepts (failures.ts; default 5 %). */
   maxFailedShare?: number;
   warnings?: readonly string[];
+  /**
+   * The run's ITL distribution when `records` come without their ITL gaps (a virtual cell streams its
+   * records to disk and counts the gaps: core/gap-counts); the summary's `itlMs` is then this one.
+   * Not for a run with `itl_ms` thresholds, which read the records' gaps (virtual cells have none).
+   */
+  itlMs?: Dist;
 }
 
 /** Records grouped by the value of one tag (records without it are left out). */
@@ -85,7 +91,7 @@ export function byTag(records: readonly RequestRecord[], tag: string): TagGroup[
 }
 
 export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): BenchRunFile {
-  const summary = summarize(records, meta.durationS);
+  const summary = summarize(records, meta.durationS, { itlMs: meta.itlMs });
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: 'kvlab',

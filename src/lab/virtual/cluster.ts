@@ -60,7 +60,7 @@ import { tracePromptOf } from '../../client/workloads/trace.ts';
 import { createSchedule } from './schedule.ts';
 import type { ScheduleDriver, ScheduleHost } from './schedule-driver.ts';
 import {
-  DEFAULT_MAX_EVENTS,
+  defaultMaxEvents,
   DEFAULT_NO_PROGRESS_LIMIT,
   DEFAULT_VIRTUAL_MAX_TOKENS,
   type VirtualClusterConfig,
@@ -117,7 +117,9 @@ export class VirtualCluster implements ScheduleHost {
   private readonly inFlight = new Map<string, InFlightRequest>();
   /** Speculative prefills in the engines (ids). */
   private readonly speculative = new Set<string>();
+  /** Records kept for the result: all of them without an `onRecord` sink, none with one. */
   private readonly records: RequestRecord[] = [];
+  private readonly onRecord: ((r: RequestRecord) => void) | undefined;
   private readonly maxEvents: number;
   private readonly noProgressLimit: number;
   /** Latency outside the engines (TimingModel.frontendMs over the speedup): a turn reaches the router this long after it is sent. */
@@ -136,7 +138,7 @@ export class VirtualCluster implements ScheduleHost {
 
   private readonly observeStep: VirtualRunOptions['observeStep'];
 
-  constructor(workload: Workload, cluster: VirtualClusterConfig, opts: Pick<VirtualRunOptions, 'seed' | 'maxEvents' | 'noProgressLimit' | 'defaultMaxTokens' | 'engineFactory' | 'observeStep'>) {
+  constructor(workload: Workload, cluster: VirtualClusterConfig, opts: Pick<VirtualRunOptions, 'seed' | 'maxEvents' | 'noProgressLimit' | 'defaultMaxTokens' | 'engineFactory' | 'observeStep' | 'onRecord'>) {
     const n = cluster.numWorkers;
     const names = Array.from({ length: n }, (_, i) => `worker-${i}`);
     const p = cluster.prefillWorkers ?? 0;
@@ -185,7 +187,8 @@ export class VirtualCluster implements ScheduleHost {
       reasoningRatio: cluster.reasoningRatio,
     };
     this.hashOnlyTraces = opts.engineFactory === undefined;
-    this.maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.maxEvents = opts.maxEvents ?? defaultMaxEvents(workload);
+    this.onRecord = opts.onRecord;
     this.noProgressLimit = opts.noProgressLimit ?? DEFAULT_NO_PROGRESS_LIMIT;
     this.frontendMs = (cluster.timing?.frontendMs ?? 0) / cluster.engine.speedupRatio;
     this.observeStep = opts.observeStep;
@@ -343,8 +346,14 @@ export class VirtualCluster implements ScheduleHost {
     return { length: h.length, tokens: h.tail, hashOnly: true, hashes: h.hashes };
   }
 
+  /** A measured request is done: to the sink when there is one (nothing kept), else into the result. */
+  private emit(record: RequestRecord): void {
+    if (this.onRecord) this.onRecord(record);
+    else this.records.push(record);
+  }
+
   private fail(c: VirtualConversation, k: number, worker: string | null, status: number, error: string, warmup: boolean, sentMs: number): void {
-    if (!warmup) this.records.push(failedRecord(c.id, k, sentMs - this.runStartMs, worker, status, error, c.script.tags));
+    if (!warmup) this.emit(failedRecord(c.id, k, sentMs - this.runStartMs, worker, status, error, c.script.tags));
     c.complete(k, null);
     this.schedule.turnDone(c.index, false, this.nowMs, warmup);
   }
@@ -406,7 +415,7 @@ export class VirtualCluster implements ScheduleHost {
     const c = this.conversations[r.conv];
     const answer = r.output!.slice(r.reasoningCount);
     if (!r.warmup) {
-      this.records.push(r.toRecord(c.id, now, slot.name, this.runStartMs, c.script.tags));
+      this.emit(r.toRecord(c.id, now, slot.name, this.runStartMs, c.script.tags));
       this.bestCase.count(r.promptTokens, Math.max(this.bestHits.get(p.id) ?? 0, r.cachedTokens ?? 0));
       this.bestHits.delete(p.id);
     }

@@ -70,11 +70,16 @@ export class VirtualConversation {
     return out;
   }
 
-  /** Record turn k's outcome and move on; a failure ends a conversation that keeps history. */
+  /**
+   * Record turn k's outcome and move on; a failure ends a conversation that keeps history. An ended
+   * conversation sends nothing more, so its answers are let go (a long run holds only the histories
+   * of conversations still going).
+   */
   complete(k: number, answer: readonly number[] | null): void {
     this.answers[k] = answer;
     this.nextTurn = k + 1;
     if (this.nextTurn >= this.script.turns.length || (answer === null && this.script.keepHistory)) this.ended = true;
+    if (this.ended) this.answers.fill(null);
   }
 }
 

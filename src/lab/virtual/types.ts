@@ -75,7 +75,7 @@ export interface VirtualRunOptions {
   workload: Workload;
   cluster: VirtualClusterConfig;
   seed: number | string;
-  /** Hard bound on processed events (default DEFAULT_MAX_EVENTS); exceeding it throws. */
+  /** Hard bound on processed events (default `defaultMaxEvents(workload)`); exceeding it throws. */
   maxEvents?: number;
   /** Consecutive events without any request advancing before the loop gives up (default 100,000). */
   noProgressLimit?: number;
@@ -85,6 +85,12 @@ export interface VirtualRunOptions {
   engineFactory?: EngineFactory;
   /** Called with every step an engine starts (not idle polls), in order: a seam for step-level logs (calibration). */
   observeStep?: (worker: number, step: StepResult) => void;
+  /**
+   * Called with each measured request's record as it completes, in the order `records` would hold
+   * them; the run then keeps none (`records` is empty), so a long run's memory does not grow with
+   * its requests (lab/virtual-cell.ts streams them to the run folder).
+   */
+  onRecord?: (record: RequestRecord) => void;
 }
 
 export interface VirtualWorkerStats {
@@ -116,7 +122,7 @@ export interface VirtualStats {
 }
 
 export interface VirtualRunResult {
-  /** One per measured client request, in completion order (ties: event order). */
+  /** One per measured client request, in completion order (ties: event order); empty with `onRecord`. */
   records: RequestRecord[];
   /** Virtual ms from the measured start to the last event. */
   durationMs: number;
@@ -124,6 +130,19 @@ export interface VirtualRunResult {
 }
 
 export const DEFAULT_MAX_EVENTS = 50_000_000;
+/**
+ * The default bound grows with the workload: at least this many events per request. A run of
+ * 1,000,000 multiturn requests on 64 workers took ~52 events a request and stopped at the fixed
+ * 50 M bound after 966,018 of them.
+ */
+export const MAX_EVENTS_PER_REQUEST = 500;
+
+/** The default `maxEvents` of a workload: DEFAULT_MAX_EVENTS, or MAX_EVENTS_PER_REQUEST a request when larger. */
+export function defaultMaxEvents(workload: Workload): number {
+  let turns = 0;
+  for (const s of workload.scripts) turns += s.turns.length;
+  return Math.max(DEFAULT_MAX_EVENTS, MAX_EVENTS_PER_REQUEST * turns);
+}
 export const DEFAULT_NO_PROGRESS_LIMIT = 100_000;
 /** The mocker's answer cap when a request sets no max tokens (DEFAULT_MOCKER_OPTIONS). */
 export const DEFAULT_VIRTUAL_MAX_TOKENS = 1024;

@@ -75,6 +75,15 @@ describe('groupings', () => {
     ]);
     expect(docs[0].summary.ttftMs.mean).toBeCloseTo(60, 10);
   });
+
+  it('leaves the ITL gaps out of group summaries (no group table shows them)', () => {
+    const withGaps = records.map((r, i) => ({ ...r, itlMs: [i + 1, i + 2] }));
+    expect(summarizeRun(withGaps, 4).summary.itlMs.count).toBeGreaterThan(0);
+    for (const g of [...byWorker(withGaps, 4), ...byLabel(withGaps, 4), firstVsLater(withGaps, 4).later]) {
+      const s = 'summary' in g ? g.summary : g;
+      expect(s.itlMs.count).toBe(0);
+    }
+  });
 });
 
 describe('goodput', () => {
