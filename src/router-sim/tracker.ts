@@ -79,9 +79,7 @@ export class InFlightTracker {
     load.prefillTokens += t.prefillTokens;
     load.sumBlocks += t.blockHashes.length + t.extraBlocks;
     load.extraBlocks += t.extraBlocks;
-    const refs = load.refs;
-    const hs = t.blockHashes;
-    for (let i = 0; i < hs.length; i++) refs.addTo(hs[i], 1);
+    load.refs.addToEach(t.blockHashes, 1);
   }
 
   /** The first token arrived: the request's prefill is done. No-op after the first call. */
@@ -118,9 +116,7 @@ export class InFlightTracker {
     load.prefillTokens -= t.prefillTokens;
     load.sumBlocks -= t.blockHashes.length + t.extraBlocks;
     load.extraBlocks -= t.extraBlocks;
-    const refs = load.refs;
-    const hs = t.blockHashes;
-    for (let i = 0; i < hs.length; i++) refs.addTo(hs[i], -1);
+    load.refs.addToEach(t.blockHashes, -1);
     return t;
   }
 
