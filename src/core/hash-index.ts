@@ -12,8 +12,6 @@
  */
 
 const EMPTY = -1;
-/** Keys whose home slots `addToEach` reads ahead. */
-const TOUCH = 16;
 const TWO_32 = 4294967296;
 
 export class HashIndex {
@@ -22,8 +20,6 @@ export class HashIndex {
   private mask: number;
   private count = 0;
   private readonly fixed: boolean;
-  /** Where `addToEach` leaves the sum of the cells it reads ahead (so those loads stay). */
-  private touchSink = 0;
 
   /** A table for `maxEntries` keys; `fixed` makes it refuse more instead of growing. */
   constructor(maxEntries = 8, opts: { fixed?: boolean } = {}) {
@@ -94,22 +90,6 @@ export class HashIndex {
     cells[2 * i] = key;
     cells[2 * i + 1] = next;
     return next;
-  }
-
-  /**
-   * `addTo(key, delta)` for every key of `keys`, in order, the home slots of the next few keys read
-   * ahead (independent loads: their cache misses overlap instead of following one another).
-   */
-  addToEach(keys: readonly number[], delta: number): void {
-    const n = keys.length;
-    for (let from = 0; from < n; from += TOUCH) {
-      const end = Math.min(n, from + TOUCH);
-      const { cells, mask } = this;
-      let sum = 0;
-      for (let k = from; k < end; k++) sum += cells[2 * homeSlot(keys[k], mask)];
-      this.touchSink = sum;
-      for (let k = from; k < end; k++) this.addTo(keys[k], delta);
-    }
   }
 
   /**
