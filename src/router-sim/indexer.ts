@@ -77,7 +77,7 @@ export class KvIndexer {
     const list = Array.isArray(hashes) ? (hashes as readonly number[]) : Array.from(hashes);
     let touched = 0;
     for (let n = 0; n < list.length; n++) {
-      if (n === touched) touched = this.touch(list, n);
+      if (n === touched && n + 1 < list.length) touched = this.touch(list, n);
       const h = list[n];
       const key = h + 1;
       let { keys, mask } = this;
@@ -119,7 +119,7 @@ export class KvIndexer {
     const list = Array.isArray(hashes) ? (hashes as readonly number[]) : Array.from(hashes);
     let touched = 0;
     for (let n = 0; n < list.length; n++) {
-      if (n === touched) touched = this.touch(list, n);
+      if (n === touched && n + 1 < list.length) touched = this.touch(list, n);
       const i = this.find(list[n]);
       if (i < 0) continue;
       const bits = this.bits;
