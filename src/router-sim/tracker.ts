@@ -14,8 +14,9 @@
  * distinct blocks are its length minus that k when it arrives, and likewise when it leaves. In a
  * trace replay in-flight prompts on one worker share almost nothing (2,208 of 954,643 blocks in the
  * Mooncake trace), so a per-block reference count inserted and deleted a million table entries per
- * replay for no sharing. The cost here is the shared prefixes compared: with many in-flight prompts
- * behind one long common prefix it approaches the per-block count's, never far beyond it.
+ * replay for no sharing. A group also keeps how many leading blocks all its members share (a system
+ * prompt): a prompt is compared with one member over that part and with each member only beyond it,
+ * so many in-flight prompts behind one long common prefix cost that prefix once, not once per member.
  * Hashes must be chained: unrelated lists that share blocks at other positions would be miscounted.
  * Approximation: generated tokens are counted as the driver reports them (one per SSE chunk for the
  * mocker; real backends may batch). Pure: `nowMs` is passed in.
@@ -42,7 +43,14 @@ interface WorkerLoad {
   /** Distinct full prompt blocks of the in-flight requests. */
   distinctBlocks: number;
   /** In-flight requests with at least one prompt block, by their first block's hash. */
-  byFirst: Map<number, TrackedRequest[]>;
+  byFirst: Map<number, PrefixGroup>;
+}
+
+/** In-flight requests of one worker whose prompts begin with the same block. */
+interface PrefixGroup {
+  members: TrackedRequest[];
+  /** Leading blocks every member's prompt has and shares with every other (a lower bound is fine). */
+  common: number;
 }
 
 export interface WorkerLoadView {
@@ -60,7 +68,7 @@ export class InFlightTracker {
     readonly numWorkers: number,
     readonly blockSize: number,
   ) {
-    this.loads = Array.from({ length: numWorkers }, () => ({ inFlight: 0, prefillTokens: 0, sumBlocks: 0, extraBlocks: 0, distinctBlocks: 0, byFirst: new Map<number, TrackedRequest[]>() }));
+    this.loads = Array.from({ length: numWorkers }, () => ({ inFlight: 0, prefillTokens: 0, sumBlocks: 0, extraBlocks: 0, distinctBlocks: 0, byFirst: new Map<number, PrefixGroup>() }));
   }
 
   get size(): number {
@@ -94,13 +102,16 @@ export class InFlightTracker {
     load.extraBlocks += t.extraBlocks;
     const hs = t.blockHashes;
     if (hs.length === 0) return;
-    let group = load.byFirst.get(hs[0]);
+    const group = load.byFirst.get(hs[0]);
     if (group === undefined) {
-      group = [];
-      load.byFirst.set(hs[0], group);
+      load.byFirst.set(hs[0], { members: [t], common: hs.length });
+      load.distinctBlocks += hs.length;
+      return;
     }
     load.distinctBlocks += hs.length - longestShared(group, hs);
-    group.push(t);
+    // All members now share what they shared with the first one, up to where the new prompt leaves it.
+    group.common = commonPrefix(group.members[0].blockHashes, hs, 0, group.common);
+    group.members.push(t);
   }
 
   /** The first token arrived: the request's prefill is done. No-op after the first call. */
@@ -140,11 +151,20 @@ export class InFlightTracker {
     const hs = t.blockHashes;
     if (hs.length === 0) return t;
     const group = load.byFirst.get(hs[0])!;
-    const at = group.indexOf(t);
-    group[at] = group[group.length - 1];
-    group.pop();
+    const members = group.members;
+    members[members.indexOf(t)] = members[members.length - 1];
+    members.pop();
+    if (members.length === 0) {
+      load.byFirst.delete(hs[0]);
+      load.distinctBlocks -= hs.length;
+      return t;
+    }
     load.distinctBlocks -= hs.length - longestShared(group, hs);
-    if (group.length === 0) load.byFirst.delete(hs[0]);
+    // The members left may share more than before: extend the common part past the old one.
+    const first = members[0].blockHashes;
+    let common = first.length;
+    for (let m = 1; m < members.length; m++) common = commonPrefix(first, members[m].blockHashes, group.common, common);
+    group.common = common;
     return t;
   }
 
@@ -182,17 +202,25 @@ export class InFlightTracker {
   }
 }
 
-/** The longest common prefix of `hashes` with any request of `group` (blocks). */
-function longestShared(group: readonly TrackedRequest[], hashes: readonly number[]): number {
-  let best = 0;
-  for (let g = 0; g < group.length && best < hashes.length; g++) {
-    const other = group[g].blockHashes;
-    const n = Math.min(other.length, hashes.length);
-    if (n <= best) continue;
-    let i = 0;
-    if (other !== hashes) while (i < n && other[i] === hashes[i]) i++;
-    else i = n;
-    if (i > best) best = i;
-  }
+/**
+ * The longest common prefix of `hashes` with any member of `group` (blocks): compared with the first
+ * member over the part all members share, then with each member only beyond it.
+ */
+function longestShared(group: PrefixGroup, hashes: readonly number[]): number {
+  const members = group.members;
+  const c = group.common;
+  const lead = commonPrefix(members[0].blockHashes, hashes, 0, c);
+  if (lead < c || lead === hashes.length) return lead;
+  let best = lead;
+  for (let m = 0; m < members.length && best < hashes.length; m++) best = Math.max(best, commonPrefix(members[m].blockHashes, hashes, c, hashes.length));
   return best;
+}
+
+/** Where `a` and `b` first differ, comparing from `from` (they agree before it) and at most up to `limit`. */
+function commonPrefix(a: readonly number[], b: readonly number[], from: number, limit: number): number {
+  const n = Math.min(a.length, b.length, limit);
+  let i = from;
+  if (a === b) return Math.max(i, n);
+  while (i < n && a[i] === b[i]) i++;
+  return i;
 }
