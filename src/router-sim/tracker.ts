@@ -42,12 +42,11 @@ interface WorkerLoad {
   extraBlocks: number;
   /** Distinct full prompt blocks of the in-flight requests. */
   distinctBlocks: number;
-  /** In-flight requests with at least one prompt block, by their first block's hash. */
-  byFirst: Map<number, PrefixGroup>;
 }
 
 /** In-flight requests of one worker whose prompts begin with the same block. */
 interface PrefixGroup {
+  worker: number;
   members: TrackedRequest[];
   /** Leading blocks every member's prompt has and shares with every other (a lower bound is fine). */
   common: number;
@@ -63,12 +62,20 @@ export interface WorkerLoadView {
 export class InFlightTracker {
   private readonly loads: WorkerLoad[];
   private readonly requests = new Map<string, TrackedRequest>();
+  /**
+   * In-flight requests with at least one prompt block, by their first block's hash: that block's
+   * groups, one per worker holding any. One map for all workers, and the last lookup kept, so a
+   * decision asking every worker's active overlap for the same prompt looks its first block up once.
+   */
+  private readonly byFirst = new Map<number, PrefixGroup[]>();
+  private lastFirst = NaN;
+  private lastGroups: PrefixGroup[] | undefined = undefined;
 
   constructor(
     readonly numWorkers: number,
     readonly blockSize: number,
   ) {
-    this.loads = Array.from({ length: numWorkers }, () => ({ inFlight: 0, prefillTokens: 0, sumBlocks: 0, extraBlocks: 0, distinctBlocks: 0, byFirst: new Map<number, PrefixGroup>() }));
+    this.loads = Array.from({ length: numWorkers }, () => ({ inFlight: 0, prefillTokens: 0, sumBlocks: 0, extraBlocks: 0, distinctBlocks: 0 }));
   }
 
   get size(): number {
@@ -102,9 +109,15 @@ export class InFlightTracker {
     load.extraBlocks += t.extraBlocks;
     const hs = t.blockHashes;
     if (hs.length === 0) return;
-    const group = load.byFirst.get(hs[0]);
+    let groups = this.groupsOf(hs[0]);
+    if (groups === undefined) {
+      groups = [];
+      this.byFirst.set(hs[0], groups);
+      this.lastFirst = NaN;
+    }
+    const group = groupOf(groups, worker);
     if (group === undefined) {
-      load.byFirst.set(hs[0], { members: [t], common: hs.length });
+      groups.push({ worker, members: [t], common: hs.length });
       load.distinctBlocks += hs.length;
       return;
     }
@@ -150,12 +163,18 @@ export class InFlightTracker {
     load.extraBlocks -= t.extraBlocks;
     const hs = t.blockHashes;
     if (hs.length === 0) return t;
-    const group = load.byFirst.get(hs[0])!;
+    const groups = this.groupsOf(hs[0])!;
+    const group = groupOf(groups, t.worker)!;
     const members = group.members;
     members[members.indexOf(t)] = members[members.length - 1];
     members.pop();
     if (members.length === 0) {
-      load.byFirst.delete(hs[0]);
+      groups[groups.indexOf(group)] = groups[groups.length - 1];
+      groups.pop();
+      if (groups.length === 0) {
+        this.byFirst.delete(hs[0]);
+        this.lastFirst = NaN;
+      }
       load.distinctBlocks -= hs.length;
       return t;
     }
@@ -193,13 +212,29 @@ export class InFlightTracker {
   /** Leading blocks of `hashes` already held by the worker's in-flight requests. */
   activeOverlap(worker: number, hashes: readonly number[]): number {
     if (hashes.length === 0) return 0;
-    const group = this.loads[worker].byFirst.get(hashes[0]);
+    const groups = this.groupsOf(hashes[0]);
+    const group = groups === undefined ? undefined : groupOf(groups, worker);
     return group === undefined ? 0 : longestShared(group, hashes);
+  }
+
+  /** The groups of prompts beginning with block `first` (the last lookup is kept). */
+  private groupsOf(first: number): PrefixGroup[] | undefined {
+    if (first !== this.lastFirst) {
+      this.lastFirst = first;
+      this.lastGroups = this.byFirst.get(first);
+    }
+    return this.lastGroups;
   }
 
   private blocksFor(tokens: number): number {
     return Math.ceil(tokens / this.blockSize);
   }
+}
+
+/** Worker `worker`'s group among a first block's groups (a block is rarely in flight on many workers). */
+function groupOf(groups: readonly PrefixGroup[], worker: number): PrefixGroup | undefined {
+  for (let i = 0; i < groups.length; i++) if (groups[i].worker === worker) return groups[i];
+  return undefined;
 }
 
 /**

@@ -75,6 +75,17 @@ describe('InFlightTracker', () => {
     }
   });
 
+  it('finds a prompt group again after its first block left and came back, whatever was asked in between', () => {
+    const t = new InFlightTracker(2, 16);
+    t.add('a', 0, { blockHashes: [1, 2], isl: 32, newTokens: 0 }, 0);
+    t.finish('a');
+    t.add('b', 1, { blockHashes: [1, 3], isl: 32, newTokens: 0 }, 1);
+    expect(t.activeOverlap(0, [7, 8])).toBe(0);
+    expect(t.activeOverlap(1, [1, 3, 4])).toBe(2);
+    expect(t.activeOverlap(0, [1, 3])).toBe(0);
+    expect(t.view(1).activeDecodeBlocks).toBe(2);
+  });
+
   it('expires requests that never finished', () => {
     const t = new InFlightTracker(1, 64);
     t.add('old', 0, { blockHashes: [1], isl: 64, newTokens: 64 }, 0);
