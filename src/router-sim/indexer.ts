@@ -157,10 +157,12 @@ export class KvIndexer {
 
   /**
    * Per worker, the number of contiguous leading blocks of `hashes` it holds. Walks the prompt while
-   * any worker still matches and stops early.
+   * any worker still matches and stops early. Written into `into` when given (every worker's entry is
+   * set: a caller routing many requests reuses one array instead of allocating one per query).
    */
-  overlaps(hashes: readonly number[]): Uint32Array {
-    const out = new Uint32Array(this.numWorkers);
+  overlaps(hashes: readonly number[], into?: Uint32Array): Uint32Array {
+    if (into !== undefined && into.length < this.numWorkers) throw new RangeError(`overlaps: an array of ${into.length} for ${this.numWorkers} workers`);
+    const out = into ?? new Uint32Array(this.numWorkers);
     const { words, keys, bits, mask, stride } = this;
     const alive = new Uint32Array(words);
     for (let k = 0; k < words; k++) {
