@@ -31,6 +31,16 @@ describe('KvIndexer', () => {
     expect(ix.size).toBe(0);
   });
 
+  it('writes overlaps into an array the caller passes, setting every worker entry, and refuses one too short', () => {
+    const ix = new KvIndexer(3);
+    ix.store(0, [1, 2, 3]);
+    ix.store(2, [1]);
+    const into = new Uint32Array([9, 9, 9, 9]);
+    expect(ix.overlaps([1, 2, 5], into)).toBe(into);
+    expect(Array.from(into)).toEqual([2, 0, 1, 9]);
+    expect(() => ix.overlaps([1], new Uint32Array(2))).toThrow(/array of 2 for 3 workers/);
+  });
+
   it('handles more than 32 workers (multi-word bitsets)', () => {
     const ix = new KvIndexer(64);
     ix.store(63, [10, 11, 12]);
