@@ -7,10 +7,11 @@
  * Layout: one open-addressing table (linear probing, backward-shift deletion) whose slot holds the
  * block's hash and, right beside it, the bitset of the workers holding it (ceil(workers / 32) words):
  * 16 bytes a slot up to 64 workers, so a lookup, a store or a removal touches one cache line and
- * nothing is allocated per block. A hash is kept as hash + 1 (a fresh buffer is all zeros: 0 marks an
- * empty slot, a new table is only zero-filled, to fault its pages in order); a block no worker holds leaves the table. An overlap
- * query walks the prompt once, dropping workers as they stop matching and stopping as soon as none is
- * left. Probing re-mixes keys as core/hash-index does (`homeSlot`).
+ * nothing is allocated per block. A hash is kept as hash + 1 (0 marks an empty slot, so a new table is
+ * all zeros); a block no worker holds leaves the table. Walks over a list of hashes (overlap, store,
+ * remove) load the next 16 slots ahead so their cache misses overlap. An overlap query walks the
+ * prompt once, dropping workers as they stop matching and stopping as soon as none is left. Probing
+ * re-mixes keys as core/hash-index does (`homeSlot`).
  * Approximation: a flat hash map instead of Dynamo's radix tree; because hashes are chained (block i's
  * hash covers blocks 0..i), a hash match implies a prefix match, so the two answer the same question.
  * Pure: no clocks, no I/O.
