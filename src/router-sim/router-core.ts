@@ -67,6 +67,8 @@ export class RouterCore {
   // a decision allocates no closures).
   private routing: readonly number[] = [];
   private routingOverlaps: Uint32Array | Float64Array = new Uint32Array(0);
+  /** The indexer's overlaps of the request being routed (one array reused by every decision). */
+  private readonly overlapBuffer: Uint32Array;
   private readonly tierCredits: TierCredits;
   private readonly overlapOf = (w: number): number => this.routingOverlaps[w] ?? 0;
   private readonly activeOverlapOf = (w: number): number => this.tracker.activeOverlap(w, this.routing);
@@ -81,6 +83,7 @@ export class RouterCore {
     this.indexer = new KvIndexer(n, opts.expectedBlocks);
     this.events = new KvEventApplier(this.indexer, opts.blockSize, { trustedHashes: opts.trustedKvHashes });
     this.tracker = new InFlightTracker(n, opts.blockSize);
+    this.overlapBuffer = new Uint32Array(n);
     this.policy = createPolicy(opts.mode, { numWorkers: n, blockSize: opts.blockSize, overlapScoreWeight: opts.overlapScoreWeight, temperature: opts.temperature, routerTtlS: opts.routerTtlS, maxApproxBlocks: opts.maxApproxBlocks });
     this.up = new Array<boolean>(n).fill(true);
     this.viewCache = this.names.map((name, index) => ({ index, name, up: true, inFlight: 0, activeBlocks: 0, activePrefillTokens: 0, activeDecodeBlocks: 0, cachedBlocks: 0 }));
@@ -141,7 +144,7 @@ export class RouterCore {
   /** Decide where request `id` goes and start tracking it there (unless no worker is live). */
   route(id: string, blockHashes: readonly number[], isl: number, nowMs: number): RoutedRequest {
     this.routing = blockHashes;
-    this.routingOverlaps = this.opts.exactCache ? this.exactOverlaps(blockHashes) : this.indexer.overlaps(blockHashes);
+    this.routingOverlaps = this.opts.exactCache ? this.exactOverlaps(blockHashes) : this.indexer.overlaps(blockHashes, this.overlapBuffer);
     // Workers with offload tiers: overlap credited by the tier holding each block (tier-index.ts).
     const tiers = this.events.tiers;
     if (tiers.size > 0 && !this.opts.exactCache) this.routingOverlaps = tiers.creditedOverlaps(this.indexer, blockHashes, this.routingOverlaps as Uint32Array, this.tierCredits);

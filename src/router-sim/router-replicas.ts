@@ -114,23 +114,34 @@ export class RouterReplicas {
     return { ...routed, replica };
   }
 
-  /** The replicas that track request `id`. */
-  private tracking(id: string): RouterCore[] {
-    if (this.sync) return this.cores;
+  /**
+   * The one replica that tracks request `id` when only one does (no sync), or null when every replica
+   * does (sync) or none does. Called per token delivery: no array allocated, and with a single replica
+   * no lookup either (its tracker ignores ids it does not know).
+   */
+  private owning(id: string): RouterCore | null {
+    if (this.cores.length === 1) return this.cores[0];
+    if (this.sync) return null;
     const o = this.owner.get(id);
-    return o === undefined ? [] : [this.cores[o]];
+    return o === undefined ? null : this.cores[o];
   }
 
   firstToken(id: string, nowMs: number): void {
-    for (const c of this.tracking(id)) c.firstToken(id, nowMs);
+    const c = this.owning(id);
+    if (c !== null) c.firstToken(id, nowMs);
+    else if (this.sync) for (const r of this.cores) r.firstToken(id, nowMs);
   }
 
   outputTokens(id: string, n: number): void {
-    for (const c of this.tracking(id)) c.outputTokens(id, n);
+    const c = this.owning(id);
+    if (c !== null) c.outputTokens(id, n);
+    else if (this.sync) for (const r of this.cores) r.outputTokens(id, n);
   }
 
   finish(id: string): void {
-    for (const c of this.tracking(id)) c.finish(id);
+    const c = this.owning(id);
+    if (c !== null) c.finish(id);
+    else if (this.sync) for (const r of this.cores) r.finish(id);
     this.owner.delete(id);
   }
 

@@ -31,6 +31,16 @@ describe('KvIndexer', () => {
     expect(ix.size).toBe(0);
   });
 
+  it('writes overlaps into an array the caller passes, setting every worker entry, and refuses one too short', () => {
+    const ix = new KvIndexer(3);
+    ix.store(0, [1, 2, 3]);
+    ix.store(2, [1]);
+    const into = new Uint32Array([9, 9, 9, 9]);
+    expect(ix.overlaps([1, 2, 5], into)).toBe(into);
+    expect(Array.from(into)).toEqual([2, 0, 1, 9]);
+    expect(() => ix.overlaps([1], new Uint32Array(2))).toThrow(/array of 2 for 3 workers/);
+  });
+
   it('handles more than 32 workers (multi-word bitsets)', () => {
     const ix = new KvIndexer(64);
     ix.store(63, [10, 11, 12]);
@@ -45,39 +55,40 @@ describe('KvIndexer', () => {
     expect(o[5]).toBe(0);
   });
 
-  it('reuses freed slots and agrees with a naive model under random operations', () => {
-    const W = 40;
-    const ix = new KvIndexer(W, 4);
-    const model = Array.from({ length: W }, () => new Set<number>());
-    let seed = 12345;
-    const rand = (n: number) => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % n;
-    };
-    for (let step = 0; step < 3000; step++) {
-      const w = rand(W);
-      const hs = Array.from({ length: 1 + rand(6) }, () => rand(50));
-      const op = rand(10);
-      if (op < 6) {
-        ix.store(w, hs);
-        hs.forEach((h) => model[w].add(h));
-      } else if (op < 9) {
-        ix.remove(w, hs);
-        hs.forEach((h) => model[w].delete(h));
-      } else {
-        ix.clearWorker(w);
-        model[w].clear();
-      }
-      if (step % 50 === 0) {
-        const q = Array.from({ length: 8 }, () => rand(50));
-        const got = ix.overlaps(q);
-        for (let k = 0; k < W; k++) {
-          let n = 0;
-          while (n < q.length && model[k].has(q[n])) n++;
-          expect(got[k]).toBe(n);
-          expect(ix.blocksOf(k)).toBe(model[k].size);
+  it('agrees with a naive model under random stores, removals and clears (1, 2 and 4 bitset words, the table growing and entries leaving it)', () => {
+    for (const W of [8, 40, 100]) {
+      const ix = new KvIndexer(W, 4);
+      const model = Array.from({ length: W }, () => new Set<number>());
+      let seed = 12345;
+      const rand = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed % n;
+      };
+      for (let step = 0; step < 3000; step++) {
+        const w = rand(W);
+        const hs = Array.from({ length: 1 + rand(6) }, () => rand(50));
+        const op = rand(10);
+        if (op < 6) {
+          ix.store(w, hs);
+          hs.forEach((h) => model[w].add(h));
+        } else if (op < 9) {
+          ix.remove(w, hs);
+          hs.forEach((h) => model[w].delete(h));
+        } else {
+          ix.clearWorker(w);
+          model[w].clear();
         }
-        expect(ix.size).toBe(new Set(model.flatMap((s) => [...s])).size);
+        if (step % 50 === 0) {
+          const q = Array.from({ length: 1 + rand(40) }, () => rand(50));
+          const got = ix.overlaps(q);
+          for (let k = 0; k < W; k++) {
+            let n = 0;
+            while (n < q.length && model[k].has(q[n])) n++;
+            expect(got[k]).toBe(n);
+            expect(ix.blocksOf(k)).toBe(model[k].size);
+          }
+          expect(ix.size).toBe(new Set(model.flatMap((s) => [...s])).size);
+        }
       }
     }
   });

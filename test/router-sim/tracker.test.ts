@@ -33,6 +33,59 @@ describe('InFlightTracker', () => {
     expect(t.activeOverlap(0, [1, 2, 3])).toBe(2);
   });
 
+  it('counts distinct in-flight blocks and active overlaps as a refcount per block would, for prompts sharing chained prefixes', () => {
+    let seed = 99;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const t = new InFlightTracker(2, 16);
+    const refs = [new Map<number, number>(), new Map<number, number>()];
+    const live = new Map<string, { worker: number; hashes: number[] }>();
+    const prompts: number[][] = [[]];
+    let fresh = 1;
+    for (let step = 0; step < 2000; step++) {
+      if (live.size > 0 && rand(3) === 0) {
+        const ids = [...live.keys()];
+        const id = ids[rand(ids.length)];
+        const { worker, hashes } = live.get(id)!;
+        t.finish(id);
+        live.delete(id);
+        for (const h of hashes) refs[worker].set(h, refs[worker].get(h)! - 1);
+      } else {
+        // A prompt extends a prefix of an earlier one with fresh blocks (chained: a hash names its prefix).
+        const base = prompts[rand(prompts.length)];
+        const hashes = base.slice(0, rand(base.length + 1));
+        for (let i = rand(5); i > 0; i--) hashes.push(fresh++);
+        prompts.push(hashes);
+        const worker = rand(2);
+        const id = `r${step}`;
+        t.add(id, worker, { blockHashes: rand(4) === 0 ? [...hashes] : hashes, isl: hashes.length * 16, newTokens: 0 }, step);
+        live.set(id, { worker, hashes });
+        for (const h of hashes) refs[worker].set(h, (refs[worker].get(h) ?? 0) + 1);
+      }
+      for (let w = 0; w < 2; w++) {
+        const held = (h: number) => (refs[w].get(h) ?? 0) > 0;
+        expect(t.view(w).activeDecodeBlocks).toBe([...refs[w].values()].filter((c) => c > 0).length);
+        const q = prompts[rand(prompts.length)];
+        let n = 0;
+        while (n < q.length && held(q[n])) n++;
+        expect(t.activeOverlap(w, q)).toBe(n);
+      }
+    }
+  });
+
+  it('finds a prompt group again after its first block left and came back, whatever was asked in between', () => {
+    const t = new InFlightTracker(2, 16);
+    t.add('a', 0, { blockHashes: [1, 2], isl: 32, newTokens: 0 }, 0);
+    t.finish('a');
+    t.add('b', 1, { blockHashes: [1, 3], isl: 32, newTokens: 0 }, 1);
+    expect(t.activeOverlap(0, [7, 8])).toBe(0);
+    expect(t.activeOverlap(1, [1, 3, 4])).toBe(2);
+    expect(t.activeOverlap(0, [1, 3])).toBe(0);
+    expect(t.view(1).activeDecodeBlocks).toBe(2);
+  });
+
   it('expires requests that never finished', () => {
     const t = new InFlightTracker(1, 64);
     t.add('old', 0, { blockHashes: [1], isl: 64, newTokens: 64 }, 0);
