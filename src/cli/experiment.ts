@@ -48,7 +48,8 @@ function progressPrinter(prefix = '', parallel = false): (e: ExperimentProgress)
       running.add(e.index);
       const list = [...running].sort((a, b) => a - b).map((i) => i + 1);
       err.write(`${prefix}  started ${e.index + 1}/${e.total}; running: ${list.join(', ')}\n`);
-    } else if (e.kind === 'cell' && parallel) {
+    } else if (e.kind === 'cell-ran') running.delete(e.index);
+    else if (e.kind === 'cell' && parallel) {
       running.delete(e.index);
       err.write(`${prefix}${e.line}\n`);
     }

@@ -47,6 +47,8 @@ export type ExperimentProgress =
   | { kind: 'start'; experiment: string; clock: Clock; cells: number; outDir: string }
   | { kind: 'note'; message: string }
   | { kind: 'cell-start'; index: number; total: number; params: Record<string, unknown> }
+  /** With --jobs: the cell's thread is done with it (its line, `cell`, follows once its ground truth is in). */
+  | { kind: 'cell-ran'; index: number }
   | { kind: 'cell'; index: number; total: number; entry: CellEntry; line: string }
   | { kind: 'report'; reportPath: string };
 
@@ -305,6 +307,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
           onBuilt: create,
           onStart: (i) => progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params }),
           onDone: (i, result) => {
+            progress({ kind: 'cell-ran', index: i });
             if (twins !== null && result.twin !== undefined) {
               twins.put(twinKeyOf(i), result.twin);
               twinArrived.get(twinKeyOf(i))?.();
