@@ -1,7 +1,7 @@
 /**
  * Virtual-clock cells on several cores (`kvlab experiment --jobs N`): N worker threads
- * (cell-pool-main.ts, started from its bundle: thread-entry.ts), each taking the next
- * cell of the queue when it is free. A cell is a pure function of its job (virtual-cell-job.ts), so the
+ * (cell-pool-main.ts, started from its bundle: thread-entry.ts), each taking a cell when it is free
+ * (the next of the workload it has built where it can: `nextCell`). A cell is a pure function of its job (virtual-cell-job.ts), so the
  * run folders are byte-identical to running the cells one after another; only the order in which
  * cells finish changes. An abort terminates the threads at once (a virtual cell cannot stop halfway
  * and still mean something): the folders of cells that had not finished are removed, the finished
