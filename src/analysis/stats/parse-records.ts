@@ -30,18 +30,9 @@ export interface ParseOptions {
   itlGaps?: boolean;
 }
 
-const ITL_KEY = '"itlMs":[';
-const ITL_KEY_BYTES = Buffer.from(ITL_KEY);
+const ITL_KEY_BYTES = Buffer.from('"itlMs":[');
 const NEWLINE = 0x0a;
 const CLOSE_BRACKET = 0x5d;
-
-/** The line with its ITL array replaced by null (unchanged when it has none). */
-function withoutItlGaps(line: string): string {
-  const at = line.indexOf(ITL_KEY);
-  if (at < 0) return line;
-  const end = line.indexOf(']', at + ITL_KEY.length);
-  return end < 0 ? line : `${line.slice(0, at)}"itlMs":null${line.slice(end + 1)}`;
-}
 
 /** Bytes [start, end) of a line as text; without gaps, the bytes of its ITL array are skipped, never decoded. */
 function decodeLine(buf: Buffer, start: number, end: number, gaps: boolean): string {
@@ -133,14 +124,9 @@ export class RecordChunkParser {
   }
 }
 
+/** Records of a whole requests.jsonl (text or bytes), as RecordChunkParser reads a file. */
 export function parseRecords(text: string | Buffer, source = 'requests.jsonl', opts: ParseOptions = {}): ParsedRecords {
-  const gaps = opts.itlGaps ?? true;
-  if (typeof text !== 'string') {
-    const p = new RecordChunkParser(source, gaps);
-    p.chunk(text);
-    return p.end();
-  }
-  const p = new RecordLineParser(source);
-  for (const line of text.split('\n')) p.line(gaps ? line : withoutItlGaps(line));
+  const p = new RecordChunkParser(source, opts.itlGaps ?? true);
+  p.chunk(typeof text === 'string' ? Buffer.from(text) : text);
   return p.end();
 }
