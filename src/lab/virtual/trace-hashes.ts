@@ -9,8 +9,9 @@
  * prompts share block b's hash only when their tokens agree up to its end (short of a hash collision),
  * and, for blocks of 8 tokens or more, exactly then (different ids' lorem runs can agree on a token
  * or two, so a block of 1–3 tokens can hold equal tokens under different hashes). No prompt token is
- * generated: a replayed Mooncake trace would otherwise write and hash ~60 M tokens. Only the tokens after the last full block are written (the
- * engine hashes them with the first output tokens; EngineRequest.promptLength).
+ * generated: a replayed Mooncake trace would otherwise write and hash ~60 M tokens. Only the tokens
+ * after the last full block are written (the engine hashes them with the first output tokens;
+ * EngineRequest.promptLength).
  *
  * Approximation: the hashes differ in value from `blockHashes` of the same tokens, so they match only
  * other trace prompts hashed here: a prompt of the same tokens built another way (speculative prefill,
