@@ -14,12 +14,12 @@
  *   counts in the peak; the note gives the run's records and gaps per request too.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANSWER_TOKENS, ARRIVAL_INTERVAL_MS, THINK_MS, type BigRunJob, type BigRunResult } from '../lib/big-run-jobs.ts';
 import { makeFigure, repetitions } from '../lib/figure.ts';
+import { inTempDir } from '../lib/temp-dir.ts';
 import type { Suite } from '../lib/types.ts';
 
 const ENTRY = fileURLToPath(new URL('../procs/big-run.ts', import.meta.url));
@@ -49,8 +49,7 @@ export const bigRuns: Suite = {
   title: 'Big virtual runs: report of 50,000 records, peak RSS of N vs 4N requests at one load',
   async run(opts, log) {
     const runs = repetitions(opts, 1, 3);
-    const tmp = mkdtempSync(join(tmpdir(), 'kvlab-big-runs-'));
-    try {
+    return inTempDir('kvlab-big-runs-', async (tmp) => {
       const cellUsers = opts.quick ? REPORT_USERS / 10 : REPORT_USERS;
       const dirs: string[] = [];
       for (let c = 0; c < 4; c++) {
@@ -92,8 +91,6 @@ export const bigRuns: Suite = {
         makeFigure({ id: 'big.virtual_wall_s', name: `virtual run of ${(4 * n).toLocaleString('en')} requests, wall`, unit: 's', values: large.map((r) => r.wallS), baseline: { name: `${n.toLocaleString('en')} requests`, values: small.map((r) => r.wallS) }, note: load }),
       ];
       return { figures, config: { runs, reportRecords: records, virtualRequests: [n, 4 * n], workers: WORKERS, turns: TURNS } };
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    });
   },
 };

@@ -4,11 +4,10 @@
  * virtual (target < 15 %: the virtual clock predicts what an embedded cluster measures). The test
  * (test/lab/clock-agreement.test.ts) checks only what holds on a busy machine; this is the tight figure.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLOCK_AGREEMENT_EXPERIMENT, CLOCK_AGREEMENT_MODES, runClockAgreement, type ClockAgreement } from '../../src/lab/clock-agreement.ts';
 import { makeFigure, repetitions } from '../lib/figure.ts';
+import { inTempDir } from '../lib/temp-dir.ts';
 import type { Suite } from '../lib/types.ts';
 
 export const clockAgreement: Suite = {
@@ -17,16 +16,13 @@ export const clockAgreement: Suite = {
   async run(opts, log) {
     const runs = repetitions(opts, 1, 3);
     const results: ClockAgreement[] = [];
-    const root = mkdtempSync(join(tmpdir(), 'kvlab-bench-clocks-'));
-    try {
+    await inTempDir('kvlab-bench-clocks-', async (root) => {
       for (let i = 0; i < runs; i++) {
         const a = await runClockAgreement(join(root, String(i)));
         log(`run ${i + 1}: ${CLOCK_AGREEMENT_MODES.map((m) => `${m} virtual ${a.virtual[m].meanTtftMs.toFixed(1)} ms, real ${a.real[m].meanTtftMs.toFixed(1)} ms`).join('; ')}`);
         results.push(a);
       }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
     const gap = (a: ClockAgreement, m: (typeof CLOCK_AGREEMENT_MODES)[number]) => (100 * Math.abs(a.real[m].meanTtftMs - a.virtual[m].meanTtftMs)) / a.virtual[m].meanTtftMs;
     const figures = CLOCK_AGREEMENT_MODES.map((m) =>
       makeFigure({

@@ -9,11 +9,10 @@
  * Issue 15's target: ~2× faster with two jobs on two cores (ratio ≤ 0.6 here). Results are the same
  * either way (tested in test/lab/parallel-cells.test.ts), so only time is measured.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExperiment } from '../../src/lab/run-experiment.ts';
 import { makeFigure, repetitions } from '../lib/figure.ts';
+import { inTempDir } from '../lib/temp-dir.ts';
 import type { Suite } from '../lib/types.ts';
 
 const EXPERIMENT = 'prefix-ratio-sweep';
@@ -44,8 +43,7 @@ export const parallelCells: Suite = {
   title: 'Virtual cells in parallel: --jobs 2 against --jobs 1',
   async run(opts, log) {
     const runs = repetitions(opts, 1, 3);
-    const root = mkdtempSync(join(tmpdir(), 'kvlab-bench-jobs-'));
-    try {
+    return inTempDir('kvlab-bench-jobs-', async (root) => {
       await measure(1, [], join(root, 'warm-up')); // this process's modules, tables and compiled code, for both
       const figures = [];
       for (const size of SIZES) {
@@ -65,8 +63,6 @@ export const parallelCells: Suite = {
         );
       }
       return { figures, config: { runs, experiment: EXPERIMENT, sizes: SIZES.map((s) => s.label) } };
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   },
 };

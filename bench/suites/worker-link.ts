@@ -9,14 +9,13 @@
  * overhead (client TTFT − the engines' own TTFT). Runs alternate between the two clusters, each warmed
  * up (real-cell.ts's warm-up) and its prefix caches reset before every measured run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { warmUp } from '../../src/lab/real-cell.ts';
 import { runExperiment } from '../../src/lab/run-experiment.ts';
 import type { WorkerLink } from '../../src/lab/in-process-link.ts';
 import { createTransport } from '../../src/client/http/transport.ts';
 import { makeFigure, repetitions } from '../lib/figure.ts';
+import { inTempDir } from '../lib/temp-dir.ts';
 import { startServer, type ServerProcess } from '../lib/procs.ts';
 import type { Suite } from '../lib/types.ts';
 
@@ -60,33 +59,33 @@ export const workerLink: Suite = {
   async run(opts, log) {
     const runs = repetitions(opts, 1, 3);
     const requests = 80;
-    const root = mkdtempSync(join(tmpdir(), 'kvlab-bench-link-'));
-    const clusters = new Map<WorkerLink, ServerProcess>();
-    try {
-      for (const link of ['in-process', 'http'] as const) {
-        const c = await startServer('cluster', { numWorkers: WORKERS, mocker: { speedupRatio: SPEEDUP }, router: { mode: 'kv' }, workerLink: link });
-        clusters.set(link, c);
-        await warmUp({ url: c.url, workers: Array.from({ length: WORKERS }, (_, i) => ({ name: `worker-${i}`, url: '', kvEventsEndpoint: null })) }, undefined, SPEEDUP);
-      }
-      const got = { 'in-process': [] as LinkRun[], http: [] as LinkRun[] };
-      for (let i = 0; i < runs; i++) {
+    return inTempDir('kvlab-bench-link-', async (root) => {
+      const clusters = new Map<WorkerLink, ServerProcess>();
+      try {
         for (const link of ['in-process', 'http'] as const) {
-          const m = await measure(clusters.get(link)!, requests, join(root, `${i}-${link}`));
-          got[link].push(m);
-          log(`run ${i + 1}, ${link}: cluster CPU ${m.cpuMsPerRequest.toFixed(1)} ms/request, serving overhead ${m.overheadMs.toFixed(1)} ms of TTFT ${m.meanTtftMs.toFixed(1)} ms`);
+          const c = await startServer('cluster', { numWorkers: WORKERS, mocker: { speedupRatio: SPEEDUP }, router: { mode: 'kv' }, workerLink: link });
+          clusters.set(link, c);
+          await warmUp({ url: c.url, workers: Array.from({ length: WORKERS }, (_, i) => ({ name: `worker-${i}`, url: '', kvEventsEndpoint: null })) }, undefined, SPEEDUP);
         }
+        const got = { 'in-process': [] as LinkRun[], http: [] as LinkRun[] };
+        for (let i = 0; i < runs; i++) {
+          for (const link of ['in-process', 'http'] as const) {
+            const m = await measure(clusters.get(link)!, requests, join(root, `${i}-${link}`));
+            got[link].push(m);
+            log(`run ${i + 1}, ${link}: cluster CPU ${m.cpuMsPerRequest.toFixed(1)} ms/request, serving overhead ${m.overheadMs.toFixed(1)} ms of TTFT ${m.meanTtftMs.toFixed(1)} ms`);
+          }
+        }
+        const note = `prefix-ratio-sweep cell ratio 0.9, kv, ${requests} requests, ${WORKERS} workers at speedup ${SPEEDUP}, 20 in flight; cluster in its own process, client in the bench's`;
+        const base = 'router→worker over loopback HTTP';
+        const pick = (link: WorkerLink, f: (m: LinkRun) => number) => got[link].map(f);
+        const figures = [
+          makeFigure({ id: 'link.cluster_cpu_ms_per_request', name: 'embedded cluster CPU per request (in-process link)', unit: 'ms', values: pick('in-process', (m) => m.cpuMsPerRequest), baseline: { name: base, values: pick('http', (m) => m.cpuMsPerRequest) }, note: `${note}; process CPU (user+system) / requests` }),
+          makeFigure({ id: 'link.serving_overhead_ms', name: 'mean serving overhead (in-process link)', unit: 'ms', values: pick('in-process', (m) => m.overheadMs), baseline: { name: base, values: pick('http', (m) => m.overheadMs) }, note: `${note}; client TTFT − engine TTFT, wall clock: re-measure on an idle machine` }),
+        ];
+        return { figures, config: { runs, requests, workers: WORKERS, speedupRatio: SPEEDUP, cell: CELL_SETS } };
+      } finally {
+        for (const c of clusters.values()) await c.close();
       }
-      const note = `prefix-ratio-sweep cell ratio 0.9, kv, ${requests} requests, ${WORKERS} workers at speedup ${SPEEDUP}, 20 in flight; cluster in its own process, client in the bench's`;
-      const base = 'router→worker over loopback HTTP';
-      const pick = (link: WorkerLink, f: (m: LinkRun) => number) => got[link].map(f);
-      const figures = [
-        makeFigure({ id: 'link.cluster_cpu_ms_per_request', name: 'embedded cluster CPU per request (in-process link)', unit: 'ms', values: pick('in-process', (m) => m.cpuMsPerRequest), baseline: { name: base, values: pick('http', (m) => m.cpuMsPerRequest) }, note: `${note}; process CPU (user+system) / requests` }),
-        makeFigure({ id: 'link.serving_overhead_ms', name: 'mean serving overhead (in-process link)', unit: 'ms', values: pick('in-process', (m) => m.overheadMs), baseline: { name: base, values: pick('http', (m) => m.overheadMs) }, note: `${note}; client TTFT − engine TTFT, wall clock: re-measure on an idle machine` }),
-      ];
-      return { figures, config: { runs, requests, workers: WORKERS, speedupRatio: SPEEDUP, cell: CELL_SETS } };
-    } finally {
-      for (const c of clusters.values()) await c.close();
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   },
 };
