@@ -120,6 +120,33 @@ export function hashFinish(h: number, len: number): number {
   return h;
 }
 
+/** The final hash of the piece `spaceLettersEnd` found last (one slot: the hot loops allocate nothing). */
+let spaceLettersHashed = 0;
+
+/** The hash of the piece the last `spaceLettersEnd` found, made final. */
+export function spaceLettersHash(): number {
+  return spaceLettersHashed;
+}
+
+/**
+ * The most common piece of every tokenizer's split — a space, then ASCII letters (" the") — found and
+ * hashed in one pass from `i`, where `codes[i]` is a space. Returns where the letters end (`i + 1` when
+ * none follow); `spaceLettersHash()` then gives the piece's hash. `caseMask` 32 counts upper-case
+ * letters as letters too, 0 only lower-case ones. Whether the piece really ends there depends on the
+ * split pattern (an apostrophe may begin a contraction): the caller decides from `codes[end]`.
+ */
+export function spaceLettersEnd(codes: Uint16Array, i: number, n: number, caseMask: 0 | 32): number {
+  let h = hashStep(HASH_SEED, 32);
+  let e = i + 1;
+  for (; e < n; e++) {
+    const d = codes[e] | caseMask;
+    if (d < 97 || d > 122) break;
+    h = hashStep(h, codes[e]);
+  }
+  spaceLettersHashed = hashFinish(h, e - i);
+  return e;
+}
+
 /** 32-bit hash of the code units `text[start, end)`. */
 export function hashOf(text: Uint16Array, start: number, end: number): number {
   let h = HASH_SEED;

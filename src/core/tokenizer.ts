@@ -21,7 +21,7 @@ import {
 } from 'gpt-tokenizer/encoding/o200k_base';
 import { CodeUnitBuffer } from './code-units.ts';
 import { pieceEnd } from './o200k-split.ts';
-import { HASH_SEED, hashFinish, hashStep, PieceMemo } from './piece-memo.ts';
+import { PieceMemo, spaceLettersEnd, spaceLettersHash } from './piece-memo.ts';
 
 /** Encode options that make special-token text plain text (no throw, no special ids). */
 const PLAIN_TEXT = { allowedSpecial: new Set<string>(), disallowedSpecial: new Set<string>() };
@@ -116,16 +116,10 @@ function encodeRange(text: string, codes: Uint16Array, from: number, to: number)
     // one pass; it is what asciiPieceEnd would find when the letters end at an ASCII character other
     // than an apostrophe (a contraction) or at the end of the text.
     if (codes[i] === 32) {
-      let h = hashStep(HASH_SEED, 32);
-      let e = i + 1;
-      for (; e < n; e++) {
-        const d = codes[e];
-        if (d < 97 || d > 122) break;
-        h = hashStep(h, d);
-      }
+      const e = spaceLettersEnd(codes, i, n, 0);
       if (e > i + 1 && (e === n || (codes[e] < 128 && codes[e] !== 39))) {
         reserve(3 * (e - i));
-        const got = memo.copyHashed(codes, i, e, hashFinish(h, e - i), ids, count);
+        const got = memo.copyHashed(codes, i, e, spaceLettersHash(), ids, count);
         if (got >= 0) {
           count += got;
           i = e;

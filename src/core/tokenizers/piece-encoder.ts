@@ -12,7 +12,7 @@
  * tokens between text segments are appended as they are.
  */
 import { CodeUnitBuffer } from '../code-units.ts';
-import { HASH_SEED, hashFinish, hashStep, PieceMemo } from '../piece-memo.ts';
+import { PieceMemo, spaceLettersEnd, spaceLettersHash } from '../piece-memo.ts';
 import type { Cl100kSplitter } from './cl100k-split.ts';
 
 /** Buffers larger than this are dropped after a call (a huge prompt's buffers are not kept). */
@@ -75,16 +75,10 @@ export class PieceEncoder {
       // The most common piece — a space and ASCII letters (" the") — is found and hashed in one pass:
       // the Split pattern's letters piece, when the letters end at an ASCII character or the text's end.
       if (codes[i] === 32) {
-        let h = hashStep(HASH_SEED, 32);
-        let e = i + 1;
-        for (; e < n; e++) {
-          const d = codes[e];
-          if ((d | 32) < 97 || (d | 32) > 122) break;
-          h = hashStep(h, d);
-        }
+        const e = spaceLettersEnd(codes, i, n, 32);
         if (e > i + 1 && (e === n || codes[e] < 128)) {
           this.reserve(3 * (e - i));
-          const got = memo.copyHashed(codes, i, e, hashFinish(h, e - i), this.ids, this.count);
+          const got = memo.copyHashed(codes, i, e, spaceLettersHash(), this.ids, this.count);
           if (got >= 0) {
             this.count += got;
             i = e;
