@@ -60,9 +60,10 @@ function groupAlive(pgid: number): boolean {
 
 /** A long bench run writing into `out`, until it has recorded `min` requests. */
 async function benchUnderWay(out: string, min: number, command: 'node' | 'npx' = 'node'): Promise<Child> {
-  const bench = ['src/cli.ts', 'bench', 'multiturn', '--url', mocker.workers[0].url, '--num-users', '3', '--num-turns', '400', '--mean-delay-ms', '10', '--max-completion-tokens', '6', '--output', out];
+  const bench = ['bench', 'multiturn', '--url', mocker.workers[0].url, '--num-users', '3', '--num-turns', '400', '--mean-delay-ms', '10', '--max-completion-tokens', '6', '--output', out];
   // npx in its own process group: a supervisor (or a terminal) signals the whole group.
-  const child = command === 'node' ? start([...TSX, ...bench]) : start(['tsx', ...bench], 'npx', true);
+  // npx runs the bin (bin/kvlab.js), as a user's `npx kvlab` does.
+  const child = command === 'node' ? start([...TSX, 'src/cli.ts', ...bench]) : start(['kvlab', ...bench], 'npx', true);
   await waitFor(() => {
     if (child.proc.exitCode !== null) throw new Error(`bench exited early: ${child.output()}`);
     return lines(join(out, 'requests.jsonl')).length >= min;
