@@ -38,8 +38,9 @@ export function parseTargetFlag(raw: string): Target {
   return { label: raw.slice(0, eq).trim(), url: raw.slice(eq + 1).trim() };
 }
 
-function progressPrinter(prefix = '', parallel = false): (e: ExperimentProgress) => void {
-  const err = process.stderr;
+/** Progress lines for stderr (`write`); with `parallel`, each start names the cells now running. */
+export function progressPrinter(prefix = '', parallel = false, write: (line: string) => void = (line) => process.stderr.write(line)): (e: ExperimentProgress) => void {
+  const err = { write };
   // With --jobs N several cells run at once: each start names the cells now running.
   const running = new Set<number>();
   return (e) => {
