@@ -10,7 +10,9 @@
  * by that file's own URL, so data read relative to a module (model catalogues, shipped experiments)
  * is found as before; packages stay external and load from node_modules as they do under tsx (the
  * bundle lives inside the project so bare imports resolve). When bundling fails (no write access, an
- * esbuild error) the thread boots through tsx as before.
+ * esbuild error) the thread boots through tsx as before. A bundled thread does not inherit tsx's
+ * loader flags (`tsx …`, `node --import tsx`: the bench and the tests): registering tsx again would
+ * resolve every import through tsx's hooks thread (~0.3 s more to its first cell, measured at load 5).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -70,9 +72,39 @@ async function bundle(entryPath: string): Promise<string> {
   return file;
 }
 
+/**
+ * This process's Node flags without tsx's loader (`--import tsx`, or what the `tsx` command adds): a
+ * thread would inherit them and register tsx again, with its own hooks thread through which every
+ * module the bundle imports would be resolved, for nothing (the bundle is JavaScript).
+ */
+export function flagsWithoutTsx(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, null];
+    if (!['--import', '--require', '-r', '--loader', '--experimental-loader'].includes(flag)) {
+      out.push(a);
+      continue;
+    }
+    const value = inline ?? execArgv[i + 1] ?? '';
+    if (inline === null) i++;
+    if (!/(^|[/\\])tsx([/\\]|$)/.test(value)) out.push(a, ...(inline === null ? [value] : []));
+  }
+  return out;
+}
+
 /** A worker thread running the TypeScript module `entry`: from its bundle, or through tsx. */
 export async function startThread(entry: URL, workerData: Record<string, unknown> = {}): Promise<Worker> {
   const file = await bundledEntry(entry);
-  if (file !== null) return new Worker(file, { workerData });
-  return new Worker(BOOT, { workerData: { ...workerData, entry: entry.href } });
+  if (file === null) return new Worker(BOOT, { workerData: { ...workerData, entry: entry.href } });
+  const execArgv = flagsWithoutTsx(process.execArgv);
+  if (execArgv.length === process.execArgv.length) return new Worker(file, { workerData });
+  try {
+    return new Worker(file, { workerData, execArgv });
+  } catch (err) {
+    // Given explicitly, flags a thread cannot take (--max-old-space-size, --expose-gc) are refused;
+    // inherited, they are ignored: then the thread inherits tsx's loader too.
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(file, { workerData });
+  }
 }

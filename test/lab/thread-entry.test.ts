@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
-import { bundledEntry, startThread } from '../../src/lab/thread-entry.ts';
+import { bundledEntry, flagsWithoutTsx, startThread } from '../../src/lab/thread-entry.ts';
 import { listModels } from '../../src/models/catalog.ts';
 
 const entry = new URL('./fixtures/thread-echo.ts', import.meta.url);
@@ -20,5 +20,12 @@ describe('thread entries', () => {
     } finally {
       await w.terminate();
     }
+  });
+
+  it("start a bundled thread without tsx's loader flags, keeping the other flags", () => {
+    const tsxCommand = ['--require', '/p/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///p/node_modules/tsx/dist/loader.mjs'];
+    expect(flagsWithoutTsx(tsxCommand)).toEqual([]);
+    expect(flagsWithoutTsx(['--cpu-prof', '--import', 'tsx', '--import=tsx', '--stack-size=2000'])).toEqual(['--cpu-prof', '--stack-size=2000']);
+    expect(flagsWithoutTsx(['--import', './my-hooks.mjs', '-r', 'dotenv/config'])).toEqual(['--import', './my-hooks.mjs', '-r', 'dotenv/config']);
   });
 });
