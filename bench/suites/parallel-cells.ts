@@ -1,13 +1,14 @@
 /**
  * Benchmark — virtual-clock cells in parallel (`kvlab experiment --jobs N`, src/lab/cell-pool.ts): the
- * shipped `prefix-ratio-sweep` (10 cells, ground truth included) with two threads against one at a
- * time, in the same run, alternating: as shipped (200 requests per cell, ~0.25 s of CPU each) and with
- * 2,000 requests per cell. Wall time and process CPU time (user + system, all threads) of
- * `runExperiment`, this process's modules already loaded and compiled (a CLI run adds its own start-up
- * to both); what `--jobs 2` costs on top is each thread's start-up (loading, tokenizer tables, and
- * its code running cold until the JIT has compiled it) and each thread building its cells' workloads.
- * Issue 15's target: ~2× faster with two jobs on two cores (ratio ≤ 0.6 here). Results are the same
- * either way (tested in test/lab/parallel-cells.test.ts), so only time is measured.
+ * shipped `prefix-ratio-sweep` (10 cells, ground truth included) with `--jobs 2` (the main thread and
+ * one worker thread) against `--jobs 1` (the main thread alone), in the same run, alternating: as
+ * shipped (200 requests per cell, ~0.25 s of CPU each) and with 2,000 requests per cell. Wall time and
+ * process CPU time (user + system, all threads) of `runExperiment`, this process's modules already
+ * loaded and compiled (a CLI run adds its own start-up to both); what `--jobs 2` costs on top is the
+ * thread's start-up (loading, tokenizer tables, and its code running cold until the JIT has compiled
+ * it) and the thread building its cells' workloads. Issue 15's targets: ~2× faster with two jobs on
+ * two cores on long cells (ratio ≤ 0.6), and never slower on the shipped sweep (ratio ≤ 1). Results
+ * are the same either way (tested in test/lab/parallel-cells.test.ts), so only time is measured.
  */
 import { join } from 'node:path';
 import { runExperiment } from '../../src/lab/run-experiment.ts';
@@ -24,8 +25,8 @@ interface JobsRun {
 
 /** The shipped sweep, and the same with 10× the requests per cell. */
 const SIZES = [
-  { id: 'shipped', label: 'as shipped (200 requests per cell)', sets: [] as string[] },
-  { id: 'long', label: '2,000 requests per cell', sets: ['workload.requests=2000'] },
+  { id: 'shipped', label: 'as shipped (200 requests per cell)', sets: [] as string[], limit: 1 },
+  { id: 'long', label: '2,000 requests per cell', sets: ['workload.requests=2000'], limit: 0.6 },
 ] as const;
 
 async function measure(jobs: number, sets: readonly string[], dir: string): Promise<JobsRun> {
@@ -58,7 +59,7 @@ export const parallelCells: Suite = {
         const note = `${EXPERIMENT}, ${size.label}: 10 virtual cells and their ground truth, runExperiment in the bench's process`;
         const base = '--jobs 1';
         figures.push(
-          makeFigure({ id: `jobs.${size.id}.wall_s`, name: `${EXPERIMENT} ${size.id} wall time, --jobs 2`, unit: 's', values: got[2].map((m) => m.wallS), baseline: { name: base, values: got[1].map((m) => m.wallS) }, target: { on: 'ratio', op: '<=', limit: 0.6 }, note }),
+          makeFigure({ id: `jobs.${size.id}.wall_s`, name: `${EXPERIMENT} ${size.id} wall time, --jobs 2`, unit: 's', values: got[2].map((m) => m.wallS), baseline: { name: base, values: got[1].map((m) => m.wallS) }, target: { on: 'ratio', op: '<=', limit: size.limit }, note }),
           makeFigure({ id: `jobs.${size.id}.cpu_s`, name: `${EXPERIMENT} ${size.id} CPU time, --jobs 2`, unit: 's', values: got[2].map((m) => m.cpuS), baseline: { name: base, values: got[1].map((m) => m.cpuS) }, note: `${note}; user + system, all threads` }),
         );
       }
