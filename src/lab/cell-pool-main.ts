@@ -1,13 +1,13 @@
 /**
- * A worker thread of the cell pool (cell-pool.ts): claims cells on the shared board (cell-board.ts)
- * and runs them one at a time with its own workload cache until none is left, answering for each
- * 'start', 'built' (the cell's workload is valid), then 'done' with the cell's summary entry, or
+ * A worker thread of the cell pool (cell-pool.ts): claims jobs (cells, oracle twins) on the shared
+ * board (cell-board.ts) and runs them one at a time with its own workload cache until none is left,
+ * answering for each 'start', 'built' (the workload is valid), then 'done' with its result, or
  * 'error' with the error as data (then it stops the board and ends). Ends with 'finished'. Pure
  * simulation plus the cell's run folder; only messages and the board cross the thread boundary.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WorkloadCache } from './cell-workload.ts';
-import { runVirtualCellJob, type VirtualCellJob } from './virtual-cell-job.ts';
+import { runVirtualJob, type VirtualCellJob } from './virtual-cell-job.ts';
 import { CellBoard, type BoardData } from './cell-board.ts';
 import { errorToData, type FromCellThread } from './cell-pool.ts';
 
@@ -21,7 +21,7 @@ let previous: number | null = null;
 for (let index = board.claim(runner, previous); index >= 0; index = board.claim(runner, previous)) {
   post({ index, kind: 'start' });
   try {
-    const result = await runVirtualCellJob(cells[index], workloads, () => post({ index, kind: 'built' }));
+    const result = await runVirtualJob(cells[index], workloads, () => post({ index, kind: 'built' }));
     post({ index, kind: 'done', result });
   } catch (err) {
     board.stop();

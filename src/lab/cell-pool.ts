@@ -10,7 +10,8 @@
  * the claims and terminates the threads at once (a virtual cell cannot stop halfway and still mean
  * something): the folders of cells that had not finished are removed, the finished ones are kept. The
  * main thread's own cell runs to its end first (it sees the abort only between cells, as `--jobs 1`
- * does). Real-clock cells never come here: they would share the CPU and disturb each other.
+ * does). The cells' oracle twins (their ground truth) are jobs too, of their cell's workload.
+ * Real-clock cells never come here: they would share the CPU and disturb each other.
  */
 import { rmSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -20,7 +21,7 @@ import { ExperimentFileError } from './experiment-file.ts';
 import { startThread } from './thread-entry.ts';
 import { CellBoard } from './cell-board.ts';
 import type { WorkloadCache } from './cell-workload.ts';
-import { runVirtualCellJob, type VirtualCellJob, type VirtualCellResult } from './virtual-cell-job.ts';
+import { runVirtualJob, type VirtualCellJob, type VirtualJobResult } from './virtual-cell-job.ts';
 
 /** An error as data (errors do not cross a thread boundary with their class). */
 export interface ErrorData {
@@ -35,7 +36,7 @@ export interface ErrorData {
 export type FromCellThread =
   | { index: number; kind: 'start' }
   | { index: number; kind: 'built' }
-  | { index: number; kind: 'done'; result: VirtualCellResult }
+  | { index: number; kind: 'done'; result: VirtualJobResult }
   | { index: number; kind: 'error'; error: ErrorData }
   | { index: -1; kind: 'finished' };
 
@@ -56,16 +57,16 @@ export interface CellPoolHooks {
   onBuilt(index: number): void;
   /** A runner took a cell (a thread's start is heard once the main thread is between cells). */
   onStart(index: number): void;
-  /** A cell finished; its run folder is complete. */
-  onDone(index: number, result: VirtualCellResult): void;
+  /** A job finished (a cell: its run folder is complete). */
+  onDone(index: number, result: VirtualJobResult): void;
 }
 
 const MAIN_RUNNER = 1;
 
 /**
- * Run `cells` with `jobs` runners: the main thread (with `workloads`, its cache) and up to jobs − 1
- * worker threads; `groups[i]` names cell i's workload (cells of one workload go to one runner where
- * they can). Resolves with `interrupted` when `signal` aborted first; rejects with the first cell's
+ * Run `cells` (jobs: cells, and oracle twins with `twinOnly`) with `jobs` runners: the main thread
+ * (with `workloads`, its cache) and up to jobs − 1 worker threads; `groups[i]` names job i's workload
+ * (jobs of one workload go to one runner where they can). Resolves with `interrupted` when `signal` aborted first; rejects with the first cell's
  * error otherwise (the other runners are stopped).
  */
 export async function runCells(
@@ -152,7 +153,7 @@ export async function runCells(
       if (index < 0) break;
       hooks.onStart(index);
       try {
-        const result = await runVirtualCellJob(cells[index], workloads, () => hooks.onBuilt(index));
+        const result = await runVirtualJob(cells[index], workloads, () => hooks.onBuilt(index));
         finished.add(index);
         hooks.onDone(index, result);
       } catch (err) {
@@ -167,7 +168,9 @@ export async function runCells(
     board.stop();
     await terminateAll();
     // Cells cut short by the abort or by another cell's error: their folders hold partial records.
-    for (const index of board.claimed()) if (!finished.has(index)) rmSync(cells[index].absRunDir, { recursive: true, force: true });
+    for (const index of board.claimed()) {
+      if (!finished.has(index) && cells[index].twinOnly === undefined) rmSync(cells[index].absRunDir, { recursive: true, force: true });
+    }
   }
   if (failure && !signal?.aborted) throw failure;
   return { interrupted: signal?.aborted ?? false };

@@ -271,20 +271,20 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   try {
     if (parallel) {
       const entries: (CellEntry | undefined)[] = [];
-      // Each distinct oracle twin runs in the runner (this thread or a cell thread) of the first cell (matrix order) that needs it,
-      // where that cell's workload is built; a cell's entry waits for its twin. A twin that never came
-      // (its cell was stopped) is computed here.
+      // Each distinct oracle twin is a job of its own, placed before the first cell (matrix order) that
+      // needs it, in that cell's workload group (so mostly run where that workload is built); a cell's
+      // entry waits for its twin. A twin that never came (the run was stopped) is computed here.
       const twinKeyOf = (i: number): string => OracleTwins.keyOf(workloadKeyOf(i), clusters[i], planned[i].cell.seed);
       const twinArrived = new Map<string, () => void>();
       const twinArrival = new Map<string, Promise<void>>();
-      const jobsToRun = planned.map((_, i) => virtualJob(i));
-      if (twins !== null) {
-        for (let i = 0; i < planned.length; i++) {
-          const key = twinKeyOf(i);
-          if (twinArrival.has(key)) continue;
+      const slots: { cell: number; twin: boolean }[] = [];
+      for (let i = 0; i < planned.length; i++) {
+        const key = twinKeyOf(i);
+        if (twins !== null && !twinArrival.has(key)) {
           twinArrival.set(key, new Promise<void>((resolve) => twinArrived.set(key, resolve)));
-          jobsToRun[i].twin = true;
+          slots.push({ cell: i, twin: true });
         }
+        slots.push({ cell: i, twin: false });
       }
       let finishing: Promise<void> = Promise.resolve();
       const finish = async (i: number, result: VirtualCellResult): Promise<void> => {
@@ -302,20 +302,25 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
       };
       const run = await runCells(
-        jobsToRun,
-        planned.map((_, i) => workloadKeyOf(i)),
+        slots.map((s) => (s.twin ? { ...virtualJob(s.cell), twinOnly: true as const } : virtualJob(s.cell))),
+        slots.map((s) => workloadKeyOf(s.cell)),
         jobs,
         workloads,
         {
           onBuilt: create,
-          onStart: (i) => progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params }),
-          onDone: (i, result) => {
-            progress({ kind: 'cell-ran', index: i });
-            if (twins !== null && result.twin !== undefined) {
-              twins.put(twinKeyOf(i), result.twin);
+          onStart: (k) => {
+            const i = slots[k].cell;
+            if (!slots[k].twin) progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params });
+          },
+          onDone: (k, done) => {
+            const i = slots[k].cell;
+            if (done.kind === 'twin') {
+              twins?.put(twinKeyOf(i), done.twin);
               twinArrived.get(twinKeyOf(i))?.();
+              return;
             }
-            finishing = finishing.then(() => finish(i, result));
+            progress({ kind: 'cell-ran', index: i });
+            finishing = finishing.then(() => finish(i, done.result));
             finishing.catch(() => undefined); // thrown where it is awaited, after the threads stop
           },
         },

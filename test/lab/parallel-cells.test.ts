@@ -9,6 +9,8 @@ import { WorkloadCache, type WorkloadRequest } from '../../src/lab/cell-workload
 import { ExperimentFileError, expandMatrix, parseExperiment } from '../../src/lab/experiment-file.ts';
 import type { VirtualCellJob } from '../../src/lab/virtual-cell-job.ts';
 import { cellLabel } from '../../src/lab/experiment-summary.ts';
+import { OracleTwins, type Twin } from '../../src/lab/oracle-twin.ts';
+import { resolveCluster } from '../../src/lab/cluster-settings.ts';
 import type { Workload } from '../../src/client/workloads/types.ts';
 import { nextCell } from '../../src/lab/cell-board.ts';
 
@@ -94,9 +96,12 @@ describe('kvlab experiment --jobs on the virtual clock', () => {
  * first cell until another runner (a thread) has started one: so a thread surely takes part, whatever
  * the machine's speed.
  */
-function gatedRun(dir: string): { jobs: VirtualCellJob[]; groups: string[]; workloads: WorkloadCache; threadStarted: () => void } {
+function gatedRun(dir: string, twinsOf: number[] = []): { jobs: VirtualCellJob[]; groups: string[]; workloads: WorkloadCache; threadStarted: () => void } {
   const cells = expandMatrix(parseExperiment(sweep));
-  const jobs = cells.map((c) => ({ experiment: c.experiment, baseDir: root, seed: c.seed, params: c.params, runDir: c.runDir, absRunDir: join(dir, c.runDir), meta: { command: 'test', label: cellLabel(sweep.name, c.params), config: {} } }));
+  const jobs: VirtualCellJob[] = cells.map((c) => ({ experiment: c.experiment, baseDir: root, seed: c.seed, params: c.params, runDir: c.runDir, absRunDir: join(dir, c.runDir), meta: { command: 'test', label: cellLabel(sweep.name, c.params), config: {} } }));
+  // Oracle twins as jobs of their own, after the cells.
+  for (const i of twinsOf) jobs.push({ ...jobs[i], twinOnly: true });
+  cells.push(...twinsOf.map((i) => cells[i]));
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   class Gated extends WorkloadCache {
@@ -109,13 +114,14 @@ function gatedRun(dir: string): { jobs: VirtualCellJob[]; groups: string[]; work
 }
 
 describe('the cell pool: the main thread and its threads', () => {
-  it('runs cells in the main thread and a thread at once (--jobs 2: two at most), with the run folders of --jobs 1', async () => {
+  it('runs cells and oracle twins in the main thread and a thread at once (--jobs 2: two at most), with the run folders and twins of --jobs 1', async () => {
     const one = join(root, 'pool-one');
     await runExperiment({ experiment: sweep, clock: 'virtual', outDir: one, jobs: 1, report: false, groundTruth: false });
     const dir = join(root, 'pool-two');
-    const { jobs, groups, workloads, threadStarted } = gatedRun(dir);
+    const { jobs, groups, workloads, threadStarted } = gatedRun(dir, [0, 3]);
     const running = new Set<number>();
     const done: number[] = [];
+    const twinsGot = new Map<number, Twin>();
     let most = 0;
     let first: number | null = null;
     const run = await runCells(jobs, groups, 2, workloads, {
@@ -126,15 +132,22 @@ describe('the cell pool: the main thread and its threads', () => {
         if (first === null) first = i;
         else threadStarted();
       },
-      onDone: (i) => {
+      onDone: (i, r) => {
         running.delete(i);
         done.push(i);
+        if (r.kind === 'twin') twinsGot.set(i, r.twin);
       },
     });
     expect(run.interrupted).toBe(false);
     expect(most).toBe(2);
-    expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    for (const c of jobs) {
+    expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // The twin jobs (6, 7: of cells 0 and 3) give the oracle twins computed directly.
+    for (const [k, i] of [[6, 0], [7, 3]]) {
+      const cluster = resolveCluster(jobs[i].experiment.cluster, root);
+      const workload = await new WorkloadCache().get({ workload: jobs[i].experiment.workload, baseDir: root, seed: jobs[i].seed, speedupRatio: cluster.engine.speedupRatio });
+      expect(twinsGot.get(k)).toEqual(OracleTwins.run(workload, cluster, jobs[i].seed));
+    }
+    for (const c of jobs.filter((j) => !j.twinOnly)) {
       // Byte for byte what --jobs 1 wrote (run.json differs only in its wall-clock start and metadata).
       expect(readFileSync(join(dir, c.runDir, 'requests.jsonl'), 'utf8')).toBe(readFileSync(join(one, c.runDir, 'requests.jsonl'), 'utf8'));
       expect(readJson(join(dir, c.runDir, 'run.json')).summary).toEqual(readJson(join(one, c.runDir, 'run.json')).summary);
