@@ -16,7 +16,7 @@ import { bundledEntry, startThread } from '../src/lab/thread-entry.ts';
 import { WorkloadCache } from '../src/lab/cell-workload.ts';
 import { runVirtualCellJob, type VirtualCellJob } from '../src/lab/virtual-cell-job.ts';
 import { CellBoard } from '../src/lab/cell-board.ts';
-import type { FromCellThread } from '../src/lab/cell-pool.ts';
+import type { FromCellThread } from '../src/lab/cell-pool-messages.ts';
 
 const CELLS = [0, 1, 2, 3];
 const loaded = loadExperimentFile('prefix-ratio-sweep');

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { WorkloadCache } from './cell-workload.ts';
 import { runVirtualJob, type VirtualCellJob } from './virtual-cell-job.ts';
 import { CellBoard, type BoardData } from './cell-board.ts';
-import { errorToData, type FromCellThread } from './cell-pool.ts';
+import { errorToData, type FromCellThread } from './cell-pool-messages.ts';
 
 const { board: data, cells, runner } = workerData as { board: BoardData; cells: VirtualCellJob[]; runner: number };
 const port = parentPort!;

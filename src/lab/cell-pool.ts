@@ -16,41 +16,11 @@
 import { rmSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import { KvlabError, type ErrorCode } from '../core/errors.ts';
-import { ExperimentFileError } from './experiment-file.ts';
 import { startThread } from './thread-entry.ts';
 import { CellBoard } from './cell-board.ts';
+import { errorFromData, type FromCellThread } from './cell-pool-messages.ts';
 import type { WorkloadCache } from './cell-workload.ts';
 import { runVirtualJob, type VirtualCellJob, type VirtualJobResult } from './virtual-cell-job.ts';
-
-/** An error as data (errors do not cross a thread boundary with their class). */
-export interface ErrorData {
-  name: string;
-  message: string;
-  code?: ErrorCode;
-  status?: number;
-  type?: string;
-  param?: string | null;
-}
-
-export type FromCellThread =
-  | { index: number; kind: 'start' }
-  | { index: number; kind: 'built' }
-  | { index: number; kind: 'done'; result: VirtualJobResult }
-  | { index: number; kind: 'error'; error: ErrorData }
-  | { index: -1; kind: 'finished' };
-
-export function errorToData(err: unknown): ErrorData {
-  if (err instanceof KvlabError) return { name: err.name, message: err.message, code: err.code, status: err.status, type: err.type, param: err.param };
-  return { name: 'Error', message: err instanceof Error ? err.message : String(err) };
-}
-
-/** The error again, with its class (experiment-file and kvlab errors keep their exit codes). */
-export function errorFromData(e: ErrorData): Error {
-  if (e.name === 'ExperimentFileError') return new ExperimentFileError(e.message, e.param ?? null);
-  if (e.code !== undefined) return new KvlabError(e.code, e.message, e.status ?? 1, e.type ?? 'cli_error', e.param ?? null);
-  return new Error(e.message);
-}
 
 export interface CellPoolHooks {
   /** A cell's workload built (the experiment folder may be created now). */
