@@ -23,9 +23,9 @@ import type { WorkloadCache } from './cell-workload.ts';
 import { runVirtualJob, type VirtualCellJob, type VirtualJobResult } from './virtual-cell-job.ts';
 
 export interface CellPoolHooks {
-  /** A cell's workload built (the experiment folder may be created now). */
+  /** A job's workload built (the experiment folder may be created now). */
   onBuilt(index: number): void;
-  /** A runner took a cell (a thread's start is heard once the main thread is between cells). */
+  /** A runner took a job (a thread's start is heard once the main thread is between jobs). */
   onStart(index: number): void;
   /** A job finished (a cell: its run folder is complete). */
   onDone(index: number, result: VirtualJobResult): void;
@@ -36,8 +36,8 @@ const MAIN_RUNNER = 1;
 /**
  * Run `cells` (jobs: cells, and oracle twins with `twinOnly`) with `jobs` runners: the main thread
  * (with `workloads`, its cache) and up to jobs − 1 worker threads; `groups[i]` names job i's workload
- * (jobs of one workload go to one runner where they can). Resolves with `interrupted` when `signal` aborted first; rejects with the first cell's
- * error otherwise (the other runners are stopped).
+ * (jobs of one workload go to one runner where they can). Resolves with `interrupted` when `signal`
+ * aborted first; rejects with the first job's error otherwise (the other runners are stopped).
  */
 export async function runCells(
   cells: readonly VirtualCellJob[],
