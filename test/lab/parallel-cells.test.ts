@@ -13,7 +13,7 @@ import { cellLabel } from '../../src/lab/experiment-summary.ts';
 import { OracleTwins, type Twin } from '../../src/lab/oracle-twin.ts';
 import { resolveCluster } from '../../src/lab/cluster-settings.ts';
 import type { Workload } from '../../src/client/workloads/types.ts';
-import { nextCell } from '../../src/lab/cell-board.ts';
+import { CellBoard, nextCell } from '../../src/lab/cell-board.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kvlab-parallel-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -199,5 +199,22 @@ describe('cell dispatch by workload', () => {
     // Nothing of its own or fresh left: the first waiting cell.
     expect(nextCell([false, true, false, false, false, false], groups, 'c', new Set(['a', 'b', 'c']))).toBe(1);
     expect(nextCell(groups.map(() => false), groups, 'a', new Set(['a']))).toBe(-1);
+  });
+});
+
+describe('the cell board (shared by the runners)', () => {
+  it('hands each cell to one runner: its own workload first, then one nobody started; none after a stop', () => {
+    const board = CellBoard.create(['a', 'a', 'b', 'b', 'c']);
+    const twin = new CellBoard(board.data); // what a thread sees: the same memory
+    expect(board.claim(1, null)).toBe(0);
+    expect(twin.claim(2, null)).toBe(2); // 'a' is started: the thread takes 'b'
+    expect(board.claim(1, board.group(0))).toBe(1);
+    expect(twin.claim(2, twin.group(2))).toBe(3);
+    expect(board.waiting).toBe(1);
+    expect(board.claimed()).toEqual([0, 1, 2, 3]);
+    board.stop();
+    expect(twin.stopped).toBe(true);
+    expect(twin.claim(2, null)).toBe(-1);
+    expect(board.waiting).toBe(1);
   });
 });
