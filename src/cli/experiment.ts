@@ -38,8 +38,9 @@ export function parseTargetFlag(raw: string): Target {
   return { label: raw.slice(0, eq).trim(), url: raw.slice(eq + 1).trim() };
 }
 
-function progressPrinter(prefix = '', parallel = false): (e: ExperimentProgress) => void {
-  const err = process.stderr;
+/** Progress lines for stderr (`write`); with `parallel`, each start names the cells now running. */
+export function progressPrinter(prefix = '', parallel = false, write: (line: string) => void = (line) => process.stderr.write(line)): (e: ExperimentProgress) => void {
+  const err = { write };
   // With --jobs N several cells run at once: each start names the cells now running.
   const running = new Set<number>();
   return (e) => {
@@ -84,7 +85,7 @@ export function registerExperiment(program: Command): void {
     .option('--list', 'list the shipped experiments')
     .option('--json', 'print summary.json (or the list) as JSON')
     .option('--no-png', 'write SVG plots only')
-    .option('--jobs <n>', `virtual-clock cells run at once, one worker thread each (default 1: a thread's start-up costs more than the shipped experiments' cells; up to the cores, ${availableParallelism()}, for long cells); real-clock cells always run one at a time`, intArg({ min: 1 }))
+    .option('--jobs <n>', `virtual-clock cells run at once: the main thread and up to n − 1 worker threads, started while cells wait (default 1; up to the cores, ${availableParallelism()}); real-clock cells always run one at a time`, intArg({ min: 1 }))
     .option('--shard <i/n>', 'run shard I of N of the cells (every N-th from the I-th, I from 0); `kvlab merge` joins the shard folders', shardArg())
     .addHelpText('after', EXPERIMENT_FILE_HELP)
     .action(async (file: string | undefined, f: ExperimentFlags) => {

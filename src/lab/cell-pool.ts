@@ -1,156 +1,146 @@
 /**
- * Virtual-clock cells on several cores (`kvlab experiment --jobs N`): N worker threads
- * (cell-pool-main.ts, started from its bundle: thread-entry.ts), each taking a cell when it is free
- * (the next of the workload it has built where it can: `nextCell`). A cell is a pure function of its job (virtual-cell-job.ts), so the
- * run folders are byte-identical to running the cells one after another; only the order in which
- * cells finish changes. An abort terminates the threads at once (a virtual cell cannot stop halfway
- * and still mean something): the folders of cells that had not finished are removed, the finished
- * ones are kept. Real-clock cells never come here: they would share the CPU and disturb each other.
+ * Virtual-clock cells on several cores (`kvlab experiment --jobs N`): the main thread runs cells
+ * itself as one of the N runners and starts up to N−1 worker threads (cell-pool-main.ts, from its
+ * bundle: thread-entry.ts), each only while more cells wait than runners would take (a short sweep
+ * may be over before a thread is up; such a thread finds no cell and ends). Every runner claims its
+ * next cell itself on a shared board (cell-board.ts: the next of the workload it has built where it
+ * can), so a thread never waits for the main thread, which cannot answer while it runs a cell. A
+ * cell is a pure function of its job (virtual-cell-job.ts), so the run folders are byte-identical to
+ * running the cells one after another; only the order in which cells finish changes. An abort stops
+ * the claims and terminates the threads at once (a virtual cell cannot stop halfway and still mean
+ * something): the folders of cells that had not finished are removed, the finished ones are kept. The
+ * main thread's own cell runs to its end first (it sees the abort only between cells, as `--jobs 1`
+ * does). The cells' oracle twins (their ground truth) are jobs too, of their cell's workload.
+ * Real-clock cells never come here: they would share the CPU and disturb each other.
  */
 import { rmSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import { KvlabError, type ErrorCode } from '../core/errors.ts';
-import { ExperimentFileError } from './experiment-file.ts';
 import { startThread } from './thread-entry.ts';
-import type { VirtualCellJob, VirtualCellResult } from './virtual-cell-job.ts';
-
-/** An error as data (errors do not cross a thread boundary with their class). */
-export interface ErrorData {
-  name: string;
-  message: string;
-  code?: ErrorCode;
-  status?: number;
-  type?: string;
-  param?: string | null;
-}
-
-export type FromCellThread = { job: number; kind: 'built' } | { job: number; kind: 'done'; result: VirtualCellResult } | { job: number; kind: 'error'; error: ErrorData };
-
-export function errorToData(err: unknown): ErrorData {
-  if (err instanceof KvlabError) return { name: err.name, message: err.message, code: err.code, status: err.status, type: err.type, param: err.param };
-  return { name: 'Error', message: err instanceof Error ? err.message : String(err) };
-}
-
-/** The error again, with its class (experiment-file and kvlab errors keep their exit codes). */
-export function errorFromData(e: ErrorData): Error {
-  if (e.name === 'ExperimentFileError') return new ExperimentFileError(e.message, e.param ?? null);
-  if (e.code !== undefined) return new KvlabError(e.code, e.message, e.status ?? 1, e.type ?? 'cli_error', e.param ?? null);
-  return new Error(e.message);
-}
+import { CellBoard } from './cell-board.ts';
+import { errorFromData, type FromCellThread } from './cell-pool-messages.ts';
+import type { WorkloadCache } from './cell-workload.ts';
+import { runVirtualJob, type VirtualCellJob, type VirtualJobResult } from './virtual-cell-job.ts';
 
 export interface CellPoolHooks {
-  /** A cell's workload built (the experiment folder may be created now). */
+  /** A job's workload built (the experiment folder may be created now). */
   onBuilt(index: number): void;
-  /** A cell was handed to a thread. */
+  /** A runner took a job (a thread's start is heard once the main thread is between jobs). */
   onStart(index: number): void;
-  /** A cell finished; its run folder is complete. */
-  onDone(index: number, result: VirtualCellResult): void;
+  /** A job finished (a cell: its run folder is complete). */
+  onDone(index: number, result: VirtualJobResult): void;
 }
 
+const MAIN_RUNNER = 1;
 
 /**
- * The next cell for a thread whose last cell had workload `previous` (null: none yet): the first
- * waiting cell of that workload (the thread has it built), else the first of a workload no thread has
- * started, else the first waiting cell; -1 when none is waiting. Cells of one workload then mostly
- * run in one thread, which builds that workload once.
+ * Run `cells` (jobs: cells, and oracle twins with `twinOnly`) with `jobs` runners: the main thread
+ * (with `workloads`, its cache) and up to jobs − 1 worker threads; `groups[i]` names job i's workload
+ * (jobs of one workload go to one runner where they can). Resolves with `interrupted` when `signal`
+ * aborted first; rejects with the first job's error otherwise (the other runners are stopped).
  */
-export function nextCell(waiting: readonly boolean[], groups: readonly string[], previous: string | null, started: ReadonlySet<string>): number {
-  let fresh = -1;
-  let any = -1;
-  for (let i = 0; i < waiting.length; i++) {
-    if (!waiting[i]) continue;
-    if (groups[i] === previous) return i;
-    if (fresh < 0 && !started.has(groups[i])) fresh = i;
-    if (any < 0) any = i;
-  }
-  return fresh >= 0 ? fresh : any;
-}
-
-/**
- * Run `cells` on `threads` worker threads; `groups[i]` names cell i's workload (cells of one workload
- * go to one thread where they can: `nextCell`). Resolves with `interrupted` when `signal` aborted first;
- * rejects with the first cell's error otherwise (the other threads are stopped).
- */
-export async function runCellsInThreads(cells: readonly VirtualCellJob[], groups: readonly string[], threads: number, hooks: CellPoolHooks, signal?: AbortSignal): Promise<{ interrupted: boolean }> {
-  const count = Math.max(1, Math.min(threads, cells.length));
+export async function runCells(
+  cells: readonly VirtualCellJob[],
+  groups: readonly string[],
+  jobs: number,
+  workloads: WorkloadCache,
+  hooks: CellPoolHooks,
+  signal?: AbortSignal,
+): Promise<{ interrupted: boolean }> {
+  const board = CellBoard.create(groups);
   const entry = new URL('./cell-pool-main.ts', import.meta.url);
   const workers: Worker[] = [];
-  const running = new Set<number>();
-  const waiting = cells.map(() => true);
-  let left = cells.length;
-  const started = new Set<string>();
-  let stopped = false;
+  const ended: Promise<void>[] = [];
+  const finished = new Set<number>();
+  let booting = 0;
   let failure: Error | null = null;
-  let jobId = 0;
+  let terminated = false;
 
-  const stopAll = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
+  const fail = (err: Error): void => {
+    failure ??= err;
+    board.stop();
+    void terminateAll();
+  };
+  const terminateAll = async (): Promise<void> => {
+    terminated = true;
     await Promise.all(workers.map((w) => w.terminate()));
   };
 
-  // One loop per thread: take the next cell, wait for its answer, repeat.
-  const drive = (w: Worker): Promise<void> =>
+  // A thread's messages; it ends with 'finished' (or an error, or when terminated).
+  const follow = (w: Worker): Promise<void> =>
     new Promise<void>((resolve) => {
-      let current: { job: number; index: number } | null = null;
-      let previous: string | null = null;
-      const take = (): void => {
-        if (stopped || signal?.aborted || left === 0) {
-          current = null;
-          w.off('message', onMessage);
-          resolve();
-          return;
-        }
-        const index = nextCell(waiting, groups, previous, started);
-        waiting[index] = false;
-        left--;
-        previous = groups[index];
-        started.add(previous);
-        current = { job: jobId++, index };
-        running.add(index);
-        hooks.onStart(index);
-        w.postMessage({ job: current.job, cell: cells[index] });
-      };
-      const onMessage = (m: FromCellThread): void => {
-        if (!current || m.job !== current.job) return;
-        const index = current.index;
-        if (m.kind === 'built') return hooks.onBuilt(index);
-        running.delete(index);
-        if (m.kind === 'done') {
-          hooks.onDone(index, m.result);
-          return take();
-        }
-        failure ??= errorFromData(m.error);
-        current = null;
+      let started = false;
+      let done = false;
+      const end = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        if (!started) booting--;
+        if (err && !terminated) fail(err);
         resolve();
-        void stopAll();
       };
-      const onEnd = (err?: Error): void => {
-        if (!stopped && current) failure ??= err ?? new Error('a cell thread exited before its cell finished');
-        current = null;
-        resolve();
-        if (!stopped) void stopAll();
-      };
-      w.on('message', onMessage);
-      w.once('error', onEnd);
-      w.once('exit', () => onEnd());
-      take();
+      w.on('message', (m: FromCellThread) => {
+        if (!started) {
+          started = true;
+          booting--;
+        }
+        if (m.kind === 'start') hooks.onStart(m.index);
+        else if (m.kind === 'built') hooks.onBuilt(m.index);
+        else if (m.kind === 'done') {
+          finished.add(m.index);
+          hooks.onDone(m.index, m.result);
+        } else if (m.kind === 'error') fail(errorFromData(m.error));
+        else end();
+      });
+      w.once('error', (err) => end(err));
+      w.once('exit', () => end(done || terminated ? undefined : new Error('a cell thread exited before its cells finished')));
     });
 
-  const onAbort = (): void => void stopAll();
+  // Threads start only while more cells wait than the runners on their way to them (the main thread's
+  // next cell and the threads still starting) would take.
+  const startThreads = async (): Promise<void> => {
+    while (workers.length < jobs - 1 && !board.stopped && board.waiting > 1 + booting) {
+      booting++;
+      const w = await startThread(entry, { board: board.data, cells, runner: MAIN_RUNNER + 1 + workers.length });
+      workers.push(w);
+      ended.push(follow(w));
+      if (terminated) await w.terminate(); // stopped while it started
+    }
+  };
+
+  const onAbort = (): void => {
+    board.stop();
+    void terminateAll();
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for (let i = 0; i < count; i++) {
-      const w = await startThread(entry);
-      workers.push(w);
-      if (stopped) await w.terminate(); // aborted while it started
+    let previous: number | null = null;
+    for (;;) {
+      await startThreads();
+      // Between cells: hear the threads (their results, an abort) before claiming the next one.
+      await nextTurn();
+      if (signal?.aborted) break;
+      const index = board.claim(MAIN_RUNNER, previous);
+      if (index < 0) break;
+      hooks.onStart(index);
+      try {
+        const result = await runVirtualJob(cells[index], workloads, () => hooks.onBuilt(index));
+        finished.add(index);
+        hooks.onDone(index, result);
+      } catch (err) {
+        fail(err instanceof Error ? err : new Error(String(err)));
+        break;
+      }
+      previous = board.group(index);
     }
-    await Promise.all(workers.map(drive));
+    await Promise.all(ended);
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await stopAll();
+    board.stop();
+    await terminateAll();
     // Cells cut short by the abort or by another cell's error: their folders hold partial records.
-    for (const index of running) rmSync(cells[index].absRunDir, { recursive: true, force: true });
+    for (const index of board.claimed()) {
+      if (!finished.has(index) && cells[index].twinOnly === undefined) rmSync(cells[index].absRunDir, { recursive: true, force: true });
+    }
   }
   if (failure && !signal?.aborted) throw failure;
   return { interrupted: signal?.aborted ?? false };

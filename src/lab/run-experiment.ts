@@ -2,7 +2,8 @@
  * `runExperiment`: the library entry of `kvlab experiment`. Loads an experiment (a file, a shipped
  * name or an object), applies `--set` overrides, expands the matrix and runs every cell on one clock:
  * - virtual: the virtual cluster, in virtual time (virtual-cell.ts); with `jobs` > 1, that many cells
- *   at once in worker threads (cell-pool.ts), with the same run folders as one at a time;
+ *   at once, in this thread and up to jobs − 1 worker threads (cell-pool.ts), with the same run
+ *   folders as one at a time;
  * - real: an embedded cluster per cell on ephemeral 127.0.0.1 ports, driven by the real HTTP client;
  * - real with `targets`: each target URL instead of a cluster (a real deployment). The target label
  *   becomes a parameter `target`; cluster settings and cluster axes of the matrix are ignored (noted).
@@ -26,7 +27,7 @@ import { clusterConfigRecord, resolveCluster } from './cluster-settings.ts';
 import { WorkloadCache } from './cell-workload.ts';
 import type { CellRun, CellRunMeta } from './virtual-cell.ts';
 import { runVirtualCellJob, type VirtualCellJob, type VirtualCellResult } from './virtual-cell-job.ts';
-import { runCellsInThreads } from './cell-pool.ts';
+import { runCells } from './cell-pool.ts';
 import type { Workload } from '../client/workloads/types.ts';
 import { shardProblem, type Shard } from '../client/workloads/shard.ts';
 import { ClusterHost } from './cluster-thread.ts';
@@ -47,7 +48,7 @@ export type ExperimentProgress =
   | { kind: 'start'; experiment: string; clock: Clock; cells: number; outDir: string }
   | { kind: 'note'; message: string }
   | { kind: 'cell-start'; index: number; total: number; params: Record<string, unknown> }
-  /** With --jobs: the cell's thread is done with it (its line, `cell`, follows once its ground truth is in). */
+  /** With --jobs: the cell's runner is done with it (its line, `cell`, follows once its ground truth is in). */
   | { kind: 'cell-ran'; index: number }
   | { kind: 'cell'; index: number; total: number; entry: CellEntry; line: string }
   | { kind: 'report'; reportPath: string };
@@ -78,8 +79,9 @@ export interface RunExperimentOptions {
   /** Each cell's ground truth: best case, oracle and regret (default true; costs one oracle twin run per distinct workload × cluster). */
   groundTruth?: boolean;
   /**
-   * Virtual-clock cells run at once, each in a worker thread (cell-pool.ts; default 1: in this
-   * thread; the CLI's default too: a thread's start-up outweighs short cells). Real-clock cells always run one at a time.
+   * Virtual-clock cells run at once: this thread runs cells too, and up to jobs − 1 worker threads
+   * start while cells wait for them (cell-pool.ts; default 1: all in this thread). Real-clock cells
+   * always run one at a time.
    */
   jobs?: number;
   /** Run only shard I of N of the cells (every N-th from the I-th); summary.json records it. */
@@ -252,7 +254,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     return { experiment: p.cell.experiment, baseDir, seed: p.cell.seed, params: p.params, runDir: p.runDir, absRunDir: join(outDir, p.runDir), meta: metaOf(i) };
   };
   // Ground truth (best case, oracle twin, regret): the twin is a virtual run of the same workload and
-  // cluster, computed here (--jobs 1, real cells) or by a cell thread (below).
+  // cluster, computed here (--jobs 1, real cells) or by the runner of a cell (below).
   const workloadKeyOf = (i: number): string => JSON.stringify([planned[i].cell.experiment.workload, baseDir, speedupOf(i)]);
   const groundTruthWorkload = async (i: number): Promise<Workload> => {
     const p = planned[i];
@@ -269,20 +271,20 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   try {
     if (parallel) {
       const entries: (CellEntry | undefined)[] = [];
-      // Each distinct oracle twin runs in the thread of the first cell (matrix order) that needs it,
-      // where that cell's workload is built; a cell's entry waits for its twin. A twin that never came
-      // (its cell was stopped) is computed here.
+      // Each distinct oracle twin is a job of its own, placed before the first cell (matrix order) that
+      // needs it, in that cell's workload group (so mostly run where that workload is built); a cell's
+      // entry waits for its twin. A twin that never came (the run was stopped) is computed here.
       const twinKeyOf = (i: number): string => OracleTwins.keyOf(workloadKeyOf(i), clusters[i], planned[i].cell.seed);
       const twinArrived = new Map<string, () => void>();
       const twinArrival = new Map<string, Promise<void>>();
-      const jobsToRun = planned.map((_, i) => virtualJob(i));
-      if (twins !== null) {
-        for (let i = 0; i < planned.length; i++) {
-          const key = twinKeyOf(i);
-          if (twinArrival.has(key)) continue;
+      const slots: { cell: number; twin: boolean }[] = [];
+      for (let i = 0; i < planned.length; i++) {
+        const key = twinKeyOf(i);
+        if (twins !== null && !twinArrival.has(key)) {
           twinArrival.set(key, new Promise<void>((resolve) => twinArrived.set(key, resolve)));
-          jobsToRun[i].twin = true;
+          slots.push({ cell: i, twin: true });
         }
+        slots.push({ cell: i, twin: false });
       }
       let finishing: Promise<void> = Promise.resolve();
       const finish = async (i: number, result: VirtualCellResult): Promise<void> => {
@@ -299,20 +301,26 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         writeJsonAtomic(summaryPath, summary);
         progress({ kind: 'cell', index: i, total: planned.length, entry, line: progressLine(i, planned.length, entry) });
       };
-      const run = await runCellsInThreads(
-        jobsToRun,
-        planned.map((_, i) => workloadKeyOf(i)),
+      const run = await runCells(
+        slots.map((s) => (s.twin ? { ...virtualJob(s.cell), twinOnly: true as const } : virtualJob(s.cell))),
+        slots.map((s) => workloadKeyOf(s.cell)),
         jobs,
+        workloads,
         {
           onBuilt: create,
-          onStart: (i) => progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params }),
-          onDone: (i, result) => {
-            progress({ kind: 'cell-ran', index: i });
-            if (twins !== null && result.twin !== undefined) {
-              twins.put(twinKeyOf(i), result.twin);
+          onStart: (k) => {
+            const i = slots[k].cell;
+            if (!slots[k].twin) progress({ kind: 'cell-start', index: i, total: planned.length, params: planned[i].params });
+          },
+          onDone: (k, done) => {
+            const i = slots[k].cell;
+            if (done.kind === 'twin') {
+              twins?.put(twinKeyOf(i), done.twin);
               twinArrived.get(twinKeyOf(i))?.();
+              return;
             }
-            finishing = finishing.then(() => finish(i, result));
+            progress({ kind: 'cell-ran', index: i });
+            finishing = finishing.then(() => finish(i, done.result));
             finishing.catch(() => undefined); // thrown where it is awaited, after the threads stop
           },
         },

@@ -2,25 +2,30 @@
  * Worker threads that start quickly. A worker thread does not inherit the parent's TypeScript loader,
  * so worker-boot.mjs registers tsx in it and imports the entry module by module through tsx's hooks:
  * 2–5 s per thread on this 2-core machine before the thread does any work, which ate what `--jobs 2`
- * gained on sweeps of short cells. Here a thread's TypeScript entry is bundled once per process with
- * esbuild (the compiler tsx itself runs) into one ESM file under `node_modules/.cache/kvlab/`, named
- * by a hash of its contents, and the thread loads that file directly (~1.5 s less per thread).
+ * gained on sweeps of short cells. Here a thread's TypeScript entry is bundled with esbuild (the
+ * compiler tsx itself runs) into one ESM file under `node_modules/.cache/kvlab/`, and the thread loads
+ * that file directly (~1.5 s less per thread). The file is named by a key of the source files' sizes
+ * and times (`sourceKey`), so a later run finds it without running esbuild (0.2–0.5 s).
  *
  * What bundling changes, and how it is kept equal: each source file's `import.meta.url` is replaced
  * by that file's own URL, so data read relative to a module (model catalogues, shipped experiments)
  * is found as before; packages stay external and load from node_modules as they do under tsx (the
  * bundle lives inside the project so bare imports resolve). When bundling fails (no write access, an
- * esbuild error) the thread boots through tsx as before.
+ * esbuild error) the thread boots through tsx as before. A bundled thread does not inherit tsx's
+ * loader flags (`tsx …`, `node --import tsx`: the bench and the tests): registering tsx again would
+ * resolve every import through tsx's hooks thread (~0.3 s more to its first cell, measured at load 5).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build, type Plugin } from 'esbuild';
+import { build, version as esbuildVersion, type Plugin } from 'esbuild';
 
 const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/kvlab/', import.meta.url));
 const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+const SRC_DIR = fileURLToPath(new URL('../', import.meta.url));
+const PACKAGE_JSON = fileURLToPath(new URL('../../package.json', import.meta.url));
 
 /** Gives every TypeScript file its own `import.meta.url` inside the bundle (packages are not bundled). */
 const ownFileUrls: Plugin = {
@@ -45,7 +50,30 @@ export function bundledEntry(entry: URL): Promise<string | null> {
   return p;
 }
 
+/**
+ * What a bundle is made of, as a key: the path, size and modification time of every file under src/
+ * (where a thread's modules live), of package.json (imported for the version) and of the entry, with
+ * esbuild's and Node's versions. Reading ~300 file times takes a few ms; esbuild takes 0.2-0.5 s (its
+ * process starting, then the build) before the main thread can run its first cell, so a bundle whose
+ * key is known is used without running esbuild.
+ */
+export function sourceKey(entryPath: string): string {
+  const h = createHash('sha256').update(`${esbuildVersion}\0${process.versions.node}\0`);
+  const add = (path: string): void => {
+    const st = statSync(path);
+    h.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
+  };
+  const files = readdirSync(SRC_DIR, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath ?? d.path, d.name))
+    .sort();
+  for (const f of [...files, PACKAGE_JSON, entryPath]) add(f);
+  return h.digest('hex').slice(0, 16);
+}
+
 async function bundle(entryPath: string): Promise<string> {
+  const file = `${CACHE_DIR}${basename(entryPath, '.ts')}-${sourceKey(entryPath)}.mjs`;
+  if (existsSync(file)) return file;
   const out = await build({
     entryPoints: [entryPath],
     bundle: true,
@@ -57,22 +85,47 @@ async function bundle(entryPath: string): Promise<string> {
     plugins: [ownFileUrls],
     logLevel: 'silent',
   });
-  const code = out.outputFiles[0].contents;
-  const name = `${basename(entryPath, '.ts')}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
-  const file = `${CACHE_DIR}${name}`;
-  if (!existsSync(file)) {
-    mkdirSync(CACHE_DIR, { recursive: true });
-    // Written aside and renamed: another process may be writing the same bundle.
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
-  }
+  mkdirSync(CACHE_DIR, { recursive: true });
+  // Written aside and renamed: another process may be writing the same bundle.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, out.outputFiles[0].contents);
+  renameSync(tmp, file);
   return file;
+}
+
+/**
+ * This process's Node flags without tsx's loader (`--import tsx`, or what the `tsx` command adds): a
+ * thread would inherit them and register tsx again, with its own hooks thread through which every
+ * module the bundle imports would be resolved, for nothing (the bundle is JavaScript).
+ */
+export function flagsWithoutTsx(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, null];
+    if (!['--import', '--require', '-r', '--loader', '--experimental-loader'].includes(flag)) {
+      out.push(a);
+      continue;
+    }
+    const value = inline ?? execArgv[i + 1] ?? '';
+    if (inline === null) i++;
+    if (!/(^|[/\\])tsx([/\\]|$)/.test(value)) out.push(a, ...(inline === null ? [value] : []));
+  }
+  return out;
 }
 
 /** A worker thread running the TypeScript module `entry`: from its bundle, or through tsx. */
 export async function startThread(entry: URL, workerData: Record<string, unknown> = {}): Promise<Worker> {
   const file = await bundledEntry(entry);
-  if (file !== null) return new Worker(file, { workerData });
-  return new Worker(BOOT, { workerData: { ...workerData, entry: entry.href } });
+  if (file === null) return new Worker(BOOT, { workerData: { ...workerData, entry: entry.href } });
+  const execArgv = flagsWithoutTsx(process.execArgv);
+  if (execArgv.length === process.execArgv.length) return new Worker(file, { workerData });
+  try {
+    return new Worker(file, { workerData, execArgv });
+  } catch (err) {
+    // Given explicitly, flags a thread cannot take (--max-old-space-size, --expose-gc) are refused;
+    // inherited, they are ignored: then the thread inherits tsx's loader too.
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(file, { workerData });
+  }
 }

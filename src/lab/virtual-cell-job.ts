@@ -3,8 +3,9 @@
  * run.json metadata) and the function that runs it: build the workload, run the virtual cluster,
  * write the run folder, return the summary.json entry and the cell's best case. The same function runs a cell in this thread
  * (`--jobs 1`) or in a worker thread (cell-pool.ts), so both give byte-identical run folders. Only
- * the entry comes back (and, if asked, the cell's oracle twin, run where its workload is already
- * built): a cell's records stay in its run folder.
+ * the entry comes back: a cell's records stay in its run folder. With `--jobs` a cell's oracle twin
+ * (its ground truth) is a job of its own (`twinOnly`), run by whichever runner takes it (mostly the
+ * one that has the cell's workload built), so the units the runners share are one run each.
  */
 import type { Experiment } from './experiment-file.ts';
 import { resolveCluster } from './cluster-settings.ts';
@@ -23,17 +24,18 @@ export interface VirtualCellJob {
   runDir: string;
   absRunDir: string;
   meta: CellRunMeta;
-  /** Also run the cell's oracle twin (its ground truth), here where its workload is built. */
-  twin?: true;
+  /** Run the cell's oracle twin only (its ground truth), not the cell: no run folder, no entry. */
+  twinOnly?: true;
 }
 
 /** A finished virtual cell: its summary.json entry and its own best-case hit ratio (ground truth). */
 export interface VirtualCellResult {
   entry: CellEntry;
   bestCaseHitRatio: number | null;
-  /** The oracle twin, when the job asked for it (and the cell was not interrupted). */
-  twin?: Twin;
 }
+
+/** What a job of the cell pool gives: a cell's result, or a twin. */
+export type VirtualJobResult = { kind: 'cell'; result: VirtualCellResult } | { kind: 'twin'; twin: Twin };
 
 /**
  * Run one virtual cell. `onBuilt` is called once its workload is built (a bad workload parameter
@@ -45,6 +47,14 @@ export async function runVirtualCellJob(job: VirtualCellJob, workloads: Workload
   const workload = await workloads.get({ workload: job.experiment.workload, baseDir: job.baseDir, seed: job.seed, speedupRatio });
   onBuilt();
   const run = runVirtualCell(workload, cluster, job.seed, job.absRunDir, job.meta);
-  const twin = job.twin !== undefined && !run.interrupted ? OracleTwins.run(workload, cluster, job.seed) : undefined;
-  return { entry: cellEntry(job.params, job.runDir, run.run.summary, run.records, run.interrupted, 'virtual'), bestCaseHitRatio: run.stats.bestCaseHitRatio, ...(twin ? { twin } : {}) };
+  return { entry: cellEntry(job.params, job.runDir, run.run.summary, run.records, run.interrupted, 'virtual'), bestCaseHitRatio: run.stats.bestCaseHitRatio };
+}
+
+/** Run a job of the cell pool: the cell, or with `twinOnly` its oracle twin (`onBuilt` as above). */
+export async function runVirtualJob(job: VirtualCellJob, workloads: WorkloadCache, onBuilt: () => void = () => {}): Promise<VirtualJobResult> {
+  if (job.twinOnly === undefined) return { kind: 'cell', result: await runVirtualCellJob(job, workloads, onBuilt) };
+  const cluster = resolveCluster(job.experiment.cluster, job.baseDir);
+  const workload = await workloads.get({ workload: job.experiment.workload, baseDir: job.baseDir, seed: job.seed, speedupRatio: cluster.engine.speedupRatio });
+  onBuilt();
+  return { kind: 'twin', twin: OracleTwins.run(workload, cluster, job.seed) };
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
-import { bundledEntry, startThread } from '../../src/lab/thread-entry.ts';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundledEntry, flagsWithoutTsx, sourceKey, startThread } from '../../src/lab/thread-entry.ts';
 import { listModels } from '../../src/models/catalog.ts';
 
 const entry = new URL('./fixtures/thread-echo.ts', import.meta.url);
@@ -19,6 +22,29 @@ describe('thread entries', () => {
       expect(m.models).toContain('meta-llama/Llama-3.1-8B-Instruct');
     } finally {
       await w.terminate();
+    }
+  });
+
+  it("start a bundled thread without tsx's loader flags, keeping the other flags", () => {
+    const tsxCommand = ['--require', '/p/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///p/node_modules/tsx/dist/loader.mjs'];
+    expect(flagsWithoutTsx(tsxCommand)).toEqual([]);
+    expect(flagsWithoutTsx(['--cpu-prof', '--import', 'tsx', '--import=tsx', '--stack-size=2000'])).toEqual(['--cpu-prof', '--stack-size=2000']);
+    expect(flagsWithoutTsx(['--import', './my-hooks.mjs', '-r', 'dotenv/config'])).toEqual(['--import', './my-hooks.mjs', '-r', 'dotenv/config']);
+  });
+
+  it('name a bundle by what it is made of: the same sources give the same key, a changed file another', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvlab-thread-key-'));
+    try {
+      const entryFile = join(dir, 'entry.ts');
+      writeFileSync(entryFile, 'export const a = 1;\n');
+      utimesSync(entryFile, 1_700_000_000, 1_700_000_000);
+      const key = sourceKey(entryFile);
+      expect(key).toMatch(/^[0-9a-f]{16}$/);
+      expect(sourceKey(entryFile)).toBe(key);
+      utimesSync(entryFile, 1_700_000_001, 1_700_000_001);
+      expect(sourceKey(entryFile)).not.toBe(key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
