@@ -12,6 +12,7 @@
 import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { ConversationScript, ScriptMessage } from '../../client/workloads/types.ts';
 import { traceContentWriter } from '../../client/workloads/trace.ts';
+import { releaseScript } from '../../client/workloads/drawn-content.ts';
 import type { TemplateMessage } from './prompt-builder.ts';
 
 /**
@@ -30,8 +31,11 @@ function templateMessage(m: ScriptMessage): TemplateMessage {
 }
 
 export class VirtualConversation {
-  /** Answer tokens of each turn (null until it finished, or when it failed). */
-  readonly answers: (readonly number[] | null)[];
+  /**
+   * Answer tokens of each turn (null until it finished, or when it failed); allocated at the first
+   * answer, so a conversation not yet started costs no array.
+   */
+  private answers: (readonly number[] | null)[] | null = null;
   /** Next turn to send (0-based). */
   nextTurn = 0;
   /** True once the conversation will send nothing more (all turns done, or dropped after a failure). */
@@ -41,7 +45,6 @@ export class VirtualConversation {
     readonly index: number,
     readonly script: ConversationScript,
   ) {
-    this.answers = script.turns.map(() => null);
     if (script.turns.length === 0) this.ended = true;
   }
 
@@ -53,6 +56,11 @@ export class VirtualConversation {
     return this.script.turns.length;
   }
 
+  /** Answers held for later turns' histories (none once the conversation ended). */
+  heldAnswers(): number {
+    return this.answers?.filter((a) => a !== null).length ?? 0;
+  }
+
   /** The messages turn `k` (0-based) sends, as template input. */
   messagesFor(k: number): TemplateMessage[] {
     const s = this.script;
@@ -62,7 +70,7 @@ export class VirtualConversation {
     if (s.keepHistory) {
       for (let j = 0; j < k; j++) {
         for (const m of s.turns[j].messages) out.push(templateMessage(m));
-        const a = this.answers[j];
+        const a = this.answers?.[j] ?? null;
         if (a !== null) out.push(answerMessage(a));
       }
     }
@@ -72,14 +80,18 @@ export class VirtualConversation {
 
   /**
    * Record turn k's outcome and move on; a failure ends a conversation that keeps history. An ended
-   * conversation sends nothing more, so its answers are let go (a long run holds only the histories
-   * of conversations still going).
+   * conversation sends nothing more, so its answers and its drawn content (drawn-content.ts) are let
+   * go: a long run holds only the histories and prompts of conversations still going.
    */
   complete(k: number, answer: readonly number[] | null): void {
-    this.answers[k] = answer;
     this.nextTurn = k + 1;
     if (this.nextTurn >= this.script.turns.length || (answer === null && this.script.keepHistory)) this.ended = true;
-    if (this.ended) this.answers.fill(null);
+    if (this.ended) {
+      this.answers = null;
+      releaseScript(this.script);
+      return;
+    }
+    if (this.script.keepHistory) (this.answers ??= new Array<readonly number[] | null>(this.script.turns.length).fill(null))[k] = answer;
   }
 }
 
