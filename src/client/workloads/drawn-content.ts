@@ -11,7 +11,7 @@
  * `liveDrawnContents` counts the contents drawn and not released (what a test of laziness checks).
  */
 import type { PromptWords } from '../../core/tokenizers/prompt-words.ts';
-import type { ConversationScript, Role, ScriptMessage } from './types.ts';
+import type { ConversationScript, Role, ScriptMessage, TurnSpec } from './types.ts';
 
 let live = 0;
 
@@ -83,8 +83,24 @@ export function drawnMessage(role: Role, source: DrawnContent, part: number): Sc
   return msg;
 }
 
-/** Let go of the drawn content behind `script`'s messages, if any (once the conversation is over). */
-export function releaseScript(script: ConversationScript): void {
+/**
+ * A script whose `turns` are made by `turns()` on every read (an enumerable getter, so spreads, JSON
+ * and comparisons see them; fields in the usual order): a generator's conversations then hold what
+ * makes their turns, not the turns. A reader that reads them often keeps the array while it needs it
+ * (the virtual conversation does, until it ends).
+ */
+export function scriptWithTurns(head: Omit<ConversationScript, 'turns'>, turns: () => TurnSpec[]): ConversationScript {
+  const { id, preamble, ...rest } = head;
+  const script = { id, preamble } as ConversationScript;
+  Object.defineProperty(script, 'turns', { enumerable: true, get: turns });
+  return Object.assign(script, rest);
+}
+
+/**
+ * Let go of the drawn content behind a script's messages, if any (once the conversation is over);
+ * `turns`: the turns already read, when the script makes them on each read.
+ */
+export function releaseScript(script: { readonly preamble: readonly ScriptMessage[]; readonly turns: readonly TurnSpec[] }): void {
   for (const m of script.preamble) (m as Partial<DrawnMessage>)[SOURCE]?.release();
   for (const t of script.turns) for (const m of t.messages) (m as Partial<DrawnMessage>)[SOURCE]?.release();
 }

@@ -18,7 +18,7 @@ import { exponential } from '../../core/distributions.ts';
 import { LOREM_WORDS, wordsParam, type PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import { createRng } from '../../core/rng.ts';
 import { SPECULATIVE_PREFILL_BODY } from './messages.ts';
-import { DrawnContent, drawnMessage } from './drawn-content.ts';
+import { DrawnContent, drawnMessage, scriptWithTurns } from './drawn-content.ts';
 import { bool, int, num, optional, resolveParams } from './params.ts';
 import type { ConversationScript, TurnSpec, Workload, WorkloadDefinition } from './types.ts';
 import { MULTITURN_DEFAULTS, type MultiturnParams } from './defaults.ts';
@@ -60,17 +60,19 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>, words: Prom
     }, words);
     const first = withSystem ? 1 : 0;
     const preamble = withSystem ? [drawnMessage('system', content, 0)] : [];
-    const turns: TurnSpec[] = [];
-    for (let t = 0; t < p.numTurns; t++) {
-      turns.push({
+    const delays: number[] = [];
+    for (let t = 0; t < p.numTurns; t++) delays[t] = t === 0 ? (open ? u * resolved.arrivalIntervalMs! : 0) : p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs);
+    // The turns are made on each read from the delays and the drawn content: a user not yet reached
+    // holds its delays only.
+    const turns = (): TurnSpec[] =>
+      Array.from(delays, (delayMs, t) => ({
         messages: [drawnMessage('user', content, first + t)],
         maxTokens: p.maxCompletionTokens,
         ignoreEos: p.ignoreEos,
-        delayMs: t === 0 ? (open ? u * resolved.arrivalIntervalMs! : 0) : p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs),
+        delayMs,
         ...(p.speculativePrefill ? { extraBody: structuredClone(SPECULATIVE_PREFILL_BODY) } : {}),
-      });
-    }
-    scripts.push({ id: `user-${u}`, preamble, turns, keepHistory: true, tags: { user: u } });
+      }));
+    scripts.push(scriptWithTurns({ id: `user-${u}`, preamble, keepHistory: true, tags: { user: u } }, turns));
   }
   return {
     name: 'multiturn',
