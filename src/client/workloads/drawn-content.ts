@@ -23,6 +23,8 @@ export function liveDrawnContents(): number {
 export class DrawnContent {
   private parts: number[][] | null = null;
   private texts: (string | undefined)[] = [];
+  /** The conversation's turns, kept while its content is drawn (`turns`). */
+  private kept: TurnSpec[] | null = null;
 
   /** `draw` returns every part's token ids, in part order; it must be pure (a fresh seeded stream each call). */
   constructor(
@@ -45,11 +47,22 @@ export class DrawnContent {
     return (this.texts[i] ??= this.words.text(tokens));
   }
 
+  /**
+   * The conversation's turns, made by `make`: while the content is drawn (the conversation is being
+   * read) the same array every time, so a reader that reads `script.turns` once per message does not
+   * make them again each time; before that a new array (reading think times draws no text).
+   */
+  turns(make: () => TurnSpec[]): TurnSpec[] {
+    if (this.parts === null) return make();
+    return (this.kept ??= make());
+  }
+
   /** Let the drawn content go (reading it again draws it again, identically). */
   release(): void {
     if (this.parts === null) return;
     this.parts = null;
     this.texts = [];
+    this.kept = null;
     live--;
   }
 }
@@ -83,16 +96,30 @@ export function drawnMessage(role: Role, source: DrawnContent, part: number): Sc
   return msg;
 }
 
+const MAKE_TURNS = Symbol('make turns');
+
+interface ScriptWithTurns extends ConversationScript {
+  [SOURCE]: DrawnContent;
+  [MAKE_TURNS]: () => TurnSpec[];
+}
+
+// One getter for every such script (it reads `this`), so a script costs no closure of its own for it.
+function turnsOf(this: ScriptWithTurns): TurnSpec[] {
+  return this[SOURCE].turns(this[MAKE_TURNS]);
+}
+
 /**
- * A script whose `turns` are made by `turns()` on every read (an enumerable getter, so spreads, JSON
- * and comparisons see them; fields in the usual order): a generator's conversations then hold what
- * makes their turns, not the turns. A reader that reads them often keeps the array while it needs it
- * (the virtual conversation does, until it ends).
+ * A script whose `turns` are made by `make` when read — a new array each time until the script's
+ * content is drawn, then one array while it stays drawn (DrawnContent `turns`) — through an
+ * enumerable getter, so spreads, JSON and comparisons see them (fields in the usual order): a
+ * generator's conversations hold what makes their turns, not the turns.
  */
-export function scriptWithTurns(head: Omit<ConversationScript, 'turns'>, turns: () => TurnSpec[]): ConversationScript {
+export function scriptWithTurns(head: Omit<ConversationScript, 'turns'>, source: DrawnContent, make: () => TurnSpec[]): ConversationScript {
   const { id, preamble, ...rest } = head;
-  const script = { id, preamble } as ConversationScript;
-  Object.defineProperty(script, 'turns', { enumerable: true, get: turns });
+  const script = { id, preamble } as ScriptWithTurns;
+  Object.defineProperty(script, 'turns', { enumerable: true, get: turnsOf });
+  Object.defineProperty(script, SOURCE, { value: source });
+  Object.defineProperty(script, MAKE_TURNS, { value: make });
   return Object.assign(script, rest);
 }
 

@@ -62,9 +62,9 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>, words: Prom
     const preamble = withSystem ? [drawnMessage('system', content, 0)] : [];
     const delays: number[] = [];
     for (let t = 0; t < p.numTurns; t++) delays[t] = t === 0 ? (open ? u * resolved.arrivalIntervalMs! : 0) : p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs);
-    // The turns are made on each read from the delays and the drawn content: a user not yet reached
-    // holds its delays only.
-    const turns = (): TurnSpec[] =>
+    // The turns are made from the delays and the drawn content when read (kept while the content is
+    // drawn): a user not yet reached holds its delays only.
+    const make = (): TurnSpec[] =>
       Array.from(delays, (delayMs, t) => ({
         messages: [drawnMessage('user', content, first + t)],
         maxTokens: p.maxCompletionTokens,
@@ -72,7 +72,7 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>, words: Prom
         delayMs,
         ...(p.speculativePrefill ? { extraBody: structuredClone(SPECULATIVE_PREFILL_BODY) } : {}),
       }));
-    scripts.push(scriptWithTurns({ id: `user-${u}`, preamble, keepHistory: true, tags: { user: u } }, turns));
+    scripts.push(scriptWithTurns({ id: `user-${u}`, preamble, keepHistory: true, tags: { user: u } }, content, make));
   }
   return {
     name: 'multiturn',

@@ -48,3 +48,22 @@ describe('multiturn content drawn when a conversation is first read', () => {
     expect(liveDrawnContents()).toBe(before);
   });
 });
+
+describe('multiturn turns made when read', () => {
+  it('makes a user\'s turns anew until its content is drawn, then keeps one array until it is released', () => {
+    const w = buildMultiturn({ numUsers: 1, numTurns: 3, meanDelayMs: 100, seed: 3 });
+    const s = w.scripts[0];
+    const before = liveDrawnContents();
+    // Reading think times draws no text and keeps nothing.
+    expect(s.turns.map((t) => t.delayMs)).toEqual(s.turns.map((t) => t.delayMs));
+    // (=== rather than toBe: a failed toBe compares deeply, which would read the content)
+    expect(s.turns === s.turns).toBe(false);
+    expect(liveDrawnContents()).toBe(before);
+    const tokens = s.turns[2].messages[0].contentTokens;
+    expect(s.turns === s.turns).toBe(true);
+    expect(s.turns[2].messages[0].contentTokens).toBe(tokens);
+    releaseScript(s);
+    expect(liveDrawnContents()).toBe(before);
+    expect(s.turns === s.turns).toBe(false);
+  });
+});
