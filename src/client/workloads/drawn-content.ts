@@ -1,14 +1,16 @@
 /**
  * A conversation's generated content drawn when it is first read, not when the workload is built:
  * a generator gives each conversation a `DrawnContent` — the function that draws its messages' token
- * ids, in order, from the conversation's own seeded stream — and messages that read it
- * (`drawnMessage`). The first read draws them all, with the same draws in the same order as drawing
- * at build time, so the scripts (and every run of them) are the same; `releaseScript` (a runner
- * calls it once a conversation is over) lets them go, and a later read draws them again,
- * identically. The source rides on the message objects, which scripts transformed by spreading
- * (sharding, time compression, priority classes) share, so it needs no field in the script. A workload of N conversations so holds N draw functions and its turns'
- * small specs, not N conversations' prompts; a run holds the content of the conversations in flight.
- * `liveDrawnContents` counts the contents drawn and not released (what a test of laziness checks).
+ * ids, in order, from the conversation's own seeded stream — messages that read it (`drawnMessage`)
+ * and, optionally, turns made when read (`scriptWithTurns`). The first read of a message draws them
+ * all, with the same draws in the same order as drawing at build time, so the scripts (and every run
+ * of them) are the same; `releaseScript` (a runner calls it once a conversation is over) lets them
+ * go, and a later read draws them again, identically. The source rides on the message objects, which
+ * scripts transformed by spreading (sharding, time compression, priority classes) share, so it needs
+ * no field of the script's contract. A workload of N conversations so holds N draw functions and what
+ * makes their turns, not N conversations' prompts; a virtual run holds the content of the
+ * conversations in flight. `liveDrawnContents` counts the contents drawn and not released (what a
+ * test of laziness checks).
  */
 import type { PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import type { ConversationScript, Role, ScriptMessage, TurnSpec } from './types.ts';
