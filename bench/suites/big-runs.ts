@@ -10,8 +10,10 @@
  * - Virtual runs: the same workload with N and 4N users, arriving at a fixed interval, so the load in
  *   flight is the same and only the number of requests grows; 64 workers. Figure: peak RSS of 4N
  *   over N (target ≤ 1.2: "grows with concurrency, not with the number of requests"). The workload
- *   is built before the run and holds every request's prompt (~2.2 KB a request for this one), which
- *   counts in the peak; the note gives the run's records and gaps per request too.
+ *   draws a user's prompts when its conversation starts and lets them go when it ends
+ *   (client/workloads/drawn-content.ts); what still grows with N is ~0.11 KB a request of users not
+ *   yet reached, the summary's record columns (~0.16 KB a request), the best case's block hashes and
+ *   the distinct ITL gap values.
  */
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';

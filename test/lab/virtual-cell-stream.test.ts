@@ -93,11 +93,12 @@ describe('a long virtual run holds only the histories of conversations still goi
     c.complete(0, [1, 2, 3]);
     c.complete(1, [4, 5]);
     expect(c.ended).toBe(false);
+    expect(c.heldAnswers()).toBe(2);
     expect(c.messagesFor(2).filter((m) => m.role === 'assistant').map((m) => m.contentTokens)).toEqual([[1, 2, 3], [4, 5]]);
     c.complete(2, [6]);
     c.complete(3, [7]);
     expect(c.ended).toBe(true);
-    expect(c.answers.every((a) => a === null)).toBe(true);
+    expect(c.heldAnswers()).toBe(0);
   });
 });
 

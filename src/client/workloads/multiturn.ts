@@ -17,7 +17,8 @@
 import { exponential } from '../../core/distributions.ts';
 import { LOREM_WORDS, wordsParam, type PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import { createRng } from '../../core/rng.ts';
-import { loremMessage, SPECULATIVE_PREFILL_BODY } from './messages.ts';
+import { SPECULATIVE_PREFILL_BODY } from './messages.ts';
+import { DrawnContent, drawnMessage, scriptWithTurns } from './drawn-content.ts';
 import { bool, int, num, optional, resolveParams } from './params.ts';
 import type { ConversationScript, TurnSpec, Workload, WorkloadDefinition } from './types.ts';
 import { MULTITURN_DEFAULTS, type MultiturnParams } from './defaults.ts';
@@ -46,22 +47,32 @@ export function buildMultiturn(overrides?: Partial<MultiturnParams>, words: Prom
   const p: MultiturnParams = resolved.ping ? { ...resolved, ...PING } : resolved;
   const rng = createRng(`multiturn/${p.seed}`);
   const scripts: ConversationScript[] = [];
+  const withSystem = p.systemPromptTokens > 0;
   for (let u = 0; u < p.numUsers; u++) {
-    const userRng = rng.fork(`user-${u}`);
-    const textRng = userRng.fork('text');
-    const delayRng = userRng.fork('delay');
-    const preamble = p.systemPromptTokens > 0 ? [loremMessage('system', words.draw(textRng, p.systemPromptTokens), words)] : [];
-    const turns: TurnSpec[] = [];
-    for (let t = 0; t < p.numTurns; t++) {
-      turns.push({
-        messages: [loremMessage('user', words.draw(textRng, p.numUserTokens), words)],
+    const delayRng = rng.fork(`user-${u}`).fork('delay');
+    // The user's text is drawn when the conversation is first read (drawn-content.ts): the system
+    // prompt, then every turn's message, from the user's own stream, as a whole build would.
+    const content = new DrawnContent(() => {
+      const textRng = rng.fork(`user-${u}`).fork('text');
+      const parts: number[][] = withSystem ? [words.draw(textRng, p.systemPromptTokens)] : [];
+      for (let t = 0; t < p.numTurns; t++) parts.push(words.draw(textRng, p.numUserTokens));
+      return parts;
+    }, words);
+    const first = withSystem ? 1 : 0;
+    const preamble = withSystem ? [drawnMessage('system', content, 0)] : [];
+    const delays: number[] = [];
+    for (let t = 0; t < p.numTurns; t++) delays[t] = t === 0 ? (open ? u * resolved.arrivalIntervalMs! : 0) : p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs);
+    // The turns are made from the delays and the drawn content when read (kept while the content is
+    // drawn): a user not yet reached holds its delays only.
+    const make = (): TurnSpec[] =>
+      Array.from(delays, (delayMs, t) => ({
+        messages: [drawnMessage('user', content, first + t)],
         maxTokens: p.maxCompletionTokens,
         ignoreEos: p.ignoreEos,
-        delayMs: t === 0 ? (open ? u * resolved.arrivalIntervalMs! : 0) : p.meanDelayMs === 0 ? 0 : exponential(delayRng, p.meanDelayMs),
+        delayMs,
         ...(p.speculativePrefill ? { extraBody: structuredClone(SPECULATIVE_PREFILL_BODY) } : {}),
-      });
-    }
-    scripts.push({ id: `user-${u}`, preamble, turns, keepHistory: true, tags: { user: u } });
+      }));
+    scripts.push(scriptWithTurns({ id: `user-${u}`, preamble, keepHistory: true, tags: { user: u } }, content, make));
   }
   return {
     name: 'multiturn',

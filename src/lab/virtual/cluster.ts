@@ -281,7 +281,7 @@ export class VirtualCluster implements ScheduleHost {
     this.progressed();
     const c = this.conversations[conv];
     const k = c.nextTurn;
-    const turn = c.script.turns[k];
+    const turn = c.turn(k);
     const now = this.nowMs;
     if (warmup) this.warmupSent++;
     const speculative = wantsSpeculativePrefill(turn);
@@ -331,7 +331,7 @@ export class VirtualCluster implements ScheduleHost {
   /** Turn k's prompt, hash-only, when it is exactly one trace message (trace-hashes.ts); else undefined. */
   private tracePrompt(c: VirtualConversation, k: number): PlannedPrompt | undefined {
     const s = c.script;
-    const msgs = s.turns[k].messages;
+    const msgs = c.turn(k).messages;
     if (s.preamble.length > 0 || (s.keepHistory && k > 0) || msgs.length !== 1) return undefined;
     const t = tracePromptOf(msgs[0]);
     if (t === undefined) return undefined;
@@ -450,7 +450,7 @@ export class VirtualCluster implements ScheduleHost {
     }
     const d = this.slots[this.prefillCount + decision.worker];
     try {
-      const turn = c.script.turns[r.turn];
+      const turn = c.turn(r.turn);
       d.engine.add({
         id: p.id,
         prompt: prompt.tokens,

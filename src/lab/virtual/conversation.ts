@@ -10,8 +10,9 @@
  * compute it in a getter; the virtual cluster copies them straight into the prompt via `traceContentWriter`).
  */
 import type { ChatMessageLike } from '../../core/chat-template.ts';
-import type { ConversationScript, ScriptMessage } from '../../client/workloads/types.ts';
+import type { ConversationScript, ScriptMessage, TurnSpec } from '../../client/workloads/types.ts';
 import { traceContentWriter } from '../../client/workloads/trace.ts';
+import { releaseScript } from '../../client/workloads/drawn-content.ts';
 import type { TemplateMessage } from './prompt-builder.ts';
 
 /**
@@ -30,8 +31,17 @@ function templateMessage(m: ScriptMessage): TemplateMessage {
 }
 
 export class VirtualConversation {
-  /** Answer tokens of each turn (null until it finished, or when it failed). */
-  readonly answers: (readonly number[] | null)[];
+  /**
+   * Answer tokens of each turn (null until it finished, or when it failed); allocated at the first
+   * answer, so a conversation not yet started costs no array.
+   */
+  private answers: (readonly number[] | null)[] | null = null;
+  /**
+   * The script's turns, read once when the conversation starts and let go when it ends (a generator
+   * may make a script's turns on each read: drawn-content.ts `scriptWithTurns`).
+   */
+  private turnList: readonly TurnSpec[] | null = null;
+  readonly numTurns: number;
   /** Next turn to send (0-based). */
   nextTurn = 0;
   /** True once the conversation will send nothing more (all turns done, or dropped after a failure). */
@@ -41,45 +51,56 @@ export class VirtualConversation {
     readonly index: number,
     readonly script: ConversationScript,
   ) {
-    this.answers = script.turns.map(() => null);
-    if (script.turns.length === 0) this.ended = true;
+    this.numTurns = script.turns.length;
+    if (this.numTurns === 0) this.ended = true;
   }
 
   get id(): string {
     return this.script.id;
   }
 
-  get numTurns(): number {
-    return this.script.turns.length;
+  /** Turn `k`'s spec (0-based). */
+  turn(k: number): TurnSpec {
+    return (this.turnList ??= this.script.turns)[k];
+  }
+
+  /** Answers held for later turns' histories (none once the conversation ended). */
+  heldAnswers(): number {
+    return this.answers?.filter((a) => a !== null).length ?? 0;
   }
 
   /** The messages turn `k` (0-based) sends, as template input. */
   messagesFor(k: number): TemplateMessage[] {
     const s = this.script;
-    if (k < 0 || k >= s.turns.length) throw new RangeError(`turn ${k + 1} is out of range for ${s.id}`);
+    if (k < 0 || k >= this.numTurns) throw new RangeError(`turn ${k + 1} is out of range for ${s.id}`);
     const out: TemplateMessage[] = [];
     for (const m of s.preamble) out.push(templateMessage(m));
     if (s.keepHistory) {
       for (let j = 0; j < k; j++) {
-        for (const m of s.turns[j].messages) out.push(templateMessage(m));
-        const a = this.answers[j];
+        for (const m of this.turn(j).messages) out.push(templateMessage(m));
+        const a = this.answers?.[j] ?? null;
         if (a !== null) out.push(answerMessage(a));
       }
     }
-    for (const m of s.turns[k].messages) out.push(templateMessage(m));
+    for (const m of this.turn(k).messages) out.push(templateMessage(m));
     return out;
   }
 
   /**
    * Record turn k's outcome and move on; a failure ends a conversation that keeps history. An ended
-   * conversation sends nothing more, so its answers are let go (a long run holds only the histories
-   * of conversations still going).
+   * conversation sends nothing more, so its answers and its drawn content (drawn-content.ts) are let
+   * go: a long run holds only the histories and prompts of conversations still going.
    */
   complete(k: number, answer: readonly number[] | null): void {
-    this.answers[k] = answer;
     this.nextTurn = k + 1;
-    if (this.nextTurn >= this.script.turns.length || (answer === null && this.script.keepHistory)) this.ended = true;
-    if (this.ended) this.answers.fill(null);
+    if (this.nextTurn >= this.numTurns || (answer === null && this.script.keepHistory)) this.ended = true;
+    if (this.ended) {
+      this.answers = null;
+      releaseScript({ preamble: this.script.preamble, turns: this.turnList ?? [] });
+      this.turnList = null;
+      return;
+    }
+    if (this.script.keepHistory) (this.answers ??= new Array<readonly number[] | null>(this.numTurns).fill(null))[k] = answer;
   }
 }
 

@@ -23,7 +23,7 @@ export class ClosedSchedule implements ScheduleDriver {
   turnDone(conv: number, _ok: boolean, atMs: number): void {
     const c = this.host.conversations[conv];
     if (c.ended) this.startNext(atMs);
-    else this.host.sendAt(atMs + c.script.turns[c.nextTurn].delayMs, conv);
+    else this.host.sendAt(atMs + c.turn(c.nextTurn).delayMs, conv);
   }
 
   /** Give a free slot to the next conversation with turns (none left: the slot stays idle). */
@@ -32,7 +32,7 @@ export class ClosedSchedule implements ScheduleDriver {
     while (this.next < convs.length) {
       const c = convs[this.next++];
       if (c.ended) continue;
-      this.host.sendAt(atMs + c.script.turns[0].delayMs, c.index);
+      this.host.sendAt(atMs + c.turn(0).delayMs, c.index);
       return;
     }
   }

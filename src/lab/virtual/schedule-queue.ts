@@ -33,7 +33,7 @@ export class QueueSchedule implements ScheduleDriver {
     while (this.busy < this.workers && this.queue.length > 0) {
       const c = this.host.conversations[this.queue.shift()!];
       this.busy++;
-      this.host.sendAt(atMs + c.script.turns[c.nextTurn].delayMs, c.index);
+      this.host.sendAt(atMs + c.turn(c.nextTurn).delayMs, c.index);
     }
   }
 }
