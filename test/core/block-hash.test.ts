@@ -43,6 +43,13 @@ describe('block hashes', () => {
     expect(blockHashes([1, 2, 3, 4], 4)[0]).toMatchInlineSnapshot(`1391059356525361`);
   });
 
+  it('chains on a 53-bit parent hash by both of its lanes (pinned values)', () => {
+    // Blocks 2 and 3 are seeded with parents above 2^32: their low 32 bits and their high lane both count.
+    expect(blockHashes([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 4)).toEqual([1391059356525361, 5412209727727370, 8578672443407289]);
+    expect(hashBlock(2 ** 40 + 5, [1], 0, 1)).not.toBe(hashBlock(5, [1], 0, 1));
+    expect(hashBlock(2 ** 40 + 5, [1], 0, 1)).not.toBe(hashBlock(2 ** 40 + 6, [1], 0, 1));
+  });
+
   it('rarely collides on many distinct blocks', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 100_000; i++) seen.add(hashBlock(ROOT_HASH, [i, i >> 3, 7], 0, 3));

@@ -76,7 +76,7 @@ export class TracePromptHasher {
       if (lo < hi) {
         for (let j = Math.floor((lo - H) / L), last = Math.floor((hi - 1 - H) / L); j <= last; j++) {
           const id = ids[j];
-          key[n++] = id % TWO_32;
+          key[n++] = id; // the Int32Array keeps the low 32 bits, as `id % 2^32` did (no float remainder)
           key[n++] = Math.floor(id / TWO_32);
         }
       }

@@ -1,6 +1,6 @@
 /**
  * The KV block pool of one engine: integer block ids 0..capacity−1 with reference counts, a
- * chained-hash → block map for full (hashed) blocks, an LRU list of cached blocks nobody references
+ * chained-hash → block table for full (hashed) blocks (block-table.ts), an LRU list of cached blocks nobody references
  * (refcount 0, hash still valid) and a free list of blocks holding nothing reusable. Everything lives in
  * preallocated typed arrays; the LRU is a doubly linked list over block ids (core/slot-list), so
  * touching, evicting and releasing a block are O(1) and allocate nothing.
@@ -14,8 +14,8 @@
  * Events are appended to the caller's array; a request's consecutive new blocks form one BlockStored
  * (as vLLM batches them), consecutive evictions one BlockRemoved.
  */
-import { HashIndex } from '../../core/hash-index.ts';
 import { SlotList } from '../../core/slot-list.ts';
+import { BlockTable } from './block-table.ts';
 import type { KvEvent } from './types.ts';
 
 const FREE = 0;
@@ -36,7 +36,7 @@ export class KvPool {
   /** Cached blocks nobody references, least recently released at the head. */
   private readonly lru: SlotList;
   private heldCount = 0;
-  private readonly byHash: HashIndex;
+  private readonly byHash: BlockTable;
   /** Called with each cached block's hash as `allocate` evicts it, after its BlockRemoved (offload tiers). */
   onEvict: ((hash: number, events: KvEvent[]) => void) | null = null;
 
@@ -54,7 +54,7 @@ export class KvPool {
     // Lowest ids on top of the stack, so fresh pools hand out 0, 1, 2, ...
     for (let i = 0; i < capacity; i++) this.freeStack[i] = capacity - 1 - i;
     this.freeTop = capacity;
-    this.byHash = new HashIndex(prefixCaching ? capacity : 1, { fixed: true });
+    this.byHash = new BlockTable(prefixCaching ? capacity : 1, this.hashes);
   }
 
   /** Blocks with refcount > 0. */
@@ -82,7 +82,7 @@ export class KvPool {
   }
 
   isCached(hash: number): boolean {
-    return this.prefixCaching && this.byHash.has(hash);
+    return this.prefixCaching && this.byHash.get(hash) >= 0;
   }
 
   /** Take one more reference on a cached block (a prefix hit); leaves the LRU if it was there. */
@@ -109,7 +109,7 @@ export class KvPool {
       block = this.lru.head;
       this.lru.unlink(block);
       const hash = this.hashes[block];
-      this.byHash.delete(hash);
+      this.byHash.drop(block);
       this.hashes[block] = NO_HASH;
       pushRemoved(events, hash);
       if (this.onEvict !== null) this.onEvict(hash, events);
