@@ -169,6 +169,10 @@ export class ChunkScanner {
     }
   }
 
+  /** The first choice's `delta` and `message` objects, reused from chunk to chunk. */
+  private readonly deltaPart: Part = { content: null, reasoningContent: null, reasoning: null, tool: false };
+  private readonly messagePart: Part = { content: null, reasoningContent: null, reasoning: null, tool: false };
+
   private choice(out: ScannedChunk): void {
     let delta: Part | null = null;
     let message: Part | null = null;
@@ -180,8 +184,8 @@ export class ChunkScanner {
     else {
       for (;;) {
         const k = this.key();
-        if (k === K.delta) delta = this.peek() === LBRACE ? this.part() : this.skipAsNull();
-        else if (k === K.message) message = this.peek() === LBRACE ? this.part() : this.skipAsNull();
+        if (k === K.delta) delta = this.peek() === LBRACE ? this.part(this.deltaPart) : this.skipAsNull();
+        else if (k === K.message) message = this.peek() === LBRACE ? this.part(this.messagePart) : this.skipAsNull();
         else if (k === K.text) text = this.stringOrNull();
         else if (k === K.finish_reason) finish = this.stringOrNull();
         else this.skipValue();
@@ -201,8 +205,12 @@ export class ChunkScanner {
     out.finishReason = finish;
   }
 
-  private part(): Part {
-    const p: Part = { content: null, reasoningContent: null, reasoning: null, tool: false };
+  /** Reads the object here into `p` (its earlier contents cleared). */
+  private part(p: Part): Part {
+    p.content = null;
+    p.reasoningContent = null;
+    p.reasoning = null;
+    p.tool = false;
     this.i++; // {
     this.ws();
     if (this.peek() === RBRACE) {
