@@ -6,7 +6,7 @@
  * at the start of the stream is skipped. The rules of the WHATWG EventSource parser, as
  * eventsource-parser applies them (test/client/http/sse-frames.test.ts compares the two).
  *
- * An event's data is handed over as a view of the bytes it arrived in (valid during the callback
+ * An event's data is handed over as a range of the bytes it arrived in (valid during the callback
  * only): an event inside one read is never copied. Bytes of an event split across reads are kept
  * (copied) until it ends.
  */
@@ -39,8 +39,11 @@ export class SseFramer {
   private dataIsView = false;
   private eventType: string | undefined = undefined;
 
-  /** `onEvent(data, event)`: `data` is valid during the call only; `event` is undefined when unnamed. */
-  constructor(private readonly onEvent: (data: Buffer, event: string | undefined) => void) {}
+  /**
+   * `onEvent(buf, start, end, event)`: the event's data is `buf[start, end)`, valid during the call
+   * only (no view object is made for it); `event` is undefined when unnamed.
+   */
+  constructor(private readonly onEvent: (buf: Buffer, start: number, end: number, event: string | undefined) => void) {}
 
   /** The bytes of one read. */
   push(chunk: Uint8Array): void {
@@ -150,10 +153,9 @@ export class SseFramer {
 
   private dispatch(): void {
     if (this.dataLines > 0) {
-      const data = this.data.subarray(this.dataStart, this.dataEnd);
-      const event = this.eventType;
+      const { data, dataStart, dataEnd, eventType } = this;
       this.reset();
-      this.onEvent(data, event);
+      this.onEvent(data, dataStart, dataEnd, eventType);
       return;
     }
     this.reset();

@@ -95,8 +95,8 @@ export function itemOf(msg: SseMessage): SseItem | null {
 
 /** A decoder that calls `onItem` for every chunk (JSON.parse), `[DONE]` and error of the stream, in order. */
 export function createSseDecoder(onItem: (item: SseItem) => void): SseDecoder {
-  const framer = new SseFramer((data, event) => {
-    const item = itemOf({ data: data.toString('utf8'), event });
+  const framer = new SseFramer((buf, start, end, event) => {
+    const item = itemOf({ data: buf.toString('utf8', start, end), event });
     if (item) onItem(item);
   });
   return { push: (chunk) => framer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk), end: () => framer.end() };
@@ -121,9 +121,9 @@ const DONE = Buffer.from('[DONE]', 'latin1');
 export function createChunkDecoder(sink: ChunkSink): SseFramer {
   const scanner = new ChunkScanner();
   const chunk: ScannedChunk = { content: '', reasoning: '', tool: false, finishReason: null, usage: null, engineTtftMs: null };
-  return new SseFramer((data, event) => {
-    let s = 0;
-    let e = data.length;
+  return new SseFramer((data, start, end, event) => {
+    let s = start;
+    let e = end;
     while (s < e && JSON_WS(data[s])) s++;
     while (e > s && JSON_WS(data[e - 1])) e--;
     if (event !== 'error') {
@@ -137,7 +137,7 @@ export function createChunkDecoder(sink: ChunkSink): SseFramer {
         return;
       }
     }
-    const item = itemOf({ data: data.toString('utf8'), event });
+    const item = itemOf({ data: data.toString('utf8', start, end), event });
     if (item) sink.item(item);
   });
 }

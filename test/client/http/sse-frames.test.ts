@@ -7,7 +7,7 @@ type Ev = { data: string; event: string | undefined };
 
 function frame(parts: Uint8Array[]): Ev[] {
   const out: Ev[] = [];
-  const f = new SseFramer((data, event) => out.push({ data: data.toString('utf8'), event }));
+  const f = new SseFramer((buf, start, end, event) => out.push({ data: buf.toString('utf8', start, end), event }));
   for (const p of parts) f.push(p);
   f.end();
   return out;
@@ -49,9 +49,9 @@ describe('SSE framing from bytes', () => {
     const seen: string[] = [];
     const read = Buffer.from('data: {"a":1}\n\ndata: {"b"');
     let sameMemory = false;
-    const f = new SseFramer((data) => {
-      sameMemory ||= data.buffer === read.buffer;
-      seen.push(data.toString());
+    const f = new SseFramer((buf, start, end) => {
+      sameMemory ||= buf.buffer === read.buffer;
+      seen.push(buf.toString('utf8', start, end));
     });
     f.push(read);
     expect(sameMemory).toBe(true);
