@@ -79,6 +79,18 @@ describe('the chunk scanner', () => {
     for (const t of texts) expect(scan(t), t).toEqual(reference(t));
   });
 
+  it('decodes invalid UTF-8 in a string as the previous decoder did (TextDecoder, then JSON.parse)', () => {
+    const pre = Buffer.from('{"choices":[{"delta":{"content":"a');
+    const post = Buffer.from('b"}}]}');
+    const broken = [[0xff], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x8c], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0x80, 0x80], [0xe2, 0x28, 0xa1]];
+    for (const seq of broken) {
+      const buf = Buffer.concat([pre, Buffer.from(seq), post]);
+      const out: ScannedChunk = { content: '', reasoning: '', tool: false, finishReason: null, usage: null, engineTtftMs: null };
+      expect(new ChunkScanner().scan(buf, 0, buf.length, out)).toBe(true);
+      expect(out).toEqual(reference(new TextDecoder().decode(buf)));
+    }
+  });
+
   it('declines error shapes, so the JSON.parse path reports them', () => {
     expect(scan('{"error":{"message":"engine died","type":"server_error","code":500}}')).toBeNull();
     expect(scan('{"error":"boom"}')).toBeNull();
