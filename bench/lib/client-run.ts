@@ -1,14 +1,15 @@
 /**
  * Drives the REAL client (src/client: runWorkload + the undici transport) against one or more servers
- * for the client benchmarks, and joins each request's record with the engine's own timing (via the
- * timing tap), so client-side and engine-side TTFT can be compared per request. Also builds the
- * single-turn workloads these benchmarks send.
+ * for the client benchmarks, and joins each request's record with the engine's own timing (the
+ * answer's `nvext.timing`, as the transport reads it: the same `engineTtftMs` a `kvlab bench` record's
+ * serving overhead comes from), so client-side and engine-side TTFT can be compared per request. No
+ * interceptor wraps the client's dispatcher: what is measured is the client as `kvlab bench` runs it.
+ * Also builds the single-turn workloads these benchmarks send.
  */
 import { createAgent, createTransport } from '../../src/client/http/transport.ts';
 import { runWorkload } from '../../src/client/runner/run-workload.ts';
 import type { BenchRecord, SendTurn } from '../../src/client/runner/types.ts';
 import type { ConversationScript, Schedule, Workload } from '../../src/client/workloads/types.ts';
-import { createTimingTap, type EngineTiming } from './timing-tap.ts';
 
 export interface SingleTurnSpec {
   count: number;
@@ -18,12 +19,14 @@ export interface SingleTurnSpec {
   atMs?: (i: number) => number;
 }
 
-/** `count` one-turn conversations with the same short user message. */
+/** `count` one-turn conversations with the same short user message (one turn object shared by all, when they have no send times). */
 export function singleTurnWorkload(spec: SingleTurnSpec, schedule: Schedule): Workload {
+  const turnAt = (i: number) => [{ messages: [{ role: 'user' as const, content: spec.content }], maxTokens: spec.maxTokens, ignoreEos: true, delayMs: 0, ...(spec.atMs ? { atMs: spec.atMs(i) } : {}) }];
+  const shared = spec.atMs ? null : turnAt(0);
   const scripts: ConversationScript[] = Array.from({ length: spec.count }, (_, i) => ({
     id: `b${i}`,
     preamble: [],
-    turns: [{ messages: [{ role: 'user', content: spec.content }], maxTokens: spec.maxTokens, ignoreEos: true, delayMs: 0, ...(spec.atMs ? { atMs: spec.atMs(i) } : {}) }],
+    turns: shared ?? turnAt(i),
     keepHistory: false,
   }));
   return { name: 'bench-single-turn', scripts, schedule, params: { ...spec, atMs: undefined } };
@@ -48,12 +51,10 @@ export interface ClientRunOptions {
 }
 
 export async function runRealClient(o: ClientRunOptions): Promise<{ records: TimedRecord[]; durationMs: number }> {
-  const tap = createTimingTap();
   const agent = createAgent();
-  const dispatcher = agent.compose(tap.interceptor);
-  const transports = o.urls.map((baseUrl) => createTransport({ baseUrl, dispatcher, timeoutMs: 60_000 }));
+  const transports = o.urls.map((baseUrl) => createTransport({ baseUrl, dispatcher: agent, timeoutMs: 60_000 }));
   const targetOf = o.targetOf ?? ((i: number) => i % o.urls.length);
-  const engine = new Map<string, EngineTiming | undefined>();
+  const engine = new Map<string, number | null>();
   const send: SendTurn = async (req) => {
     const tag = `${req.conversationId}-${req.turn}`;
     const r = await transports[targetOf(req.scriptIndex)].sendChat({
@@ -61,10 +62,10 @@ export async function runRealClient(o: ClientRunOptions): Promise<{ records: Tim
       messages: req.messages,
       maxTokens: req.maxTokens,
       ignoreEos: req.ignoreEos,
-      extraBody: { ...(req.extraBody ?? {}), user: tag },
+      extraBody: req.extraBody,
       signal: req.signal,
     });
-    engine.set(tag, tap.take(tag));
+    engine.set(tag, r.engineTtftMs ?? null);
     return r;
   };
   const stop = new AbortController();
@@ -73,8 +74,7 @@ export async function runRealClient(o: ClientRunOptions): Promise<{ records: Tim
     const out = await runWorkload(o.workload, { send, signal: stop.signal, abortGraceMs: o.graceMs ?? 5000 });
     const index = new Map(o.workload.scripts.map((s, i) => [s.id, i]));
     const records = out.records.map((r): TimedRecord => {
-      const t = engine.get(`${r.conversationId}-${r.turn}`);
-      return { ...r, target: targetOf(index.get(r.conversationId) ?? 0), engineTtftMs: t ? t.firstTokenMs - t.arrivalMs : null };
+      return { ...r, target: targetOf(index.get(r.conversationId) ?? 0), engineTtftMs: engine.get(`${r.conversationId}-${r.turn}`) ?? null };
     });
     return { records, durationMs: out.endMs - out.startMs };
   } finally {

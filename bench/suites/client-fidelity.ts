@@ -1,7 +1,7 @@
 /**
  * Benchmark 4a — client fidelity: the real client (runWorkload + undici transport, closed loop) keeps
  * 256 streams open and every answer's client-side TTFT is compared with the server's own (nvext.timing
- * first_token_ms − arrival_ms, read by the timing tap), against two servers in turn:
+ * first_token_ms − arrival_ms, as the client reads it from the answer), against two servers in turn:
  * - one mock worker process running in real time (speedup 1): the difference is what the client adds
  *   plus what the co-located server adds before its arrival stamp and after its first-token stamp
  *   (HTTP parsing, its event loop's queueing, JSON and SSE building), on the same 2 cores;

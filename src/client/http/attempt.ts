@@ -1,17 +1,19 @@
 /**
  * One attempt of one request over an undici dispatcher, run on undici's dispatch-handler callbacks
  * rather than `request()`: no Readable body stream, no async iterator, no AbortController per
- * request. Each socket read of an SSE answer goes straight into the SSE decoder and the StreamTimer
- * with the time read the moment undici hands the bytes over, so every chunk costs one clock reading,
- * one decode and one JSON.parse, and a chunk's timestamp does not wait for the ones before it to be
- * parsed. Owns how an attempt fails: a non-2xx status (retryable for 429 and 5xx), a broken stream,
- * a connection error (retryable), the per-attempt timeout, or the caller's abort.
+ * request. Each socket read of an SSE answer goes straight into the SSE decoder and the StreamTimer,
+ * stamped by the read clock (read-clock.ts: one clock reading per poll phase of the event loop, so a
+ * chunk's timestamp waits neither for the chunks before it nor for other streams' reads of the same
+ * phase); a chunk's JSON is read by the byte scanner (chunk-scan.ts), JSON.parse only for what it
+ * declines. Owns how an attempt fails: a non-2xx status (retryable for 429 and 5xx), a broken stream,
+ * a connection error (retryable), the per-attempt timeout (deadlines.ts), or the caller's abort.
  */
 import type { Dispatcher } from 'undici';
 import { onAbort } from '../runner/abort-fanout.ts';
-import { createSseDecoder, errorOf, type SseDecoder } from './sse.ts';
+import { createChunkDecoder, errorOf, type SseDecoder } from './sse.ts';
 import { StreamTimer, timingOfBody, type ResponseTiming } from './response-timing.ts';
 import { isConnectionError, isRetryableStatus, parseRetryAfter } from './retry-policy.ts';
+import type { Deadlines, Watch } from './deadlines.ts';
 
 export const WORKER_HEADER = 'x-kvlab-worker';
 
@@ -49,8 +51,12 @@ export interface AttemptSpec {
   /** When the attempt was sent, on the `now` clock (the timings' origin). */
   startMs: number;
   now: () => number;
+  /** The clock socket reads are stamped with (read-clock.ts: one reading per poll phase, on `now`). */
+  readNow: () => number;
   /** 0: no timeout. */
   timeoutMs: number;
+  /** The transport's timeout watches (deadlines.ts); null when timeoutMs is 0. */
+  deadlines: Deadlines | null;
   signal?: AbortSignal;
 }
 
@@ -79,7 +85,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   private decoder: SseDecoder | null = null;
   /** Time of the socket read being decoded (every chunk of one read shares it). */
   private readAt = 0;
-  private timeout: NodeJS.Timeout | null = null;
+  private timeout: Watch | null = null;
   private offAbort: (() => void) | null = null;
 
   constructor(
@@ -87,11 +93,11 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
     private readonly resolve: (o: AttemptOutcome) => void,
     private readonly reject: (e: AttemptError) => void,
   ) {
-    if (spec.timeoutMs > 0) {
-      this.timeout = setTimeout(() => {
+    if (spec.deadlines) {
+      this.timeout = spec.deadlines.arm(() => {
         this.timedOut = true;
         this.cancel(new AttemptError(`timeout after ${spec.timeoutMs} ms`, 'timeout', null, false));
-      }, spec.timeoutMs);
+      });
     }
     if (spec.signal) this.offAbort = onAbort(spec.signal, () => this.cancel(new AttemptError('aborted', 'aborted', null, false)));
   }
@@ -105,7 +111,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
 
   private finish(): void {
     this.settled = true;
-    if (this.timeout) clearTimeout(this.timeout);
+    if (this.timeout) this.spec.deadlines!.disarm(this.timeout);
     this.offAbort?.();
   }
 
@@ -137,10 +143,13 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
       this.mode = 'sse';
       const timer = new StreamTimer(this.spec.startMs);
       this.timer = timer;
-      this.decoder = createSseDecoder((item) => {
-        if (item.kind === 'chunk') timer.chunk(item.data, this.readAt);
-        else if (item.kind === 'done') timer.markDone();
-        else timer.fail(item.error);
+      this.decoder = createChunkDecoder({
+        scanned: (chunk) => timer.scanned(chunk, this.readAt),
+        item: (item) => {
+          if (item.kind === 'chunk') timer.chunk(item.data, this.readAt);
+          else if (item.kind === 'done') timer.markDone();
+          else timer.fail(item.error);
+        },
       });
     }
   }
@@ -148,7 +157,7 @@ class AttemptHandler implements Dispatcher.DispatchHandler {
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.settled) return;
     if (this.mode === 'sse') {
-      this.readAt = this.spec.now();
+      this.readAt = this.spec.readNow();
       this.decoder!.push(chunk);
       return;
     }

@@ -14,6 +14,7 @@
  *
  * Approximation: without streaming there is no first-token time, so TTFT, TTFAT, ITL and TPOT are null.
  */
+import type { ScannedChunk } from './chunk-scan.ts';
 import type { SseError } from './sse.ts';
 
 export interface Usage {
@@ -138,19 +139,27 @@ export class StreamTimer {
 
   /** One JSON chunk of the stream, received at `atMs`. */
   chunk(data: Record<string, unknown>, atMs: number): void {
-    const u = usageOf(data);
-    if (u) this.usage = u;
-    if (data.nvext !== undefined) this.engineTtft = engineTtftOf(data) ?? this.engineTtft;
     const p = piecesOf(data);
-    if (p.finishReason) this.finishReason = p.finishReason;
-    if (p.content === '' && p.reasoning === '' && !p.tool) return;
+    this.take(usageOf(data), engineTtftOf(data), p.content, p.reasoning, p.tool, p.finishReason, atMs);
+  }
+
+  /** The same, read from the chunk's bytes by the byte scanner (http/chunk-scan.ts). */
+  scanned(c: ScannedChunk, atMs: number): void {
+    this.take(c.usage, c.engineTtftMs, c.content, c.reasoning, c.tool, c.finishReason, atMs);
+  }
+
+  private take(usage: Usage | null, engineTtft: number | null, content: string, reasoning: string, tool: boolean, finishReason: string | null, atMs: number): void {
+    if (usage) this.usage = usage;
+    if (engineTtft !== null) this.engineTtft = engineTtft;
+    if (finishReason) this.finishReason = finishReason;
+    if (content === '' && reasoning === '' && !tool) return;
     this.tokenChunks++;
     if (this.firstTokenAt === null) this.firstTokenAt = atMs;
-    if (p.content !== '' && this.firstAnswerAt === null) this.firstAnswerAt = atMs;
+    if (content !== '' && this.firstAnswerAt === null) this.firstAnswerAt = atMs;
     if (this.lastTokenAt !== null) this.itl.push(atMs - this.lastTokenAt);
     this.lastTokenAt = atMs;
-    this.content += p.content;
-    this.reasoning += p.reasoning;
+    this.content += content;
+    this.reasoning += reasoning;
   }
 
   markDone(): void {

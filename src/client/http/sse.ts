@@ -1,13 +1,22 @@
 /**
  * Server-sent events of OpenAI-compatible streaming endpoints, decoded into the items the transport
- * acts on: a JSON chunk, the `[DONE]` sentinel, or an error. Bytes go through a streaming UTF-8
- * decoder (a multi-byte character split across reads is kept whole) and eventsource-parser (CRLF,
- * comments and keep-alives, events split across reads, several events per read).
+ * acts on: a JSON chunk, the `[DONE]` sentinel, or an error. The stream is framed from its bytes
+ * (sse-frames.ts: CRLF, comments and keep-alives, events split across reads, several events per
+ * read); an event's data is decoded as UTF-8 once it is whole, so a multi-byte character split across
+ * reads is kept whole. The transport's decoder reads a chunk's JSON with the byte scanner
+ * (chunk-scan.ts) and parses only what it declines.
  *
  * Error shapes recognised: `data: {"error": {...}}` (OpenAI, vLLM, SGLang mid-stream), vLLM's older
  * flat `{"object": "error", "message": ...}`, an SSE `event: error`, and data that is not JSON.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { ChunkScanner, type ScannedChunk } from './chunk-scan.ts';
+import { SseFramer } from './sse-frames.ts';
+
+/** One event of the stream: its data (data lines joined by a newline) and its name, if any. */
+export interface SseMessage {
+  data: string;
+  event?: string | undefined;
+}
 
 export interface SseError {
   message: string;
@@ -61,7 +70,7 @@ export function errorOf(body: unknown): SseError | null {
 }
 
 /** Turn one SSE message into an item (null for empty keep-alive data). */
-export function itemOf(msg: EventSourceMessage): SseItem | null {
+export function itemOf(msg: SseMessage): SseItem | null {
   const data = msg.data.trim();
   if (data === '') return null;
   if (data === '[DONE]') return { kind: 'done' };
@@ -84,27 +93,53 @@ export function itemOf(msg: EventSourceMessage): SseItem | null {
   return { kind: 'chunk', data: obj };
 }
 
-/** A decoder that calls `onItem` for every chunk, `[DONE]` and error of the stream, in order. */
+/** A decoder that calls `onItem` for every chunk (JSON.parse), `[DONE]` and error of the stream, in order. */
 export function createSseDecoder(onItem: (item: SseItem) => void): SseDecoder {
-  const utf8 = new TextDecoder('utf-8');
-  const parser = createParser({
-    onEvent: (msg) => {
-      const item = itemOf(msg);
-      if (item) onItem(item);
-    },
+  const framer = new SseFramer((buf, start, end, event) => {
+    const item = itemOf({ data: buf.toString('utf8', start, end), event });
+    if (item) onItem(item);
   });
-  return {
-    push(chunk) {
-      const text = typeof chunk === 'string' ? chunk : utf8.decode(chunk, { stream: true });
-      if (text) parser.feed(text);
-    },
-    end() {
-      const rest = utf8.decode();
-      if (rest) parser.feed(rest);
-      // A final event without its terminating blank line is still dispatched.
-      parser.feed('\n\n');
-    },
-  };
+  return { push: (chunk) => framer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk), end: () => framer.end() };
+}
+
+/** What the stream decoder hands the stream timer: a scanned chunk, or an item of the JSON.parse path. */
+export interface ChunkSink {
+  /** A chunk read by the byte scanner (one reused object: read it during the call). */
+  scanned(chunk: ScannedChunk): void;
+  /** Any other item (a chunk the scanner declined, parsed by JSON.parse; `[DONE]`; an error). */
+  item(item: SseItem): void;
+}
+
+const JSON_WS = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+const DONE = Buffer.from('[DONE]', 'latin1');
+
+/**
+ * The decoder the transport uses: the same events as `createSseDecoder`, but a chunk's JSON is read
+ * by the byte scanner (chunk-scan.ts) straight from the read's bytes; what it declines (errors, named
+ * `error` events, anything but a plain JSON object) goes through `itemOf` as in `createSseDecoder`.
+ */
+export function createChunkDecoder(sink: ChunkSink): SseFramer {
+  const scanner = new ChunkScanner();
+  const chunk: ScannedChunk = { content: '', reasoning: '', tool: false, finishReason: null, usage: null, engineTtftMs: null };
+  return new SseFramer((data, start, end, event) => {
+    let s = start;
+    let e = end;
+    while (s < e && JSON_WS(data[s])) s++;
+    while (e > s && JSON_WS(data[e - 1])) e--;
+    if (event !== 'error') {
+      if (s === e) return; // empty data: a keep-alive (itemOf's rule)
+      if (e - s === DONE.length && data.compare(DONE, 0, DONE.length, s, e) === 0) {
+        sink.item({ kind: 'done' });
+        return;
+      }
+      if (data[s] === 0x7b && scanner.scan(data, s, e, chunk)) {
+        sink.scanned(chunk);
+        return;
+      }
+    }
+    const item = itemOf({ data: data.toString('utf8', start, end), event });
+    if (item) sink.item(item);
+  });
 }
 
 /** Decode a whole stream body at once (tests, recorded fixtures). */

@@ -3,8 +3,10 @@
  * OpenAI-compatible endpoint over a pooled undici Agent (never the global fetch), streaming by default
  * with `stream_options.include_usage`, and turns the answer into a `SendResult` (timings on the
  * caller's clock, tokens, cached tokens, serving worker, error). Each attempt runs on undici's
- * dispatch callbacks (attempt.ts); the request headers are built once per transport and the body
- * serialised once per request (json-body.ts: a generated prompt is written from its token ids). Retries connection errors, 429 and 5xx with seeded exponential backoff
+ * dispatch callbacks (attempt.ts); the request headers and paths are built once per transport, the
+ * body serialised once per request (json-body.ts: a generated prompt is written from its token ids),
+ * and the attempts' timeouts share one timer (deadlines.ts). Retries connection errors, 429 and 5xx
+ * with seeded exponential backoff
  * (retry-policy.ts). A retried request keeps its first send time: its TTFT and E2E count from the
  * first attempt, failed attempts and backoff included (what the user waited), and `retries` says how
  * many attempts it took (its record's `attempts` = retries + 1).
@@ -22,7 +24,9 @@ import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { TurnResult } from '../runner/types.ts';
 import { AttemptError, runAttempt, type AttemptOutcome, type FailureKind } from './attempt.ts';
 import { BodyBuffers } from './body-buffers.ts';
+import { Deadlines } from './deadlines.ts';
 import { encodeJsonBody } from './json-body.ts';
+import { readClock } from './read-clock.ts';
 import { tpotOf } from './response-timing.ts';
 import { backoffDelayMs, type BackoffOptions, DEFAULT_BACKOFF } from './retry-policy.ts';
 import { listModelCards, resetPrefixCache, type AdminTarget, type ModelCard } from './server-admin.ts';
@@ -142,8 +146,14 @@ export function createTransport(opts: TransportOptions): Transport {
   // Model cards and cache resets: at most 30 s each (less when the request timeout is shorter).
   const admin: AdminTarget = { dispatcher, apiBase: base, headers: baseHeaders, timeoutMs: timeoutMs > 0 ? Math.min(timeoutMs, 30_000) : 30_000 };
 
+  // Reads stamped once per poll phase (read-clock.ts); per-attempt timeouts on one shared timer (deadlines.ts).
+  const readNow = readClock(now);
+  const deadlines = timeoutMs > 0 ? new Deadlines(timeoutMs) : null;
+  const chatPath = `${basePath}/chat/completions`;
+  const completionsPath = `${basePath}/completions`;
+
   function attempt(path: string, body: string | Buffer, startMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
-    return runAttempt({ dispatcher, origin, path: `${basePath}${path}`, headers: postHeaders, body, startMs, now, timeoutMs, signal });
+    return runAttempt({ dispatcher, origin, path, headers: postHeaders, body, startMs, now, readNow, timeoutMs, deadlines, signal });
   }
 
   async function send(
@@ -253,11 +263,11 @@ export function createTransport(opts: TransportOptions): Transport {
     baseUrl: base,
     sendChat(req) {
       const body = bodyOf(req, { messages: req.messages });
-      return send('/chat/completions', body, req.signal, (tok) => tok.chatTokens(req.messages));
+      return send(chatPath, body, req.signal, (tok) => tok.chatTokens(req.messages));
     },
     sendCompletion(req) {
       const body = bodyOf(req, { prompt: req.prompt });
-      return send('/completions', body, req.signal, (tok) => tok.countTokens(req.prompt));
+      return send(completionsPath, body, req.signal, (tok) => tok.countTokens(req.prompt));
     },
     listModels(signal) {
       return listModelCards(admin, signal);

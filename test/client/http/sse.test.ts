@@ -1,6 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { createSseDecoder, decodeSse, type SseItem } from '../../../src/client/http/sse.ts';
+import { StreamTimer } from '../../../src/client/http/response-timing.ts';
+import { createChunkDecoder, createSseDecoder, decodeSse, type SseItem } from '../../../src/client/http/sse.ts';
 import { DYNAMO, FLAT_ERROR, MID_STREAM_ERROR, OPENAI, REASONING, SGLANG, VLLM } from './fixtures.ts';
+
+/** A stream timer fed each event at its own time (1 ms apart): by the JSON.parse decoder, or the transport's byte-scanning one. */
+function timed(parts: Uint8Array[], scanning: boolean) {
+  const t = new StreamTimer(0);
+  let at = 0;
+  const item = (i: SseItem): void => {
+    at++;
+    if (i.kind === 'chunk') t.chunk(i.data, at);
+    else if (i.kind === 'done') t.markDone();
+    else t.fail(i.error);
+  };
+  const d = scanning ? createChunkDecoder({ scanned: (c) => t.scanned(c, ++at), item }) : createSseDecoder(item);
+  for (const p of parts) d.push(p);
+  d.end();
+  return t.finish(at + 1);
+}
 
 const FIXTURES = { VLLM, SGLANG, DYNAMO, OPENAI, REASONING, MID_STREAM_ERROR };
 
@@ -66,4 +83,13 @@ describe('SSE decoder', () => {
   it('dispatches a last event that lacks its blank line at end of stream', () => {
     expect(decodeSse(['data: {"a":1}\n\ndata: [DONE]'])).toEqual([{ kind: 'chunk', data: { a: 1 } }, { kind: 'done' }]);
   });
+
+  it.each(Object.entries({ ...FIXTURES, FLAT_ERROR }))(
+    "the transport's byte-scanning decoder gives the stream timer what the JSON.parse decoder gives it (%s, split at every byte)",
+    (_name, text) => {
+      const bytes = Buffer.from(text, 'utf8');
+      const want = timed([bytes], false);
+      for (let i = 0; i <= bytes.length; i++) expect(timed([bytes.subarray(0, i), bytes.subarray(i)], true)).toEqual(want);
+    },
+  );
 });
