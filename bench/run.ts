@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { machineInfo } from './lib/machine.ts';
+import { machineInfo, probedMachineInfo } from './lib/machine.ts';
 import { stopChild } from './lib/procs.ts';
 import { figureRow, renderMarkdown, renderTable } from './lib/table.ts';
 import type { SuiteOptions, SuiteResult } from './lib/types.ts';
@@ -84,9 +84,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench: ${(err as Error).message}\n`);
     return 2;
   }
-  const machine = machineInfo();
+  const machine = probedMachineInfo();
   const t0 = performance.now();
-  process.stderr.write(`kvlab bench (${flags.quick ? 'quick' : 'full'}) on ${machine.cpuModel}, ${machine.cores} cores, node ${machine.nodeVersion}, load ${machine.loadAvg1}\n`);
+  process.stderr.write(`kvlab bench (${flags.quick ? 'quick' : 'full'}) on ${machine.cpuModel}, ${machine.cores} cores, node ${machine.nodeVersion}, load ${machine.loadAvg1}, speed probe ${machine.speedProbeMs} ms (lower is faster)\n`);
   if (machine.loadAvg1 > machine.cores / 2) {
     process.stderr.write(`warning: the machine is busy (load ${machine.loadAvg1} on ${machine.cores} cores); latency and throughput figures will be noisy\n`);
   }
@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
   const file = { schemaVersion: 1, tool: 'kvlab-bench', mode: flags.quick ? 'quick' : 'full', machine, wallS, loadAvg1AtEnd: machineInfo().loadAvg1, suites: results };
   writeFileSync(out, `${JSON.stringify(file, null, 2)}\n`);
   const md = out.replace(/\.json$/, '') + '.md';
-  const where = `${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemGiB} GiB, node ${machine.nodeVersion}, ${machine.date.slice(0, 10)}, load ${machine.loadAvg1}→${file.loadAvg1AtEnd}`;
+  const where = `${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemGiB} GiB, node ${machine.nodeVersion}, ${machine.date.slice(0, 10)}, load ${machine.loadAvg1}→${file.loadAvg1AtEnd}, speed probe ${machine.speedProbeMs} ms`;
   writeFileSync(md, `${renderMarkdown(rows)}\n\n${flags.quick ? 'Quick run' : 'Full run'} on ${where}.\n`);
   process.stdout.write(`wrote ${out} and ${md} (${wallS.toFixed(0)} s)\n`);
   return results.some((r) => r.error) ? 1 : 0;

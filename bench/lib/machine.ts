@@ -1,5 +1,6 @@
 /** What machine a benchmark ran on (written beside the figures in latest.json). */
 import os from 'node:os';
+import { speedProbeMs } from './speed-probe.ts';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -9,7 +10,14 @@ export interface MachineInfo {
   nodeVersion: string;
   /** 1-minute load average when the run started (other work on the machine skews the figures). */
   loadAvg1: number;
+  /** This machine's single-thread speed at the start (speed-probe.ts; ms, lower is faster), when probed. */
+  speedProbeMs?: number;
   date: string;
+}
+
+/** The machine, with its speed probed (a fraction of a second of CPU): once, at the start of a run. */
+export function probedMachineInfo(): MachineInfo {
+  return { ...machineInfo(), speedProbeMs: speedProbeMs() };
 }
 
 export function machineInfo(): MachineInfo {
