@@ -54,10 +54,36 @@ describe('two-clock pairs', () => {
     expect(text).toMatch(/mode=round-robin \(TTFT\)\s+200\.0\s+150\.0\s+25 % ✗/);
     expect(text).toMatch(/kv faster than round-robin at ratio 0\.9: virtual yes, real yes/);
     expect(text).toMatch(/1 of 2 cells agree within 15 %/);
+    expect(pairs[0].realEngineMs).toBeNull(); // no engine timing in these records
+    expect(text).not.toMatch(/real engines' own TTFT .* agrees/);
     const spec = clockPairs('speculative-prefill', [cell({ 'workload.speculativePrefill': true }, [rec(1, 500), rec(2, 40)])], [cell({ 'workload.speculativePrefill': true }, [rec(1, 900), rec(2, 44)])]);
     expect(spec[0]).toMatchObject({ metric: 'turns 2+ TTFT', virtualMs: 40, realMs: 44 });
     const both = [...spec, ...clockPairs('speculative-prefill', [cell({ 'workload.speculativePrefill': false }, [rec(2, 50)])], [cell({ 'workload.speculativePrefill': false }, [rec(2, 41)])])];
     expect(renderClockPairs(both).join('\n')).toMatch(/speculative prefill lowers turns 2\+ TTFT: virtual yes, real NO/);
+  });
+});
+
+describe('two-clock pairs, the engines\' own TTFT', () => {
+  const timed = (ttftMs: number, overheadMs: number): RequestRecord => ({ ...rec(1, ttftMs), servingOverheadMs: overheadMs });
+  const real = (records: RequestRecord[]): CellEntry => cellEntry({ 'workload.prefixRatio': 0.5, 'router.mode': 'kv' }, 'x', summarize(records), records, false, 'real');
+  const virtual = [cell({ 'workload.prefixRatio': 0.5, 'router.mode': 'kv' }, [rec(1, 80), rec(1, 80)])];
+
+  it('subtracts the serving overhead from the real TTFT and judges that against the virtual clock too', () => {
+    const [p] = clockPairs('prefix-ratio-sweep', virtual, [real([timed(110, 30), timed(90, 10)])]);
+    expect(p.realMs).toBe(100);
+    expect(p.difference).toBeCloseTo(0.25, 9);
+    expect(p.realEngineMs).toBe(80);
+    expect(p.engineDifference).toBe(0);
+    const text = renderClockPairs([p]).join('\n');
+    expect(text).toMatch(/mode=kv \(TTFT\)\s+80\.0\s+100\.0\s+25 % ✗\s+80\.0\s+0 % ✓/);
+    expect(text).toMatch(/0 of 1 cells agree within 15 %/);
+    expect(text).toMatch(/engines' own TTFT .* agrees with the virtual clock within 15 % in 1 of 1 cells: what the clocks differ by beyond that is the serving path/);
+  });
+
+  it('leaves the engines\' figure unknown when some request came without the engine\'s timing', () => {
+    const [p] = clockPairs('prefix-ratio-sweep', virtual, [real([timed(110, 30), rec(1, 90)])]);
+    expect(p.realEngineMs).toBeNull();
+    expect(p.engineDifference).toBeNull();
   });
 });
 
