@@ -15,6 +15,7 @@
 import type { Workload } from '../client/workloads/types.ts';
 import { runBench } from '../client/bench.ts';
 import { createTransport } from '../client/http/transport.ts';
+import { warmupConcurrency } from '../client/runner/warmup.ts';
 import { DEFAULT_MOCKER_OPTIONS } from '../mocker/index.ts';
 import { createRng } from '../core/rng.ts';
 import { loremText } from '../core/lorem.ts';
@@ -33,8 +34,9 @@ export interface RealCellOptions {
   apiKey?: string | null;
 }
 
-async function bench(url: string, o: RealCellOptions, target: Record<string, unknown>): Promise<CellRun> {
+async function bench(url: string, o: RealCellOptions, target: Record<string, unknown>, warm: { warmupRequests: number; resetCache: boolean } = { warmupRequests: 0, resetCache: false }): Promise<CellRun> {
   const result = await runBench({
+    ...(warm.warmupRequests > 0 ? warm : {}),
     command: o.meta.command,
     workload: o.workload,
     urls: [url],
@@ -61,6 +63,23 @@ const WARM_UP_OUTPUT = 32;
  */
 export function warmUpShape(speedupRatio: number): { rounds: number; outputTokens: number } {
   return speedupRatio >= 1 ? { rounds: WARM_UP_ROUNDS, outputTokens: WARM_UP_OUTPUT } : { rounds: 1, outputTokens: 4 };
+}
+
+/** At most this many of the client's own warm-up requests (one wave of the workload's concurrency). */
+const CLIENT_WARM_UP_MAX = 64;
+
+/**
+ * The client's own warm-up before an embedded cell's measured run (runBench `warmupRequests`, then a
+ * prefix-cache reset): one wave of the workload's concurrency, each a tagged copy of a first turn
+ * (runner/warmup.ts: the same prompt sizes, no block shared with a measured prompt). The cluster's
+ * lorem warm-up compiles its paths for 2,000-token prompts through `fetch`; this one runs the
+ * client's own transport and the cluster's paths at the workload's prompt sizes, which a first cell
+ * otherwise paid for in its first requests (idle, shipped prefix-ratio-sweep: 19–38 ms of serving
+ * overhead in the first cell against 11–16 ms in the others, whichever cell came first). None on a
+ * slowed engine (ratio < 1), whose steps dwarf compile costs (as in warmUpShape).
+ */
+export function clientWarmUpRequests(workload: Workload, speedupRatio: number): number {
+  return speedupRatio >= 1 ? warmupConcurrency(workload, CLIENT_WARM_UP_MAX) : 0;
 }
 
 async function chat(url: string, content: string, maxTokens: number, signal?: AbortSignal): Promise<void> {
@@ -103,8 +122,10 @@ export async function warmUp(cluster: { url: string; workers: readonly ClusterWo
 export async function runEmbeddedCell(host: ClusterHost, settings: ClusterSettings, baseDir: string, o: RealCellOptions): Promise<CellRun> {
   const running = await host.startCluster(settings, baseDir, o.seed);
   try {
-    await warmUp(running, o.signal, settings.speedupRatio ?? 1);
-    return await bench(running.url, o, { embedded: { router: running.url, workers: running.workers.map((w) => w.url), workerLink: settings.workerLink ?? 'in-process' } });
+    const speedupRatio = settings.speedupRatio ?? 1;
+    await warmUp(running, o.signal, speedupRatio);
+    const embedded = { router: running.url, workers: running.workers.map((w) => w.url), workerLink: settings.workerLink ?? 'in-process' };
+    return await bench(running.url, o, { embedded }, { warmupRequests: clientWarmUpRequests(o.workload, speedupRatio), resetCache: true });
   } finally {
     await running.close();
   }
