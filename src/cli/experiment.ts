@@ -14,7 +14,8 @@ import type { ExperimentProgress, Target } from '../lab/run-experiment.ts';
 import type { Clock } from '../lab/experiment-summary.ts';
 import { EXIT_INTERRUPTED, withAbort } from './signals.ts';
 import { CliExit } from './exit.ts';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { autoJobs } from '../lab/auto-jobs.ts';
 import { enumArg, intArg } from './flags.ts';
 import { shardArg } from './shard-flag.ts';
 
@@ -38,13 +39,16 @@ export function parseTargetFlag(raw: string): Target {
   return { label: raw.slice(0, eq).trim(), url: raw.slice(eq + 1).trim() };
 }
 
-/** Progress lines for stderr (`write`); with `parallel`, each start names the cells now running. */
-export function progressPrinter(prefix = '', parallel = false, write: (line: string) => void = (line) => process.stderr.write(line)): (e: ExperimentProgress) => void {
+/**
+ * Progress lines for stderr (`write`); with `parallel`, each start names the cells now running;
+ * `startNote` goes after the clock on the first line (e.g. how many cells run at once, and why).
+ */
+export function progressPrinter(prefix = '', parallel = false, write: (line: string) => void = (line) => process.stderr.write(line), startNote = ''): (e: ExperimentProgress) => void {
   const err = { write };
   // With --jobs N several cells run at once: each start names the cells now running.
   const running = new Set<number>();
   return (e) => {
-    if (e.kind === 'start') err.write(`${prefix}${e.experiment}: ${e.cells} cell(s) on the ${e.clock} clock → ${e.outDir}\n`);
+    if (e.kind === 'start') err.write(`${prefix}${e.experiment}: ${e.cells} cell(s) on the ${e.clock} clock${startNote} → ${e.outDir}\n`);
     else if (e.kind === 'cell-start' && parallel) {
       running.add(e.index);
       const list = [...running].sort((a, b) => a - b).map((i) => i + 1);
@@ -85,7 +89,7 @@ export function registerExperiment(program: Command): void {
     .option('--list', 'list the shipped experiments')
     .option('--json', 'print summary.json (or the list) as JSON')
     .option('--no-png', 'write SVG plots only')
-    .option('--jobs <n>', `virtual-clock cells run at once: the main thread and up to n − 1 worker threads, started while cells wait (default 1; up to the cores, ${availableParallelism()}); real-clock cells always run one at a time`, intArg({ min: 1 }))
+    .option('--jobs <n>', `virtual-clock cells run at once: the main thread and up to n − 1 worker threads, started while cells wait (default: the cores, ${availableParallelism()}, less one per whole unit of the 1-minute load average, at least 1); real-clock cells always run one at a time`, intArg({ min: 1 }))
     .option('--shard <i/n>', 'run shard I of N of the cells (every N-th from the I-th, I from 0); `kvlab merge` joins the shard folders', shardArg())
     .addHelpText('after', EXPERIMENT_FILE_HELP)
     .action(async (file: string | undefined, f: ExperimentFlags) => {
@@ -104,9 +108,15 @@ export function registerExperiment(program: Command): void {
       const clock: Clock = f.clock ?? (targets.length > 0 ? 'real' : 'virtual');
       const { runExperiment } = await import('../lab/run-experiment.ts');
       // Given on the real clock, --jobs only earns a note (those cells run one at a time).
-      const jobs = f.jobs;
+      let jobs = f.jobs;
+      let jobsNote = '';
+      if (jobs === undefined && clock === 'virtual') {
+        const [load1] = loadavg();
+        jobs = autoJobs(availableParallelism(), load1);
+        jobsNote = `, ${jobs} at a time (--jobs default: ${availableParallelism()} cores, 1-minute load ${load1.toFixed(1)})`;
+      }
       const result = await withAbort('kvlab experiment: interrupted, finishing in-flight requests and writing what was measured', (signal) =>
-        runExperiment({ file, clock, targets, outDir: f.output, overwrite: f.overwrite, sets: f.set, signal, png: f.png, jobs, shard: f.shard, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter('', clock === 'virtual' && (jobs ?? 1) > 1) }),
+        runExperiment({ file, clock, targets, outDir: f.output, overwrite: f.overwrite, sets: f.set, signal, png: f.png, jobs, shard: f.shard, apiKey: process.env.OPENAI_API_KEY ?? null, onProgress: progressPrinter('', clock === 'virtual' && (jobs ?? 1) > 1, undefined, jobsNote) }),
       );
       if (f.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
       else {
