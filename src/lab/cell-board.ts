@@ -95,6 +95,13 @@ export class CellBoard {
     return out;
   }
 
+  /** The cells `runner` has claimed (finished or not). */
+  claimedBy(runner: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.claims.length; i++) if (Atomics.load(this.claims, i) === runner) out.push(i);
+    return out;
+  }
+
   /** No runner claims another cell (an abort, or a cell's error). */
   stop(): void {
     Atomics.store(this.flags, 0, 1);

@@ -2,7 +2,8 @@
  * Virtual-clock cells on several cores (`kvlab experiment --jobs N`): the main thread runs cells
  * itself as one of the N runners and starts up to N−1 worker threads (cell-pool-main.ts, from its
  * bundle: thread-entry.ts), each only while more cells wait than runners would take (a short sweep
- * may be over before a thread is up; such a thread finds no cell and ends). Every runner claims its
+ * may be over before a thread is up; once no cell waits, a thread holding no unfinished cell is ended
+ * rather than waited for). Every runner claims its
  * next cell itself on a shared board (cell-board.ts: the next of the workload it has built where it
  * can), so a thread never waits for the main thread, which cannot answer while it runs a cell. A
  * cell is a pure function of its job (virtual-cell-job.ts), so the run folders are byte-identical to
@@ -50,6 +51,8 @@ export async function runCells(
   const board = CellBoard.create(groups);
   const entry = new URL('./cell-pool-main.ts', import.meta.url);
   const workers: Worker[] = [];
+  /** Threads ended on purpose because nothing was left for them (their exit is no error). */
+  const retired = new Set<Worker>();
   const ended: Promise<void>[] = [];
   const finished = new Set<number>();
   let booting = 0;
@@ -92,7 +95,7 @@ export async function runCells(
         else end();
       });
       w.once('error', (err) => end(err));
-      w.once('exit', () => end(done || terminated ? undefined : new Error('a cell thread exited before its cells finished')));
+      w.once('exit', () => end(done || terminated || retired.has(w) ? undefined : new Error('a cell thread exited before its cells finished')));
     });
 
   // Threads start only while more cells wait than the runners on their way to them (the main thread's
@@ -105,6 +108,19 @@ export async function runCells(
       ended.push(follow(w));
       if (terminated) await w.terminate(); // stopped while it started
     }
+  };
+
+  // Once no cell waits, a thread with no unfinished claim can take nothing more: one still starting
+  // would only find that out after its start-up (~1 s), which the run would wait for. End those now;
+  // a thread whose claimed cell has not reported back yet is left to finish it.
+  const retireIdle = (): void => {
+    if (board.waiting > 0) return;
+    workers.forEach((w, k) => {
+      if (board.claimedBy(MAIN_RUNNER + 1 + k).every((i) => finished.has(i))) {
+        retired.add(w);
+        void w.terminate();
+      }
+    });
   };
 
   const onAbort = (): void => {
@@ -132,6 +148,7 @@ export async function runCells(
       }
       previous = board.group(index);
     }
+    if (!board.stopped) retireIdle();
     await Promise.all(ended);
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -46,7 +46,7 @@ describe('kvlab experiment --jobs on the virtual clock', () => {
       expect(readJson(join(two, d, 'run.json')).summary).toEqual(readJson(join(one, d, 'run.json')).summary);
     }
     expect(cellsOf(two)).toEqual(cellsOf(one));
-    // Every cell's ground truth (oracle twins run in the cell threads) is there, as with --jobs 1.
+    // Every cell's ground truth (oracle twins are jobs of their own, run by any runner) is there, as with --jobs 1.
     expect((cellsOf(two) as { groundTruth?: { oracle: { hitRatio: number | null } | null } }[]).every((c) => c.groundTruth?.oracle?.hitRatio != null)).toBe(true);
     // Which runner ran which cell depends on timing (these cells may all be done in the main thread
     // before a thread is up); the runner tests below make a thread take cells.
@@ -97,8 +97,8 @@ describe('kvlab experiment --jobs on the virtual clock', () => {
  * first cell until another runner (a thread) has started one: so a thread surely takes part, whatever
  * the machine's speed.
  */
-function gatedRun(dir: string, twinsOf: number[] = []): { jobs: VirtualCellJob[]; groups: string[]; workloads: WorkloadCache; threadStarted: () => void } {
-  const cells = expandMatrix(parseExperiment(sweep));
+function gatedRun(dir: string, twinsOf: number[] = [], experiment: typeof sweep = sweep): { jobs: VirtualCellJob[]; groups: string[]; workloads: WorkloadCache; threadStarted: () => void } {
+  const cells = expandMatrix(parseExperiment(experiment));
   const jobs: VirtualCellJob[] = cells.map((c) => ({ experiment: c.experiment, baseDir: root, seed: c.seed, params: c.params, runDir: c.runDir, absRunDir: join(dir, c.runDir), meta: { command: 'test', label: cellLabel(sweep.name, c.params), config: {} } }));
   // Oracle twins as jobs of their own, after the cells.
   for (const i of twinsOf) jobs.push({ ...jobs[i], twinOnly: true });
@@ -157,10 +157,22 @@ describe('the cell pool: the main thread and its threads', () => {
 
   it('an abort while a thread runs a cell stops it and removes its folder; the cells that finished stay', async () => {
     const dir = join(root, 'pool-abort');
-    const { jobs, groups, workloads, threadStarted } = gatedRun(dir);
+    // Cells long enough (2,000 requests) that the thread's first one is still running once its folder
+    // has records in it.
+    const long = { ...sweep, workload: { ...sweep.workload, requests: 2000 } };
+    const { jobs, groups, workloads, threadStarted } = gatedRun(dir, [], long);
     const ac = new AbortController();
     const done: number[] = [];
     let first: number | null = null;
+    let threadCell: number | null = null;
+    // The main thread waits at its gate (its event loop free): watch, by condition, for the thread's
+    // cell to have written records, then abort and let the main thread's cell go on.
+    const abortOnceWriting = async (i: number): Promise<void> => {
+      const records = join(jobs[i].absRunDir, 'requests.jsonl');
+      while (!existsSync(records) || statSync(records).size === 0) await new Promise((r) => setTimeout(r, 20));
+      ac.abort();
+      threadStarted();
+    };
     const run = await runCells(
       jobs,
       groups,
@@ -170,9 +182,9 @@ describe('the cell pool: the main thread and its threads', () => {
         onBuilt: () => {},
         onStart: (i) => {
           if (first === null) first = i;
-          else {
-            ac.abort(); // the thread's first cell has just started
-            threadStarted();
+          else if (threadCell === null) {
+            threadCell = i;
+            void abortOnceWriting(i);
           }
         },
         onDone: (i) => done.push(i),
@@ -180,11 +192,14 @@ describe('the cell pool: the main thread and its threads', () => {
       ac.signal,
     );
     expect(run.interrupted).toBe(true);
-    // The main thread's cell ran to its end; the thread's was cut short unless it was already done.
+    // The main thread's cell ran to its end; the thread's, aborted while it wrote records, did not
+    // finish, and its folder (which held records) is gone.
     expect(done).toContain(first);
-    expect(done.length).toBeLessThan(jobs.length);
-    expect(existsSync(dir) ? runDirs(dir) : []).toEqual(done.map((i) => jobs[i].runDir).sort());
-  });
+    expect(threadCell).not.toBeNull();
+    expect(done).not.toContain(threadCell);
+    expect(existsSync(jobs[threadCell!].absRunDir)).toBe(false);
+    expect(runDirs(dir)).toEqual(done.map((i) => jobs[i].runDir).sort());
+  }, 60_000);
 });
 
 describe('cell dispatch by workload', () => {
@@ -212,6 +227,9 @@ describe('the cell board (shared by the runners)', () => {
     expect(twin.claim(2, twin.group(2))).toBe(3);
     expect(board.waiting).toBe(1);
     expect(board.claimed()).toEqual([0, 1, 2, 3]);
+    expect(twin.claimedBy(1)).toEqual([0, 1]);
+    expect(board.claimedBy(2)).toEqual([2, 3]);
+    expect(board.claimedBy(3)).toEqual([]);
     board.stop();
     expect(twin.stopped).toBe(true);
     expect(twin.claim(2, null)).toBe(-1);
