@@ -48,7 +48,7 @@ export function progressPrinter(prefix = '', parallel = false, write: (line: str
   // With --jobs N several cells run at once: each start names the cells now running.
   const running = new Set<number>();
   return (e) => {
-    if (e.kind === 'start') err.write(`${prefix}${e.experiment}: ${e.cells} cell(s) on the ${e.clock} clock${startNote} → ${e.outDir}\n`);
+    if (e.kind === 'start') err.write(`${prefix}${e.experiment}: ${e.cells} cell(s) on the ${e.clock} clock${e.cells > 1 ? startNote : ''} → ${e.outDir}\n`);
     else if (e.kind === 'cell-start' && parallel) {
       running.add(e.index);
       const list = [...running].sort((a, b) => a - b).map((i) => i + 1);

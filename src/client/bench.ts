@@ -174,7 +174,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       note(`warming up: ${warmupRequests} requests, not measured`);
       const limit = card.maxModelLen;
       warmup = await runWarmup(opts.workload, warmupRequests, send, clock, opts.signal, (t) => limit === null || fitsContext(t, limit));
-      if (warmup.failed > 0) warn(`${warmup.failed} of ${warmup.requests} warm-up requests failed`);
+      // Requests an abort cancelled did not fail.
+      if (warmup.failed > 0 && !opts.signal?.aborted) warn(`${warmup.failed} of ${warmup.requests} warm-up requests failed`);
     }
     if (opts.resetCache && !opts.signal?.aborted) {
       // One reset per distinct server (several --url may name the same one).

@@ -107,9 +107,13 @@ export function shardScript(o: BenchManifestOptions): string {
   const head = ['set -e', ': "${JOB_COMPLETION_INDEX:?set by Kubernetes in an Indexed Job}"'];
   if (o.command === 'experiment') {
     const file = `${o.configDir ?? CONFIG_MOUNT}/${o.workload}`;
+    // The shards are the parallelism: a pod runs its cells one at a time unless told otherwise (its
+    // default, the free cores, would read the node's cores and load, not the pod's share).
+    const args = podArgs(o, keys);
+    const jobs = args.some((a) => a === '--jobs' || a.startsWith('--jobs=')) ? [] : ['--jobs', '1'];
     return [
       ...head,
-      `${shQuote(kvlab)} experiment ${shJoin([file, ...podArgs(o, keys)])} --shard "$JOB_COMPLETION_INDEX/${o.shards}" --output ${out} --overwrite`,
+      `${shQuote(kvlab)} experiment ${shJoin([file, ...args, ...jobs])} --shard "$JOB_COMPLETION_INDEX/${o.shards}" --output ${out} --overwrite`,
       // summary.json is rewritten after every cell: the marker says the shard finished.
       `touch ${out}/${EXPERIMENT_DONE}`,
     ].join('\n');

@@ -62,7 +62,12 @@ const WARM_UP_OUTPUT = 32;
  * warm-up at ratio 0.05 took ~45 s per cell) and dwarf the first requests' compile costs anyway.
  */
 export function warmUpShape(speedupRatio: number): { rounds: number; outputTokens: number } {
-  return speedupRatio >= 1 ? { rounds: WARM_UP_ROUNDS, outputTokens: WARM_UP_OUTPUT } : { rounds: 1, outputTokens: 4 };
+  return slowedEngine(speedupRatio) ? { rounds: 1, outputTokens: 4 } : { rounds: WARM_UP_ROUNDS, outputTokens: WARM_UP_OUTPUT };
+}
+
+/** An engine slowed below real time, whose own steps dwarf the first requests' compile costs. */
+function slowedEngine(speedupRatio: number): boolean {
+  return speedupRatio < 1;
 }
 
 /** At most this many of the client's own warm-up requests (one wave of the workload's concurrency). */
@@ -76,10 +81,12 @@ const CLIENT_WARM_UP_MAX = 64;
  * client's own transport and the cluster's paths at the workload's prompt sizes, which a first cell
  * otherwise paid for in its first requests (idle, shipped prefix-ratio-sweep: 19–38 ms of serving
  * overhead in the first cell against 11–16 ms in the others, whichever cell came first). None on a
- * slowed engine (ratio < 1), whose steps dwarf compile costs (as in warmUpShape).
+ * slowed engine (ratio < 1), whose steps dwarf compile costs (as in warmUpShape), and none added to a
+ * workload with a warm-up plan of its own (documents: llm-d's questions), which runBench sends anyway.
  */
 export function clientWarmUpRequests(workload: Workload, speedupRatio: number): number {
-  return speedupRatio >= 1 ? warmupConcurrency(workload, CLIENT_WARM_UP_MAX) : 0;
+  if (slowedEngine(speedupRatio) || workload.warmup) return 0;
+  return warmupConcurrency(workload, CLIENT_WARM_UP_MAX);
 }
 
 async function chat(url: string, content: string, maxTokens: number, signal?: AbortSignal): Promise<void> {

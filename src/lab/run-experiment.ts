@@ -13,7 +13,7 @@
  * already on disk and its run.json is written; no further cell starts; summary and report are written.
  * Parallel virtual cells stop at once; the finished ones are kept, the unfinished ones' folders removed.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../client/output/run-folder.ts';
 import { claimOutputDir, timestampedDir } from '../client/output/output-dir.ts';
@@ -354,6 +354,12 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
         } catch (err) {
           // Aborted before the cell could measure anything (e.g. while its cluster was warming up).
           if (!o.signal?.aborted) throw err;
+          interrupted = true;
+          break;
+        }
+        if (run.interrupted && run.records.length === 0) {
+          // Aborted during the client's warm-up: nothing measured, so no cell (and no empty folder).
+          rmSync(runDir, { recursive: true, force: true });
           interrupted = true;
           break;
         }

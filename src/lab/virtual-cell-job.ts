@@ -1,8 +1,8 @@
 /**
  * One virtual-clock cell as plain data (a `VirtualCellJob`: the cell's experiment, seed, folder and
  * run.json metadata) and the function that runs it: build the workload, run the virtual cluster,
- * write the run folder, return the summary.json entry and the cell's best case. The same function runs a cell in this thread
- * (`--jobs 1`) or in a worker thread (cell-pool.ts), so both give byte-identical run folders. Only
+ * write the run folder, return the summary.json entry and the cell's best case. The same function runs a cell in the main
+ * thread or in a worker thread (cell-pool.ts), so every `--jobs` gives byte-identical run folders. Only
  * the entry comes back: a cell's records stay in its run folder. With `--jobs` a cell's oracle twin
  * (its ground truth) is a job of its own (`twinOnly`), run by whichever runner takes it (mostly the
  * one that has the cell's workload built), so the units the runners share are one run each.

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
-import { benchManifests, type BenchManifestOptions, type K8sObject } from '../../src/k8s/manifests.ts';
+import { benchManifests, shardScript, type BenchManifestOptions, type K8sObject } from '../../src/k8s/manifests.ts';
 import { startCluster, type RunningCluster } from '../../src/lab/cluster.ts';
 import { runExperiment } from '../../src/lab/run-experiment.ts';
 
@@ -151,6 +151,13 @@ describe('kvlab k8s bench manifests', () => {
     expect(cellsOf(mergedDir)).toEqual(cellsOf(whole));
     for (const c of cellsOf(whole)) expect(readFileSync(join(mergedDir, c.runDir, 'requests.jsonl'), 'utf8')).toBe(readFileSync(join(whole, c.runDir, 'requests.jsonl'), 'utf8'));
   }, 180_000);
+
+  it("an experiment's pod runs its cells one at a time unless --jobs is given", () => {
+    const script = (args: string[]): string => shardScript({ ...options(), command: 'experiment', workload: 'experiment.json', args, inputs: [] });
+    expect(script(['--no-png'])).toMatch(/ --no-png --jobs 1 --shard /);
+    expect(script(['--jobs', '2'])).not.toMatch(/--jobs 1/);
+    expect(script(['--jobs=2'])).not.toMatch(/--jobs 1/);
+  });
 
   it('a pod script refuses to run outside an Indexed Job (no JOB_COMPLETION_INDEX)', async () => {
     const job = benchManifests(options())[2] as any;

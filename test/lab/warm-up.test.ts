@@ -18,4 +18,9 @@ describe('the embedded cluster warm-up', () => {
     expect(clientWarmUpRequests(withSchedule({ kind: 'open' }), 4)).toBe(64);
     expect(clientWarmUpRequests(withSchedule({ kind: 'closed', concurrency: 20 }), 0.05)).toBe(0);
   });
+
+  it('adds no wave to a workload with a warm-up plan of its own (the plan is sent as it is)', () => {
+    const documents = { schedule: { kind: 'closed', concurrency: 4 }, warmup: { requests: 20, concurrency: 1, turns: [] } } as unknown as Workload;
+    expect(clientWarmUpRequests(documents, 4)).toBe(0);
+  });
 });
