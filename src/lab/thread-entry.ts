@@ -16,8 +16,8 @@
  * resolve every import through tsx's hooks thread (~0.3 s more to its first cell, measured at load 5).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build, version as esbuildVersion, type Plugin } from 'esbuild';
@@ -52,7 +52,8 @@ export function bundledEntry(entry: URL): Promise<string | null> {
 
 /**
  * What a bundle is made of, as a key: the path, size and modification time of every file under src/
- * (where a thread's modules live), of package.json (imported for the version) and of the entry, with
+ * (where a thread's modules live), of package.json (imported for the version) and of the entry and
+ * its folder's files when it lives outside src/ (the bench's thread imports its neighbours), with
  * esbuild's and Node's versions. Reading ~300 file times takes a few ms; esbuild takes 0.2-0.5 s (its
  * process starting, then the build) before the main thread can run its first cell, so a bundle whose
  * key is known is used without running esbuild.
@@ -63,12 +64,31 @@ export function sourceKey(entryPath: string): string {
     const st = statSync(path);
     h.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
   };
-  const files = readdirSync(SRC_DIR, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath ?? d.path, d.name))
-    .sort();
-  for (const f of [...files, PACKAGE_JSON, entryPath]) add(f);
+  const filesUnder = (dir: string, recursive: boolean): string[] =>
+    readdirSync(dir, { recursive, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => join(d.parentPath ?? d.path, d.name))
+      .sort();
+  const outside = !entryPath.startsWith(SRC_DIR) ? filesUnder(dirname(entryPath), false) : [];
+  for (const f of [...filesUnder(SRC_DIR, true), ...outside, PACKAGE_JSON, entryPath]) add(f);
   return h.digest('hex').slice(0, 16);
+}
+
+/** Bundles of an entry older than this are removed when a new one is written (another checkout sharing node_modules may still be starting from a recent one). */
+const STALE_BUNDLE_MS = 60 * 60 * 1000;
+
+/** Remove `name`-*.mjs bundles other than `keep` that were written over STALE_BUNDLE_MS ago. */
+function removeStaleBundles(name: string, keep: string): void {
+  const now = Date.now();
+  for (const f of readdirSync(CACHE_DIR)) {
+    const path = join(CACHE_DIR, f);
+    if (path === keep || !f.startsWith(`${name}-`) || !f.endsWith('.mjs')) continue;
+    try {
+      if (now - statSync(path).mtimeMs > STALE_BUNDLE_MS) rmSync(path, { force: true });
+    } catch {
+      // Gone already (another process cleaning up): nothing to do.
+    }
+  }
 }
 
 async function bundle(entryPath: string): Promise<string> {
@@ -90,6 +110,7 @@ async function bundle(entryPath: string): Promise<string> {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, out.outputFiles[0].contents);
   renameSync(tmp, file);
+  removeStaleBundles(basename(entryPath, '.ts'), file);
   return file;
 }
 

@@ -42,7 +42,11 @@ describe('thread entries', () => {
       expect(key).toMatch(/^[0-9a-f]{16}$/);
       expect(sourceKey(entryFile)).toBe(key);
       utimesSync(entryFile, 1_700_000_001, 1_700_000_001);
-      expect(sourceKey(entryFile)).not.toBe(key);
+      const changed = sourceKey(entryFile);
+      expect(changed).not.toBe(key);
+      // An entry outside src/ imports its neighbours: a changed neighbour changes the key too.
+      writeFileSync(join(dir, 'neighbour.ts'), 'export const b = 2;\n');
+      expect(sourceKey(entryFile)).not.toBe(changed);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
