@@ -86,13 +86,19 @@ export async function runCells(
           started = true;
           booting--;
         }
-        if (m.kind === 'start') hooks.onStart(m.index);
-        else if (m.kind === 'built') hooks.onBuilt(m.index);
-        else if (m.kind === 'done') {
-          finished.add(m.index);
-          hooks.onDone(m.index, m.result);
-        } else if (m.kind === 'error') fail(errorFromData(m.error));
-        else end();
+        // A hook that throws here (making a folder, printing) fails the run as it would in the main
+        // thread's own job, instead of escaping a message listener and ending the process.
+        try {
+          if (m.kind === 'start') hooks.onStart(m.index);
+          else if (m.kind === 'built') hooks.onBuilt(m.index);
+          else if (m.kind === 'done') {
+            finished.add(m.index);
+            hooks.onDone(m.index, m.result);
+          } else if (m.kind === 'error') fail(errorFromData(m.error));
+          else end();
+        } catch (err) {
+          fail(err instanceof Error ? err : new Error(String(err)));
+        }
       });
       w.once('error', (err) => end(err));
       w.once('exit', () => end(done || terminated || retired.has(w) ? undefined : new Error('a cell thread exited before its cells finished')));

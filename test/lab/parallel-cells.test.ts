@@ -155,6 +155,25 @@ describe('the cell pool: the main thread and its threads', () => {
     }
   });
 
+  it("a hook that throws on a thread's message fails the run with that error (not the process)", async () => {
+    const dir = join(root, 'pool-hook-error');
+    const { jobs, groups, workloads, threadStarted } = gatedRun(dir);
+    let first: number | null = null;
+    const outcome = await runCells(jobs, groups, 2, workloads, {
+      onBuilt: () => {},
+      onStart: (i) => {
+        if (first === null) first = i;
+        else {
+          threadStarted();
+          throw new Error('progress printer broke');
+        }
+      },
+      onDone: () => {},
+    }).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toBe('progress printer broke');
+  });
+
   it('an abort while a thread runs a cell stops it and removes its folder; the cells that finished stay', async () => {
     const dir = join(root, 'pool-abort');
     // Cells long enough (2,000 requests) that the thread's first one is still running once its folder
