@@ -76,8 +76,8 @@ export interface ClockPair {
   difference: number | null;
   /**
    * The real run's engines' own mean TTFT (client TTFT − serving overhead, from each answer's
-   * `nvext.timing`): what the engine model gave on the real clock, without the serving path. Known
-   * for the all-requests TTFT metric when every successful request carried the engine's timing.
+   * `nvext.timing`) for the same metric: what the engine model gave on the real clock, without the
+   * serving path. Known when every request the metric covers carried the engine's timing.
    */
   realEngineMs: number | null;
   /** |real engines' − virtual| / virtual. */
@@ -134,7 +134,7 @@ export function clockPairs(experiment: string, virtualCells: readonly CellEntry[
     const r = realCells.find((c) => JSON.stringify(c.params) === key) ?? null;
     const virtualMs = metricOf(experiment, v);
     const realMs = r ? metricOf(experiment, r) : null;
-    const realEngineMs = r && experiment !== DEMO_EXPERIMENTS.speculative ? engineTtftMean(r) : null;
+    const realEngineMs = r === null ? null : experiment === DEMO_EXPERIMENTS.speculative ? mean(r.laterTurnsEngineTtftMs) : engineTtftMean(r);
     return {
       experiment,
       params: v.params,

@@ -22,6 +22,11 @@ export interface CellEntry {
   firstVsLaterSpeedup: number | null;
   /** TTFT of turns ≥ 2. */
   laterTurnsTtftMs: Dist;
+  /**
+   * The engines' own TTFT of turns ≥ 2 (client TTFT − serving overhead), when every such request
+   * carried the engine's timing (real clock, kvlab engines); absent otherwise.
+   */
+  laterTurnsEngineTtftMs?: Dist;
   /** The run stopped early (Ctrl-C). */
   interrupted: boolean;
   /** Serving overhead and send lateness against the limits ('virtual' on the virtual clock). */
@@ -56,8 +61,16 @@ export function cellEntry(
   clock: Clock,
 ): CellEntry {
   const later: number[] = [];
-  for (const r of records) if (r.ok && r.turn > 1 && r.ttftMs !== null) later.push(r.ttftMs);
-  return { params, runDir, summary, firstVsLaterSpeedup: firstVsLaterSpeedup(records), laterTurnsTtftMs: dist(later), interrupted, servingCheck: servingCheck(summary, clock) };
+  const laterEngine: number[] = [];
+  for (const r of records) {
+    if (!r.ok || r.turn <= 1 || r.ttftMs === null) continue;
+    later.push(r.ttftMs);
+    const o = r.servingOverheadMs;
+    if (o !== null && o !== undefined && Number.isFinite(o)) laterEngine.push(r.ttftMs - o);
+  }
+  const entry: CellEntry = { params, runDir, summary, firstVsLaterSpeedup: firstVsLaterSpeedup(records), laterTurnsTtftMs: dist(later), interrupted, servingCheck: servingCheck(summary, clock) };
+  if (later.length > 0 && laterEngine.length === later.length) entry.laterTurnsEngineTtftMs = dist(laterEngine);
+  return entry;
 }
 
 /** The note summary.json carries when cells are CPU-bound (null when none is). */

@@ -80,6 +80,16 @@ describe('two-clock pairs, the engines\' own TTFT', () => {
     expect(text).toMatch(/engines' own TTFT .* agrees with the virtual clock within 15 % in 1 of 1 cells: what the clocks differ by beyond that is the serving path/);
   });
 
+  it("judges turns 2+ of speculative prefill by the engines' own TTFT of those turns", () => {
+    const t = (turn: number, ttftMs: number, overheadMs: number): RequestRecord => ({ ...rec(turn, ttftMs), servingOverheadMs: overheadMs });
+    const v = [cell({ 'workload.speculativePrefill': true }, [rec(1, 500), rec(2, 40)])];
+    const r = [cellEntry({ 'workload.speculativePrefill': true }, 'x', summarize([]), [t(1, 900, 400), t(2, 50, 12), t(3, 46, 4)], false, 'real')];
+    const [p] = clockPairs('speculative-prefill', v, r);
+    expect(p.realMs).toBe(48);
+    expect(p.realEngineMs).toBe(40);
+    expect(p.engineDifference).toBe(0);
+  });
+
   it('leaves the engines\' figure unknown when some request came without the engine\'s timing', () => {
     const [p] = clockPairs('prefix-ratio-sweep', virtual, [real([timed(110, 30), rec(1, 90)])]);
     expect(p.realEngineMs).toBeNull();
