@@ -8,6 +8,7 @@
  * limit meets it.
  */
 import type { RequestRecord } from './records.ts';
+import type { RecordSource } from './record-source.ts';
 
 export const SLO_METRICS = ['ttft_ms', 'ttfat_ms', 'tpot_ms', 'e2e_ms'] as const;
 export type SloMetric = (typeof SLO_METRICS)[number];
@@ -53,7 +54,7 @@ export function meetsSlos(r: RequestRecord, slos: Slos): boolean {
   return true;
 }
 
-export function goodput(records: readonly RequestRecord[], slos: Slos, durationS: number): Goodput {
+export function goodput(records: RecordSource<RequestRecord>, slos: Slos, durationS: number): Goodput {
   let met = 0;
   for (const r of records) if (meetsSlos(r, slos)) met++;
   return {

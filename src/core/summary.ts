@@ -8,10 +8,17 @@
  * Dynamo's benchmark scripts use), computed by simple-statistics' quantileSorted (numpy's linear
  * method, "type 7", since simple-statistics 7.12; earlier 7.x releases picked a neighbouring rank
  * instead, hence the ^7.12.1 floor in package.json); std is the population standard deviation.
+ *
+ * Records come from a RecordSource (core/record-source.ts: an array, or a long virtual run's columns
+ * that make each record as it is reached): every function here reads them in passes and keeps only
+ * numbers, so it never needs the records all at once. A Dist sorts its values first, so it does not
+ * depend on the order they were gathered in; a mean over unsorted values (firstVsLaterSpeedup) keeps
+ * the records' order.
  */
 import { mean as ssMean, quantileSorted, standardDeviation } from 'simple-statistics';
 import { sortFloat64 } from './sort-float64.ts';
 import { PRIORITY_CLASS_TAG, type Dist, type RequestRecord, type Summary, type TurnSummary } from './records.ts';
+import type { RecordSource } from './record-source.ts';
 
 /** p-th percentile (0..100, clamped) of an ascending array, linear interpolation; null when empty. */
 export function percentileSorted(sorted: readonly number[], p: number): number | null {
@@ -50,21 +57,16 @@ function sortedDist(sorted: Float64Array): Dist {
   };
 }
 
-function values(records: readonly RequestRecord[], pick: (r: RequestRecord) => number | null | undefined): number[] {
-  const out: number[] = [];
-  for (const r of records) {
-    if (!r.ok) continue;
-    const v = pick(r);
-    if (v !== null && v !== undefined && Number.isFinite(v)) out.push(v);
-  }
-  return out;
+/** Appends `v` when it is a finite number (a successful request's metric; null when not measured). */
+function pushFinite(out: number[], v: number | null | undefined): void {
+  if (v !== null && v !== undefined && Number.isFinite(v)) out.push(v);
 }
 
 /**
  * Duration of a run from its records: first send to last completion, seconds. Used when the caller
  * does not pass the measured wall duration.
  */
-export function spanS(records: readonly RequestRecord[]): number {
+export function spanS(records: RecordSource<RequestRecord>): number {
   let start = Infinity;
   let end = -Infinity;
   for (const r of records) {
@@ -87,7 +89,7 @@ export interface SummarizeOptions {
   itlMs?: Dist;
 }
 
-export function summarize(records: readonly RequestRecord[], durationS: number = spanS(records), opts: SummarizeOptions = {}): Summary {
+export function summarize(records: RecordSource<RequestRecord>, durationS: number = spanS(records), opts: SummarizeOptions = {}): Summary {
   const withItl = (opts.itl ?? true) && opts.itlMs === undefined;
   let succeeded = 0;
   let inputTokens = 0;
@@ -108,10 +110,20 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   const overhead: number[] = [];
   let overheadTtft = 0;
   const late: number[] = [];
+  const ttft: number[] = [];
+  const ttfat: number[] = [];
+  const e2e: number[] = [];
+  const tpot: number[] = [];
+  let requests = 0;
   for (const r of records) {
+    requests++;
     if (r.lateMs !== null && r.lateMs !== undefined && Number.isFinite(r.lateMs)) late.push(r.lateMs);
     if (r.ok) {
       succeeded++;
+      pushFinite(ttft, r.ttftMs);
+      pushFinite(ttfat, r.ttfatMs);
+      pushFinite(e2e, r.e2eMs);
+      pushFinite(tpot, r.tpotMs);
       inputTokens += r.inputTokens ?? 0;
       outputTokens += r.outputTokens ?? 0;
       if (r.cachedTokens !== null && r.cachedTokens !== undefined && r.inputTokens) {
@@ -139,9 +151,9 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
   let overheadSum = 0;
   for (const o of overhead) overheadSum += o;
   return {
-    requests: records.length,
+    requests,
     succeeded,
-    failed: records.length - succeeded,
+    failed: requests - succeeded,
     durationS: d,
     requestsPerS: d > 0 ? succeeded / d : 0,
     inputTokens,
@@ -149,10 +161,10 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
     cachedTokens,
     outputTokensPerS: d > 0 ? outputTokens / d : 0,
     cacheHitRatio: anyCached && hitIn > 0 ? cachedTokens / hitIn : null,
-    ttftMs: dist(values(records, (r) => r.ttftMs)),
-    ttfatMs: dist(values(records, (r) => r.ttfatMs)),
-    e2eMs: dist(values(records, (r) => r.e2eMs)),
-    tpotMs: dist(values(records, (r) => r.tpotMs)),
+    ttftMs: dist(ttft),
+    ttfatMs: dist(ttfat),
+    e2eMs: dist(e2e),
+    tpotMs: dist(tpot),
     itlMs: opts.itlMs ?? (withItl ? sortedDist(sortFloat64(itl.subarray(0, nItl))) : dist([])),
     servingOverheadMs: dist(overhead),
     servingOverheadShare: overhead.length > 0 && overheadTtft > 0 ? overheadSum / overheadTtft : null,
@@ -164,7 +176,7 @@ export function summarize(records: readonly RequestRecord[], durationS: number =
 }
 
 /** TTFT per priority class, when records carry one (nothing otherwise: summaries stay as they were). */
-function ttftByClass(records: readonly RequestRecord[]): { ttftMsByClass?: Record<string, Dist> } {
+function ttftByClass(records: RecordSource<RequestRecord>): { ttftMsByClass?: Record<string, Dist> } {
   const byClass = new Map<string, number[]>();
   for (const r of records) {
     const cls = r.tags?.[PRIORITY_CLASS_TAG];
@@ -187,44 +199,47 @@ export function errorKey(r: RequestRecord): string {
   return msg.slice(0, 60) || 'unknown';
 }
 
-export function perTurn(records: readonly RequestRecord[]): TurnSummary[] {
-  const byTurn = new Map<number, RequestRecord[]>();
+export function perTurn(records: RecordSource<RequestRecord>): TurnSummary[] {
+  // One pass: per turn its counts and the numbers its Dists need (not its records).
+  const byTurn = new Map<number, { count: number; failed: number; cached: number; input: number; ttft: number[]; e2e: number[] }>();
   for (const r of records) {
-    const list = byTurn.get(r.turn);
-    if (list) list.push(r);
-    else byTurn.set(r.turn, [r]);
+    let t = byTurn.get(r.turn);
+    if (!t) byTurn.set(r.turn, (t = { count: 0, failed: 0, cached: 0, input: 0, ttft: [], e2e: [] }));
+    t.count++;
+    if (!r.ok) {
+      t.failed++;
+      continue;
+    }
+    t.cached += r.cachedTokens ?? 0;
+    t.input += r.inputTokens ?? 0;
+    pushFinite(t.ttft, r.ttftMs);
+    pushFinite(t.e2e, r.e2eMs);
   }
   return [...byTurn.keys()]
     .sort((a, b) => a - b)
     .map((turn) => {
-      const rs = byTurn.get(turn)!;
-      let cached = 0;
-      let input = 0;
-      let failed = 0;
-      for (const r of rs) {
-        if (!r.ok) {
-          failed++;
-          continue;
-        }
-        cached += r.cachedTokens ?? 0;
-        input += r.inputTokens ?? 0;
-      }
+      const t = byTurn.get(turn)!;
       return {
         turn,
-        count: rs.length,
-        failed,
-        ttftMs: dist(values(rs, (r) => r.ttftMs)),
-        e2eMs: dist(values(rs, (r) => r.e2eMs)),
-        cachedTokens: cached,
-        inputTokens: input,
+        count: t.count,
+        failed: t.failed,
+        ttftMs: dist(t.ttft),
+        e2eMs: dist(t.e2e),
+        cachedTokens: t.cached,
+        inputTokens: t.input,
       };
     });
 }
 
 /** Mean TTFT of turn 1 divided by mean TTFT of turns ≥ 2 (null when either side is empty). */
-export function firstVsLaterSpeedup(records: readonly RequestRecord[]): number | null {
-  const first = values(records.filter((r) => r.turn === 1), (r) => r.ttftMs);
-  const later = values(records.filter((r) => r.turn > 1), (r) => r.ttftMs);
+export function firstVsLaterSpeedup(records: RecordSource<RequestRecord>): number | null {
+  const first: number[] = [];
+  const later: number[] = [];
+  for (const r of records) {
+    if (!r.ok) continue;
+    if (r.turn === 1) pushFinite(first, r.ttftMs);
+    else if (r.turn > 1) pushFinite(later, r.ttftMs);
+  }
   if (first.length === 0 || later.length === 0) return null;
   const l = ssMean(later);
   return l > 0 ? ssMean(first) / l : null;

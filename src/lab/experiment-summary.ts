@@ -6,6 +6,7 @@
  * share of its TTFT is marked ⚠ in its progress line, its entry and the notes. Pure.
  */
 import type { Dist, RequestRecord, Summary } from '../core/records.ts';
+import type { RecordSource } from '../core/record-source.ts';
 import { servingCheck, type ServingCheck } from '../core/serving-check.ts';
 import { dist, firstVsLaterSpeedup } from '../core/summary.ts';
 import type { GroundTruth } from '../core/ground-truth.ts';
@@ -56,7 +57,7 @@ export function cellEntry(
   params: Record<string, unknown>,
   runDir: string,
   summary: Summary,
-  records: readonly RequestRecord[],
+  records: RecordSource<RequestRecord>,
   interrupted: boolean,
   clock: Clock,
 ): CellEntry {

@@ -36,7 +36,8 @@ export class OracleTwins {
   static run(workload: Workload, cluster: ResolvedCluster, seed: number): Twin {
     const config = virtualClusterConfig(cluster);
     config.router = OracleTwins.router(cluster);
-    // Only the summary is wanted: the twin's records are streamed and kept without their gaps.
+    // Only the summary is wanted: the twin's records are streamed, kept without their gaps as columns,
+    // and summarised one at a time (kept-records.ts).
     const kept = new KeptRecords();
     const res = runVirtual({ workload, cluster: config, seed, onRecord: (r) => kept.add(r) });
     return { summary: summarize(kept.records, res.durationMs / 1000, { itlMs: kept.itlDist() }), bestCaseHitRatio: res.stats.bestCaseHitRatio };

@@ -8,10 +8,12 @@
  * Records are streamed: each is appended to requests.jsonl as its request completes (the run keeps
  * none), and the cell keeps only what run.json's summary needs (virtual/kept-records.ts: the records
  * without their ITL gaps, and the gaps as value → count — a virtual run's gaps are shared step
- * durations — which give the very same ITL distribution).
+ * durations — which give the very same ITL distribution). run.json is computed from those columns
+ * in passes that make one record at a time (core/record-source.ts), never the whole array again.
  */
 import type { Workload } from '../client/workloads/types.ts';
 import type { BenchRecord } from '../client/runner/types.ts';
+import type { RecordSource } from '../core/record-source.ts';
 import { RunFolder } from '../client/output/run-folder.ts';
 import { buildRunFile, type BenchRunFile } from '../client/report/run-file.ts';
 import { emptyBreakdown, meteredTiming, meterShares, RooflineTiming, type StepMeter } from '../mocker/engine/index.ts';
@@ -28,8 +30,11 @@ export interface CellRunMeta {
 
 export interface CellRun {
   run: BenchRunFile;
-  /** A virtual cell's come without their ITL gaps (those are in requests.jsonl and in run.summary.itlMs). */
-  records: BenchRecord[];
+  /**
+   * The records, to iterate (an array for a real cell); a virtual cell's are its kept columns, made one
+   * at a time and without their ITL gaps (those are in requests.jsonl and in run.summary.itlMs).
+   */
+  records: RecordSource<BenchRecord>;
   interrupted: boolean;
 }
 

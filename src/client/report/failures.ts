@@ -7,6 +7,7 @@
  */
 import { errorKey } from '../../core/summary.ts';
 import type { RequestRecord } from '../../core/records.ts';
+import type { RecordSource } from '../../core/record-source.ts';
 import { DEFAULT_MAX_FAILED_SHARE } from '../bench-defaults.ts';
 
 export { DEFAULT_MAX_FAILED_SHARE };
@@ -30,7 +31,7 @@ export interface FailureCheck {
   byError: FailureKind[];
 }
 
-export function checkFailures(records: readonly RequestRecord[], maxShare: number = DEFAULT_MAX_FAILED_SHARE): FailureCheck {
+export function checkFailures(records: RecordSource<RequestRecord>, maxShare: number = DEFAULT_MAX_FAILED_SHARE): FailureCheck {
   const kinds = new Map<string, FailureKind>();
   let failed = 0;
   for (const r of records) {

@@ -5,9 +5,12 @@
  * interruption facts, the failure check (failures.ts: did more requests fail than the limit allows?),
  * warnings found before sending, and the serving check (core/serving-check: can the real-clock
  * numbers be trusted as the engine's?). Pure: compute here, write in output/, print in render-summary.
+ * The records are a RecordSource (an array, or a long virtual run's columns): read in passes, never
+ * held, so a run of a million records is summarised one record at a time.
  */
 import { SCHEMA_VERSION, type Dist, type RequestRecord, type RunFile } from '../../core/records.ts';
 import { firstVsLaterSpeedup, perTurn, summarize } from '../../core/summary.ts';
+import { where, type RecordSource } from '../../core/record-source.ts';
 import { goodput, type Goodput, type Slos } from '../../core/goodput.ts';
 import { servingCheck, type ServingCheck, type ServingClock } from '../../core/serving-check.ts';
 import type { BenchRecord } from '../runner/types.ts';
@@ -66,22 +69,23 @@ export interface RunMeta extends Pick<RunFile, 'command' | 'label' | 'config' | 
 }
 
 /** Records grouped by the value of one tag (records without it are left out). */
-export function byTag(records: readonly RequestRecord[], tag: string): TagGroup[] {
-  const groups = new Map<string, RequestRecord[]>();
+export function byTag(records: RecordSource<RequestRecord>, tag: string): TagGroup[] {
+  // The tag's values first, then each group as a filtered pass (a few document types: a few passes).
+  const values = new Set<string>();
   for (const r of records) {
     const v = r.tags?.[tag];
-    if (v === undefined) continue;
-    const key = String(v);
-    const list = groups.get(key);
-    if (list) list.push(r);
-    else groups.set(key, [r]);
+    if (v !== undefined) values.add(String(v));
   }
-  return [...groups.keys()].sort().map((value) => {
-    const rs = groups.get(value)!;
-    const s = summarize(rs, 0);
+  return [...values].sort().map((value) => {
+    const rs = where(records, (r) => {
+      const v = r.tags?.[tag];
+      return v !== undefined && String(v) === value;
+    });
+    // The group's ITL is not shown: its gaps are not gathered.
+    const s = summarize(rs, 0, { itl: false });
     return {
       value,
-      requests: rs.length,
+      requests: s.requests,
       failed: s.failed,
       ttftMs: s.ttftMs,
       firstVsLaterSpeedup: firstVsLaterSpeedup(rs),
@@ -90,7 +94,7 @@ export function byTag(records: readonly RequestRecord[], tag: string): TagGroup[
   });
 }
 
-export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): BenchRunFile {
+export function buildRunFile(records: RecordSource<BenchRecord>, meta: RunMeta): BenchRunFile {
   const summary = summarize(records, meta.durationS, { itlMs: meta.itlMs });
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -108,7 +112,7 @@ export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): Be
     thresholds: evaluateThresholds(meta.thresholds ?? [], records, summary),
     goodput: meta.slos ? goodput(records, meta.slos, meta.durationS) : null,
     sendLateMs: summary.sendLateMs.count > 0 ? summary.sendLateMs : null,
-    retries: records.reduce((a, r) => a + (r.retries ?? 0), 0),
+    retries: retries(records),
     warmup: meta.warmup ? { requests: meta.warmup.requests, failed: meta.warmup.failed, durationS: meta.warmup.durationMs / 1000 } : null,
     interrupted: meta.interrupted ?? false,
     cancelledInFlight: meta.cancelledInFlight ?? 0,
@@ -116,4 +120,11 @@ export function buildRunFile(records: readonly BenchRecord[], meta: RunMeta): Be
     failures: checkFailures(records, meta.maxFailedShare),
     warnings: [...(meta.warnings ?? [])],
   };
+}
+
+/** Retries over the run's records. */
+function retries(records: RecordSource<BenchRecord>): number {
+  let n = 0;
+  for (const r of records) n += r.retries ?? 0;
+  return n;
 }

@@ -11,6 +11,7 @@
  * core/summary's interpolation, so they match run.json.
  */
 import type { RequestRecord, Summary } from '../../core/records.ts';
+import type { RecordSource } from '../../core/record-source.ts';
 import { percentileSorted } from '../../core/summary.ts';
 
 export const TREND_METRICS = ['ttft_ms', 'ttfat_ms', 'e2e_ms', 'tpot_ms', 'itl_ms', 'serving_overhead_ms'] as const;
@@ -90,7 +91,7 @@ export function parseThreshold(source: string): Threshold {
   };
 }
 
-function trendValues(records: readonly RequestRecord[], metric: (typeof TREND_METRICS)[number]): number[] {
+function trendValues(records: RecordSource<RequestRecord>, metric: (typeof TREND_METRICS)[number]): number[] {
   const out: number[] = [];
   for (const r of records) {
     if (!r.ok) continue;
@@ -106,7 +107,7 @@ function trendValues(records: readonly RequestRecord[], metric: (typeof TREND_ME
 }
 
 /** The observed value a threshold compares (null when there is no data). */
-export function observe(t: Threshold, records: readonly RequestRecord[], summary: Summary): number | null {
+export function observe(t: Threshold, records: RecordSource<RequestRecord>, summary: Summary): number | null {
   switch (t.metric) {
     case 'error_rate':
       if (summary.requests === 0) return null;
@@ -150,7 +151,7 @@ export function compare(observed: number, op: ThresholdOp, limit: number): boole
   }
 }
 
-export function evaluateThresholds(thresholds: readonly Threshold[], records: readonly RequestRecord[], summary: Summary): ThresholdResult[] {
+export function evaluateThresholds(thresholds: readonly Threshold[], records: RecordSource<RequestRecord>, summary: Summary): ThresholdResult[] {
   return thresholds.map((t) => {
     const observed = observe(t, records, summary);
     return { threshold: t.source, metric: t.metric, observed, ok: observed !== null && compare(observed, t.op, t.limit) };

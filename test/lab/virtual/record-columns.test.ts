@@ -15,7 +15,7 @@ describe('records kept as columns', () => {
     const cols = new RecordColumns<Record<string, unknown>>();
     for (const r of added) cols.add(r);
     expect(cols.length).toBe(9000);
-    const back = cols.toArray();
+    const back = [...cols];
     expect(back).toEqual(added);
     for (let i = 0; i < added.length; i += 97) expect(Object.keys(back[i])).toEqual(Object.keys(added[i]));
     expect(JSON.stringify(back)).toBe(JSON.stringify(added));
@@ -23,6 +23,22 @@ describe('records kept as columns', () => {
     expect('lateMs' in back[1]).toBe(true);
     // Shared values stay shared (a conversation's tags object).
     expect(back[1].tags).toBe(tags);
+  });
+
+  it('makes a new object for each record when an iteration reaches it, every pass', () => {
+    const cols = new RecordColumns<{ a: number; b?: string }>();
+    cols.add({ a: 1 });
+    cols.add({ a: 2, b: 'x' });
+    const pass = cols[Symbol.iterator]();
+    const first = pass.next().value;
+    expect(first).toEqual({ a: 1 });
+    // Added after the pass started and before it got there: reached like the others.
+    cols.add({ a: 3 });
+    expect([pass.next().value, pass.next().value, pass.next().done]).toEqual([{ a: 2, b: 'x' }, { a: 3 }, true]);
+    const again = [...cols];
+    expect(again).toEqual([{ a: 1 }, { a: 2, b: 'x' }, { a: 3 }]);
+    expect(again[0]).not.toBe(first);
+    expect(cols.length).toBe(3);
   });
 
   it('refuses an index it does not hold', () => {
