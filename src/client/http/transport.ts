@@ -24,6 +24,7 @@ import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { TurnResult } from '../runner/types.ts';
 import { AttemptError, runAttempt, type AttemptOutcome, type FailureKind } from './attempt.ts';
 import { BodyBuffers } from './body-buffers.ts';
+import { ClientAgent } from './h1-pool.ts';
 import { Deadlines } from './deadlines.ts';
 import { encodeJsonBody } from './json-body.ts';
 import { readClock } from './read-clock.ts';
@@ -90,9 +91,12 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** A pooled agent suited to long streams (undici's own idle timeouts off: ours is per request). */
+/**
+ * A pooled agent suited to long streams (undici's own idle timeouts off: ours is per request); its
+ * streamed POSTs to http:// servers go over the client's own kept-alive connections (h1-pool.ts).
+ */
 export function createAgent(): Agent {
-  return new Agent({ keepAliveTimeout: 10_000, headersTimeout: 0, bodyTimeout: 0, connections: null });
+  return new ClientAgent({ keepAliveTimeout: 10_000, headersTimeout: 0, bodyTimeout: 0, connections: null });
 }
 
 /** `http://h:p`, `http://h:p/`, `http://h:p/v1` → `http://h:p/v1`. */
