@@ -63,11 +63,13 @@ function workload(c: Client, count: number, seed: string): Workload {
 }
 
 /** CPU µs per request (user, system) of one run of `count` requests. */
-async function measure(c: Client, url: string, count: number, seed: string): Promise<{ user: number; system: number }> {
+async function measure(c: Client, url: string, count: number, seed: string, profile: { start(): Promise<void>; stop(): Promise<void> } | null = null): Promise<{ user: number; system: number }> {
   const w = workload(c, count, seed);
+  await profile?.start();
   const c0 = process.cpuUsage();
   const result = await c.runBench({ command: 'send-path-profile', workload: w, urls: [url], model: 'kvlab-mock' });
   const d = process.cpuUsage(c0);
+  await profile?.stop();
   const bad = result.records.find((r) => !r.ok || r.inputTokens !== tokens + 7);
   if (bad) throw new Error(`a request failed or was miscounted: ${bad.error ?? `${bad.inputTokens} prompt tokens`}`);
   return { user: d.user / count, system: d.system / count };
@@ -98,17 +100,21 @@ try {
   console.log(`${sizes.join(' / ')} requests of ${tokens} lorem tokens per run, ${direct ? 'straight to the worker' : 'through a kv router'}; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   for (let r = 0; r < runs; r++) {
     for (let k = 0; k < cases.length; k++) {
-      const profiled = session !== null && k === 0;
-      if (profiled) {
-        if (r === 0) session.connect();
-        await session.post('Profiler.enable');
-        await session.post('Profiler.start');
-      }
-      const m = await measure(cases[k].c, url, cases[k].requests, `run/${r}/${cases[k].name}`);
-      if (profiled) {
-        const { profile } = await session.post('Profiler.stop');
-        writeFileSync(runs > 1 ? `${profileFile}.${r}` : profileFile, JSON.stringify(profile));
-      }
+      const profile =
+        session !== null && k === 0
+          ? {
+              async start() {
+                if (r === 0) session.connect();
+                await session.post('Profiler.enable');
+                await session.post('Profiler.start');
+              },
+              async stop() {
+                const { profile: p } = await session.post('Profiler.stop');
+                writeFileSync(runs > 1 ? `${profileFile}.${r}` : profileFile, JSON.stringify(p));
+              },
+            }
+          : null;
+      const m = await measure(cases[k].c, url, cases[k].requests, `run/${r}/${cases[k].name}`, profile);
       per[k].total.push(m.user + m.system);
       per[k].user.push(m.user);
       per[k].system.push(m.system);

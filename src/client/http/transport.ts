@@ -1,6 +1,7 @@
 /**
  * The HTTP transport of the benchmark client: sends one chat or completion request to an
- * OpenAI-compatible endpoint over a pooled undici Agent (never the global fetch), streaming by default
+ * OpenAI-compatible endpoint over a pooled agent (never the global fetch; `createAgent`: the client's
+ * own HTTP/1.1 connections for plain-HTTP POSTs, h1-pool.ts, undici for the rest), streaming by default
  * with `stream_options.include_usage`, and turns the answer into a `SendResult` (timings on the
  * caller's clock, tokens, cached tokens, serving worker, error). Each attempt runs on undici's
  * dispatch callbacks (attempt.ts); the request headers and paths are built once per transport, the
