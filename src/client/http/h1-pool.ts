@@ -1,7 +1,7 @@
 /**
  * The transport's own HTTP/1.1 connections for its requests to plain-HTTP servers: kept-alive
  * sockets per origin (as many as requests in flight, idle ones reused last-in first-out), each request
- * written with one write call (its head and body handed to the socket together), each answer read
+ * written with one writev (its head and body handed to the socket together), each answer read
  * from the socket's 'data' reads by h1-response.ts and handed to the attempt's undici-style handler
  * (onRequestStart / onResponseStart / onResponseData / onResponseEnd / onResponseError) as ranges of
  * those reads. It replaces, for these requests only, undici's request queue, its WebAssembly parser
@@ -105,14 +105,11 @@ class Conn implements H1ResponseSink {
     this.reader.reset();
     const s = this.socket;
     if (this.uses > 1) s.ref();
-    if (typeof x.body === 'string') {
-      s.write(x.head + x.body, 'utf8');
-    } else {
-      s.cork();
-      s.write(x.head, 'latin1');
-      s.write(x.body);
-      s.uncork();
-    }
+    // One writev: the head in latin1 (as undici writes header values), the body as it is (a string in UTF-8).
+    s.cork();
+    s.write(x.head, 'latin1');
+    s.write(x.body, 'utf8');
+    s.uncork();
   }
 
   head(status: number, headers: H1Headers): void {
@@ -203,6 +200,9 @@ class H1Origin {
   private lastPath = '';
   private lastHeaders: readonly string[] | null = null;
   private lastHead = '';
+  /** Set by `close`: resolves once the last connection is gone. */
+  private closed: Promise<void> | null = null;
+  private closing: (() => void) | null = null;
 
   constructor(origin: string) {
     const u = new URL(origin);
@@ -260,10 +260,6 @@ class H1Origin {
     if (i >= 0) this.idle.splice(i, 1);
     if (this.live.size === 0) this.closing?.();
   }
-
-  /** Called once the last connection is gone, after `close`. */
-  private closing: (() => void) | null = null;
-  private closed: Promise<void> | null = null;
 
   /** Closes the idle connections now and the others as their answers end. */
   close(): Promise<void> {

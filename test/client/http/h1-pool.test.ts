@@ -61,6 +61,20 @@ describe('the client agent (own HTTP/1.1 connections)', () => {
     expect(Number(mine[0].headers['content-length'])).toBe(Buffer.byteLength(mine[0].body));
   });
 
+  it('does not reuse a connection whose Keep-Alive timeout is within a second of running out', async () => {
+    handle = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'keep-alive': 'timeout=1' });
+      res.end(VLLM);
+    };
+    const t = createTransport({ baseUrl: url });
+    const n0 = hits.length;
+    expect((await t.sendChat(chat)).ok).toBe(true);
+    expect((await t.sendChat(chat)).ok).toBe(true);
+    await t.close();
+    const mine = hits.slice(n0);
+    expect(mine[1].port).not.toBe(mine[0].port);
+  });
+
   it('opens a connection per request in flight', async () => {
     const waiting: ServerResponse[] = [];
     handle = (_req, res) => {
