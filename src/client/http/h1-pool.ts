@@ -6,8 +6,8 @@
  * (onRequestStart / onResponseStart / onResponseData / onResponseEnd / onResponseError) as ranges of
  * those reads. It replaces, for these requests only, undici's request queue, its WebAssembly parser
  * and the readable-stream reads under it — the larger part of the client's CPU per request once the
- * body is written from token ids (bench/suites/serving-path.ts). Anything else (https, other
- * methods, the admin requests) goes to undici (`ClientAgent` is an undici Agent).
+ * body is written from token ids (bench/suites/serving-path.ts). Which requests come here is
+ * client-agent.ts's choice.
  *
  * Reuse: an idle socket is dropped when the server closes it, when its `Keep-Alive: timeout` is
  * within a second of running out (as undici does), or when it sends bytes while idle. A request that
@@ -16,7 +16,7 @@
  * error, code ECONNRESET/ECONNREFUSED/..., retried by the transport's policy).
  */
 import { connect, type Socket } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { H1ResponseReader, type H1Headers, type H1ResponseSink } from './h1-response.ts';
 
 /** A socket that closed under a request (undici's SocketError code: a connection error, retryable before the answer starts). */
@@ -190,7 +190,8 @@ class Conn implements H1ResponseSink {
 const BAD_VALUE = /[\r\n\0]/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-class H1Origin {
+/** The kept-alive connections to one origin (`http://host:port`). */
+export class H1Origin {
   readonly host: string;
   readonly port: number;
   private readonly hostHeader: string;
@@ -212,7 +213,7 @@ class H1Origin {
   }
 
   /** The request's head up to its content-length value (built once per path and header list). */
-  headOf(path: string, headers: readonly string[]): string {
+  private headOf(path: string, headers: readonly string[]): string {
     if (path === this.lastPath && headers === this.lastHeaders) return this.lastHead;
     if (BAD_VALUE.test(path) || path[0] !== '/') throw new Error(`invalid request path '${path}'`);
     let head = `POST ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\nconnection: keep-alive\r\n`;
@@ -229,6 +230,21 @@ class H1Origin {
     this.lastHeaders = headers;
     this.lastHead = head;
     return head;
+  }
+
+  /** Sends one POST; its answer, or its failure, goes to `handler` (undici's dispatch-handler callbacks). */
+  request(path: string, headers: readonly string[], body: Buffer | string, handler: Dispatcher.DispatchHandler): void {
+    let head: string;
+    try {
+      head = this.headOf(path, headers);
+    } catch (err) {
+      handler.onResponseError?.(new Controller(() => {}), err as Error);
+      return;
+    }
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const x = new Exchange(this, `${head}${length}\r\n\r\n`, body, handler);
+    handler.onRequestStart?.(x.controller, {});
+    if (!x.controller.aborted) this.start(x);
   }
 
   start(x: Exchange): void {
@@ -274,79 +290,5 @@ class H1Origin {
   /** Closes every connection now (answers in flight fail). */
   destroyAll(): void {
     for (const c of [...this.live]) c.destroy();
-  }
-}
-
-/**
- * The client's connection pool: an undici Agent whose streamed POSTs to http:// origins (the
- * transport's attempts, with a Buffer or string body and a flat header list) go over h1 connections
- * of its own; everything else goes through undici.
- */
-export class ClientAgent extends Agent {
-  private readonly origins = new Map<string, H1Origin>();
-  private shut = false;
-
-  override dispatch(opts: Agent.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const { origin, body, headers } = opts;
-    if (
-      this.shut ||
-      opts.method !== 'POST' ||
-      typeof origin !== 'string' ||
-      !origin.startsWith('http://') ||
-      !Array.isArray(headers) ||
-      !(typeof body === 'string' || Buffer.isBuffer(body)) ||
-      typeof handler.onRequestStart !== 'function'
-    ) {
-      return super.dispatch(opts, handler);
-    }
-    let o = this.origins.get(origin);
-    if (o === undefined) {
-      o = new H1Origin(origin);
-      this.origins.set(origin, o);
-    }
-    let head: string;
-    try {
-      head = o.headOf(opts.path, headers as string[]);
-    } catch (err) {
-      handler.onResponseError?.(new Controller(() => {}), err as Error);
-      return true;
-    }
-    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    const x = new Exchange(o, `${head}${length}\r\n\r\n`, body, handler);
-    handler.onRequestStart(x.controller, {});
-    if (!x.controller.aborted) o.start(x);
-    return true;
-  }
-
-  private ownClosed: Promise<unknown> | null = null;
-
-  /** Closes its own connections (idle ones now, the others once answered) and undici's. */
-  override close(): Promise<void>;
-  override close(callback: () => void): void;
-  override close(callback?: () => void): Promise<void> | void {
-    // undici's close() without a callback calls close(callback) itself.
-    const own = this.closeOwn(false);
-    if (!callback) return own.then(() => super.close());
-    void own.then(() => super.close(callback));
-  }
-
-  override destroy(): Promise<void>;
-  override destroy(err: Error | null): Promise<void>;
-  override destroy(callback: () => void): void;
-  override destroy(err: Error | null, callback: () => void): void;
-  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
-    const own = this.closeOwn(true);
-    const err = typeof a === 'function' ? null : (a ?? null);
-    const callback = typeof a === 'function' ? a : b;
-    if (!callback) return own.then(() => super.destroy(err));
-    void own.then(() => super.destroy(err, callback));
-  }
-
-  private closeOwn(force: boolean): Promise<unknown> {
-    this.shut = true;
-    const origins = [...this.origins.values()];
-    if (force) for (const o of origins) o.destroyAll();
-    this.ownClosed ??= Promise.all(origins.map((o) => o.close()));
-    return this.ownClosed;
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAgent, createTransport } from '../../../src/client/http/transport.ts';
-import { ClientAgent } from '../../../src/client/http/h1-pool.ts';
+import { ClientAgent } from '../../../src/client/http/client-agent.ts';
 import { VLLM } from './fixtures.ts';
 
 interface Hit {
