@@ -10,9 +10,12 @@
  * Approximation: the text is word salad (uniform over the vocabulary), not natural language.
  */
 import type { Rng } from './rng.ts';
-import { encode } from './tokenizer.ts';
+import { LOREM_VOCAB_TABLE } from './lorem-vocab.ts';
 
-/** Candidate words; only those that are a single token after a space are kept (see LOREM_WORDS; other tokenizers pick their own: tokenizers/answer-words). */
+/**
+ * Candidate words; those that are a single o200k token after a space are the vocabulary (lorem-vocab.ts
+ * holds them with their ids; other tokenizers pick their own: tokenizers/answer-words).
+ */
 export const CANDIDATES = `
 lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore
 et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris nisi aliquip ex
@@ -80,17 +83,15 @@ reply drink occur support speech nature range steam motion path liquid log meant
 neck
 `;
 
+/** The vocabulary: words and ids from the table (lorem-vocab.ts: no tokenizer loaded). */
 function buildVocabulary(): { words: string[]; ids: number[] } {
   const words: string[] = [];
   const ids: number[] = [];
-  const seen = new Set<number>();
-  for (const w of CANDIDATES.split(/\s+/)) {
-    if (!/^[a-z]+$/.test(w)) continue;
-    const t = encode(' ' + w);
-    if (t.length !== 1 || seen.has(t[0])) continue;
-    seen.add(t[0]);
+  for (const pair of LOREM_VOCAB_TABLE.split(/\s+/)) {
+    if (pair === '') continue;
+    const [w, id] = pair.split(':');
     words.push(w);
-    ids.push(t[0]);
+    ids.push(Number(id));
   }
   return { words, ids };
 }
