@@ -15,7 +15,8 @@
  * (`preprocess: false`) and the worker publishes vLLM events with token ids, which the router re-hashes
  * (`kvEventTokenIds: true`) — the path of every release before this one, with today's tokenizer and
  * memo (their own gains are in the tokenizer suite); its client sends messages whose text is built
- * when sent and serialised by JSON.stringify (the client of every release before this one). Runs
+ * when sent and serialised by JSON.stringify (the request body of every release before this one;
+ * today's connections and answer reading, so the baseline isolates how the body is made). Runs
  * alternate between the two pairs. A second set of figures sends 100-token prompts on the new path:
  * the per-request cost no prompt removes.
  */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  CANDIDATES,
   isLoremToken,
   LOREM_TOKEN_IDS,
   loremTokenArray,
@@ -26,6 +27,20 @@ describe('lorem vocabulary', () => {
       expect(encode(' ' + w)).toEqual([LOREM_TOKEN_IDS[i]]);
     });
     expect(LOREM_WORDS).toContain('lorem');
+  });
+
+  it('is exactly the candidates that o200k encodes as one token after a space, in order, an id taken once', () => {
+    const words: string[] = [];
+    const ids: number[] = [];
+    for (const w of CANDIDATES.split(/\s+/)) {
+      if (!/^[a-z]+$/.test(w)) continue;
+      const t = encode(' ' + w);
+      if (t.length !== 1 || ids.includes(t[0])) continue;
+      words.push(w);
+      ids.push(t[0]);
+    }
+    expect(LOREM_WORDS).toEqual(words);
+    expect(LOREM_TOKEN_IDS).toEqual(ids);
   });
 
   it('any token sequence decodes to text that re-encodes to the same tokens', () => {

@@ -1,6 +1,7 @@
 /**
  * The HTTP transport of the benchmark client: sends one chat or completion request to an
- * OpenAI-compatible endpoint over a pooled undici Agent (never the global fetch), streaming by default
+ * OpenAI-compatible endpoint over a pooled agent (never the global fetch; `createAgent`: the client's
+ * own HTTP/1.1 connections for plain-HTTP POSTs, client-agent.ts, undici for the rest), streaming by default
  * with `stream_options.include_usage`, and turns the answer into a `SendResult` (timings on the
  * caller's clock, tokens, cached tokens, serving worker, error). Each attempt runs on undici's
  * dispatch callbacks (attempt.ts); the request headers and paths are built once per transport, the
@@ -24,6 +25,7 @@ import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { TurnResult } from '../runner/types.ts';
 import { AttemptError, runAttempt, type AttemptOutcome, type FailureKind } from './attempt.ts';
 import { BodyBuffers } from './body-buffers.ts';
+import { ClientAgent } from './client-agent.ts';
 import { Deadlines } from './deadlines.ts';
 import { encodeJsonBody } from './json-body.ts';
 import { readClock } from './read-clock.ts';
@@ -90,9 +92,12 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** A pooled agent suited to long streams (undici's own idle timeouts off: ours is per request). */
+/**
+ * A pooled agent suited to long streams (undici's own idle timeouts off: ours is per request); its
+ * streamed POSTs to http:// servers go over the client's own kept-alive connections (client-agent.ts).
+ */
 export function createAgent(): Agent {
-  return new Agent({ keepAliveTimeout: 10_000, headersTimeout: 0, bodyTimeout: 0, connections: null });
+  return new ClientAgent({ keepAliveTimeout: 10_000, headersTimeout: 0, bodyTimeout: 0, connections: null });
 }
 
 /** `http://h:p`, `http://h:p/`, `http://h:p/v1` → `http://h:p/v1`. */
