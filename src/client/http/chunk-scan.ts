@@ -155,12 +155,7 @@ export class ChunkScanner {
 
   /** `choices`: the first element's pieces (the other elements only checked). */
   private choices(out: ScannedChunk): void {
-    this.i++; // [
-    this.ws();
-    if (this.peek() === RBRACKET) {
-      this.i++;
-      return;
-    }
+    if (!this.enter(RBRACKET)) return;
     if (this.peek() === LBRACE) this.choice(out);
     else this.skipValue();
     for (;;) {
@@ -211,12 +206,7 @@ export class ChunkScanner {
     p.reasoningContent = null;
     p.reasoning = null;
     p.tool = false;
-    this.i++; // {
-    this.ws();
-    if (this.peek() === RBRACE) {
-      this.i++;
-      return p;
-    }
+    if (!this.enter(RBRACE)) return p;
     for (;;) {
       const k = this.key();
       if (k === K.content) p.content = this.stringOrNull();
@@ -232,12 +222,7 @@ export class ChunkScanner {
   /** True when some tool call has a non-empty `function.name` or `function.arguments` string. */
   private toolCalls(): boolean {
     let found = false;
-    this.i++; // [
-    this.ws();
-    if (this.peek() === RBRACKET) {
-      this.i++;
-      return false;
-    }
+    if (!this.enter(RBRACKET)) return false;
     for (;;) {
       this.ws();
       if (this.peek() === LBRACE) {
@@ -249,12 +234,7 @@ export class ChunkScanner {
 
   private toolCall(): boolean {
     let piece = false;
-    this.i++; // {
-    this.ws();
-    if (this.peek() === RBRACE) {
-      this.i++;
-      return false;
-    }
+    if (!this.enter(RBRACE)) return false;
     for (;;) {
       const k = this.key();
       if (k === K.function) {
@@ -269,12 +249,7 @@ export class ChunkScanner {
   private toolFunction(): boolean {
     let name = '';
     let args = '';
-    this.i++; // {
-    this.ws();
-    if (this.peek() === RBRACE) {
-      this.i++;
-      return false;
-    }
+    if (!this.enter(RBRACE)) return false;
     for (;;) {
       const k = this.key();
       if (k === K.name) name = this.stringOrNull() ?? '';
@@ -286,12 +261,7 @@ export class ChunkScanner {
 
   private usage(): { p: number | null; c: number | null; cached: number | null } {
     const u = { p: null as number | null, c: null as number | null, cached: null as number | null };
-    this.i++; // {
-    this.ws();
-    if (this.peek() === RBRACE) {
-      this.i++;
-      return u;
-    }
+    if (!this.enter(RBRACE)) return u;
     for (;;) {
       const k = this.key();
       if (k === K.prompt_tokens) u.p = this.numberOrNull();
@@ -308,12 +278,7 @@ export class ChunkScanner {
   /** `nvext`: its timing (into `out`) and its cached tokens by medium (returned, or null). */
   private nvext(out: ScannedChunk): { cpu: number | null; disk: number | null } | null {
     let byMedium: { cpu: number | null; disk: number | null } | null = null;
-    this.i++; // {
-    this.ws();
-    if (this.peek() === RBRACE) {
-      this.i++;
-      return null;
-    }
+    if (!this.enter(RBRACE)) return null;
     for (;;) {
       const k = this.key();
       if (k === K.timing) {
@@ -342,12 +307,7 @@ export class ChunkScanner {
   private pair(a: number, b: number): [number | null, number | null] {
     let va: number | null = null;
     let vb: number | null = null;
-    this.i++; // {
-    this.ws();
-    if (this.peek() === RBRACE) {
-      this.i++;
-      return [va, vb];
-    }
+    if (!this.enter(RBRACE)) return [va, vb];
     for (;;) {
       const k = this.key();
       if (k === a) va = this.numberOrNull();
@@ -363,6 +323,15 @@ export class ChunkScanner {
    * After a member or element: true when a comma follows (another one comes), false when `close`
    * ends the object or array; anything else is declined.
    */
+  /** Moves past an opening `{` or `[` and its whitespace; false (past `close` too) when the value is empty. */
+  private enter(close: number): boolean {
+    this.i++;
+    this.ws();
+    if (this.peek() !== close) return true;
+    this.i++;
+    return false;
+  }
+
   private next(close: number): boolean {
     this.ws();
     const c = this.peek();
