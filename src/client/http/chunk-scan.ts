@@ -492,20 +492,14 @@ export class ChunkScanner {
     const c = this.peek();
     if (c === QUOTE) this.str();
     else if (c === LBRACE) {
-      this.i++;
-      this.ws();
-      if (this.peek() === RBRACE) this.i++;
-      else
+      if (this.enter(RBRACE))
         for (;;) {
           this.key();
           this.skipValue();
           if (!this.next(RBRACE)) break;
         }
     } else if (c === LBRACKET) {
-      this.i++;
-      this.ws();
-      if (this.peek() === RBRACKET) this.i++;
-      else
+      if (this.enter(RBRACKET))
         for (;;) {
           this.skipValue();
           if (!this.next(RBRACKET)) break;
