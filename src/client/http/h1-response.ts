@@ -97,6 +97,14 @@ export class H1ResponseReader {
     return this.state === S_DONE;
   }
 
+  /** Hands the sink up to `remaining` body bytes of `buf` from `pos`; returns where they end. */
+  private bodyBytes(buf: Buffer, pos: number): number {
+    const take = Math.min(this.remaining, buf.length - pos);
+    this.remaining -= take;
+    this.sink.body(buf, pos, pos + take);
+    return pos + take;
+  }
+
   /** The bytes of one read. Throws H1ProtocolError; bytes after a complete response are an error too. */
   push(buf: Buffer): void {
     let pos = 0;
@@ -106,14 +114,10 @@ export class H1ResponseReader {
         case S_HEAD:
           pos = this.readHead(buf, pos);
           break;
-        case S_LENGTH: {
-          const take = Math.min(this.remaining, n - pos);
-          this.remaining -= take;
-          this.sink.body(buf, pos, pos + take);
-          pos += take;
+        case S_LENGTH:
+          pos = this.bodyBytes(buf, pos);
           if (this.remaining === 0) this.finish();
           break;
-        }
         case S_CHUNK_SIZE: {
           const b = buf[pos++];
           const v = hexValue(b);
@@ -142,10 +146,7 @@ export class H1ResponseReader {
           break;
         }
         case S_CHUNK_DATA: {
-          const take = Math.min(this.remaining, n - pos);
-          this.remaining -= take;
-          this.sink.body(buf, pos, pos + take);
-          pos += take;
+          pos = this.bodyBytes(buf, pos);
           if (this.remaining === 0) this.state = S_CHUNK_DATA_END;
           break;
         }
