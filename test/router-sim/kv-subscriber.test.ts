@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Publisher } from 'zeromq';
 import { encodeEventBatch, encodeSeq } from '../../src/core/kv-event-codec.ts';
 import { createRng } from '../../src/core/rng.ts';
@@ -125,11 +126,17 @@ describe('KV events over ZeroMQ', () => {
 describe('an embedded cluster', () => {
   it("is refused when its router's KV-event subscriptions do not reach the publishers in time", async () => {
     const { requireSubscribed } = await import('../../src/lab/cluster.ts');
-    // Nothing publishes on this endpoint: the subscription never completes its handshake.
-    const pub = new Publisher({ linger: 0 });
-    await pub.bind('tcp://127.0.0.1:*');
-    const dead = pub.lastEndpoint!;
-    pub.close();
+    // A listener held open for the test that accepts connections and never speaks ZeroMQ: the
+    // subscription never completes its handshake. (A port bound and closed again could be taken by
+    // another test's publisher meanwhile, which would complete it.)
+    const accepted: Socket[] = [];
+    const silent = createServer((s) => accepted.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      for (const s of accepted) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+    const dead = `tcp://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const router = await startRouter({ workers: ['http://127.0.0.1:1'], kvEvents: [dead], mode: 'kv', port: 0 });
     cleanups.push(() => router.close());
     await expect(requireSubscribed(router, 200)).rejects.toThrow(/KV-event subscriptions did not reach the workers' publishers within 200 ms/);
