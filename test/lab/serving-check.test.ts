@@ -20,17 +20,25 @@ const ADDED_MS = 200;
 /** A proxy that holds each answer's body back until ADDED_MS after the request came in. */
 function slowProxy(target: string): Server {
   return createServer((req, res) => {
-    const arrived = Date.now();
+    const arrived = performance.now();
     const up = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       const held: Buffer[] = [];
       let open = false;
       let ended = false;
-      setTimeout(() => {
+      // A timer counts from the event loop's cached time, which may be some ms behind the clock on a
+      // busy machine, so it can fire early: wait again until ADDED_MS have really passed.
+      const release = (): void => {
+        const left = arrived + ADDED_MS - performance.now();
+        if (left > 0) {
+          setTimeout(release, Math.ceil(left));
+          return;
+        }
         open = true;
         for (const c of held) res.write(c);
         if (ended) res.end();
-      }, Math.max(0, arrived + ADDED_MS - Date.now()));
+      };
+      release();
       answer.on('data', (c: Buffer) => (open ? res.write(c) : held.push(c)));
       answer.on('end', () => (open ? res.end() : (ended = true)));
     });
