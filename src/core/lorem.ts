@@ -105,6 +105,12 @@ export const LOREM_TOKEN_IDS: readonly number[] = Object.freeze(VOCAB.ids);
 
 const LOREM_SET: ReadonlySet<number> = new Set(VOCAB.ids);
 const V = VOCAB.ids.length;
+/**
+ * The ids as a typed array, for the draw loops: indexing it with `(u * V) | 0` (the same index as
+ * Math.floor for 0 ≤ u < 1) and calling the rng's `next` without a property load per token halves a
+ * draw (~25 → ~11 ns a token on the 2-core VM; a 2,000 × 14,000-token workload draws 25 M of them).
+ */
+const ID_OF_WORD = Int32Array.from(VOCAB.ids);
 
 /** 1 + the word index of each lorem token id (0: not a lorem token), indexed by token id. */
 const WORD_OF_ID = new Uint16Array(Math.max(...VOCAB.ids) + 1);
@@ -151,7 +157,8 @@ export function isLoremToken(id: number): boolean {
 /** `n` lorem tokens drawn uniformly from the vocabulary with `rng`. */
 export function loremTokens(rng: Rng, n: number): number[] {
   const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = VOCAB.ids[Math.floor(rng.next() * V)];
+  const next = rng.next;
+  for (let i = 0; i < n; i++) out[i] = ID_OF_WORD[(next() * V) | 0];
   return out;
 }
 
@@ -162,7 +169,8 @@ export function loremTokens(rng: Rng, n: number): number[] {
  */
 export function loremTokenArray(rng: Rng, n: number): Int32Array {
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = VOCAB.ids[Math.floor(rng.next() * V)];
+  const next = rng.next;
+  for (let i = 0; i < n; i++) out[i] = ID_OF_WORD[(next() * V) | 0];
   return out;
 }
 

@@ -71,6 +71,18 @@ describe('loremTokens / loremText', () => {
     expect(loremTokens(createRng(1), 0)).toEqual([]);
   });
 
+  it('draws token i as the word at floor(u · V) of the rng draw u, as every earlier workload did (same seed, same prompts)', () => {
+    const draws = createRng('pinned');
+    const expected = Array.from({ length: 2000 }, () => LOREM_TOKEN_IDS[Math.floor(draws.next() * LOREM_TOKEN_IDS.length)]);
+    expect(loremTokens(createRng('pinned'), 2000)).toEqual(expected);
+    expect(Array.from(loremTokenArray(createRng('pinned'), 2000))).toEqual(expected);
+    // Draws at the edges of [0, 1): the first and the last word.
+    const edges = { next: () => 0, int: () => 0, uniform: () => 0, pick: <T,>(xs: readonly T[]) => xs[0], fork: () => edges };
+    expect(loremTokens(edges, 1)).toEqual([LOREM_TOKEN_IDS[0]]);
+    const top = { ...edges, next: () => 1 - Number.EPSILON / 2 };
+    expect(Array.from(loremTokenArray(top, 1))).toEqual([LOREM_TOKEN_IDS[LOREM_TOKEN_IDS.length - 1]]);
+  });
+
   it('draws the same tokens into a typed array with the same rng draws', () => {
     const a = createRng('typed');
     const b = createRng('typed');
