@@ -6,6 +6,7 @@
 import { LOREM_WORDS, type PromptWords } from '../../core/tokenizers/prompt-words.ts';
 import { JSON_CONTENT, loremJsonContent } from './json-content.ts';
 import type { Role, ScriptMessage } from './types.ts';
+import { attachContentWriter, partsWriter } from './content-writer.ts';
 
 /** A message whose content is the text of drawn `tokens` (it re-tokenizes to exactly them; default lorem). */
 export function loremMessage(role: Role, tokens: number[], words: PromptWords = LOREM_WORDS): ScriptMessage {
@@ -35,6 +36,8 @@ export function lazyLoremMessage(role: Role, parts: readonly ArrayLike<number>[]
       return out;
     },
   });
+  // The virtual cluster copies the parts straight into its prompt buffer instead (no plain array).
+  attachContentWriter(msg, partsWriter(parts));
   return msg;
 }
 

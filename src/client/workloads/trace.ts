@@ -28,6 +28,7 @@ import { createRng } from '../../core/rng.ts';
 import { SlotList } from '../../core/slot-list.ts';
 import { int, num, optional, resolveParams } from './params.ts';
 import type { TraceRow } from './trace-loader.ts';
+import type { ContentWriter } from './content-writer.ts';
 import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
 import { TRACE_DEFAULTS, type TraceParams } from './defaults.ts';
 
@@ -154,18 +155,11 @@ export function tracePromptOf(msg: ScriptMessage): { prompt: TracePrompt; blockS
   return c === undefined ? undefined : { prompt: c.prompt, blockSize: c.cache.blockSize };
 }
 
-/** Writes a message's content tokens straight into a prompt buffer (no intermediate array). */
-export interface ContentWriter {
-  /** Number of content tokens. */
-  readonly length: number;
-  /** Write the content tokens into `out` from `offset`. */
-  write(out: Int32Array, offset: number): void;
-}
-
 /**
- * A trace message's content tokens as a writer (copies of cached lorem runs), or undefined for any
- * other message. Same ids as `contentTokens`, without building a plain array: the fast path for
- * runners that assemble prompts in typed arrays (the virtual cluster).
+ * A trace message's content tokens as a writer (copies of cached lorem runs; made when asked, so a
+ * trace of many rows keeps no writer per message), or undefined for any other message. Same ids as
+ * `contentTokens`, without building a plain array: the fast path for runners that assemble prompts in
+ * typed arrays (the virtual cluster).
  */
 export function traceContentWriter(msg: ScriptMessage): ContentWriter | undefined {
   const c = TRACE_CONTENT.get(msg);

@@ -6,21 +6,23 @@
  * without it, the preamble and turn k's messages. A failed or unanswered turn adds no answer.
  *
  * Messages carry token ids where known (`contentTokens`), so the chat template never runs BPE on
- * lorem content; a script message's `contentTokens` is read exactly once per use (trace messages
- * compute it in a getter; the virtual cluster copies them straight into the prompt via `traceContentWriter`).
+ * lorem content; a script message's `contentTokens` is read exactly once per use (trace and lazy lorem
+ * messages compute it in a getter; the virtual cluster copies their ids straight into the prompt through
+ * their content writer instead: `traceContentWriter`, client/workloads/content-writer.ts).
  */
 import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { ConversationScript, ScriptMessage, TurnSpec } from '../../client/workloads/types.ts';
 import { traceContentWriter } from '../../client/workloads/trace.ts';
+import { contentWriterOf } from '../../client/workloads/content-writer.ts';
 import { releaseScript } from '../../client/workloads/drawn-content.ts';
 import type { TemplateMessage } from './prompt-builder.ts';
 
 /**
- * A script message as the chat template sees it (tokens read once). A trace message carries a
- * `contentWriter` the PromptBuilder copies from; its `contentTokens` is then computed only if read.
+ * A script message as the chat template sees it (tokens read once). A trace or lazy lorem message carries
+ * a `contentWriter` the PromptBuilder copies from; its `contentTokens` is then computed only if read.
  */
 function templateMessage(m: ScriptMessage): TemplateMessage {
-  const writer = traceContentWriter(m);
+  const writer = traceContentWriter(m) ?? contentWriterOf(m);
   if (writer !== undefined) {
     const msg: TemplateMessage = { role: m.role, content: '', contentWriter: writer };
     Object.defineProperty(msg, 'contentTokens', { enumerable: true, get: () => m.contentTokens });
