@@ -1,8 +1,9 @@
 /**
  * TTFT and E2E over the run: one dot per successful request at its send time (ms since the run's
  * start), one panel per metric with its own y scale, one colour per series. Failed requests and
- * missing values are left out. A run of at most `maxPoints` requests per series and metric is drawn
- * whole; a longer one is thinned so the report stays small and fast however long the run: its send
+ * missing values are left out. A run of at most `maxPoints` requests per series and metric (fewer when
+ * many series share the panel: `seriesPointBudget`) is drawn whole; a longer one is thinned so the
+ * report stays small and fast however long the run and however many series: its send
  * times are cut into maxPoints / 3 equal bins and each bin keeps its lowest, median and highest
  * request (outliers are never dropped; the title says how many dots stand for how many requests).
  * Pure.
@@ -17,6 +18,21 @@ import { colorEncoding, requireSeries, VL_SCHEMA, WIDTH, type RecordSeries } fro
  * long run's report time, for bins narrower than a pixel.)
  */
 export const MAX_TIME_POINTS = 1500;
+
+/**
+ * Dots per metric panel over all series: with many series (an experiment's report overlays every
+ * cell) each gets its share, down to MIN_SERIES_POINTS. Ten cells of 2,000 requests drew 30,000 dots,
+ * an 11.7 MB SVG that took most of the report's time and that a browser pans slowly; a panel cannot
+ * show more than a few thousand dots apart.
+ */
+export const MAX_PANEL_POINTS = 3000;
+/** The fewest dots a series is thinned to (≈ 50 time bins). */
+export const MIN_SERIES_POINTS = 150;
+
+/** Dots per series and metric for `seriesCount` series, at most `maxPoints` each. */
+export function seriesPointBudget(seriesCount: number, maxPoints = MAX_TIME_POINTS): number {
+  return Math.min(maxPoints, Math.max(MIN_SERIES_POINTS, Math.floor(MAX_PANEL_POINTS / Math.max(1, seriesCount))));
+}
 
 interface Dot {
   r: RequestRecord;
@@ -47,6 +63,7 @@ export function thinOverTime(dots: readonly Dot[], maxPoints = MAX_TIME_POINTS):
 
 export function latencyOverTimeSpec(series: readonly RecordSeries[], maxPoints = MAX_TIME_POINTS): TopLevelSpec {
   requireSeries(series, 'latencyOverTimeSpec');
+  const perSeries = seriesPointBudget(series.length, maxPoints);
   const values: Array<Record<string, string | number>> = [];
   let total = 0;
   for (const s of series) {
@@ -57,7 +74,7 @@ export function latencyOverTimeSpec(series: readonly RecordSeries[], maxPoints =
         if (r.ok && v !== null && Number.isFinite(v)) dots.push({ r, v });
       }
       total += dots.length;
-      for (const { r, v } of thinOverTime(dots, maxPoints)) values.push({ series: s.name, sent_at_ms: r.sentAtMs, turn: r.turn, conversation: r.conversationId, metric, value_ms: v });
+      for (const { r, v } of thinOverTime(dots, perSeries)) values.push({ series: s.name, sent_at_ms: r.sentAtMs, turn: r.turn, conversation: r.conversationId, metric, value_ms: v });
     }
   }
   const thinned = values.length < total;
