@@ -5,8 +5,9 @@
  *
  * Events: a turn send, an engine step start (an idle engine got work), an engine step end, a
  * schedule wake-up. Ties run in insertion order, so a run is a pure function of its inputs.
- * - Send: plan the turn (prompt tokens and hashes once at the engine's block size — for a one-message
- *   trace turn, hashes derived from its block ids and no tokens, trace-hashes.ts — output), route it
+ * - Send: plan the turn (prompt hashes once at the engine's block size, the engine given only the tokens
+ *   after the last full block — for a one-message trace turn, hashes derived from its block ids without
+ *   building its tokens, trace-hashes.ts — output), route it
  *   (`route`), add it to the chosen engine; an idle engine starts a step at that time.
  * - Step end: hand KV events to the router (kv mode: `applyEvents`, in memory), deliver tokens
  *   (first → `firstToken`, TTFT; each → `outputTokens`, ITL; last → `finish`, record, schedule the
@@ -108,8 +109,8 @@ export class VirtualCluster implements ScheduleHost {
   /** Best-case hit tokens of each request in flight, fixed at its arrival. */
   private readonly bestHits = new Map<string, number>();
   private readonly prompts = new PromptBuilder(new ChatTokenizer());
-  /** Trace prompts go to the engines hash-only (not with a test's engineFactory, whose engines may want tokens). */
-  private readonly hashOnlyTraces: boolean;
+  /** Prompts go to the engines hash-only (not with a test's engineFactory, whose engines may want tokens). */
+  private readonly hashOnlyPrompts: boolean;
   private readonly traceHashers = new Map<string, TracePromptHasher>();
   private readonly rng: Rng;
   private readonly limits: PlanLimits;
@@ -186,7 +187,7 @@ export class VirtualCluster implements ScheduleHost {
       defaultMaxTokens: opts.defaultMaxTokens ?? DEFAULT_VIRTUAL_MAX_TOKENS,
       reasoningRatio: cluster.reasoningRatio,
     };
-    this.hashOnlyTraces = opts.engineFactory === undefined;
+    this.hashOnlyPrompts = opts.engineFactory === undefined;
     this.maxEvents = opts.maxEvents ?? defaultMaxEvents(workload);
     this.onRecord = opts.onRecord;
     this.noProgressLimit = opts.noProgressLimit ?? DEFAULT_NO_PROGRESS_LIMIT;
@@ -285,9 +286,9 @@ export class VirtualCluster implements ScheduleHost {
     const now = this.nowMs;
     if (warmup) this.warmupSent++;
     const speculative = wantsSpeculativePrefill(turn);
-    const traced = !speculative && this.hashOnlyTraces ? this.tracePrompt(c, k) : undefined;
+    const traced = !speculative && this.hashOnlyPrompts ? this.tracePrompt(c, k) : undefined;
     const messages = traced === undefined ? c.messagesFor(k) : null;
-    const prompt = traced ?? builtPrompt(this.prompts, messages!, this.limits.blockSize);
+    const prompt = traced ?? builtPrompt(this.prompts, messages!, this.limits.blockSize, !speculative && this.hashOnlyPrompts);
     const planned = planTurn(prompt, turn, this.rng.fork(`out/${conv}/${k}`), this.limits);
     if (!planned.ok) return this.fail(c, k, null, planned.status, planned.error, warmup, sentMs);
     const req = planned.request;

@@ -27,6 +27,8 @@ export class PromptBuilder {
   private readonly generation: readonly number[];
   // Scratch: the parts of the prompt being built (reused between calls).
   private readonly parts: (ArrayLike<number> | ContentWriter)[] = [];
+  /** buildScratch's buffer. */
+  private scratch = new Int32Array(1 << 12);
 
   constructor(private readonly tok: ChatTokenizer) {
     this.generation = tok.encodeChat([], true);
@@ -34,6 +36,20 @@ export class PromptBuilder {
 
   /** Prompt token ids of `messages` plus the generation prompt (= tok.encodeChat(messages)). */
   build(messages: readonly TemplateMessage[]): Int32Array {
+    return this.assemble(messages, false);
+  }
+
+  /**
+   * The same ids as `build`, in a buffer this builder reuses: valid until its next call. For a prompt
+   * that is only hashed and cut to its last partial block (a hash-only engine request), so a long
+   * prompt is not a new array each time (2,000 prompts of 14,000 tokens were 112 MB for the
+   * garbage collector to reclaim per cell).
+   */
+  buildScratch(messages: readonly TemplateMessage[]): Int32Array {
+    return this.assemble(messages, true);
+  }
+
+  private assemble(messages: readonly TemplateMessage[], scratch: boolean): Int32Array {
     const parts = this.parts;
     parts.length = 0;
     let total = 0;
@@ -54,7 +70,12 @@ export class PromptBuilder {
     }
     parts.push(this.generation);
     total += this.generation.length;
-    const out = new Int32Array(total);
+    let out: Int32Array;
+    if (!scratch) out = new Int32Array(total);
+    else {
+      if (this.scratch.length < total) this.scratch = new Int32Array(Math.max(total, this.scratch.length * 2));
+      out = this.scratch.subarray(0, total);
+    }
     let at = 0;
     for (let p = 0; p < parts.length; p++) {
       const part = parts[p];

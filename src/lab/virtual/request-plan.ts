@@ -35,10 +35,19 @@ export interface PlannedRequest {
   reasoningCount: number;
 }
 
-/** A prompt built from its messages' tokens (chat template) and hashed at `blockSize`. */
-export function builtPrompt(prompts: PromptBuilder, messages: readonly TemplateMessage[], blockSize: number): PlannedPrompt {
-  const tokens = prompts.build(messages);
-  return { length: tokens.length, tokens, hashOnly: false, hashes: blockHashes(tokens, blockSize) };
+/**
+ * A prompt built from its messages' tokens (chat template) and hashed at `blockSize`; `hashOnly`: kept
+ * as its hashes and the tokens after its last full block only (an engine that takes hash-only requests,
+ * EngineRequest.promptLength), built in the builder's reused buffer.
+ */
+export function builtPrompt(prompts: PromptBuilder, messages: readonly TemplateMessage[], blockSize: number, hashOnly = false): PlannedPrompt {
+  if (!hashOnly) {
+    const tokens = prompts.build(messages);
+    return { length: tokens.length, tokens, hashOnly: false, hashes: blockHashes(tokens, blockSize) };
+  }
+  const all = prompts.buildScratch(messages);
+  const hashes = blockHashes(all, blockSize);
+  return { length: all.length, tokens: all.slice(hashes.length * blockSize), hashOnly: true, hashes };
 }
 
 export interface PlanLimits {

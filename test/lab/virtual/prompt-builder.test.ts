@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { ChatTokenizer, type ChatMessageLike } from '../../../src/core/chat-template.ts';
 import { LOREM_TOKEN_IDS } from '../../../src/core/lorem.ts';
 import { PromptBuilder } from '../../../src/lab/virtual/prompt-builder.ts';
+import { builtPrompt } from '../../../src/lab/virtual/request-plan.ts';
+import { blockHashes } from '../../../src/core/block-hash.ts';
 
 const role = fc.constantFrom('system', 'user', 'assistant');
 const tokenMessage = fc.record({
@@ -39,5 +41,28 @@ describe('virtual prompt builder', () => {
       { role: 'user', content: '', contentTokens: [LOREM_TOKEN_IDS[0]], contentWriter: writer },
     ]);
     expect(Array.from(built)).toEqual(tok.encodeChat([{ role: 'system', content: 'be brief' }, { role: 'user', content: '', contentTokens: ids }]));
+  });
+
+  it('gives a hash-only prompt the full prompt\'s length and hashes and only the tokens after its last full block, call after call', () => {
+    const tok = new ChatTokenizer();
+    const builder = new PromptBuilder(tok);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(tokenMessage, textMessage), { maxLength: 6 }), fc.integer({ min: 1, max: 16 }), (messages: ChatMessageLike[], bs: number) => {
+        const whole = tok.encodeChat(messages);
+        const cut = builtPrompt(builder, messages, bs, true);
+        expect(cut.hashOnly).toBe(true);
+        expect(cut.length).toBe(whole.length);
+        expect(cut.hashes).toEqual(blockHashes(whole, bs));
+        expect(Array.from(cut.tokens)).toEqual(whole.slice(Math.floor(whole.length / bs) * bs));
+        const full = builtPrompt(builder, messages, bs);
+        expect(full.hashOnly).toBe(false);
+        expect(Array.from(full.tokens)).toEqual(whole);
+        // The hash-only tail is its own array, not a view of the builder's reused buffer.
+        const tail = Array.from(cut.tokens);
+        builder.buildScratch([{ role: 'user', content: '', contentTokens: LOREM_TOKEN_IDS.slice(0, 40) }]);
+        expect(Array.from(cut.tokens)).toEqual(tail);
+      }),
+      { seed: 12, numRuns: 150 },
+    );
   });
 });
