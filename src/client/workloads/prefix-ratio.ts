@@ -49,6 +49,8 @@ export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>, words: 
   // The text of a concatenation is the concatenation of the texts (the user part drawn continuing):
   // build each prefix's text once.
   const prefixTexts = prefixes.map((tokens) => words.text(tokens));
+  // ... and its ids once as a typed array, which a prompt buffer takes in one copy.
+  const prefixIds = prefixes.map((tokens) => Int32Array.from(tokens));
   // Lorem user parts as Int32Arrays: a long workload's prompts stay off the JavaScript heap.
   const drawUser = words === LOREM_WORDS ? loremTokenArray : (r: Rng, n: number) => words.draw(r, n, prefixLen > 0);
   const pickRng = rng.fork('requests');
@@ -59,7 +61,7 @@ export function buildPrefixRatio(overrides?: Partial<PrefixRatioParams>, words: 
     const userLen = jitter(userBase, pickRng, prefixLen > 0 ? 0 : 1);
     const maxTokens = jitter(p.osl, pickRng, 1);
     const user = drawUser(pickRng, userLen);
-    const message = lazyLoremMessage('user', [prefixes[group], user], [prefixTexts[group]], words);
+    const message = lazyLoremMessage('user', [prefixIds[group], user], [prefixTexts[group]], words);
     scripts.push({
       id: `req-${k}`,
       preamble: [],
