@@ -10,16 +10,10 @@
 
 /** Per cell: 0 waiting, else the runner that claimed it (1 the main thread, 2… the threads). */
 const WAITING = 0;
-/** The board's flags: stopped; then whether threads should join (see `threadsJoin`). */
-const STOP = 0;
-const JOIN = 1;
-const JOIN_UNKNOWN = 0;
-const JOIN_YES = 1;
-const JOIN_NO = 2;
 
 /** What a thread needs to join the board (plain data: it crosses the thread boundary). */
 export interface BoardData {
-  /** Int32 per cell (who claimed it), then per group (started or not), then the two flags. */
+  /** Int32 per cell (who claimed it), then per group (started or not), then the stop flag. */
   buffer: SharedArrayBuffer;
   /** Cell i's workload, as a small number (cells of one workload share a build). */
   groups: number[];
@@ -55,7 +49,7 @@ export class CellBoard {
       if (!ids.has(k)) ids.set(k, ids.size);
       return ids.get(k)!;
     });
-    return new CellBoard({ buffer: new SharedArrayBuffer(4 * (groups.length + ids.size + 2)), groups });
+    return new CellBoard({ buffer: new SharedArrayBuffer(4 * (groups.length + ids.size + 1)), groups });
   }
 
   constructor(readonly data: BoardData) {
@@ -63,7 +57,7 @@ export class CellBoard {
     const g = data.groups.reduce((m, x) => Math.max(m, x + 1), 0);
     this.claims = new Int32Array(data.buffer, 0, n);
     this.started = new Int32Array(data.buffer, 4 * n, g);
-    this.flags = new Int32Array(data.buffer, 4 * (n + g), 2);
+    this.flags = new Int32Array(data.buffer, 4 * (n + g), 1);
   }
 
   /** Claim the next cell for `runner` (1…), whose last cell was `previous`; -1: none left, or stopped. */
@@ -110,29 +104,10 @@ export class CellBoard {
 
   /** No runner claims another cell (an abort, or a cell's error). */
   stop(): void {
-    Atomics.store(this.flags, STOP, 1);
+    Atomics.store(this.flags, 0, 1);
   }
 
   get stopped(): boolean {
-    return Atomics.load(this.flags, STOP) !== 0;
-  }
-
-  /**
-   * The main thread's first job took `ms`: threads that have not claimed a cell yet join only when it
-   * took at least `shortMs` (cell-pool.ts: a thread's start-up and cold code cost more than cells that
-   * short save). Only the first call counts.
-   */
-  noteFirstJob(ms: number, shortMs: number): void {
-    Atomics.compareExchange(this.flags, JOIN, JOIN_UNKNOWN, ms >= shortMs ? JOIN_YES : JOIN_NO);
-  }
-
-  /** False once the main thread's first job was short (`noteFirstJob`); true before it is known. */
-  get threadsJoin(): boolean {
-    return Atomics.load(this.flags, JOIN) !== JOIN_NO;
-  }
-
-  /** A thread's first claim: -1 when threads do not join (`threadsJoin`), else `claim(runner, null)`. */
-  joinClaim(runner: number): number {
-    return this.threadsJoin ? this.claim(runner, null) : -1;
+    return Atomics.load(this.flags, 0) !== 0;
   }
 }

@@ -2,8 +2,7 @@
  * A worker thread of the cell pool (cell-pool.ts): claims jobs (cells, oracle twins) on the shared
  * board (cell-board.ts) and runs them one at a time with its own workload cache until none is left,
  * answering for each 'start', 'built' (the workload is valid), then 'done' with its result, or
- * 'error' with the error as data (then it stops the board and ends). A thread that comes up after the
- * main thread's first job turned out short claims nothing (CellBoard.threadsJoin). Ends with 'finished'. Pure
+ * 'error' with the error as data (then it stops the board and ends). Ends with 'finished'. Pure
  * simulation plus the cell's run folder; only messages and the board cross the thread boundary.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -19,10 +18,7 @@ const workloads = new WorkloadCache();
 const post = (m: FromCellThread): void => port.postMessage(m);
 
 let previous: number | null = null;
-// Up and running after the main thread's first job turned out short: the cells are shorter than what
-// this thread would cost (its start-up done, its code still cold); leave them to the main thread.
-const first = board.joinClaim(runner);
-for (let index = first; index >= 0; index = board.claim(runner, previous)) {
+for (let index = board.claim(runner, previous); index >= 0; index = board.claim(runner, previous)) {
   post({ index, kind: 'start' });
   try {
     const result = await runVirtualJob(cells[index], workloads, () => post({ index, kind: 'built' }));

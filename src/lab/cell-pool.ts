@@ -3,8 +3,7 @@
  * itself as one of the N runners and starts up to N−1 worker threads (cell-pool-main.ts, from its
  * bundle: thread-entry.ts), each only while more cells wait than runners would take (a short sweep
  * may be over before a thread is up; once no cell waits, a thread holding no unfinished cell is ended
- * rather than waited for; when the main thread's first job was short, threads claim nothing:
- * SHORT_JOB_MS). Every runner claims its
+ * rather than waited for). Every runner claims its
  * next cell itself on a shared board (cell-board.ts: the next of the workload it has built where it
  * can), so a thread never waits for the main thread, which cannot answer while it runs a cell. A
  * cell is a pure function of its job (virtual-cell-job.ts), so the run folders are byte-identical to
@@ -36,15 +35,6 @@ export interface CellPoolHooks {
 const MAIN_RUNNER = 1;
 
 /**
- * A first job of the main thread shorter than this keeps threads out: a thread costs ~0.6 s of
- * start-up and then runs its first cells cold (1.5–2× slower), which short cells do not win back (the
- * shipped prefix-ratio-sweep, first job ~0.4 s on the idle 2-core VM, took 1.51 s with a thread
- * against 1.27 s without). 2,000-request cells (first job ~1.9 s) let them join. The first job is
- * the one measure there is before threads commit (it includes its workload's build and cold code).
- */
-export const SHORT_JOB_MS = 800;
-
-/**
  * Run `cells` (jobs: cells, and oracle twins with `twinOnly`) with `jobs` runners: the main thread
  * (with `workloads`, its cache) and up to jobs − 1 worker threads; `groups[i]` names job i's workload
  * (jobs of one workload go to one runner where they can). Resolves with `interrupted` when `signal`
@@ -57,7 +47,6 @@ export async function runCells(
   workloads: WorkloadCache,
   hooks: CellPoolHooks,
   signal?: AbortSignal,
-  shortJobMs = SHORT_JOB_MS,
 ): Promise<{ interrupted: boolean }> {
   const board = CellBoard.create(groups);
   const entry = new URL('./cell-pool-main.ts', import.meta.url);
@@ -118,7 +107,7 @@ export async function runCells(
   // Threads start only while more cells wait than the runners on their way to them (the main thread's
   // next cell and the threads still starting) would take.
   const startThreads = async (): Promise<void> => {
-    while (workers.length < jobs - 1 && !board.stopped && board.threadsJoin && board.waiting > 1 + booting) {
+    while (workers.length < jobs - 1 && !board.stopped && board.waiting > 1 + booting) {
       booting++;
       const w = await startThread(entry, { board: board.data, cells, runner: MAIN_RUNNER + 1 + workers.length });
       workers.push(w);
@@ -156,9 +145,7 @@ export async function runCells(
       if (index < 0) break;
       hooks.onStart(index);
       try {
-        const startedAt = performance.now();
         const result = await runVirtualJob(cells[index], workloads, () => hooks.onBuilt(index));
-        if (previous === null) board.noteFirstJob(performance.now() - startedAt, shortJobMs);
         finished.add(index);
         hooks.onDone(index, result);
       } catch (err) {

@@ -155,19 +155,6 @@ describe('the cell pool: the main thread and its threads', () => {
     }
   });
 
-  it('with a short first job (threshold above any job), runs every cell and twin once, as --jobs 1 does', async () => {
-    const one = join(root, 'pool-short-one');
-    await runExperiment({ experiment: sweep, clock: 'virtual', outDir: one, jobs: 1, report: false, groundTruth: false });
-    const dir = join(root, 'pool-short');
-    const cells = expandMatrix(parseExperiment(sweep));
-    const jobs: VirtualCellJob[] = cells.map((c) => ({ experiment: c.experiment, baseDir: root, seed: c.seed, params: c.params, runDir: c.runDir, absRunDir: join(dir, c.runDir), meta: { command: 'test', label: cellLabel(sweep.name, c.params), config: {} } }));
-    const done: number[] = [];
-    const run = await runCells(jobs, cells.map((c) => JSON.stringify(c.experiment.workload)), 2, new WorkloadCache(), { onBuilt: () => {}, onStart: () => {}, onDone: (i) => done.push(i) }, undefined, Infinity);
-    expect(run.interrupted).toBe(false);
-    expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    for (const c of jobs) expect(readFileSync(join(dir, c.runDir, 'requests.jsonl'), 'utf8')).toBe(readFileSync(join(one, c.runDir, 'requests.jsonl'), 'utf8'));
-  });
-
   it("a hook that throws on a thread's message fails the run with that error (not the process)", async () => {
     const dir = join(root, 'pool-hook-error');
     const { jobs, groups, workloads, threadStarted } = gatedRun(dir);
@@ -250,29 +237,6 @@ describe('cell dispatch by workload', () => {
 });
 
 describe('the cell board (shared by the runners)', () => {
-  it('keeps threads that have not claimed a cell out once the main thread\'s first job was short, and only the first job counts', () => {
-    const short = CellBoard.create(['a', 'a', 'b']);
-    const thread = new CellBoard(short.data);
-    expect(thread.threadsJoin).toBe(true); // not known yet: a thread up early joins
-    short.noteFirstJob(120, 800);
-    expect(thread.threadsJoin).toBe(false);
-    expect(thread.joinClaim(2)).toBe(-1);
-    short.noteFirstJob(5000, 800); // a later job changes nothing
-    expect(thread.threadsJoin).toBe(false);
-    expect(short.waiting).toBe(3);
-    expect(short.claim(1, null)).toBe(0); // the main thread goes on claiming
-
-    const long = CellBoard.create(['a', 'b']);
-    long.noteFirstJob(800, 800);
-    expect(long.threadsJoin).toBe(true);
-    expect(new CellBoard(long.data).joinClaim(2)).toBe(0);
-  });
-
-  it('a thread up before the main thread\'s first job ends claims as usual', () => {
-    const board = CellBoard.create(['a', 'b']);
-    expect(new CellBoard(board.data).joinClaim(2)).toBe(0);
-  });
-
   it('hands each cell to one runner: its own workload first, then one nobody started; none after a stop', () => {
     const board = CellBoard.create(['a', 'a', 'b', 'b', 'c']);
     const twin = new CellBoard(board.data); // what a thread sees: the same memory
