@@ -5,7 +5,7 @@
 import seedrandom from 'seedrandom';
 
 export interface Rng {
-  /** Uniform float in [0, 1). */
+  /** Uniform float in [0, 1). Callable unbound (hot loops hold it in a local: core/lorem.ts). */
   next(): number;
   /** Uniform integer in [lo, hi] (both inclusive). */
   int(lo: number, hi: number): number;

@@ -4,7 +4,7 @@
  * missing values are left out. A run of at most `maxPoints` requests per series and metric (fewer when
  * many series share the panel: `seriesPointBudget`) is drawn whole; a longer one is thinned so the
  * report stays small and fast however long the run and however many series: its send
- * times are cut into maxPoints / 3 equal bins and each bin keeps its lowest, median and highest
+ * times are cut into (its budget) / 3 equal bins and each bin keeps its lowest, median and highest
  * request (outliers are never dropped; the title says how many dots stand for how many requests).
  * Pure.
  */
@@ -20,10 +20,11 @@ import { colorEncoding, requireSeries, VL_SCHEMA, WIDTH, type RecordSeries } fro
 export const MAX_TIME_POINTS = 1500;
 
 /**
- * Dots per metric panel over all series: with many series (an experiment's report overlays every
- * cell) each gets its share, down to MIN_SERIES_POINTS. Ten cells of 2,000 requests drew 30,000 dots,
- * an 11.7 MB SVG that took most of the report's time and that a browser pans slowly; a panel cannot
- * show more than a few thousand dots apart.
+ * About this many dots per metric panel over all series: with many series (an experiment's report
+ * overlays every cell) each gets an even share, but never fewer than MIN_SERIES_POINTS (so more than
+ * 20 series draw more). Ten cells of 2,000 requests drew 30,000 dots, an 11.7 MB SVG that took most
+ * of the report's time and that a browser pans slowly; a panel cannot show more than a few thousand
+ * dots apart.
  */
 export const MAX_PANEL_POINTS = 3000;
 /** The fewest dots a series is thinned to (≈ 50 time bins). */

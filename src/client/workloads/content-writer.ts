@@ -1,7 +1,7 @@
 /**
  * Content writers: a script message whose content tokens can be written straight into a typed array
- * carries one (a lazy lorem message's drawn parts, here; a trace message's cached lorem runs are
- * written by trace.ts's `traceContentWriter`, made when asked), so a runner that
+ * carries one (a lazy lorem message's drawn parts, `partsWriter`; a trace message's cached lorem runs,
+ * trace.ts), so a runner that
  * assembles prompts in an Int32Array (the virtual cluster's PromptBuilder) copies the ids once instead
  * of reading `contentTokens`, which builds a plain array of every id on each read. The writer gives the
  * same ids as `contentTokens`, in the same order.

@@ -27,17 +27,18 @@ export function lazyLoremMessage(role: Role, parts: readonly ArrayLike<number>[]
   Object.defineProperty(msg, 'content', { enumerable: true, get: () => parts.map((p, i) => texts[i] ?? words.text(p)).join('') });
   // Only lorem text is written straight from ids (ASCII, no escaping); a model's words go through JSON.
   if (words === LOREM_WORDS) Object.defineProperty(msg, JSON_CONTENT, { value: loremJsonContent(parts, texts) });
+  // The virtual cluster copies the parts straight into its prompt buffer with the writer; a reader of
+  // contentTokens gets them as a plain array.
+  const writer = partsWriter(parts);
+  attachContentWriter(msg, writer);
   Object.defineProperty(msg, 'contentTokens', {
     enumerable: true,
     get: () => {
-      const out = new Array<number>(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) for (let i = 0; i < p.length; i++) out[at++] = p[i];
-      return out;
+      const ids = new Int32Array(writer.length);
+      writer.write(ids, 0);
+      return Array.from(ids);
     },
   });
-  // The virtual cluster copies the parts straight into its prompt buffer instead (no plain array).
-  attachContentWriter(msg, partsWriter(parts));
   return msg;
 }
 

@@ -28,7 +28,7 @@ import { createRng } from '../../core/rng.ts';
 import { SlotList } from '../../core/slot-list.ts';
 import { int, num, optional, resolveParams } from './params.ts';
 import type { TraceRow } from './trace-loader.ts';
-import type { ContentWriter } from './content-writer.ts';
+import { attachContentWriter, contentWriterOf, type ContentWriter } from './content-writer.ts';
 import type { ConversationScript, ScriptMessage, Workload, WorkloadDefinition } from './types.ts';
 import { TRACE_DEFAULTS, type TraceParams } from './defaults.ts';
 
@@ -141,30 +141,30 @@ export function promptTokens(prompt: TracePrompt, blockSize: number): number[] {
   return out;
 }
 
-/** What a lazy trace message needs to build its tokens. */
-interface TraceContent {
-  prompt: TracePrompt;
-  cache: LoremRunCache;
-}
+/**
+ * A trace message's content: its prompt and the lorem runs it is written from. It is the message's
+ * content writer (content-writer.ts: copies of cached lorem runs, the same ids as `contentTokens`
+ * without building a plain array) and what `tracePromptOf` reads.
+ */
+class TraceContent implements ContentWriter {
+  constructor(
+    readonly prompt: TracePrompt,
+    readonly cache: LoremRunCache,
+  ) {}
 
-const TRACE_CONTENT = new WeakMap<ScriptMessage, TraceContent>();
+  get length(): number {
+    return promptLength(this.prompt, this.cache.blockSize);
+  }
+
+  write(out: Int32Array, offset: number): void {
+    writePromptTokens(this.prompt, this.cache, out, offset);
+  }
+}
 
 /** A trace message's prompt (ids, input length) and lorem block size, or undefined for any other message. */
 export function tracePromptOf(msg: ScriptMessage): { prompt: TracePrompt; blockSize: number } | undefined {
-  const c = TRACE_CONTENT.get(msg);
-  return c === undefined ? undefined : { prompt: c.prompt, blockSize: c.cache.blockSize };
-}
-
-/**
- * A trace message's content tokens as a writer (copies of cached lorem runs; made when asked, so a
- * trace of many rows keeps no writer per message), or undefined for any other message. Same ids as
- * `contentTokens`, without building a plain array: the fast path for runners that assemble prompts in
- * typed arrays (the virtual cluster).
- */
-export function traceContentWriter(msg: ScriptMessage): ContentWriter | undefined {
-  const c = TRACE_CONTENT.get(msg);
-  if (c === undefined) return undefined;
-  return { length: promptLength(c.prompt, c.cache.blockSize), write: (out, offset) => writePromptTokens(c.prompt, c.cache, out, offset) };
+  const c = contentWriterOf(msg);
+  return c instanceof TraceContent ? { prompt: c.prompt, blockSize: c.cache.blockSize } : undefined;
 }
 
 function lazyTraceMessage(prompt: TracePrompt, cache: LoremRunCache): ScriptMessage {
@@ -172,7 +172,7 @@ function lazyTraceMessage(prompt: TracePrompt, cache: LoremRunCache): ScriptMess
   const msg = { role: 'user' } as ScriptMessage;
   Object.defineProperty(msg, 'contentTokens', { enumerable: true, get: () => promptTokens(prompt, blockSize) });
   Object.defineProperty(msg, 'content', { enumerable: true, get: () => tokensToLoremText(promptTokens(prompt, blockSize)) });
-  TRACE_CONTENT.set(msg, { prompt, cache });
+  attachContentWriter(msg, new TraceContent(prompt, cache));
   return msg;
 }
 

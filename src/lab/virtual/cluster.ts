@@ -109,7 +109,7 @@ export class VirtualCluster implements ScheduleHost {
   /** Best-case hit tokens of each request in flight, fixed at its arrival. */
   private readonly bestHits = new Map<string, number>();
   private readonly prompts = new PromptBuilder(new ChatTokenizer());
-  /** Prompts go to the engines hash-only (not with a test's engineFactory, whose engines may want tokens). */
+  /** Every prompt (turns and speculative prefills) goes to the engines hash-only (not with a test's engineFactory, whose engines may want tokens). */
   private readonly hashOnlyPrompts: boolean;
   private readonly traceHashers = new Map<string, TracePromptHasher>();
   private readonly rng: Rng;
@@ -288,7 +288,7 @@ export class VirtualCluster implements ScheduleHost {
     const speculative = wantsSpeculativePrefill(turn);
     const traced = !speculative && this.hashOnlyPrompts ? this.tracePrompt(c, k) : undefined;
     const messages = traced === undefined ? c.messagesFor(k) : null;
-    const prompt = traced ?? builtPrompt(this.prompts, messages!, this.limits.blockSize, !speculative && this.hashOnlyPrompts);
+    const prompt = traced ?? builtPrompt(this.prompts, messages!, this.limits.blockSize, this.hashOnlyPrompts);
     const planned = planTurn(prompt, turn, this.rng.fork(`out/${conv}/${k}`), this.limits);
     if (!planned.ok) return this.fail(c, k, null, planned.status, planned.error, warmup, sentMs);
     const req = planned.request;
@@ -495,13 +495,12 @@ export class VirtualCluster implements ScheduleHost {
   }
 
   private speculativePrefill(slot: EngineSlot, messages: TemplateMessage[]): void {
-    const prompt = this.prompts.build(messages);
-    const hashes = blockHashes(prompt, this.limits.blockSize);
-    this.router.recordCached(slot.index, hashes, this.nowMs);
+    const prompt = builtPrompt(this.prompts, messages, this.limits.blockSize, this.hashOnlyPrompts);
+    this.router.recordCached(slot.index, prompt.hashes, this.nowMs);
     const id = `spec/${this.nextSpecId++}`;
     this.specSent++;
     try {
-      slot.engine.add({ id, prompt, promptHashes: hashes, output: SPEC_OUTPUT });
+      slot.engine.add({ id, prompt: prompt.tokens, promptHashes: prompt.hashes, output: SPEC_OUTPUT, ...(prompt.hashOnly ? { promptLength: prompt.length } : {}) });
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       this.specRejected++;

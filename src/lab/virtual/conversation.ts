@@ -8,11 +8,10 @@
  * Messages carry token ids where known (`contentTokens`), so the chat template never runs BPE on
  * lorem content; a script message's `contentTokens` is read exactly once per use (trace and lazy lorem
  * messages compute it in a getter; the virtual cluster copies their ids straight into the prompt through
- * their content writer instead: `traceContentWriter`, client/workloads/content-writer.ts).
+ * their content writer instead: client/workloads/content-writer.ts).
  */
 import type { ChatMessageLike } from '../../core/chat-template.ts';
 import type { ConversationScript, ScriptMessage, TurnSpec } from '../../client/workloads/types.ts';
-import { traceContentWriter } from '../../client/workloads/trace.ts';
 import { contentWriterOf } from '../../client/workloads/content-writer.ts';
 import { releaseScript } from '../../client/workloads/drawn-content.ts';
 import type { TemplateMessage } from './prompt-builder.ts';
@@ -22,7 +21,7 @@ import type { TemplateMessage } from './prompt-builder.ts';
  * a `contentWriter` the PromptBuilder copies from; its `contentTokens` is then computed only if read.
  */
 function templateMessage(m: ScriptMessage): TemplateMessage {
-  const writer = traceContentWriter(m) ?? contentWriterOf(m);
+  const writer = contentWriterOf(m);
   if (writer !== undefined) {
     const msg: TemplateMessage = { role: m.role, content: '', contentWriter: writer };
     Object.defineProperty(msg, 'contentTokens', { enumerable: true, get: () => m.contentTokens });

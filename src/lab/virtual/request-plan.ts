@@ -1,6 +1,7 @@
 /**
- * One turn as the engine will see it: the prompt (tokens from the chat template over the
- * conversation's messages, or hash-only for trace turns: trace-hashes.ts), its chained block hashes at
+ * One turn as the engine will see it: the prompt (from the chat template over the conversation's
+ * messages, `builtPrompt`, or from a trace turn's block ids, trace-hashes.ts; for the default engine
+ * hash-only: the tokens after the last full block), its chained block hashes at
  * the ENGINE's block size (computed once, shared by the router and the engine), and the output plan —
  * the mocker's own rules (mocker/server/plan.ts): exactly max tokens with ignore_eos, else a seeded
  * length; lorem tokens; the first round(r·L) of them are thinking.

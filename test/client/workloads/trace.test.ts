@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { blockHashes } from '../../../src/core/block-hash.ts';
 import { KvlabError } from '../../../src/core/errors.ts';
 import { tokensForId } from '../../../src/core/lorem.ts';
-import { buildTrace, LoremRunCache, promptTokens, traceContentWriter, transformRows, TRACE_DEFAULTS } from '../../../src/client/workloads/trace.ts';
+import { buildTrace, LoremRunCache, promptTokens, transformRows, TRACE_DEFAULTS } from '../../../src/client/workloads/trace.ts';
+import { contentWriterOf } from '../../../src/client/workloads/content-writer.ts';
 import { loadTrace, parseTraceJsonl, type TraceRow } from '../../../src/client/workloads/trace-loader.ts';
 
 function tokensOfScript(w: ReturnType<typeof buildTrace>, i: number): number[] {
@@ -168,7 +169,7 @@ describe('trace multipliers', () => {
     expect(() => buildTrace({ prefixLenMultiplier: 0 }, { rows })).toThrow(KvlabError);
     expect(() => buildTrace({ speedupRatio: -1 }, { rows })).toThrow(/speedupRatio: must be a number > 0/);
   });
-  it('writes the same content tokens into a buffer through traceContentWriter, and gives undefined for other messages', () => {
+  it('writes the same content tokens into a buffer through its content writer, and other messages have none', () => {
     const rows: TraceRow[] = [
       { timestamp: 0, input_length: 20, output_length: 1, hash_ids: [3, 4, 5] },
       { timestamp: 1, input_length: 16, output_length: 1, hash_ids: [3, 4] },
@@ -177,13 +178,13 @@ describe('trace multipliers', () => {
     const w = buildTrace({ blockSize: 8 }, { rows });
     for (const s of w.scripts) {
       const m = s.turns[0].messages[0];
-      const writer = traceContentWriter(m)!;
+      const writer = contentWriterOf(m)!;
       const out = new Int32Array(writer.length + 3).fill(-7);
       writer.write(out, 2);
       expect(Array.from(out.subarray(2, 2 + writer.length))).toEqual(m.contentTokens);
       expect([out[0], out[1], out[out.length - 1]]).toEqual([-7, -7, -7]);
     }
-    expect(traceContentWriter({ role: 'user', content: 'x', contentTokens: [1] })).toBeUndefined();
+    expect(contentWriterOf({ role: 'user', content: 'x', contentTokens: [1] })).toBeUndefined();
   });
 
   it('LoremRunCache keeps exactly the most recently used ids and always writes their runs', () => {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildMultiturn, buildTrace, DEFAULT_TRACE_FILE, parseTraceJsonl } from '../../../src/client/workloads/index.ts';
+import { buildMultiturn, buildPrefixRatio, buildTrace, DEFAULT_TRACE_FILE, parseTraceJsonl } from '../../../src/client/workloads/index.ts';
 import { runVirtual, type VirtualClusterConfig, type VirtualRouterConfig } from '../../../src/lab/virtual/index.ts';
 import type { Workload } from '../../../src/client/workloads/types.ts';
 import { cluster } from './helpers.ts';
@@ -18,6 +18,9 @@ const rows = parseTraceJsonl(readFileSync(DEFAULT_TRACE_FILE, 'utf8').split('\n'
 const trace = buildTrace({}, { rows });
 const chats = buildMultiturn({ numUsers: 10, numTurns: 4, numUserTokens: 300, maxCompletionTokens: 40, meanDelayMs: 200, speculativePrefill: true, systemPromptTokens: 500 });
 const longChats = buildMultiturn({ numUsers: 12, numTurns: 3, numUserTokens: 1500, maxCompletionTokens: 30, meanDelayMs: 50, systemPromptTokens: 1000 });
+// Prefix-ratio prompts (lazy lorem messages: shared prefix + own part) and a disaggregated cluster.
+const prefixRatio = buildPrefixRatio({ requests: 60, isl: 3000, osl: 20, prefixRatio: 0.7, numPrefixPrompts: 4, concurrency: 6, seed: 9 });
+const pdChats = buildMultiturn({ numUsers: 6, numTurns: 3, numUserTokens: 400, maxCompletionTokens: 40, ignoreEos: true, meanDelayMs: 50, systemPromptTokens: 300, speculativePrefill: true, seed: 5 });
 
 function digest(workload: Workload, c: VirtualClusterConfig, seed: number): string {
   const r = runVirtual({ workload, cluster: c, seed });
@@ -51,10 +54,21 @@ describe('virtual cluster records are pinned (same seed, byte-identical records)
     };
     expect(got).toEqual(PINNED.chats);
   });
+
+  it('runs prefix-ratio prompts and a disaggregated prefill/decode cluster identically', () => {
+    const got = {
+      prefixKv: digest(prefixRatio, cluster({ numWorkers: 3, engine: { numGpuBlocks: 400 }, router: { mode: 'kv' } }), 7),
+      prefixRoundRobin: digest(prefixRatio, cluster({ numWorkers: 3, engine: { numGpuBlocks: 400 }, router: { mode: 'round-robin' } }), 7),
+      disaggregated: digest(pdChats, cluster({ numWorkers: 3, prefillWorkers: 1, engine: { numGpuBlocks: 96 } }), 6),
+    };
+    expect(got).toEqual(PINNED.prefixAndPd);
+  });
 });
 
 // Recorded at a0fff4f (before the speed work of issue 18).
 const PINNED = {
   trace: { kv: '446706d550f5add0', roundRobin: 'fa6878653fdc39bf', kvApprox: '6ac096bc8c27dfd7', leastLoaded: '3a4933ce6e02f2f1', random: '0305ddbd7ae4d204', kvSampled: 'ab9fdca6312a1826' },
   chats: { chatsKv: 'b66cf88b13e662a7', chatsApprox: '4ec040f690f11aee', staleLossy: '4cea20c5fc9dcbd1', oracle: 'cc202cc2d716921c', replicasRefresh: '31096336ea85701f', tiers: '24faca153b1216c5' },
+  // Recorded at c4e5484 (before the virtual prompts went hash-only and prefix-ratio content writers).
+  prefixAndPd: { prefixKv: '1cf7bdd4de2c63e0', prefixRoundRobin: 'dd39c0b9129c7a3e', disaggregated: '35416e34ef874ae8' },
 };
