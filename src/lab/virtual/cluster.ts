@@ -35,7 +35,6 @@
  * Approximation: a request the server would refuse (context length, KV capacity) fails at once with
  * the server's status and message, without being routed.
  */
-import { blockHashes } from '../../core/block-hash.ts';
 import { ChatTokenizer } from '../../core/chat-template.ts';
 import { makeError } from '../../core/errors.ts';
 import { requestPriority } from '../../core/openai-schemas.ts';
