@@ -2,7 +2,8 @@
  * End to end: the serving overhead (client TTFT − engine TTFT) and the CPU-bound warning flow from
  * real answers on loopback to requests.jsonl, run.json, summary.json, the progress lines and
  * report.html. Outcomes are certain by construction, not by timing luck: the slowed path adds a
- * deliberate 200 ms before the first byte of answers whose engine TTFT is microseconds (speedup 1000);
+ * deliberate 200 ms before the first byte of answers whose engine TTFT is microseconds (speedup 1000;
+ * a few ms when a busy machine delays the engine's first step: 195 ms of overhead in one CI run);
  * the engine-bound path's engine TTFT is at least a second (a profile with a 1 s prefill step); the
  * remote-like path sends no engine timing at all.
  */
@@ -130,7 +131,10 @@ describe('the serving check end to end', () => {
     expect(slowed).toHaveLength(2);
     for (const r of slowed) {
       expect(r.ok).toBe(true);
-      expect(r.servingOverheadMs).toBeGreaterThanOrEqual(ADDED_MS - 1);
+      // The added delay is in the client's TTFT, and nearly all of it is overhead: what is left is the
+      // engine's own TTFT (microseconds, or a few ms when a busy machine delays its first step).
+      expect(r.ttftMs).toBeGreaterThanOrEqual(ADDED_MS - 1);
+      expect(r.servingOverheadMs).toBeGreaterThan(0.9 * r.ttftMs);
       expect(r.servingOverheadMs).toBeLessThanOrEqual(r.ttftMs);
     }
     for (const r of records('engine-bound')) expect(Number.isFinite(r.servingOverheadMs)).toBe(true);
@@ -140,7 +144,7 @@ describe('the serving check end to end', () => {
   it('writes the overhead and the verdict into run.json', () => {
     const slowed = readJson(join(cellDir('slowed'), 'run.json'));
     expect(slowed.summary.servingOverheadMs.count).toBe(2);
-    expect(slowed.summary.servingOverheadMs.p50).toBeGreaterThanOrEqual(ADDED_MS - 1);
+    expect(slowed.summary.servingOverheadMs.p50).toBeGreaterThan(0.9 * ADDED_MS);
     expect(slowed.summary.servingOverheadShare).toBeGreaterThan(0.9);
     expect(slowed.servingCheck.status).toBe('cpu-bound');
     expect(slowed.servingCheck.message).toMatch(/^this machine adds \d+ ms \(\d+ %\) to TTFT: results are CPU-bound; lower --speedup-ratio or use --clock virtual$/);
