@@ -1,10 +1,9 @@
 /**
  * Content writers: a script message whose content tokens can be written straight into a typed array
  * carries one (a lazy lorem message's drawn parts, `partsWriter`; a trace message's cached lorem runs,
- * trace.ts), so a runner that
- * assembles prompts in an Int32Array (the virtual cluster's PromptBuilder) copies the ids once instead
- * of reading `contentTokens`, which builds a plain array of every id on each read. The writer gives the
- * same ids as `contentTokens`, in the same order.
+ * trace.ts), so a runner that assembles prompts in an Int32Array (the virtual cluster's PromptBuilder)
+ * copies the ids once instead of reading `contentTokens`, which builds a plain array of every id on
+ * each read. The writer gives the same ids as `contentTokens`, in the same order.
  */
 import type { ScriptMessage } from './types.ts';
 

@@ -5,8 +5,8 @@
  * not restated here: each role's framing (the tokens before and after a message's content) and the
  * generation prompt are read off `ChatTokenizer.encodeChat` once, around a sentinel content token;
  * messages given as text go through `encodeChat` (memoised per message). A message may instead carry
- * a `contentWriter` (trace prompts, lazy lorem messages) that writes its content straight into the prompt. A test checks
- * equality with `encodeChat` on random conversations.
+ * a `contentWriter` (trace prompts, lazy lorem messages) that writes its content straight into the
+ * prompt. A test checks equality with `encodeChat` on random conversations.
  */
 import type { ChatMessageLike, ChatTokenizer } from '../../core/chat-template.ts';
 import type { ContentWriter } from '../../client/workloads/content-writer.ts';
