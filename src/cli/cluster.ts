@@ -15,7 +15,7 @@ import { addMockerFlags, mockerOptionsOf, type mockerOptionsFromFlags } from './
 import { addDeploymentFlags } from './deployment-flags.ts';
 import { addRouterPolicyFlags, replicaOptionsOf, ROUTER_FLAG_OF } from './router.ts';
 import { asFlagError } from './flag-errors.ts';
-import { untilSignal } from './signals.ts';
+import { announceUntilSignal } from './signals.ts';
 import type { MockerOptions } from '../mocker/index.ts';
 import { loadTokenizerFlag } from './tokenizer-flag.ts';
 import { enumArg, intArg } from './flags.ts';
@@ -117,11 +117,12 @@ export function registerCluster(program: Command): void {
     const cluster = await startCluster({ mocker, router: routerPart, tokenizer, workerLink: flags.workerLink, ...(pd.prefillWorkers > 0 ? { prefillWorkers: pd.prefillWorkers } : {}) });
     const out = process.stdout;
     const shape = pd.prefillWorkers > 0 ? `${pd.prefillWorkers} prefill + ${pd.numWorkers - pd.prefillWorkers} decode workers` : `${cluster.workers.length} worker(s)`;
-    out.write(`kvlab cluster: ${shape}, ${flags.routerMode} routing, model ${mocker.model}\n`);
-    out.write(`router ${cluster.url}\n`);
     const role = (i: number) => (pd.prefillWorkers === 0 ? '' : i < pd.prefillWorkers ? ' prefill' : ' decode');
-    cluster.workers.forEach((w, i) => out.write(`${w.name}${role(i)} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`));
-    await untilSignal();
+    await announceUntilSignal(() => {
+      out.write(`kvlab cluster: ${shape}, ${flags.routerMode} routing, model ${mocker.model}\n`);
+      out.write(`router ${cluster.url}\n`);
+      cluster.workers.forEach((w, i) => out.write(`${w.name}${role(i)} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`));
+    });
     await cluster.close();
     out.write('kvlab cluster: stopped\n');
   });
@@ -132,8 +133,7 @@ async function runWorkersOnly(mocker: MockerOptions, tokenizer: Awaited<ReturnTy
   const { startWorkersOnly, externalRouterSettings, renderExternalRouterSettings } = await import('../lab/workers-only.ts');
   const running = await startWorkersOnly(mocker, tokenizer);
   const out = process.stdout;
-  out.write(renderExternalRouterSettings(externalRouterSettings(running.workers, mocker.model, mocker.blockSize)).join('\n') + '\n');
-  await untilSignal();
+  await announceUntilSignal(() => out.write(renderExternalRouterSettings(externalRouterSettings(running.workers, mocker.model, mocker.blockSize)).join('\n') + '\n'));
   await running.close();
   out.write('kvlab cluster: stopped\n');
 }

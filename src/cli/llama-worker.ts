@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { KvlabError, makeError } from '../core/errors.ts';
 import { intArg, nonEmptyArg, portArg } from './flags.ts';
-import { untilSignal } from './signals.ts';
+import { announceUntilSignal } from './signals.ts';
 
 interface LlamaWorkerFlags {
   gguf: string;
@@ -74,9 +74,10 @@ export function registerLlamaWorker(program: Command): void {
         throw err;
       }
       const out = process.stdout;
-      out.write(`kvlab llama-worker: ${workers.length} worker(s) serving ${f.gguf} as ${f.model} (${f.parallel} slot(s) × ${workers[0].engine.contextSize} tokens, ${f.threads} thread(s))\n`);
-      workers.forEach((w, i) => out.write(`llama-${i} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`));
-      await untilSignal();
+      await announceUntilSignal(() => {
+        out.write(`kvlab llama-worker: ${workers.length} worker(s) serving ${f.gguf} as ${f.model} (${f.parallel} slot(s) × ${workers[0].engine.contextSize} tokens, ${f.threads} thread(s))\n`);
+        workers.forEach((w, i) => out.write(`llama-${i} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`));
+      });
       for (const w of workers) await w.close();
       out.write('kvlab llama-worker: stopped\n');
     });

@@ -19,7 +19,7 @@ import { enumArg, floatArg, intArg, intListArg, nonEmptyArg } from './flags.ts';
 import { asFlagError, kebabFlag } from './flag-errors.ts';
 import { addDeploymentFlags, type DeploymentFlags } from './deployment-flags.ts';
 import { deploymentOverrides } from './mocker-deployment.ts';
-import { untilSignal } from './signals.ts';
+import { announceUntilSignal } from './signals.ts';
 import { loadTokenizerFlag, TOKENIZER_FLAG_HELP } from './tokenizer-flag.ts';
 
 interface MockerFlags extends Omit<DeploymentFlags, 'model' | 'tp'> {
@@ -170,9 +170,10 @@ async function runMocker(opts: MockerOptions, tokenizerPath: string | undefined)
   const { startMocker } = await import('../mocker/server/start.ts');
   const mocker = await startMocker(opts, tokenizer);
   const out = process.stdout;
-  out.write(`kvlab mocker: ${mocker.workers.length} worker(s) serving model ${opts.model}\n`);
-  for (const w of mocker.workers) out.write(`${w.name} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`);
-  await untilSignal();
+  await announceUntilSignal(() => {
+    out.write(`kvlab mocker: ${mocker.workers.length} worker(s) serving model ${opts.model}\n`);
+    for (const w of mocker.workers) out.write(`${w.name} ${w.url}${w.kvEventsEndpoint ? ` kv-events ${w.kvEventsEndpoint}` : ''}\n`);
+  });
   await mocker.close();
   out.write('kvlab mocker: stopped\n');
 }

@@ -11,7 +11,7 @@ import type { RouterOptions } from '../router-sim/server/options.ts';
 import { ROUTER_MODES, type RouterMode } from '../router-sim/types.ts';
 import { floatArg, intArg, nonEmptyArg } from './flags.ts';
 import { asFlagError } from './flag-errors.ts';
-import { untilSignal } from './signals.ts';
+import { announceUntilSignal } from './signals.ts';
 import { addTokenizerFlag, loadTokenizerFlag } from './tokenizer-flag.ts';
 
 interface RouterFlags {
@@ -142,11 +142,12 @@ export function registerRouter(program: Command): void {
     const { startRouter } = await import('../router-sim/server/index.ts');
     const router = await startRouter(opts, tokenizer);
     const out = process.stdout;
-    out.write(`kvlab router: ${opts.mode} routing on ${router.url}\n`);
     const pd = opts.decodeWorkers.length > 0;
-    router.state.pool.endpoints.forEach((e, i) => out.write(`${e.name}${pd ? ' prefill' : ''} ${e.url}${opts.kvEvents[i] ? ` kv-events ${opts.kvEvents[i]}` : ''}\n`));
-    opts.decodeWorkers.forEach((url, i) => out.write(`worker-${opts.workers.length + i} decode ${url}\n`));
-    await untilSignal();
+    await announceUntilSignal(() => {
+      out.write(`kvlab router: ${opts.mode} routing on ${router.url}\n`);
+      router.state.pool.endpoints.forEach((e, i) => out.write(`${e.name}${pd ? ' prefill' : ''} ${e.url}${opts.kvEvents[i] ? ` kv-events ${opts.kvEvents[i]}` : ''}\n`));
+      opts.decodeWorkers.forEach((url, i) => out.write(`worker-${opts.workers.length + i} decode ${url}\n`));
+    });
     await router.close();
     out.write('kvlab router: stopped\n');
   });

@@ -1,6 +1,6 @@
 /**
- * Signal handling shared by the long-running commands: `untilSignal()` for servers (resolve on
- * SIGINT/SIGTERM, then close cleanly) and `withAbort()` for runs (the first Ctrl-C/SIGTERM aborts the
+ * Signal handling shared by the long-running commands: `announceUntilSignal()` for servers (print
+ * their addresses, resolve on SIGINT/SIGTERM, then close cleanly) and `withAbort()` for runs (the first Ctrl-C/SIGTERM aborts the
  * run, which still writes what it measured; a second one ends the process with 130 at once).
  */
 import { CliExit } from './exit.ts';
@@ -15,7 +15,7 @@ export const EXIT_INTERRUPTED = 130;
 export const SIGNAL_DEBOUNCE_MS = 1500;
 
 /** Resolve once SIGINT or SIGTERM arrives. */
-export function untilSignal(): Promise<void> {
+function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -25,6 +25,18 @@ export function untilSignal(): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/**
+ * Print a server's readiness (`announce`: its addresses) and resolve once SIGINT or SIGTERM arrives.
+ * The listener is in place before anything is printed: a supervisor may send the stop signal as soon
+ * as it reads the addresses, and a pipe is written synchronously on Linux, so it can read them before
+ * this process runs its next line (a test sending SIGTERM at once found the process killed outright).
+ */
+export function announceUntilSignal(announce: () => void): Promise<void> {
+  const stopped = untilSignal();
+  announce();
+  return stopped;
 }
 
 /**
